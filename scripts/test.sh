@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Runs the whole blocking-imap test suite against a private Dovecot server:
+#
+#   scripts/test.sh [extra cargo test args...]
+#
+# 1. scripts/dovecot.sh start   (installs Dovecot with apt-get if needed: run as root;
+#                                wipes the test mailboxes; see that script for users/ports)
+# 2. exports the variables from `scripts/dovecot.sh env` (BLOCKING_IMAP_HOST, _PORT,
+#    _TLS_PORT, _CA, _DOVECOT_DIR, _DOVECOT_CONF, BLOCKING_IMAP_DOVECOT=1)
+# 3. cargo test --all-targets "$@"   and   cargo test --doc "$@"
+#    (if the extra args already select targets, e.g. --test foo or --lib, runs only
+#    cargo test "$@" once, since cargo refuses to mix --doc/--all-targets with them)
+# 4. stops Dovecot again, whatever happened (set BLOCKING_IMAP_KEEP_DOVECOT=1 to leave it
+#    running for debugging), and exits with cargo's status (the first failure).
+#
+# Ports and state dir can be changed with BLOCKING_IMAP_PORT, BLOCKING_IMAP_TLS_PORT and
+# BLOCKING_IMAP_DOVECOT_DIR. Needs cargo on PATH (or in ~/.cargo/bin).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DOVECOT_SH="$ROOT/scripts/dovecot.sh"
+cd "$ROOT"
+
+if ! command -v cargo >/dev/null 2>&1 && [[ -x "${CARGO_HOME:-$HOME/.cargo}/bin/cargo" ]]; then
+    export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+fi
+command -v cargo >/dev/null 2>&1 || {
+    echo "test.sh: cargo not found; install a Rust toolchain (https://rustup.rs)" >&2
+    exit 1
+}
+
+# shellcheck disable=SC2317  # invoked by the EXIT trap
+stop_dovecot() {
+    if [[ "${BLOCKING_IMAP_KEEP_DOVECOT:-0}" == 1 ]]; then
+        echo "test.sh: leaving dovecot running (BLOCKING_IMAP_KEEP_DOVECOT=1)" >&2
+    else
+        "$DOVECOT_SH" stop || true
+    fi
+}
+trap stop_dovecot EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+"$DOVECOT_SH" start
+eval "$("$DOVECOT_SH" env)"
+
+# Do the extra args (before a `--`) select targets themselves?
+selects_targets=0
+for arg in "$@"; do
+    [[ "$arg" == -- ]] && break
+    case "$arg" in
+        --lib | --bins | --bin | --bin=* | --examples | --example | --example=* | --tests | --test | \
+            --test=* | --benches | --bench | --bench=* | --all-targets | --doc)
+            selects_targets=1
+            ;;
+    esac
+done
+
+status=0
+if ((selects_targets)); then
+    cargo test "$@" || status=$?
+else
+    cargo test --all-targets "$@" || status=$?
+    # Doctests exist only for a library target.
+    if cargo metadata --no-deps --format-version 1 2>/dev/null \
+        | grep -Eq '"kind":\["(lib|rlib|dylib|proc-macro)"'; then
+        doc_status=0
+        cargo test --doc "$@" || doc_status=$?
+        ((status != 0)) || status=$doc_status
+    fi
+fi
+
+if ((status == 0)); then
+    echo "test.sh: all tests passed" >&2
+else
+    echo "test.sh: cargo test failed (exit $status); dovecot log: $BLOCKING_IMAP_DOVECOT_DIR/dovecot.log" >&2
+fi
+exit "$status"

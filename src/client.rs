@@ -1,0 +1,438 @@
+//! Connecting, STARTTLS and authentication: everything before a [`Session`].
+
+use std::fmt;
+use std::time::Duration;
+
+use log::{debug, warn};
+
+use crate::auth::Authenticator;
+use crate::conn::{Conn, Incoming, Options};
+use crate::error::{Error, Result, ServerText};
+use crate::session::Session;
+use crate::state::Unsolicited;
+use crate::transport::{self, ReadWrite, Stream, TlsOptions};
+use crate::types::{Capabilities, StatusKind};
+use crate::wire::encode::{base64_decode, base64_encode, Command};
+
+/// How the connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Security {
+    /// TLS from the first byte (port 993). The default.
+    Tls,
+    /// Plaintext first, then STARTTLS before anything else is sent (port 143). Never
+    /// opportunistic: if the server does not offer STARTTLS, or refuses it, or greets with
+    /// PREAUTH, connecting fails before any credential is sent.
+    StartTls,
+    /// No encryption at all. Passwords go in the clear: for loopback and tests only.
+    Plaintext,
+}
+
+/// Default time allowed to establish the TCP connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default time any single read or write may go without progress.
+pub const DEFAULT_IO_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default largest server response accepted (a line plus its literals).
+pub const DEFAULT_MAX_RESPONSE_SIZE: usize = 64 * 1024 * 1024;
+/// Default deepest nesting of parentheses accepted in a response.
+pub const DEFAULT_MAX_NESTING: u32 = 100;
+
+/// Configures and opens a connection to an IMAP server.
+///
+/// ```no_run
+/// use blocking_imap::ClientBuilder;
+/// let client = ClientBuilder::new("imap.example.com", 993).connect()?;
+/// let mut session = client.login("user", "password")?;
+/// session.noop()?;
+/// session.logout()?;
+/// # Ok::<(), blocking_imap::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    host: String,
+    port: u16,
+    security: Security,
+    tls: TlsOptions,
+    connect_timeout: Duration,
+    opts: Options,
+}
+
+impl ClientBuilder {
+    /// A connection to `host` on `port`, with implicit TLS, certificate and host name checked.
+    pub fn new(host: impl Into<String>, port: u16) -> Self {
+        ClientBuilder {
+            host: host.into(),
+            port,
+            security: Security::Tls,
+            tls: TlsOptions::default(),
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            opts: Options {
+                read_timeout: Some(DEFAULT_IO_TIMEOUT),
+                write_timeout: Some(DEFAULT_IO_TIMEOUT),
+                max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
+                max_nesting: DEFAULT_MAX_NESTING,
+            },
+        }
+    }
+
+    /// Chooses implicit TLS, STARTTLS or plaintext.
+    pub fn security(mut self, security: Security) -> Self {
+        self.security = security;
+        self
+    }
+
+    /// Shorthand for `security(Security::StartTls)`.
+    pub fn starttls(self) -> Self {
+        self.security(Security::StartTls)
+    }
+
+    /// Trusts this PEM certificate as a root, besides the system's (for a private CA or a
+    /// self-signed server certificate). An invalid PEM makes [`connect`](Self::connect) fail.
+    pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Self {
+        self.tls.root_pems.push(pem.to_vec());
+        self
+    }
+
+    /// Accepts any server certificate, even an expired or self-signed one. Dangerous: anyone
+    /// on the path can read and change the session.
+    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
+        self.tls.accept_invalid_certs = accept;
+        self
+    }
+
+    /// Accepts a valid certificate issued for another host name. Dangerous.
+    pub fn danger_accept_invalid_hostnames(mut self, accept: bool) -> Self {
+        self.tls.accept_invalid_hostnames = accept;
+        self
+    }
+
+    /// Time allowed for the TCP connection to be established (default 30 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Time any single read may wait for data (default 60 s; `None` waits forever).
+    pub fn read_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.opts.read_timeout = timeout;
+        self
+    }
+
+    /// Time any single write may wait to make progress (default 60 s; `None` waits forever).
+    pub fn write_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.opts.write_timeout = timeout;
+        self
+    }
+
+    /// The largest server response accepted, a line plus its literals (default 64 MiB). A
+    /// larger one is refused before it is read into memory, and ends the connection.
+    pub fn max_response_size(mut self, bytes: usize) -> Self {
+        self.opts.max_response_size = bytes;
+        self
+    }
+
+    /// The deepest nesting of parentheses accepted in one response (default 100); a deeper
+    /// response is skipped as unparsable rather than parsed recursively.
+    pub fn max_nesting_depth(mut self, depth: u32) -> Self {
+        self.opts.max_nesting = depth;
+        self
+    }
+
+    /// Connects over TCP, sets up TLS as configured, and reads the server's greeting.
+    ///
+    /// Errors: [`Error::Io`] / [`Error::Timeout`] connecting, [`Error::Tls`] for a failed
+    /// handshake or certificate check, [`Error::StartTls`] when STARTTLS cannot be done,
+    /// [`Error::Bye`] when the server greets with BYE.
+    pub fn connect(&self) -> Result<Client> {
+        let tcp = transport::connect_tcp(
+            &self.host,
+            self.port,
+            self.connect_timeout,
+            self.opts.read_timeout,
+            self.opts.write_timeout,
+        )?;
+        debug!("connected to {}:{}", self.host, self.port);
+        self.start(Stream::Plain(tcp))
+    }
+
+    /// Runs the protocol over a stream the caller opened (a proxy, a pipe, a test double).
+    /// With [`Security::Tls`] or [`Security::StartTls`], TLS runs over that stream. Timeouts
+    /// are the stream's own business.
+    pub fn connect_stream(&self, stream: impl ReadWrite + 'static) -> Result<Client> {
+        self.start(Stream::Custom(Box::new(stream)))
+    }
+
+    fn start(&self, stream: Stream) -> Result<Client> {
+        let stream = match self.security {
+            Security::Tls => transport::tls_wrap(stream, &self.host, &self.tls)?,
+            _ => stream,
+        };
+        let mut conn = Conn::new(stream, self.opts.clone());
+        let (kind, greeting) = conn.greeting()?;
+        debug!("greeting: {kind:?} {greeting}");
+        let mut client = Client {
+            conn,
+            host: self.host.clone(),
+            tls: self.tls.clone(),
+            preauth: kind == StatusKind::PreAuth,
+            greeting,
+        };
+        if self.security == Security::StartTls {
+            client.starttls_required()?;
+        }
+        Ok(client)
+    }
+}
+
+/// A connection that has not authenticated yet. [`login`](Client::login) or
+/// [`authenticate`](Client::authenticate) turn it into a [`Session`].
+pub struct Client {
+    conn: Conn,
+    host: String,
+    tls: TlsOptions,
+    preauth: bool,
+    greeting: ServerText,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("host", &self.host)
+            .field("tls", &self.conn.stream.is_tls())
+            .field("preauth", &self.preauth)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A failed login or authentication: the error, and the client to try again with.
+#[derive(Debug, thiserror::Error)]
+#[error("{error}")]
+pub struct LoginError {
+    /// What went wrong: [`Error::No`] for rejected credentials (often with an
+    /// `AUTHENTICATIONFAILED` code), or a connection error.
+    pub error: Error,
+    /// The client, still connected unless `error` says otherwise.
+    pub client: Client,
+}
+
+impl From<LoginError> for Error {
+    fn from(e: LoginError) -> Error {
+        e.error
+    }
+}
+
+impl Client {
+    /// The greeting's text and response code.
+    pub fn greeting(&self) -> &ServerText {
+        &self.greeting
+    }
+
+    /// Did the server greet with PREAUTH (already authenticated, e.g. over a local pipe)?
+    /// Then use [`preauthenticated`](Self::preauthenticated).
+    pub fn is_preauth(&self) -> bool {
+        self.preauth
+    }
+
+    /// Is the connection encrypted?
+    pub fn is_tls(&self) -> bool {
+        self.conn.stream.is_tls()
+    }
+
+    /// The server's capabilities; sends CAPABILITY if the greeting did not list them.
+    pub fn capabilities(&mut self) -> Result<&Capabilities> {
+        self.conn.capabilities()
+    }
+
+    /// Sends NOOP.
+    pub fn noop(&mut self) -> Result<()> {
+        self.conn.simple(Command::new("NOOP")).map(drop)
+    }
+
+    /// Responses received that no command asked for, oldest first, removed as they are read.
+    pub fn unsolicited(&mut self) -> impl Iterator<Item = Unsolicited> + '_ {
+        self.conn.drain_queue()
+    }
+
+    /// Upgrades to TLS with STARTTLS (RFC 9051 section 6.2.1), refusing to go on without it.
+    ///
+    /// Errors: [`Error::StartTls`] when the server greets with PREAUTH, lacks STARTTLS, or
+    /// refuses it; [`Error::Tls`] when the handshake fails.
+    pub fn starttls(mut self) -> Result<Client> {
+        self.starttls_required()?;
+        Ok(self)
+    }
+
+    fn starttls_required(&mut self) -> Result<()> {
+        if self.conn.stream.is_tls() {
+            return Err(Error::StartTls("the connection is already encrypted".into()));
+        }
+        if self.preauth {
+            let e = Error::StartTls(
+                "server greeted with PREAUTH, so STARTTLS is impossible; refusing plaintext".into(),
+            );
+            return Err(self.conn.fail(e));
+        }
+        if !self.conn.capabilities()?.has("STARTTLS") {
+            let e = Error::StartTls("server does not advertise STARTTLS".into());
+            return Err(self.conn.fail(e));
+        }
+        match self.conn.simple(Command::new("STARTTLS")) {
+            Ok(_) => {}
+            Err(Error::No(t)) | Err(Error::Bad(t)) => {
+                let e = Error::StartTls(format!("server refused STARTTLS: {t}"));
+                return Err(self.conn.fail(e));
+            }
+            Err(e) => return Err(self.conn.fail(e)),
+        }
+        // Whatever arrived in plaintext before the handshake may have been injected by a
+        // man in the middle: drop it, and everything learnt so far.
+        let dropped = self.conn.forget_plaintext();
+        if dropped > 0 {
+            warn!("discarded {dropped} bytes the server sent after its STARTTLS reply");
+        }
+        let plain = std::mem::replace(&mut self.conn.stream, Stream::Closed);
+        match transport::tls_wrap(plain, &self.host, &self.tls) {
+            Ok(s) => self.conn.stream = s,
+            Err(e) => return Err(self.conn.fail(e)),
+        }
+        debug!("STARTTLS done");
+        self.conn.fetch_capabilities()?;
+        Ok(())
+    }
+
+    /// Logs in with LOGIN (RFC 9051 section 6.2.3). User name and password are sent as
+    /// quoted strings or literals as needed, and never logged.
+    ///
+    /// Errors: [`Error::No`] for rejected credentials, [`Error::MissingCapability`] when the
+    /// server says LOGINDISABLED, [`Error::InvalidArgument`] for a NUL byte; the client comes
+    /// back in the [`LoginError`].
+    pub fn login(mut self, user: &str, password: &str) -> Result<Session, LoginError> {
+        match self.try_login(user, password) {
+            Ok(()) => Ok(Session::new(self.conn)),
+            Err(error) => Err(LoginError { error, client: self }),
+        }
+    }
+
+    fn try_login(&mut self, user: &str, password: &str) -> Result<()> {
+        if self.conn.caps.as_ref().is_some_and(|c| c.has("LOGINDISABLED")) {
+            return Err(Error::MissingCapability(
+                "LOGIN (the server advertises LOGINDISABLED)".into(),
+            ));
+        }
+        let mut cmd = Command::new("LOGIN").sensitive();
+        cmd.astring(user.as_bytes(), "user name")?;
+        cmd.astring(password.as_bytes(), "password")?;
+        let text = self.conn.simple(cmd)?;
+        self.after_auth(&text);
+        Ok(())
+    }
+
+    /// Authenticates with a SASL mechanism (AUTHENTICATE, RFC 9051 section 6.2.2), using
+    /// SASL-IR (RFC 4959) when the server offers it.
+    ///
+    /// ```no_run
+    /// # let client = blocking_imap::ClientBuilder::new("imap.example.com", 993).connect()?;
+    /// let token = std::env::var("TOKEN").unwrap_or_default();
+    /// let session = client.authenticate(&mut blocking_imap::XOAuth2::new("me@example.com", token))?;
+    /// # Ok::<(), blocking_imap::Error>(())
+    /// ```
+    ///
+    /// Errors: [`Error::No`] for rejected credentials, [`Error::MissingCapability`] when the
+    /// server does not offer the mechanism; the client comes back in the [`LoginError`].
+    pub fn authenticate(
+        mut self,
+        auth: &mut dyn Authenticator,
+    ) -> Result<Session, LoginError> {
+        match self.try_authenticate(auth) {
+            Ok(()) => Ok(Session::new(self.conn)),
+            Err(error) => Err(LoginError { error, client: self }),
+        }
+    }
+
+    fn try_authenticate(&mut self, auth: &mut dyn Authenticator) -> Result<()> {
+        let mechanism = auth.mechanism().to_string();
+        if mechanism.is_empty() || !mechanism.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            return Err(Error::InvalidArgument(format!(
+                "SASL mechanism name {mechanism:?}"
+            )));
+        }
+        let caps = self.conn.capabilities()?;
+        if !caps.has_auth(&mechanism) {
+            return Err(Error::MissingCapability(format!("AUTH={mechanism}")));
+        }
+        let sasl_ir = caps.has("SASL-IR");
+        let mut pending = auth.initial_response();
+        let mut cmd = Command::new("AUTHENTICATE").sensitive();
+        cmd.raw(&mechanism);
+        if sasl_ir {
+            if let Some(ir) = pending.take() {
+                // RFC 4959: an empty initial response is sent as "=".
+                let encoded = if ir.is_empty() { "=".to_string() } else { base64_encode(&ir) };
+                cmd.raw(&encoded);
+            }
+        }
+        let tag = self.conn.send(cmd)?;
+        loop {
+            match self.conn.next_incoming(Some(&tag))? {
+                Incoming::Continue(challenge) => {
+                    let reply = match pending.take() {
+                        Some(ir) => ir,
+                        None => {
+                            let decoded =
+                                base64_decode(&challenge).unwrap_or_else(|| challenge.clone());
+                            match auth.respond(&decoded) {
+                                Ok(r) => r,
+                                Err(e) => {
+                                    // RFC 9051: "*" cancels the exchange; read its completion.
+                                    self.conn.write(b"*\r\n", false)?;
+                                    let _ = self.conn.finish(&tag, &|_| false, &mut |_| {});
+                                    return Err(e);
+                                }
+                            }
+                        }
+                    };
+                    let mut line = base64_encode(&reply).into_bytes();
+                    line.extend_from_slice(b"\r\n");
+                    self.conn.write(&line, true)?;
+                }
+                Incoming::Done(result) => {
+                    let text = result?;
+                    if let Some(code) = &text.code {
+                        self.conn.state.apply_code(code);
+                    }
+                    self.after_auth(&text);
+                    return Ok(());
+                }
+                Incoming::Data(resp, raw) => self.conn.route(resp, raw),
+                Incoming::Stray(item) => self.conn.queue.push(item),
+            }
+        }
+    }
+
+    /// Capabilities change on login: keep those the completion listed, else ask again later.
+    fn after_auth(&mut self, text: &ServerText) {
+        match &text.code {
+            Some(crate::types::ResponseCode::Capability(c)) => self.conn.caps = Some(c.clone()),
+            _ => self.conn.caps = None,
+        }
+    }
+
+    /// Turns a PREAUTH connection into a session.
+    ///
+    /// Errors: [`Error::Protocol`] if the server did not greet with PREAUTH.
+    pub fn preauthenticated(self) -> Result<Session, LoginError> {
+        if self.preauth {
+            Ok(Session::new(self.conn))
+        } else {
+            Err(LoginError {
+                error: Error::Protocol("the server did not greet with PREAUTH".into()),
+                client: self,
+            })
+        }
+    }
+
+    /// Sends LOGOUT and closes the connection.
+    pub fn logout(mut self) -> Result<()> {
+        crate::session::logout(&mut self.conn)
+    }
+}

@@ -1,0 +1,460 @@
+//! The command engine shared by [`Client`](crate::Client) and [`Session`](crate::Session):
+//! write a command, read until its tagged completion, route everything in between.
+
+use std::io::{self, Read, Write};
+use std::time::Duration;
+
+use log::{debug, log_enabled, trace, warn, Level};
+
+use crate::error::{Error, RawBytes, Result, ServerText};
+use crate::state::{unsolicited, MailboxState, Queue, Unsolicited};
+use crate::transport::Stream;
+use crate::types::{Capabilities, ResponseCode, StatusKind};
+use crate::wire::encode::{Command, LiteralMode};
+use crate::wire::framer::{FrameError, Framer};
+use crate::wire::parse::{parse_frame, tag_of, Parsed, Response};
+
+/// Limits and timeouts of one connection.
+#[derive(Debug, Clone)]
+pub(crate) struct Options {
+    pub(crate) read_timeout: Option<Duration>,
+    pub(crate) write_timeout: Option<Duration>,
+    pub(crate) max_response_size: usize,
+    pub(crate) max_nesting: u32,
+}
+
+/// One frame, classified against the tag of the command in progress.
+#[derive(Debug)]
+pub(crate) enum Incoming {
+    /// The tagged completion of the command in progress.
+    Done(std::result::Result<ServerText, Error>),
+    /// `+`: the server waits for us.
+    Continue(Vec<u8>),
+    /// An untagged response; `raw` is kept only for responses this crate does not type.
+    Data(Response, Option<Vec<u8>>),
+    /// Something for the queue only (a stray tagged response, an unparsable untagged one).
+    Stray(Unsolicited),
+}
+
+/// What a step of a command produced.
+#[derive(Debug)]
+pub(crate) enum Step {
+    /// A response the command asked for.
+    Data(Response),
+    /// The command's completion: its OK text, or its NO / BAD / parse error.
+    Done(std::result::Result<ServerText, Error>),
+}
+
+#[derive(Debug)]
+pub(crate) struct Conn {
+    pub(crate) stream: Stream,
+    framer: Framer,
+    next_tag: u32,
+    pub(crate) caps: Option<Capabilities>,
+    pub(crate) state: MailboxState,
+    pub(crate) queue: Queue,
+    /// Why the connection is unusable, once it is.
+    broken: Option<String>,
+    /// A BYE the server sent: the connection is closing.
+    bye: Option<ServerText>,
+    pub(crate) opts: Options,
+}
+
+impl Conn {
+    pub(crate) fn new(stream: Stream, opts: Options) -> Self {
+        Conn {
+            stream,
+            framer: Framer::new(opts.max_response_size, opts.max_nesting),
+            next_tag: 1,
+            caps: None,
+            state: MailboxState::default(),
+            queue: Queue::default(),
+            broken: None,
+            bye: None,
+            opts,
+        }
+    }
+
+    pub(crate) fn is_broken(&self) -> bool {
+        self.broken.is_some()
+    }
+
+    /// Marks the connection unusable (if `e` is that kind of error) and passes the error on.
+    pub(crate) fn fail(&mut self, e: Error) -> Error {
+        if e.is_fatal() && self.broken.is_none() {
+            debug!("connection unusable: {e}");
+            self.broken = Some(e.to_string());
+        }
+        e
+    }
+
+    fn check(&self) -> Result<()> {
+        match &self.broken {
+            Some(why) => Err(Error::Broken(why.clone())),
+            None => Ok(()),
+        }
+    }
+
+    pub(crate) fn literal_mode(&self) -> LiteralMode {
+        match &self.caps {
+            Some(c) if c.has("LITERAL+") => LiteralMode::Plus,
+            Some(c) if c.has("LITERAL-") => LiteralMode::Minus,
+            _ => LiteralMode::Synchronising,
+        }
+    }
+
+    /// Reads more bytes into the framer.
+    fn fill(&mut self) -> Result<()> {
+        let buf = self.framer.read_buf();
+        let n = loop {
+            match self.stream.read(buf) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+                    let after = self.opts.read_timeout.unwrap_or_default();
+                    return Err(self.fail(Error::Timeout {
+                        operation: "read",
+                        after,
+                    }));
+                }
+                Err(e) => return Err(self.fail(Error::Io(e))),
+            }
+        };
+        if n == 0 {
+            let e = match self.bye.take() {
+                Some(text) => Error::Bye(text),
+                None => Error::ConnectionClosed,
+            };
+            return Err(self.fail(e));
+        }
+        if log_enabled!(Level::Trace) {
+            trace!("S: {}", RawBytes::new(&buf[..n]));
+        }
+        self.framer.filled(n);
+        Ok(())
+    }
+
+    /// Reads the next frame and classifies it against `tag`.
+    pub(crate) fn next_incoming(&mut self, tag: Option<&str>) -> Result<Incoming> {
+        self.check()?;
+        loop {
+            match self.framer.next_frame() {
+                Ok(Some(frame)) => {
+                    let bytes = frame.bytes;
+                    let ours = tag.is_some() && tag_of(bytes) == tag.map(str::as_bytes);
+                    if frame.too_deep {
+                        let reason = format!(
+                            "parentheses nested deeper than {}",
+                            self.opts.max_nesting
+                        );
+                        return Ok(unparsable(bytes, reason, ours));
+                    }
+                    return Ok(match parse_frame(bytes) {
+                        Ok(Parsed::Tagged { status, text, .. }) if ours => {
+                            Incoming::Done(match status {
+                                StatusKind::Ok => Ok(text),
+                                StatusKind::No => Err(Error::No(text)),
+                                _ => Err(Error::Bad(text)),
+                            })
+                        }
+                        Ok(Parsed::Tagged { tag: t, .. }) => {
+                            warn!("response with unknown tag {t:?} kept as unsolicited");
+                            Incoming::Stray(Unsolicited::Other {
+                                raw: bytes.to_vec(),
+                                reason: format!("tagged response for unknown tag {t:?}"),
+                            })
+                        }
+                        Ok(Parsed::Continue(text)) => Incoming::Continue(text),
+                        Ok(Parsed::Untagged(Response::Other)) => {
+                            Incoming::Data(Response::Other, Some(bytes.to_vec()))
+                        }
+                        Ok(Parsed::Untagged(r)) => Incoming::Data(r, None),
+                        Err(reason) => unparsable(bytes, reason, ours),
+                    });
+                }
+                Ok(None) => self.fill()?,
+                Err(e) => {
+                    let e = match e {
+                        FrameError::LiteralTooLarge { size, limit }
+                        | FrameError::LineTooLong { size, limit } => {
+                            Error::TooLarge { size, limit }
+                        }
+                    };
+                    return Err(self.fail(e));
+                }
+            }
+        }
+    }
+
+    /// Applies an untagged response to the session's state (always), and returns it.
+    fn observe(&mut self, resp: &Response) {
+        self.state.apply(resp);
+        match resp {
+            Response::Capability(c) => self.caps = Some(c.clone()),
+            Response::Status { kind, text } => {
+                if let Some(ResponseCode::Capability(c)) = &text.code {
+                    self.caps = Some(c.clone());
+                }
+                if *kind == StatusKind::Bye {
+                    self.bye = Some(text.clone());
+                }
+                if matches!(text.code, Some(ResponseCode::Alert)) {
+                    warn!("server alert: {}", text.text);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Puts an untagged response nobody asked for on the queue.
+    pub(crate) fn queue_response(&mut self, resp: Response, raw: Option<Vec<u8>>) {
+        let raw = raw.unwrap_or_default();
+        self.queue.push(unsolicited(resp, &raw));
+    }
+
+    /// Writes `cmd` with a fresh tag, waiting for `+` before each synchronising literal.
+    /// Returns the tag. A NO or BAD instead of a `+` ends the command with that error.
+    pub(crate) fn send(&mut self, cmd: Command) -> Result<String> {
+        self.check()?;
+        let tag = format!("A{:04}", self.next_tag);
+        self.next_tag += 1;
+        debug!("C: {tag} {}", cmd.describe());
+        let sensitive = cmd.is_sensitive();
+        let mode = self.literal_mode();
+        let mut out = Vec::with_capacity(64);
+        out.extend_from_slice(tag.as_bytes());
+        out.push(b' ');
+        for seg in cmd.into_segments() {
+            out.extend_from_slice(&seg.text);
+            match seg.literal {
+                None => out.extend_from_slice(b"\r\n"),
+                Some(lit) => {
+                    let non_sync = mode.non_sync(lit.len());
+                    let plus = if non_sync { "+" } else { "" };
+                    out.extend_from_slice(format!("{{{}{plus}}}\r\n", lit.len()).as_bytes());
+                    if !non_sync {
+                        self.write(&out, sensitive)?;
+                        out.clear();
+                        self.wait_continue(&tag)?;
+                    }
+                    if out.is_empty() {
+                        self.write(&lit, sensitive)?;
+                    } else {
+                        out.extend_from_slice(&lit);
+                    }
+                }
+            }
+        }
+        self.write(&out, sensitive)?;
+        Ok(tag)
+    }
+
+    /// Writes bytes to the server.
+    pub(crate) fn write(&mut self, bytes: &[u8], sensitive: bool) -> Result<()> {
+        if log_enabled!(Level::Trace) {
+            if sensitive {
+                trace!("C: <{} bytes redacted>", bytes.len());
+            } else {
+                trace!("C: {}", RawBytes::new(bytes));
+            }
+        }
+        let r = self.stream.write_all(bytes).and_then(|()| self.stream.flush());
+        r.map_err(|e| {
+            let e = if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) {
+                Error::Timeout {
+                    operation: "write",
+                    after: self.opts.write_timeout.unwrap_or_default(),
+                }
+            } else {
+                Error::Io(e)
+            };
+            self.fail(e)
+        })
+    }
+
+    /// Reads until the server's `+` for a literal, routing whatever comes first.
+    fn wait_continue(&mut self, tag: &str) -> Result<()> {
+        loop {
+            match self.next_incoming(Some(tag))? {
+                Incoming::Continue(_) => return Ok(()),
+                Incoming::Done(Ok(_)) => {
+                    return Err(Error::Protocol(
+                        "server completed the command before its literal was sent".into(),
+                    ))
+                }
+                Incoming::Done(Err(e)) => return Err(e),
+                Incoming::Data(resp, raw) => self.route(resp, raw),
+                Incoming::Stray(item) => self.queue.push(item),
+            }
+        }
+    }
+
+    /// Applies an untagged response nobody asked for to the state, and queues it.
+    pub(crate) fn route(&mut self, resp: Response, raw: Option<Vec<u8>>) {
+        self.observe(&resp);
+        self.queue_response(resp, raw);
+    }
+
+    /// Reads one step of command `tag`: the next response it `wants`, or its completion.
+    /// Everything else is applied to the state and queued.
+    pub(crate) fn step(&mut self, tag: &str, wants: &dyn Fn(&Response) -> bool) -> Result<Step> {
+        loop {
+            match self.next_incoming(Some(tag))? {
+                Incoming::Done(result) => {
+                    if let Ok(text) = &result {
+                        if let Some(code) = &text.code {
+                            self.state.apply_code(code);
+                            if let ResponseCode::Capability(c) = code {
+                                self.caps = Some(c.clone());
+                            }
+                        }
+                    }
+                    match &result {
+                        Ok(_) => debug!("S: {tag} OK"),
+                        Err(e) => debug!("S: {tag} {e}"),
+                    }
+                    if let Some(bye) = self.bye.take() {
+                        // The server is going away; the command ended, but nothing more can.
+                        self.broken = Some(Error::Bye(bye).to_string());
+                    }
+                    return Ok(Step::Done(result));
+                }
+                Incoming::Continue(text) => {
+                    warn!("unexpected continuation request kept as unsolicited");
+                    let mut raw = b"+ ".to_vec();
+                    raw.extend_from_slice(&text);
+                    self.queue.push(Unsolicited::Other {
+                        raw,
+                        reason: "continuation request nobody asked for".into(),
+                    });
+                }
+                Incoming::Data(resp, raw) => {
+                    self.observe(&resp);
+                    if wants(&resp) {
+                        return Ok(Step::Data(resp));
+                    }
+                    self.queue_response(resp, raw);
+                }
+                Incoming::Stray(item) => self.queue.push(item),
+            }
+        }
+    }
+
+    /// Runs a whole command, giving each response it `wants` to `handle`.
+    pub(crate) fn run(
+        &mut self,
+        cmd: Command,
+        wants: &dyn Fn(&Response) -> bool,
+        handle: &mut dyn FnMut(Response),
+    ) -> Result<ServerText> {
+        let tag = self.send(cmd)?;
+        self.finish(&tag, wants, handle)
+    }
+
+    /// Reads the rest of command `tag`.
+    pub(crate) fn finish(
+        &mut self,
+        tag: &str,
+        wants: &dyn Fn(&Response) -> bool,
+        handle: &mut dyn FnMut(Response),
+    ) -> Result<ServerText> {
+        loop {
+            match self.step(tag, wants)? {
+                Step::Data(resp) => handle(resp),
+                Step::Done(result) => return result,
+            }
+        }
+    }
+
+    /// Runs a command that asks for no untagged data.
+    pub(crate) fn simple(&mut self, cmd: Command) -> Result<ServerText> {
+        self.run(cmd, &|_| false, &mut |_| {})
+    }
+
+    /// Asks for and returns the capabilities (CAPABILITY).
+    pub(crate) fn fetch_capabilities(&mut self) -> Result<Capabilities> {
+        let mut got = None;
+        let text = self.run(
+            Command::new("CAPABILITY"),
+            &|r| matches!(r, Response::Capability(_)),
+            &mut |r| {
+                if let Response::Capability(c) = r {
+                    got = Some(c);
+                }
+            },
+        )?;
+        let caps = match (got, text.code) {
+            (Some(c), _) => c,
+            (None, Some(ResponseCode::Capability(c))) => c,
+            (None, _) => {
+                return Err(Error::Protocol(
+                    "CAPABILITY completed without a capability list".into(),
+                ))
+            }
+        };
+        self.caps = Some(caps.clone());
+        Ok(caps)
+    }
+
+    /// The capabilities, asking the server if they are not known.
+    pub(crate) fn capabilities(&mut self) -> Result<&Capabilities> {
+        if self.caps.is_none() {
+            self.fetch_capabilities()?;
+        }
+        self.caps
+            .as_ref()
+            .ok_or_else(|| Error::Protocol("no capabilities".into()))
+    }
+
+    /// Reads the greeting.
+    pub(crate) fn greeting(&mut self) -> Result<(StatusKind, ServerText)> {
+        match self.next_incoming(None)? {
+            Incoming::Data(Response::Status { kind, text }, _) => {
+                if let Some(ResponseCode::Capability(c)) = &text.code {
+                    self.caps = Some(c.clone());
+                }
+                match kind {
+                    StatusKind::Ok | StatusKind::PreAuth => Ok((kind, text)),
+                    StatusKind::Bye => Err(self.fail(Error::Bye(text))),
+                    _ => Err(self.fail(Error::Protocol(format!(
+                        "greeting was {kind:?}, not OK, PREAUTH or BYE: {text}"
+                    )))),
+                }
+            }
+            other => Err(self.fail(Error::Protocol(format!(
+                "expected a greeting, got {other:?}"
+            )))),
+        }
+    }
+
+    /// Forgets everything learnt over the connection so far (after STARTTLS): capabilities,
+    /// queued responses, and any bytes received but not yet read.
+    pub(crate) fn forget_plaintext(&mut self) -> usize {
+        self.caps = None;
+        self.queue.clear();
+        self.bye = None;
+        self.framer.discard_buffered()
+    }
+
+    pub(crate) fn set_broken(&mut self, why: String) {
+        self.broken.get_or_insert(why);
+    }
+
+    pub(crate) fn drain_queue(&mut self) -> std::collections::vec_deque::Drain<'_, Unsolicited> {
+        self.queue.drain()
+    }
+}
+
+fn unparsable(bytes: &[u8], reason: String, ours: bool) -> Incoming {
+    if ours {
+        return Incoming::Done(Err(Error::Parse {
+            reason,
+            bytes: RawBytes::new(bytes),
+        }));
+    }
+    warn!("unparsable response ({reason}) kept as unsolicited: {}", RawBytes::new(bytes));
+    Incoming::Stray(Unsolicited::Other {
+        raw: bytes.to_vec(),
+        reason,
+    })
+}

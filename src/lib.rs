@@ -1,0 +1,70 @@
+//! A synchronous, blocking IMAP client: one [`Session`] on one thread, no channels, no
+//! background readers, and so no way for an undrained queue to hang it.
+//!
+//! # Quick start
+//!
+//! ```no_run
+//! use blocking_imap::ClientBuilder;
+//!
+//! let client = ClientBuilder::new("imap.example.com", 993).connect()?;
+//! let mut session = client.login("me@example.com", "password")?;
+//! session.noop()?;
+//! for item in session.unsolicited() {
+//!     println!("server said: {item:?}");
+//! }
+//! session.logout()?;
+//! # Ok::<(), blocking_imap::Error>(())
+//! ```
+//!
+//! # How a command runs
+//!
+//! Each command writes its request and reads until its own tagged completion. Untagged
+//! responses it asked for become its result; everything else (EXISTS, EXPUNGE, flag changes,
+//! ALERTs, BYE) updates [`Session::mailbox`] and waits in [`Session::unsolicited`] until the
+//! caller reads it, whenever that is. The queue never blocks anything.
+//!
+//! # Security
+//!
+//! [`ClientBuilder`] uses implicit TLS by default and checks the certificate and host name.
+//! [`Security::StartTls`] is never opportunistic: a server without STARTTLS, a refused
+//! STARTTLS or a PREAUTH greeting is an error before any credential is sent, and everything
+//! received before the TLS handshake is discarded.
+//!
+//! # Logging
+//!
+//! Through the `log` crate: commands and completions at DEBUG, wire bytes at TRACE. The
+//! arguments of LOGIN and AUTHENTICATE, and every SASL exchange, are never logged at any level.
+//!
+//! # Limits and timeouts
+//!
+//! Every blocking call is bounded: 30 s to connect and 60 s for any read or write to make
+//! progress by default. A server response larger than 64 MiB (configurable) is refused before
+//! it is read into memory; responses nested deeper than 100 parentheses are skipped.
+//! After an I/O error, a timeout, a BYE or an unreadable stream, the session reports
+//! [`Session::is_broken`] and every later command fails with [`Error::Broken`].
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod auth;
+mod client;
+mod conn;
+mod error;
+mod session;
+mod state;
+mod transport;
+mod types;
+mod wire;
+
+pub use auth::{Authenticator, OAuthBearer, Plain, XOAuth2};
+pub use client::{
+    Client, ClientBuilder, LoginError, Security, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IO_TIMEOUT,
+    DEFAULT_MAX_NESTING, DEFAULT_MAX_RESPONSE_SIZE,
+};
+pub use error::{Error, RawBytes, Result, ServerText};
+pub use session::Session;
+pub use state::{MailboxState, Unsolicited};
+pub use transport::ReadWrite;
+pub use types::{
+    Capabilities, Fetch, Flag, ResponseCode, Seq, SequenceSet, StatusKind, Uid, STAR,
+};

@@ -1,0 +1,240 @@
+//! Mailbox state and the queue of unsolicited responses.
+
+use std::collections::VecDeque;
+
+use crate::error::ServerText;
+use crate::types::{Capabilities, Fetch, Flag, ResponseCode, Seq, SequenceSet, StatusKind};
+use crate::wire::parse::Response;
+
+/// A server response that no command asked for, kept for the caller to read with
+/// [`Session::unsolicited`](crate::Session::unsolicited).
+///
+/// Nothing is dropped: the queue grows until it is drained, and it never blocks the session.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Unsolicited {
+    /// `* n EXISTS`: the mailbox now holds `n` messages.
+    Exists(u32),
+    /// `* n RECENT`.
+    Recent(u32),
+    /// `* n EXPUNGE`: message `n` was removed; later sequence numbers shift down by one.
+    Expunge(Seq),
+    /// `* VANISHED` (RFC 7162): messages with these UIDs were removed.
+    Vanished {
+        /// `(EARLIER)`: the messages were removed before this session learnt of them.
+        earlier: bool,
+        /// The UIDs that are gone.
+        uids: SequenceSet,
+    },
+    /// A FETCH response the caller did not ask for (a flag change, usually).
+    Fetch(Fetch),
+    /// `* FLAGS (...)`: the flags defined in the mailbox.
+    Flags(Vec<Flag>),
+    /// `* OK|NO|BAD|BYE ...`: a status message; an `[ALERT]` must be shown to the user.
+    Status {
+        /// OK, NO, BAD or BYE.
+        kind: StatusKind,
+        /// The response code and text.
+        text: ServerText,
+    },
+    /// `* CAPABILITY ...` sent without being asked.
+    Capability(Capabilities),
+    /// A response this crate recognised but does not turn into a typed value here, or could
+    /// not parse at all; its bytes are kept whole.
+    Other {
+        /// The whole response as received.
+        raw: Vec<u8>,
+        /// Why it was not typed (a parse error, or "not typed by this command").
+        reason: String,
+    },
+}
+
+/// What the session knows of the selected mailbox, kept up to date by every response.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MailboxState {
+    pub(crate) selected: bool,
+    pub(crate) exists: u32,
+    pub(crate) recent: u32,
+    pub(crate) uid_validity: Option<u32>,
+    pub(crate) uid_next: Option<u32>,
+    pub(crate) highest_modseq: Option<u64>,
+    pub(crate) unseen: Option<u32>,
+    pub(crate) flags: Vec<Flag>,
+    pub(crate) permanent_flags: Vec<Flag>,
+    pub(crate) read_only: bool,
+}
+
+impl MailboxState {
+    /// Is a mailbox selected?
+    pub fn is_selected(&self) -> bool {
+        self.selected
+    }
+
+    /// How many messages the mailbox holds, as far as the server has told us.
+    pub fn exists(&self) -> u32 {
+        self.exists
+    }
+
+    /// The last RECENT count the server sent.
+    pub fn recent(&self) -> u32 {
+        self.recent
+    }
+
+    /// The mailbox's UIDVALIDITY, if known.
+    pub fn uid_validity(&self) -> Option<u32> {
+        self.uid_validity
+    }
+
+    /// The UID the next message will get, if known.
+    pub fn uid_next(&self) -> Option<u32> {
+        self.uid_next
+    }
+
+    /// The highest mod-sequence (RFC 7162), if the server reports one.
+    pub fn highest_modseq(&self) -> Option<u64> {
+        self.highest_modseq
+    }
+
+    /// The first unseen message's sequence number, if the server said (IMAP4rev1 UNSEEN).
+    pub fn unseen(&self) -> Option<u32> {
+        self.unseen
+    }
+
+    /// The flags defined in the mailbox.
+    pub fn flags(&self) -> &[Flag] {
+        &self.flags
+    }
+
+    /// The flags that can be changed permanently.
+    pub fn permanent_flags(&self) -> &[Flag] {
+        &self.permanent_flags
+    }
+
+    /// Was the mailbox opened read-only?
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// Applies a response to the state.
+    pub(crate) fn apply(&mut self, resp: &Response) {
+        match resp {
+            Response::Exists(n) => self.exists = *n,
+            Response::Recent(n) => self.recent = *n,
+            Response::Expunge(_) => {
+                self.exists = self.exists.saturating_sub(1);
+            }
+            Response::Vanished {
+                earlier: false,
+                uids,
+            } => {
+                let gone = u32::try_from(uids.len()).unwrap_or(u32::MAX);
+                self.exists = self.exists.saturating_sub(gone);
+            }
+            Response::Flags(flags) => self.flags = flags.clone(),
+            Response::Fetch(f) => {
+                if let (Some(m), Some(h)) = (f.modseq(), self.highest_modseq) {
+                    self.highest_modseq = Some(h.max(m));
+                }
+            }
+            Response::Status { text, .. } => {
+                if let Some(code) = &text.code {
+                    self.apply_code(code);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Applies a response code (from an untagged OK or a tagged completion).
+    pub(crate) fn apply_code(&mut self, code: &ResponseCode) {
+        match code {
+            ResponseCode::UidValidity(v) => self.uid_validity = Some(*v),
+            ResponseCode::UidNext(u) => self.uid_next = Some(u.0),
+            ResponseCode::HighestModSeq(m) => self.highest_modseq = Some(*m),
+            ResponseCode::NoModSeq => self.highest_modseq = None,
+            ResponseCode::Unseen(s) => self.unseen = Some(s.0),
+            ResponseCode::PermanentFlags(f) => self.permanent_flags = f.clone(),
+            ResponseCode::ReadOnly => self.read_only = true,
+            ResponseCode::ReadWrite => self.read_only = false,
+            _ => {}
+        }
+    }
+}
+
+/// The unsolicited queue: unbounded, drained by the caller.
+#[derive(Debug, Default)]
+pub(crate) struct Queue {
+    items: VecDeque<Unsolicited>,
+}
+
+impl Queue {
+    pub(crate) fn push(&mut self, item: Unsolicited) {
+        self.items.push_back(item);
+    }
+
+    pub(crate) fn drain(&mut self) -> std::collections::vec_deque::Drain<'_, Unsolicited> {
+        self.items.drain(..)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.items.clear();
+    }
+}
+
+/// Turns an untagged response nobody asked for into a queue item.
+pub(crate) fn unsolicited(resp: Response, raw: &[u8]) -> Unsolicited {
+    match resp {
+        Response::Exists(n) => Unsolicited::Exists(n),
+        Response::Recent(n) => Unsolicited::Recent(n),
+        Response::Expunge(n) => Unsolicited::Expunge(Seq(n)),
+        Response::Vanished { earlier, uids } => Unsolicited::Vanished { earlier, uids },
+        Response::Fetch(f) => Unsolicited::Fetch(f),
+        Response::Flags(f) => Unsolicited::Flags(f),
+        Response::Status { kind, text } => Unsolicited::Status { kind, text },
+        Response::Capability(c) => Unsolicited::Capability(c),
+        Response::Other => Unsolicited::Other {
+            raw: raw.to_vec(),
+            reason: "not typed by this command".into(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::Uid;
+
+    #[test]
+    fn state_follows_counters_and_codes() {
+        let mut s = MailboxState {
+            exists: 10,
+            ..Default::default()
+        };
+        s.apply(&Response::Expunge(3));
+        assert_eq!(s.exists(), 9);
+        s.apply(&Response::Vanished {
+            earlier: false,
+            uids: SequenceSet::from(1..=4),
+        });
+        assert_eq!(s.exists(), 5);
+        s.apply(&Response::Vanished {
+            earlier: true,
+            uids: SequenceSet::from(1..=4),
+        });
+        assert_eq!(s.exists(), 5);
+        s.apply(&Response::Exists(7));
+        assert_eq!(s.exists(), 7);
+        s.apply_code(&ResponseCode::UidNext(Uid(42)));
+        s.apply_code(&ResponseCode::ReadOnly);
+        assert_eq!(s.uid_next(), Some(42));
+        assert!(s.is_read_only());
+        for _ in 0..20 {
+            s.apply(&Response::Expunge(1));
+        }
+        assert_eq!(s.exists(), 0);
+    }
+}

@@ -1,0 +1,401 @@
+//! Bytes to whole server responses (sans-I/O).
+//!
+//! A frame is one complete server response: a line, plus every `{n}` / `{n+}` / `~{n}` literal
+//! it announces and the line text that follows each literal, up to the final line end. The
+//! framer scans each byte once (literal bytes are skipped by count, not scanned), so finding
+//! frames costs time linear in the bytes received, however the bytes were split across reads.
+//!
+//! The caller reads from its stream straight into [`Framer::read_buf`] and reports the count
+//! with [`Framer::filled`]; [`Framer::next_frame`] then hands out complete frames.
+
+/// How much room each read gets, at least.
+const READ_CHUNK: usize = 64 * 1024;
+/// A buffer that grew past this for one big response is given back once it is empty.
+const SHRINK_ABOVE: usize = 1024 * 1024;
+
+/// Why the stream cannot be framed any further. All of these are fatal for the connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum FrameError {
+    /// A literal announced more bytes than the limit allows (`size` = frame so far + literal).
+    LiteralTooLarge { size: u64, limit: usize },
+    /// A line grew past the limit without ending.
+    LineTooLong { size: u64, limit: usize },
+}
+
+/// One complete response, borrowed from the framer's buffer until the next call.
+#[derive(Debug)]
+pub(crate) struct Frame<'a> {
+    pub(crate) bytes: &'a [u8],
+    /// Parentheses or brackets nested deeper than the limit: do not hand this to a recursive
+    /// parser.
+    pub(crate) too_deep: bool,
+}
+
+/// Finds whole responses in a byte stream.
+#[derive(Debug)]
+pub(crate) struct Framer {
+    /// Zero-initialised storage; `buf[..end]` holds received bytes.
+    buf: Vec<u8>,
+    /// Start of the frame being assembled (everything before it was handed out).
+    start: usize,
+    /// Bytes received.
+    end: usize,
+    /// How far the current frame has been scanned.
+    scan: usize,
+    /// Start of the current line within the frame (the part after the last literal).
+    line_start: usize,
+    /// While inside a literal: the index just past its last byte.
+    literal_end: Option<usize>,
+    /// Nesting state of the current frame.
+    depth: u32,
+    too_deep: bool,
+    in_quote: bool,
+    escaped: bool,
+    max_frame: usize,
+    max_depth: u32,
+}
+
+impl Framer {
+    pub(crate) fn new(max_frame: usize, max_depth: u32) -> Self {
+        Framer {
+            buf: Vec::new(),
+            start: 0,
+            end: 0,
+            scan: 0,
+            line_start: 0,
+            literal_end: None,
+            depth: 0,
+            too_deep: false,
+            in_quote: false,
+            escaped: false,
+            max_frame,
+            max_depth,
+        }
+    }
+
+    /// Room to read into. Call [`Framer::filled`] with the number of bytes read.
+    pub(crate) fn read_buf(&mut self) -> &mut [u8] {
+        if self.start == self.end && self.buf.len() > SHRINK_ABOVE {
+            // One big response made the buffer grow; give the memory back.
+            self.buf = Vec::new();
+            self.start = 0;
+            self.end = 0;
+            self.scan = 0;
+            self.line_start = 0;
+        }
+        if self.start > 0 && (self.start == self.end || self.buf.len() - self.end < READ_CHUNK) {
+            // Move the partial frame to the front: its bytes are copied at most once per
+            // compaction, and a compaction happens only when the tail has no room left.
+            self.buf.copy_within(self.start..self.end, 0);
+            let shift = self.start;
+            self.end -= shift;
+            self.scan -= shift;
+            self.line_start -= shift;
+            if let Some(e) = self.literal_end.as_mut() {
+                *e -= shift;
+            }
+            self.start = 0;
+        }
+        let want = match self.literal_end {
+            // Inside a big literal: make room for the rest of it in one go (it is within limits).
+            Some(e) if e > self.end => (e - self.end).max(READ_CHUNK),
+            _ => READ_CHUNK,
+        };
+        if self.buf.len() - self.end < want {
+            let new_len = (self.end + want).max(self.buf.len() * 2).max(READ_CHUNK);
+            // Never beyond what the limit allows for one frame, plus one chunk of the next.
+            let cap = self.max_frame.saturating_add(2 * READ_CHUNK);
+            self.buf.resize(new_len.min(cap).max(self.end + 1), 0);
+        }
+        &mut self.buf[self.end..]
+    }
+
+    /// Records that `n` bytes were read into [`Framer::read_buf`].
+    pub(crate) fn filled(&mut self, n: usize) {
+        self.end = (self.end + n).min(self.buf.len());
+    }
+
+    /// Discards every byte received but not yet handed out (used after STARTTLS, where
+    /// anything the server sent before the TLS handshake must not be trusted).
+    pub(crate) fn discard_buffered(&mut self) -> usize {
+        let n = self.end - self.start;
+        self.start = 0;
+        self.end = 0;
+        self.reset_frame_state(0);
+        n
+    }
+
+    fn reset_frame_state(&mut self, at: usize) {
+        self.scan = at;
+        self.line_start = at;
+        self.literal_end = None;
+        self.depth = 0;
+        self.too_deep = false;
+        self.in_quote = false;
+        self.escaped = false;
+    }
+
+    /// The next complete frame, if the buffer holds one.
+    pub(crate) fn next_frame(&mut self) -> Result<Option<Frame<'_>>, FrameError> {
+        loop {
+            if let Some(lit_end) = self.literal_end {
+                if self.end < lit_end {
+                    return Ok(None);
+                }
+                self.literal_end = None;
+                self.scan = lit_end;
+                self.line_start = lit_end;
+            }
+            let Some(nl) = self.scan_line() else {
+                let size = (self.end - self.start) as u64;
+                if size > self.max_frame as u64 {
+                    return Err(FrameError::LineTooLong {
+                        size,
+                        limit: self.max_frame,
+                    });
+                }
+                return Ok(None);
+            };
+            let line = &self.buf[self.line_start..nl];
+            self.scan = nl + 1;
+            self.line_start = nl + 1;
+            self.in_quote = false;
+            self.escaped = false;
+            if let Some(len) = literal_len(line) {
+                let size = ((self.scan - self.start) as u64).saturating_add(len);
+                if size > self.max_frame as u64 {
+                    return Err(FrameError::LiteralTooLarge {
+                        size,
+                        limit: self.max_frame,
+                    });
+                }
+                // `size` fits in usize: it is at most max_frame.
+                self.literal_end = Some(self.scan + len as usize);
+                continue;
+            }
+            let frame_start = self.start;
+            let too_deep = self.too_deep;
+            self.start = self.scan;
+            self.reset_frame_state(self.scan);
+            return Ok(Some(Frame {
+                bytes: &self.buf[frame_start..self.start],
+                too_deep,
+            }));
+        }
+    }
+
+    /// Scans from `self.scan` for a line feed, tracking nesting depth outside quoted strings.
+    /// Returns the index of the LF, or `None` after scanning everything received.
+    fn scan_line(&mut self) -> Option<usize> {
+        let mut i = self.scan;
+        let data = &self.buf[..self.end];
+        while i < data.len() {
+            let b = data[i];
+            if self.in_quote {
+                if self.escaped {
+                    self.escaped = false;
+                } else if b == b'\\' {
+                    self.escaped = true;
+                } else if b == b'"' {
+                    self.in_quote = false;
+                } else if b == b'\n' {
+                    return Some(i);
+                }
+            } else {
+                match b {
+                    b'\n' => return Some(i),
+                    b'"' => self.in_quote = true,
+                    b'(' | b'[' => {
+                        self.depth += 1;
+                        if self.depth > self.max_depth {
+                            self.too_deep = true;
+                        }
+                    }
+                    b')' | b']' => self.depth = self.depth.saturating_sub(1),
+                    _ => {}
+                }
+            }
+            i += 1;
+        }
+        self.scan = i;
+        None
+    }
+}
+
+/// If `line` (without its LF) ends in a literal announcement `{n}`, `{n+}` or `{n-}`, its length.
+/// An announced length too big for u64 is reported as `u64::MAX` (and refused by the caller).
+fn literal_len(line: &[u8]) -> Option<u64> {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let inner = line.strip_suffix(b"}")?;
+    let open = inner.iter().rposition(|&b| b == b'{')?;
+    let mut digits = &inner[open + 1..];
+    if let Some(d) = digits
+        .strip_suffix(b"+")
+        .or_else(|| digits.strip_suffix(b"-"))
+    {
+        digits = d;
+    }
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(digits.iter().fold(0u64, |acc, &d| {
+        acc.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIMIT: usize = 1 << 20;
+
+    /// Feeds `input` in the given pieces, collecting every frame.
+    fn frames_of(pieces: &[&[u8]], limit: usize) -> Result<Vec<Vec<u8>>, FrameError> {
+        let mut f = Framer::new(limit, 100);
+        let mut out = Vec::new();
+        for piece in pieces {
+            let mut rest = *piece;
+            while !rest.is_empty() {
+                let buf = f.read_buf();
+                let n = buf.len().min(rest.len());
+                buf[..n].copy_from_slice(&rest[..n]);
+                f.filled(n);
+                rest = &rest[n..];
+                while let Some(frame) = f.next_frame()? {
+                    out.push(frame.bytes.to_vec());
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    const STREAM: &[u8] = b"* OK [CAPABILITY IMAP4rev1] ready\r\n\
+        * 1 FETCH (UID 7 BODY[] {11}\r\nhello\r\nyou) FLAGS (\\Seen))\r\n\
+        * 2 FETCH (BODY[HEADER] {0}\r\n BODY[TEXT] {3+}\r\n{4})\r\n\
+        * LIST (\\HasNoChildren) \"/\" \"a (b\"\r\n\
+        a1 OK done\r\n";
+
+    fn expected() -> Vec<Vec<u8>> {
+        vec![
+            b"* OK [CAPABILITY IMAP4rev1] ready\r\n".to_vec(),
+            b"* 1 FETCH (UID 7 BODY[] {11}\r\nhello\r\nyou) FLAGS (\\Seen))\r\n".to_vec(),
+            b"* 2 FETCH (BODY[HEADER] {0}\r\n BODY[TEXT] {3+}\r\n{4})\r\n".to_vec(),
+            b"* LIST (\\HasNoChildren) \"/\" \"a (b\"\r\n".to_vec(),
+            b"a1 OK done\r\n".to_vec(),
+        ]
+    }
+
+    #[test]
+    fn whole_stream_at_once() {
+        assert_eq!(frames_of(&[STREAM], LIMIT).unwrap(), expected());
+    }
+
+    #[test]
+    fn every_split_point_gives_the_same_frames() {
+        for i in 0..=STREAM.len() {
+            let (a, b) = STREAM.split_at(i);
+            assert_eq!(frames_of(&[a, b], LIMIT).unwrap(), expected(), "split at {i}");
+        }
+    }
+
+    #[test]
+    fn one_byte_at_a_time() {
+        let pieces: Vec<&[u8]> = STREAM.chunks(1).collect();
+        assert_eq!(frames_of(&pieces, LIMIT).unwrap(), expected());
+    }
+
+    #[test]
+    fn literal_split_across_many_reads() {
+        let mut body = b"* 1 FETCH (BODY[] {300000}\r\n".to_vec();
+        body.extend(std::iter::repeat(b'x').take(300_000));
+        body.extend_from_slice(b")\r\na1 OK\r\n");
+        let pieces: Vec<&[u8]> = body.chunks(7919).collect();
+        let frames = frames_of(&pieces, LIMIT).unwrap();
+        assert_eq!(frames.len(), 2);
+        assert_eq!(frames[0].len(), body.len() - b"a1 OK\r\n".len());
+    }
+
+    #[test]
+    fn huge_literal_refused_without_allocating() {
+        let mut f = Framer::new(64 << 20, 100);
+        let line = b"* 1 FETCH (BODY[] {4294967295}\r\n";
+        f.read_buf()[..line.len()].copy_from_slice(line);
+        f.filled(line.len());
+        let err = f.next_frame().unwrap_err();
+        assert!(matches!(err, FrameError::LiteralTooLarge { size, .. } if size > 4294967295));
+        assert!(f.buf.len() <= 2 * READ_CHUNK, "buffer grew to {}", f.buf.len());
+        // Absurd digit strings saturate rather than overflow.
+        assert_eq!(literal_len(b"{99999999999999999999999999}"), Some(u64::MAX));
+    }
+
+    #[test]
+    fn endless_line_refused_at_the_limit() {
+        let mut f = Framer::new(100_000, 100);
+        let mut err = None;
+        for _ in 0..10 {
+            let buf = f.read_buf();
+            let n = buf.len().min(READ_CHUNK);
+            buf[..n].fill(b'a');
+            f.filled(n);
+            if let Err(e) = f.next_frame() {
+                err = Some(e);
+                break;
+            }
+        }
+        assert!(matches!(err, Some(FrameError::LineTooLong { .. })));
+        assert!(f.buf.len() <= 100_000 + 2 * READ_CHUNK);
+    }
+
+    #[test]
+    fn deep_nesting_is_flagged_but_framed() {
+        let mut f = Framer::new(LIMIT, 100);
+        let mut line = b"* 1 FETCH (BODYSTRUCTURE ".to_vec();
+        line.extend(std::iter::repeat(b'(').take(10_000));
+        line.extend(std::iter::repeat(b')').take(10_000));
+        line.extend_from_slice(b")\r\n* 2 FETCH (UID 3)\r\n");
+        f.read_buf()[..line.len()].copy_from_slice(&line);
+        f.filled(line.len());
+        assert!(f.next_frame().unwrap().unwrap().too_deep);
+        let next = f.next_frame().unwrap().unwrap();
+        assert!(!next.too_deep);
+        assert_eq!(next.bytes, b"* 2 FETCH (UID 3)\r\n");
+    }
+
+    #[test]
+    fn parens_inside_quotes_do_not_count() {
+        let mut f = Framer::new(LIMIT, 2);
+        let line = b"* LIST () \"/\" \"(((((\\\"(((\"\r\n";
+        f.read_buf()[..line.len()].copy_from_slice(line);
+        f.filled(line.len());
+        assert!(!f.next_frame().unwrap().unwrap().too_deep);
+    }
+
+    #[test]
+    fn literal_announcements() {
+        assert_eq!(literal_len(b"* 1 FETCH (BODY[] {12}\r"), Some(12));
+        assert_eq!(literal_len(b"A1 LOGIN {3+}"), Some(3));
+        assert_eq!(literal_len(b"* 1 FETCH (BINARY[] ~{5}"), Some(5));
+        assert_eq!(literal_len(b"* OK {}"), None);
+        assert_eq!(literal_len(b"* OK {a}"), None);
+        assert_eq!(literal_len(b"* OK done"), None);
+    }
+
+    #[test]
+    fn buffer_shrinks_after_a_big_response() {
+        let mut body = b"* 1 FETCH (BODY[] {3000000}\r\n".to_vec();
+        body.extend(std::iter::repeat(b'x').take(3_000_000));
+        body.extend_from_slice(b")\r\n");
+        let mut f = Framer::new(64 << 20, 100);
+        let mut rest = &body[..];
+        while !rest.is_empty() {
+            let buf = f.read_buf();
+            let n = buf.len().min(rest.len());
+            buf[..n].copy_from_slice(&rest[..n]);
+            f.filled(n);
+            rest = &rest[n..];
+        }
+        assert_eq!(f.next_frame().unwrap().unwrap().bytes.len(), body.len());
+        f.read_buf();
+        assert!(f.buf.len() <= 2 * READ_CHUNK);
+    }
+}

@@ -1,0 +1,5 @@
+//! Sans-I/O protocol code: nothing in here reads or writes a socket.
+
+pub(crate) mod encode;
+pub(crate) mod framer;
+pub(crate) mod parse;

@@ -1,0 +1,492 @@
+//! One frame to owned crate types (sans-I/O).
+//!
+//! Status responses, CAPABILITY and the per-message counters (EXISTS, RECENT, EXPUNGE) are
+//! parsed here by hand: they are simple, frequent, and must never fail on a quirky server.
+//! Everything else goes through imap-proto once, and is converted to owned crate types.
+
+use imap_proto::{AttributeValue, MailboxDatum, Response as ProtoResponse};
+
+use crate::error::ServerText;
+use crate::types::fetch::SectionKey;
+use crate::types::{Capabilities, Fetch, Flag, ResponseCode, Seq, SequenceSet, StatusKind, Uid};
+
+/// A parsed frame.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Parsed {
+    /// `tag OK|NO|BAD text`.
+    Tagged {
+        tag: String,
+        status: StatusKind,
+        text: ServerText,
+    },
+    /// `+ text`: the server waits for more from us.
+    Continue(Vec<u8>),
+    /// `* ...`.
+    Untagged(Response),
+}
+
+/// An untagged response, owned.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Response {
+    Status { kind: StatusKind, text: ServerText },
+    Capability(Capabilities),
+    Exists(u32),
+    Recent(u32),
+    Expunge(u32),
+    Vanished { earlier: bool, uids: SequenceSet },
+    Fetch(Fetch),
+    Flags(Vec<Flag>),
+    /// A response imap-proto understood that this crate does not type yet.
+    Other,
+}
+
+/// The tag of a tagged response, if the frame has one.
+pub(crate) fn tag_of(frame: &[u8]) -> Option<&[u8]> {
+    match frame.first() {
+        None | Some(b'*') | Some(b'+') => None,
+        Some(_) => {
+            let end = frame.iter().position(|&b| b == b' ' || b == b'\r' || b == b'\n')?;
+            Some(&frame[..end])
+        }
+    }
+}
+
+/// Strips the final line end.
+fn chomp(frame: &[u8]) -> &[u8] {
+    let f = frame.strip_suffix(b"\n").unwrap_or(frame);
+    f.strip_suffix(b"\r").unwrap_or(f)
+}
+
+/// Splits off the first space-separated word (extra spaces tolerated).
+fn word(s: &[u8]) -> (&[u8], &[u8]) {
+    let s = trim_start(s);
+    match s.iter().position(|&b| b == b' ') {
+        Some(i) => (&s[..i], &s[i + 1..]),
+        None => (s, &[]),
+    }
+}
+
+fn trim_start(s: &[u8]) -> &[u8] {
+    let n = s.iter().take_while(|&&b| b == b' ').count();
+    &s[n..]
+}
+
+fn number(s: &[u8]) -> Option<u32> {
+    if s.is_empty() || s.len() > 10 || !s.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(s).ok()?.parse().ok()
+}
+
+fn number64(s: &[u8]) -> Option<u64> {
+    if s.is_empty() || s.len() > 20 || !s.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(s).ok()?.parse().ok()
+}
+
+/// Parses one frame.
+pub(crate) fn parse_frame(frame: &[u8]) -> Result<Parsed, String> {
+    let line = chomp(frame);
+    if let Some(rest) = line.strip_prefix(b"+") {
+        let rest = rest.strip_prefix(b" ").unwrap_or(rest);
+        return Ok(Parsed::Continue(rest.to_vec()));
+    }
+    if let Some(rest) = line.strip_prefix(b"* ") {
+        return parse_untagged(frame, rest).map(Parsed::Untagged);
+    }
+    let tag = tag_of(frame).ok_or("not a tagged, untagged or continuation response")?;
+    let (status, rest) = word(&line[tag.len()..]);
+    let status = StatusKind::parse(status)
+        .filter(|s| matches!(s, StatusKind::Ok | StatusKind::No | StatusKind::Bad))
+        .ok_or("tagged response without OK, NO or BAD")?;
+    Ok(Parsed::Tagged {
+        tag: String::from_utf8_lossy(tag).into_owned(),
+        status,
+        text: resp_text(rest),
+    })
+}
+
+fn parse_untagged(frame: &[u8], rest: &[u8]) -> Result<Response, String> {
+    let (first, after) = word(rest);
+    if let Some(kind) = StatusKind::parse(first) {
+        return Ok(Response::Status {
+            kind,
+            text: resp_text(after),
+        });
+    }
+    if first.eq_ignore_ascii_case(b"CAPABILITY") {
+        return Ok(Response::Capability(capability_list(after)));
+    }
+    if let Some(n) = number(first) {
+        let (keyword, tail) = word(after);
+        let simple = trim_start(tail).is_empty();
+        if simple && keyword.eq_ignore_ascii_case(b"EXISTS") {
+            return Ok(Response::Exists(n));
+        }
+        if simple && keyword.eq_ignore_ascii_case(b"RECENT") {
+            return Ok(Response::Recent(n));
+        }
+        if simple && keyword.eq_ignore_ascii_case(b"EXPUNGE") {
+            return if n == 0 {
+                Err("EXPUNGE of message 0".into())
+            } else {
+                Ok(Response::Expunge(n))
+            };
+        }
+    }
+    proto(frame)
+}
+
+/// Everything imap-proto parses for us.
+fn proto(frame: &[u8]) -> Result<Response, String> {
+    let (_rest, resp) = ProtoResponse::parse(frame).map_err(|e| match e {
+        nom::Err::Incomplete(_) => "response ended early".to_string(),
+        nom::Err::Error(e) | nom::Err::Failure(e) => {
+            format!("unexpected input at byte {}", frame.len() - e.input.len())
+        }
+    })?;
+    Ok(match resp {
+        ProtoResponse::Fetch(seq, attrs) => {
+            if seq == 0 {
+                return Err("FETCH for message 0".into());
+            }
+            Response::Fetch(fetch(seq, attrs))
+        }
+        ProtoResponse::Expunge(n) => Response::Expunge(n),
+        ProtoResponse::Vanished { earlier, uids } => Response::Vanished {
+            earlier,
+            uids: uids.into_iter().collect(),
+        },
+        ProtoResponse::MailboxData(MailboxDatum::Exists(n)) => Response::Exists(n),
+        ProtoResponse::MailboxData(MailboxDatum::Recent(n)) => Response::Recent(n),
+        ProtoResponse::MailboxData(MailboxDatum::Flags(flags)) => {
+            Response::Flags(flags.iter().map(|f| Flag::parse(f)).collect())
+        }
+        _ => Response::Other,
+    })
+}
+
+fn fetch(seq: u32, attrs: Vec<AttributeValue<'_>>) -> Fetch {
+    let mut f = Fetch::new(Seq(seq));
+    for attr in attrs {
+        match attr {
+            AttributeValue::Uid(u) => f.uid = Some(Uid(u)),
+            AttributeValue::Flags(flags) => {
+                f.flags = Some(flags.iter().map(|x| Flag::parse(x)).collect())
+            }
+            AttributeValue::ModSeq(m) => f.modseq = Some(m),
+            AttributeValue::Rfc822Size(s) => f.size = Some(s),
+            AttributeValue::InternalDate(d) => f.internal_date = Some(d.into_owned()),
+            AttributeValue::Rfc822(data) => push_section(&mut f, vec![], None, None, data),
+            AttributeValue::Rfc822Header(data) => {
+                push_section(&mut f, vec![], Some("HEADER"), None, data)
+            }
+            AttributeValue::Rfc822Text(data) => {
+                push_section(&mut f, vec![], Some("TEXT"), None, data)
+            }
+            AttributeValue::BodySection {
+                section,
+                index,
+                data,
+            } => {
+                use imap_proto::{MessageSection, SectionPath};
+                let text_of = |m: MessageSection| match m {
+                    MessageSection::Header => "HEADER",
+                    MessageSection::Mime => "MIME",
+                    MessageSection::Text => "TEXT",
+                };
+                let (part, text) = match section {
+                    None => (vec![], None),
+                    Some(SectionPath::Full(m)) => (vec![], Some(text_of(m))),
+                    Some(SectionPath::Part(p, m)) => (p, m.map(text_of)),
+                };
+                push_section(&mut f, part, text, index, data)
+            }
+            _ => {}
+        }
+    }
+    f
+}
+
+fn push_section(
+    f: &mut Fetch,
+    part: Vec<u32>,
+    text: Option<&'static str>,
+    origin: Option<u32>,
+    data: Option<std::borrow::Cow<'_, [u8]>>,
+) {
+    f.sections.push((
+        SectionKey { part, text, origin },
+        data.map(std::borrow::Cow::into_owned),
+    ));
+}
+
+/// The space-separated words of a CAPABILITY list.
+fn capability_list(s: &[u8]) -> Capabilities {
+    Capabilities::from_names(
+        s.split(|&b| b == b' ')
+            .filter(|w| !w.is_empty())
+            .map(|w| String::from_utf8_lossy(w).into_owned())
+            .collect(),
+    )
+}
+
+/// `["[" resp-text-code "]" SP] text`, leniently: it never fails.
+pub(crate) fn resp_text(s: &[u8]) -> ServerText {
+    let s = trim_start(s);
+    if let Some(inner) = s.strip_prefix(b"[") {
+        if let Some(close) = inner.iter().position(|&b| b == b']') {
+            let code = response_code(&inner[..close]);
+            let text = trim_start(&inner[close + 1..]);
+            return ServerText {
+                code: Some(code),
+                text: String::from_utf8_lossy(text).into_owned(),
+            };
+        }
+    }
+    ServerText {
+        code: None,
+        text: String::from_utf8_lossy(s).into_owned(),
+    }
+}
+
+fn response_code(s: &[u8]) -> ResponseCode {
+    let (name, args) = match s.iter().position(|&b| b == b' ') {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    let upper = String::from_utf8_lossy(name).to_ascii_uppercase();
+    let argstr = args.map(|a| String::from_utf8_lossy(a).into_owned());
+    let a = args.unwrap_or(b"");
+    let known = match upper.as_str() {
+        "ALERT" => Some(ResponseCode::Alert),
+        "PARSE" => Some(ResponseCode::Parse),
+        "READ-ONLY" => Some(ResponseCode::ReadOnly),
+        "READ-WRITE" => Some(ResponseCode::ReadWrite),
+        "TRYCREATE" => Some(ResponseCode::TryCreate),
+        "UIDNOTSTICKY" => Some(ResponseCode::UidNotSticky),
+        "NOMODSEQ" => Some(ResponseCode::NoModSeq),
+        "CLOSED" => Some(ResponseCode::Closed),
+        "CAPABILITY" => Some(ResponseCode::Capability(capability_list(a))),
+        "BADCHARSET" => Some(ResponseCode::BadCharset(paren_words(a))),
+        "PERMANENTFLAGS" => Some(ResponseCode::PermanentFlags(
+            paren_words(a).iter().map(|f| Flag::parse(f)).collect(),
+        )),
+        "UIDNEXT" => number(trim_start(a)).map(|n| ResponseCode::UidNext(Uid(n))),
+        "UIDVALIDITY" => number(trim_start(a)).map(ResponseCode::UidValidity),
+        "UNSEEN" => number(trim_start(a)).map(|n| ResponseCode::Unseen(Seq(n))),
+        "HIGHESTMODSEQ" => number64(trim_start(a)).map(ResponseCode::HighestModSeq),
+        "MODIFIED" => sequence_set(trim_start(a)).map(ResponseCode::Modified),
+        "APPENDUID" => {
+            let (v, rest) = word(a);
+            match (number(v), sequence_set(trim_start(rest))) {
+                (Some(uid_validity), Some(uids)) => Some(ResponseCode::AppendUid {
+                    uid_validity,
+                    uids,
+                }),
+                _ => None,
+            }
+        }
+        "COPYUID" => {
+            let (v, rest) = word(a);
+            let (src, rest) = word(rest);
+            let (dst, _) = word(rest);
+            match (number(v), sequence_set(src), sequence_set(dst)) {
+                (Some(uid_validity), Some(source), Some(destination)) => {
+                    Some(ResponseCode::CopyUid {
+                        uid_validity,
+                        source,
+                        destination,
+                    })
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    known.unwrap_or(ResponseCode::Other {
+        name: upper,
+        args: argstr,
+    })
+}
+
+/// `(a b c)` or `a b c` to words.
+fn paren_words(s: &[u8]) -> Vec<String> {
+    let s = trim_start(s);
+    let s = s.strip_prefix(b"(").unwrap_or(s);
+    let s = s.strip_suffix(b")").unwrap_or(s);
+    s.split(|&b| b == b' ')
+        .filter(|w| !w.is_empty())
+        .map(|w| String::from_utf8_lossy(w).into_owned())
+        .collect()
+}
+
+/// `1:3,5,7:*` to a set; `None` if it is not one (or is empty).
+pub(crate) fn sequence_set(s: &[u8]) -> Option<SequenceSet> {
+    let num = |p: &[u8]| {
+        if p == b"*" {
+            Some(crate::types::STAR)
+        } else {
+            number(p).filter(|&n| n > 0)
+        }
+    };
+    let mut set = SequenceSet::new();
+    for item in s.split(|&b| b == b',') {
+        match item.iter().position(|&b| b == b':') {
+            Some(i) => set.insert_range(num(&item[..i])?..=num(&item[i + 1..])?),
+            None => set.insert(num(item)?),
+        }
+    }
+    Some(set)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn untagged(s: &str) -> Response {
+        match parse_frame(s.as_bytes()) {
+            Ok(Parsed::Untagged(r)) => r,
+            other => panic!("{s:?} gave {other:?}"),
+        }
+    }
+
+    #[test]
+    fn tagged_completions() {
+        let p = parse_frame(b"A0001 NO [AUTHENTICATIONFAILED] Authentication failed.\r\n").unwrap();
+        let Parsed::Tagged { tag, status, text } = p else {
+            panic!("{p:?}")
+        };
+        assert_eq!(tag, "A0001");
+        assert_eq!(status, StatusKind::No);
+        assert_eq!(text.text, "Authentication failed.");
+        assert_eq!(
+            text.code,
+            Some(ResponseCode::Other {
+                name: "AUTHENTICATIONFAILED".into(),
+                args: None
+            })
+        );
+        // Lowercase status, no text at all.
+        let p = parse_frame(b"a2 ok\r\n").unwrap();
+        assert!(matches!(p, Parsed::Tagged { status: StatusKind::Ok, .. }));
+        assert!(parse_frame(b"a3 MAYBE\r\n").is_err());
+        assert_eq!(tag_of(b"a3 MAYBE\r\n"), Some(&b"a3"[..]));
+    }
+
+    #[test]
+    fn codes_with_arguments() {
+        let t = resp_text(b"[COPYUID 38505 304,319:320 3956:3958] Done");
+        assert_eq!(
+            t.code,
+            Some(ResponseCode::CopyUid {
+                uid_validity: 38505,
+                source: SequenceSet::from([304, 319, 320]),
+                destination: SequenceSet::from(3956..=3958),
+            })
+        );
+        let t = resp_text(b"[PERMANENTFLAGS (\\Deleted \\Seen \\*)] Limited");
+        assert_eq!(
+            t.code,
+            Some(ResponseCode::PermanentFlags(vec![
+                Flag::Deleted,
+                Flag::Seen,
+                Flag::MayCreate
+            ]))
+        );
+        let t = resp_text(b"[HIGHESTMODSEQ 18446744073709551615] Highest");
+        assert_eq!(t.code, Some(ResponseCode::HighestModSeq(u64::MAX)));
+        // An empty COPYUID set is kept as an unknown code, not an error.
+        let t = resp_text(b"[COPYUID 1  ] x");
+        assert!(matches!(t.code, Some(ResponseCode::Other { ref name, .. }) if name == "COPYUID"));
+        // No closing bracket: all text.
+        let t = resp_text(b"[ALERT oops");
+        assert_eq!(t.code, None);
+        assert_eq!(t.text, "[ALERT oops");
+    }
+
+    #[test]
+    fn counters_are_lenient() {
+        assert_eq!(untagged("* 23 EXISTS\r\n"), Response::Exists(23));
+        assert_eq!(untagged("*  1843 exists\r\n"), Response::Exists(1843));
+        assert_eq!(untagged("* 5 RECENT \r\n"), Response::Recent(5));
+        assert_eq!(untagged("* 44 EXPUNGE\r\n"), Response::Expunge(44));
+        assert!(parse_frame(b"* 0 EXPUNGE\r\n").is_err());
+    }
+
+    #[test]
+    fn untagged_status_and_capability() {
+        let r = untagged("* OK [ALERT] System shutdown in 10 minutes\r\n");
+        assert_eq!(
+            r,
+            Response::Status {
+                kind: StatusKind::Ok,
+                text: ServerText {
+                    code: Some(ResponseCode::Alert),
+                    text: "System shutdown in 10 minutes".into()
+                }
+            }
+        );
+        let Response::Capability(c) = untagged("* CAPABILITY IMAP4rev1 IDLE  AUTH=PLAIN\r\n")
+        else {
+            panic!()
+        };
+        assert!(c.has("idle") && c.has_auth("PLAIN"));
+        assert_eq!(c.iter().count(), 3);
+    }
+
+    #[test]
+    fn fetch_through_imap_proto() {
+        let r = untagged("* 12 FETCH (FLAGS (\\Seen $Junk) UID 99 RFC822.SIZE 44 BODY[HEADER.FIELDS (MESSAGE-ID)] {5}\r\nabcde)\r\n");
+        let Response::Fetch(f) = r else { panic!() };
+        assert_eq!(f.seq(), Seq(12));
+        assert_eq!(f.uid(), Some(Uid(99)));
+        assert_eq!(f.size(), Some(44));
+        assert_eq!(f.flags(), Some(&[Flag::Seen, Flag::Keyword("$Junk".into())][..]));
+        assert_eq!(f.header(), Some(&b"abcde"[..]));
+        let Response::Fetch(f) = untagged("* 1 FETCH (BODY[] {3}\r\nxyz BODY[1.2] NIL)\r\n")
+        else {
+            panic!()
+        };
+        assert_eq!(f.body(), Some(&b"xyz"[..]));
+        assert_eq!(f.part(&[1, 2]), None);
+    }
+
+    #[test]
+    fn vanished_and_flags() {
+        assert_eq!(
+            untagged("* VANISHED (EARLIER) 41,43:116\r\n"),
+            Response::Vanished {
+                earlier: true,
+                uids: [41..=41, 43..=116].into_iter().collect()
+            }
+        );
+        assert_eq!(
+            untagged("* FLAGS (\\Answered \\Flagged)\r\n"),
+            Response::Flags(vec![Flag::Answered, Flag::Flagged])
+        );
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        for junk in [
+            &b"* 1 FETCH (UID\r\n"[..],
+            b"*\r\n",
+            b"* \r\n",
+            b"\r\n",
+            b"* 1 FETCH (FLAGS (\\Seen) {3}\r\nab",
+            b"* 4294967296 EXISTS\r\n",
+        ] {
+            let _ = parse_frame(junk);
+        }
+        assert!(parse_frame(b"* 1 FETCH (UID\r\n").is_err());
+        assert!(parse_frame(b"\r\n").is_err());
+    }
+
+    #[test]
+    fn continuation() {
+        assert_eq!(parse_frame(b"+ Ready\r\n").unwrap(), Parsed::Continue(b"Ready".to_vec()));
+        assert_eq!(parse_frame(b"+\r\n").unwrap(), Parsed::Continue(vec![]));
+    }
+}
