@@ -212,7 +212,7 @@ pub struct LoginError {
     /// `AUTHENTICATIONFAILED` code), or a connection error.
     pub error: Error,
     /// The client, still connected unless `error` says otherwise.
-    pub client: Client,
+    pub client: Box<Client>,
 }
 
 impl From<LoginError> for Error {
@@ -264,7 +264,9 @@ impl Client {
 
     fn starttls_required(&mut self) -> Result<()> {
         if self.conn.stream.is_tls() {
-            return Err(Error::StartTls("the connection is already encrypted".into()));
+            return Err(Error::StartTls(
+                "the connection is already encrypted".into(),
+            ));
         }
         if self.preauth {
             let e = Error::StartTls(
@@ -309,12 +311,20 @@ impl Client {
     pub fn login(mut self, user: &str, password: &str) -> Result<Session, LoginError> {
         match self.try_login(user, password) {
             Ok(()) => Ok(Session::new(self.conn)),
-            Err(error) => Err(LoginError { error, client: self }),
+            Err(error) => Err(LoginError {
+                error,
+                client: Box::new(self),
+            }),
         }
     }
 
     fn try_login(&mut self, user: &str, password: &str) -> Result<()> {
-        if self.conn.caps.as_ref().is_some_and(|c| c.has("LOGINDISABLED")) {
+        if self
+            .conn
+            .caps
+            .as_ref()
+            .is_some_and(|c| c.has("LOGINDISABLED"))
+        {
             return Err(Error::MissingCapability(
                 "LOGIN (the server advertises LOGINDISABLED)".into(),
             ));
@@ -339,19 +349,23 @@ impl Client {
     ///
     /// Errors: [`Error::No`] for rejected credentials, [`Error::MissingCapability`] when the
     /// server does not offer the mechanism; the client comes back in the [`LoginError`].
-    pub fn authenticate(
-        mut self,
-        auth: &mut dyn Authenticator,
-    ) -> Result<Session, LoginError> {
+    pub fn authenticate(mut self, auth: &mut dyn Authenticator) -> Result<Session, LoginError> {
         match self.try_authenticate(auth) {
             Ok(()) => Ok(Session::new(self.conn)),
-            Err(error) => Err(LoginError { error, client: self }),
+            Err(error) => Err(LoginError {
+                error,
+                client: Box::new(self),
+            }),
         }
     }
 
     fn try_authenticate(&mut self, auth: &mut dyn Authenticator) -> Result<()> {
         let mechanism = auth.mechanism().to_string();
-        if mechanism.is_empty() || !mechanism.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        if mechanism.is_empty()
+            || !mechanism
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
             return Err(Error::InvalidArgument(format!(
                 "SASL mechanism name {mechanism:?}"
             )));
@@ -367,7 +381,11 @@ impl Client {
         if sasl_ir {
             if let Some(ir) = pending.take() {
                 // RFC 4959: an empty initial response is sent as "=".
-                let encoded = if ir.is_empty() { "=".to_string() } else { base64_encode(&ir) };
+                let encoded = if ir.is_empty() {
+                    "=".to_string()
+                } else {
+                    base64_encode(&ir)
+                };
                 cmd.raw(&encoded);
             }
         }
@@ -426,7 +444,7 @@ impl Client {
         } else {
             Err(LoginError {
                 error: Error::Protocol("the server did not greet with PREAUTH".into()),
-                client: self,
+                client: Box::new(self),
             })
         }
     }

@@ -110,7 +110,12 @@ impl Conn {
             match self.stream.read(buf) {
                 Ok(n) => break n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
                     let after = self.opts.read_timeout.unwrap_or_default();
                     return Err(self.fail(Error::Timeout {
                         operation: "read",
@@ -143,10 +148,8 @@ impl Conn {
                     let bytes = frame.bytes;
                     let ours = tag.is_some() && tag_of(bytes) == tag.map(str::as_bytes);
                     if frame.too_deep {
-                        let reason = format!(
-                            "parentheses nested deeper than {}",
-                            self.opts.max_nesting
-                        );
+                        let reason =
+                            format!("parentheses nested deeper than {}", self.opts.max_nesting);
                         return Ok(unparsable(bytes, reason, ours));
                     }
                     return Ok(match parse_frame(bytes) {
@@ -258,9 +261,15 @@ impl Conn {
                 trace!("C: {}", RawBytes::new(bytes));
             }
         }
-        let r = self.stream.write_all(bytes).and_then(|()| self.stream.flush());
+        let r = self
+            .stream
+            .write_all(bytes)
+            .and_then(|()| self.stream.flush());
         r.map_err(|e| {
-            let e = if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) {
+            let e = if matches!(
+                e.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            ) {
                 Error::Timeout {
                     operation: "write",
                     after: self.opts.write_timeout.unwrap_or_default(),
@@ -452,7 +461,10 @@ fn unparsable(bytes: &[u8], reason: String, ours: bool) -> Incoming {
             bytes: RawBytes::new(bytes),
         }));
     }
-    warn!("unparsable response ({reason}) kept as unsolicited: {}", RawBytes::new(bytes));
+    warn!(
+        "unparsable response ({reason}) kept as unsolicited: {}",
+        RawBytes::new(bytes)
+    );
     Incoming::Stray(Unsolicited::Other {
         raw: bytes.to_vec(),
         reason,

@@ -65,6 +65,4 @@ pub use error::{Error, RawBytes, Result, ServerText};
 pub use session::Session;
 pub use state::{MailboxState, Unsolicited};
 pub use transport::ReadWrite;
-pub use types::{
-    Capabilities, Fetch, Flag, ResponseCode, Seq, SequenceSet, StatusKind, Uid, STAR,
-};
+pub use types::{Capabilities, Fetch, Flag, ResponseCode, Seq, SequenceSet, StatusKind, Uid, STAR};

@@ -119,8 +119,7 @@ pub(crate) fn tls_wrap(stream: Stream, host: &str, opts: &TlsOptions) -> Result<
     b.danger_accept_invalid_certs(opts.accept_invalid_certs);
     b.danger_accept_invalid_hostnames(opts.accept_invalid_hostnames);
     for pem in &opts.root_pems {
-        let cert =
-            native_tls::Certificate::from_pem(pem).map_err(|e| Error::Tls(Box::new(e)))?;
+        let cert = native_tls::Certificate::from_pem(pem).map_err(|e| Error::Tls(Box::new(e)))?;
         b.add_root_certificate(cert);
     }
     let connector = b.build().map_err(|e| Error::Tls(Box::new(e)))?;

@@ -130,7 +130,10 @@ fn literal_refused_instead_of_continuation() {
     let mut client = err.client;
     client.noop().unwrap();
     // The literal's bytes were never written.
-    assert_eq!(client_written_lines(&script), ["A0001 LOGIN {8}", "A0002 NOOP"]);
+    assert_eq!(
+        client_written_lines(&script),
+        ["A0001 LOGIN {8}", "A0002 NOOP"]
+    );
     script.assert_done();
 }
 
@@ -202,11 +205,18 @@ fn bye_mid_command_breaks_the_session() {
     assert_eq!(session.mailbox().exists(), 3);
     // The BYE is also in the queue, for a caller that reads only the queue.
     let items: Vec<_> = session.unsolicited().collect();
-    assert!(items
-        .iter()
-        .any(|i| matches!(i, Unsolicited::Status { kind: StatusKind::Bye, .. })));
+    assert!(items.iter().any(|i| matches!(
+        i,
+        Unsolicited::Status {
+            kind: StatusKind::Bye,
+            ..
+        }
+    )));
     let again = session.noop().unwrap_err();
-    assert!(matches!(&again, Error::Broken(why) if why.contains("Server shutting down")), "{again}");
+    assert!(
+        matches!(&again, Error::Broken(why) if why.contains("Server shutting down")),
+        "{again}"
+    );
     script.assert_done();
 }
 
@@ -274,7 +284,16 @@ fn read_timeout_names_the_timeout_and_breaks_the_session() {
         .login("a", "b")
         .unwrap();
     let err = session.noop().unwrap_err();
-    assert!(matches!(err, Error::Timeout { operation: "read", .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            Error::Timeout {
+                operation: "read",
+                ..
+            }
+        ),
+        "{err}"
+    );
     assert!(err.to_string().contains("read timed out after 5s"), "{err}");
     assert!(session.is_broken());
 }
@@ -294,7 +313,10 @@ fn stray_tags_continuations_and_garbage_are_kept_not_fatal() {
     session.noop().unwrap();
     let items: Vec<_> = session.unsolicited().collect();
     assert_eq!(items.len(), 4, "{items:#?}");
-    for (item, want) in items[..3].iter().zip(["Z999 OK", "+ nobody", "* 1 FETCH (UID"]) {
+    for (item, want) in items[..3]
+        .iter()
+        .zip(["Z999 OK", "+ nobody", "* 1 FETCH (UID"])
+    {
         match item {
             Unsolicited::Other { raw, .. } => assert!(raw.starts_with(want.as_bytes()), "{item:?}"),
             other => panic!("{other:?}"),
@@ -374,7 +396,10 @@ fn greeting_bye_and_garbage() {
         .security(Security::Plaintext)
         .connect_stream(script)
         .unwrap_err();
-    assert!(matches!(&err, Error::Bye(t) if t.text == "too busy"), "{err}");
+    assert!(
+        matches!(&err, Error::Bye(t) if t.text == "too busy"),
+        "{err}"
+    );
 
     let script = Script::new(vec![s("HTTP/1.1 400 Bad Request\r\n")]);
     let err = ClientBuilder::new("h", 1)
@@ -409,8 +434,12 @@ fn starttls_client(steps: Vec<Step>) -> (Script, Error) {
 
 #[test]
 fn starttls_refuses_preauth() {
-    let (script, err) = starttls_client(vec![s("* PREAUTH [CAPABILITY IMAP4rev1 STARTTLS] hi\r\n")]);
-    assert!(matches!(&err, Error::StartTls(m) if m.contains("PREAUTH")), "{err}");
+    let (script, err) =
+        starttls_client(vec![s("* PREAUTH [CAPABILITY IMAP4rev1 STARTTLS] hi\r\n")]);
+    assert!(
+        matches!(&err, Error::StartTls(m) if m.contains("PREAUTH")),
+        "{err}"
+    );
     assert_eq!(script.written(), b"");
 }
 
@@ -422,7 +451,10 @@ fn starttls_refuses_a_server_without_it() {
         c("A0001 CAPABILITY\r\n"),
         s("* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\nA0001 OK\r\n"),
     ]);
-    assert!(matches!(&err, Error::StartTls(m) if m.contains("does not advertise")), "{err}");
+    assert!(
+        matches!(&err, Error::StartTls(m) if m.contains("does not advertise")),
+        "{err}"
+    );
     script.assert_done();
 }
 
@@ -433,7 +465,10 @@ fn starttls_refused_by_the_server() {
         c("A0001 STARTTLS\r\n"),
         s("A0001 NO [UNAVAILABLE] not today\r\n"),
     ]);
-    assert!(matches!(&err, Error::StartTls(m) if m.contains("not today")), "{err}");
+    assert!(
+        matches!(&err, Error::StartTls(m) if m.contains("not today")),
+        "{err}"
+    );
     script.assert_done();
 }
 
@@ -494,7 +529,9 @@ fn authenticate_needs_the_mechanism() {
 
 #[test]
 fn logindisabled_is_respected() {
-    let script = Script::new(vec![s("* OK [CAPABILITY IMAP4rev1 LOGINDISABLED STARTTLS] hi\r\n")]);
+    let script = Script::new(vec![s(
+        "* OK [CAPABILITY IMAP4rev1 LOGINDISABLED STARTTLS] hi\r\n",
+    )]);
     let err = client(&script).login("a", "b").unwrap_err();
     assert!(matches!(err.error, Error::MissingCapability(_)));
     assert_eq!(script.written(), b"");

@@ -234,7 +234,10 @@ mod tests {
     fn flags_round_trip() {
         assert_eq!(Flag::parse("\\seen"), Flag::Seen);
         assert_eq!(Flag::parse("\\*"), Flag::MayCreate);
-        assert_eq!(Flag::parse("$Forwarded"), Flag::Keyword("$Forwarded".into()));
+        assert_eq!(
+            Flag::parse("$Forwarded"),
+            Flag::Keyword("$Forwarded".into())
+        );
         assert_eq!(Flag::Deleted.to_string(), "\\Deleted");
     }
 
@@ -248,6 +251,9 @@ mod tests {
         ]);
         assert!(caps.has("literal+") && caps.has("IMAP4REV1") && !caps.has("IDLE"));
         assert!(caps.has_auth("plain") && caps.has_auth("xoauth2") && !caps.has_auth("LOGIN"));
-        assert_eq!(caps.auth_mechanisms().collect::<Vec<_>>(), ["PLAIN", "XOAUTH2"]);
+        assert_eq!(
+            caps.auth_mechanisms().collect::<Vec<_>>(),
+            ["PLAIN", "XOAUTH2"]
+        );
     }
 }

@@ -253,7 +253,8 @@ mod tests {
         assert!(s.contains(6) && !s.contains(4) && !s.contains(10));
         assert_eq!(SequenceSet::from(4..).to_string(), "4:*");
         assert_eq!(SequenceSet::all().to_string(), "1:*");
-        assert_eq!(SequenceSet::from(7..=3).to_string(), "3:7");
+        let (hi, lo) = (7, 3);
+        assert_eq!(SequenceSet::from(hi..=lo).to_string(), "3:7");
     }
 
     #[test]

@@ -93,7 +93,9 @@ impl Command {
 
     fn push_string(&mut self, s: &[u8], what: &str, atom_ok: bool) -> Result<&mut Self> {
         if s.contains(&0) {
-            return Err(Error::InvalidArgument(format!("{what} contains a NUL byte")));
+            return Err(Error::InvalidArgument(format!(
+                "{what} contains a NUL byte"
+            )));
         }
         if atom_ok && is_astring_atom(s) {
             self.current.extend_from_slice(s);
@@ -175,8 +177,7 @@ fn is_quotable(b: u8) -> bool {
 
 /// Standard base64 (RFC 4648) with padding, for SASL.
 pub(crate) fn base64_encode(data: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] =
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
         let b = [
@@ -258,7 +259,10 @@ mod tests {
         let segs = wire(c);
         assert_eq!(segs.len(), 3);
         assert_eq!(segs[0].text, b"LOGIN bob ");
-        assert_eq!(segs[0].literal.as_deref(), Some(&b"x\r\nA2 DELETE INBOX"[..]));
+        assert_eq!(
+            segs[0].literal.as_deref(),
+            Some(&b"x\r\nA2 DELETE INBOX"[..])
+        );
         assert_eq!(segs[1].text, b" ");
         assert_eq!(segs[1].literal.as_deref(), Some("pässwörd".as_bytes()));
         assert_eq!(segs[2].text, b"");

@@ -294,7 +294,11 @@ mod tests {
     fn every_split_point_gives_the_same_frames() {
         for i in 0..=STREAM.len() {
             let (a, b) = STREAM.split_at(i);
-            assert_eq!(frames_of(&[a, b], LIMIT).unwrap(), expected(), "split at {i}");
+            assert_eq!(
+                frames_of(&[a, b], LIMIT).unwrap(),
+                expected(),
+                "split at {i}"
+            );
         }
     }
 
@@ -323,7 +327,11 @@ mod tests {
         f.filled(line.len());
         let err = f.next_frame().unwrap_err();
         assert!(matches!(err, FrameError::LiteralTooLarge { size, .. } if size > 4294967295));
-        assert!(f.buf.len() <= 2 * READ_CHUNK, "buffer grew to {}", f.buf.len());
+        assert!(
+            f.buf.len() <= 2 * READ_CHUNK,
+            "buffer grew to {}",
+            f.buf.len()
+        );
         // Absurd digit strings saturate rather than overflow.
         assert_eq!(literal_len(b"{99999999999999999999999999}"), Some(u64::MAX));
     }

@@ -28,12 +28,18 @@ pub(crate) enum Parsed {
 /// An untagged response, owned.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Response {
-    Status { kind: StatusKind, text: ServerText },
+    Status {
+        kind: StatusKind,
+        text: ServerText,
+    },
     Capability(Capabilities),
     Exists(u32),
     Recent(u32),
     Expunge(u32),
-    Vanished { earlier: bool, uids: SequenceSet },
+    Vanished {
+        earlier: bool,
+        uids: SequenceSet,
+    },
     Fetch(Fetch),
     Flags(Vec<Flag>),
     /// A response imap-proto understood that this crate does not type yet.
@@ -45,7 +51,9 @@ pub(crate) fn tag_of(frame: &[u8]) -> Option<&[u8]> {
     match frame.first() {
         None | Some(b'*') | Some(b'+') => None,
         Some(_) => {
-            let end = frame.iter().position(|&b| b == b' ' || b == b'\r' || b == b'\n')?;
+            let end = frame
+                .iter()
+                .position(|&b| b == b' ' || b == b'\r' || b == b'\n')?;
             Some(&frame[..end])
         }
     }
@@ -281,10 +289,9 @@ fn response_code(s: &[u8]) -> ResponseCode {
         "APPENDUID" => {
             let (v, rest) = word(a);
             match (number(v), sequence_set(trim_start(rest))) {
-                (Some(uid_validity), Some(uids)) => Some(ResponseCode::AppendUid {
-                    uid_validity,
-                    uids,
-                }),
+                (Some(uid_validity), Some(uids)) => {
+                    Some(ResponseCode::AppendUid { uid_validity, uids })
+                }
                 _ => None,
             }
         }
@@ -370,7 +377,13 @@ mod tests {
         );
         // Lowercase status, no text at all.
         let p = parse_frame(b"a2 ok\r\n").unwrap();
-        assert!(matches!(p, Parsed::Tagged { status: StatusKind::Ok, .. }));
+        assert!(matches!(
+            p,
+            Parsed::Tagged {
+                status: StatusKind::Ok,
+                ..
+            }
+        ));
         assert!(parse_frame(b"a3 MAYBE\r\n").is_err());
         assert_eq!(tag_of(b"a3 MAYBE\r\n"), Some(&b"a3"[..]));
     }
@@ -443,10 +456,12 @@ mod tests {
         assert_eq!(f.seq(), Seq(12));
         assert_eq!(f.uid(), Some(Uid(99)));
         assert_eq!(f.size(), Some(44));
-        assert_eq!(f.flags(), Some(&[Flag::Seen, Flag::Keyword("$Junk".into())][..]));
+        assert_eq!(
+            f.flags(),
+            Some(&[Flag::Seen, Flag::Keyword("$Junk".into())][..])
+        );
         assert_eq!(f.header(), Some(&b"abcde"[..]));
-        let Response::Fetch(f) = untagged("* 1 FETCH (BODY[] {3}\r\nxyz BODY[1.2] NIL)\r\n")
-        else {
+        let Response::Fetch(f) = untagged("* 1 FETCH (BODY[] {3}\r\nxyz BODY[1.2] NIL)\r\n") else {
             panic!()
         };
         assert_eq!(f.body(), Some(&b"xyz"[..]));
@@ -486,7 +501,10 @@ mod tests {
 
     #[test]
     fn continuation() {
-        assert_eq!(parse_frame(b"+ Ready\r\n").unwrap(), Parsed::Continue(b"Ready".to_vec()));
+        assert_eq!(
+            parse_frame(b"+ Ready\r\n").unwrap(),
+            Parsed::Continue(b"Ready".to_vec())
+        );
         assert_eq!(parse_frame(b"+\r\n").unwrap(), Parsed::Continue(vec![]));
     }
 }

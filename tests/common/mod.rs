@@ -2,6 +2,8 @@
 //! the client's, step by step.
 #![allow(dead_code)]
 
+pub mod dovecot;
+
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::sync::{Arc, Mutex};
@@ -77,9 +79,20 @@ impl Script {
     pub fn assert_done(&self) {
         let inner = self.0.lock().unwrap();
         assert!(inner.error.is_none(), "{}", inner.error.as_ref().unwrap());
-        assert!(inner.unmatched.is_empty(), "client wrote unexpected bytes: {:?}", String::from_utf8_lossy(&inner.unmatched));
-        let left: Vec<_> = inner.steps.iter().filter(|s| !matches!(s, Step::Close)).collect();
-        assert!(left.is_empty() && inner.pending.is_empty(), "steps left: {left:?}");
+        assert!(
+            inner.unmatched.is_empty(),
+            "client wrote unexpected bytes: {:?}",
+            String::from_utf8_lossy(&inner.unmatched)
+        );
+        let left: Vec<_> = inner
+            .steps
+            .iter()
+            .filter(|s| !matches!(s, Step::Close))
+            .collect();
+        assert!(
+            left.is_empty() && inner.pending.is_empty(),
+            "steps left: {left:?}"
+        );
     }
 }
 
@@ -120,7 +133,7 @@ impl Read for Script {
         let mut inner = self.0.lock().unwrap();
         inner.advance();
         if let Some(e) = &inner.error {
-            return Err(io::Error::new(io::ErrorKind::Other, e.clone()));
+            return Err(io::Error::other(e.clone()));
         }
         if inner.pending.is_empty() {
             match inner.steps.front().cloned() {
@@ -136,7 +149,7 @@ impl Read for Script {
                         String::from_utf8_lossy(&inner.unmatched)
                     );
                     inner.error.get_or_insert(msg.clone());
-                    return Err(io::Error::new(io::ErrorKind::Other, msg));
+                    return Err(io::Error::other(msg));
                 }
                 Some(Step::S(_)) => unreachable!("advance loads S steps"),
             }

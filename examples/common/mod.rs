@@ -1,0 +1,146 @@
+//! Command-line options shared by the examples: where to connect and who to log in as.
+//! Credentials come from flags and the environment, never from the source.
+#![allow(dead_code)]
+
+use std::process::exit;
+use std::time::Duration;
+
+use blocking_imap::{ClientBuilder, Security, Session};
+
+pub struct Args {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    pub user: String,
+    pub password_env: String,
+    pub ca: Option<String>,
+    pub danger_accept_invalid_certs: bool,
+    /// Flags the example itself understands, with their values.
+    pub rest: Vec<(String, Option<String>)>,
+}
+
+pub const USAGE: &str = "--host H --port P --tls implicit|starttls|none --user U \
+    --password-env VAR [--ca PEM_FILE] [--danger-accept-invalid-certs]";
+
+pub fn die(msg: impl std::fmt::Display) -> ! {
+    eprintln!("error: {msg}");
+    exit(1)
+}
+
+impl Args {
+    /// Parses the process arguments; `extra` lists the example's own flags and whether each
+    /// takes a value.
+    pub fn parse(extra: &[(&str, bool)]) -> Args {
+        let mut a = Args {
+            host: "127.0.0.1".into(),
+            port: 0,
+            security: Security::Tls,
+            user: String::new(),
+            password_env: "IMAP_PASSWORD".into(),
+            ca: None,
+            danger_accept_invalid_certs: false,
+            rest: Vec::new(),
+        };
+        let mut it = std::env::args().skip(1);
+        while let Some(flag) = it.next() {
+            let mut value = |name: &str| {
+                it.next()
+                    .unwrap_or_else(|| die(format!("{name} needs a value")))
+            };
+            match flag.as_str() {
+                "--host" => a.host = value("--host"),
+                "--port" => {
+                    a.port = value("--port")
+                        .parse()
+                        .unwrap_or_else(|_| die("--port must be a number"))
+                }
+                "--tls" => {
+                    a.security = match value("--tls").as_str() {
+                        "implicit" => Security::Tls,
+                        "starttls" => Security::StartTls,
+                        "none" => Security::Plaintext,
+                        other => die(format!("--tls {other}: use implicit, starttls or none")),
+                    }
+                }
+                "--user" => a.user = value("--user"),
+                "--password-env" => a.password_env = value("--password-env"),
+                "--ca" => a.ca = Some(value("--ca")),
+                "--danger-accept-invalid-certs" => a.danger_accept_invalid_certs = true,
+                "-h" | "--help" => {
+                    let own: Vec<String> = extra
+                        .iter()
+                        .map(|(f, v)| {
+                            if *v {
+                                format!("[{f} V]")
+                            } else {
+                                format!("[{f}]")
+                            }
+                        })
+                        .collect();
+                    println!("usage: {USAGE} {}", own.join(" "));
+                    exit(0)
+                }
+                other => match extra.iter().find(|(f, _)| *f == other) {
+                    Some((f, true)) => {
+                        let v = value(f);
+                        a.rest.push((other.to_string(), Some(v)))
+                    }
+                    Some((_, false)) => a.rest.push((other.to_string(), None)),
+                    None => die(format!("unknown flag {other}; usage: {USAGE}")),
+                },
+            }
+        }
+        if a.port == 0 {
+            a.port = match a.security {
+                Security::Tls => 993,
+                _ => 143,
+            };
+        }
+        if a.user.is_empty() {
+            die("--user is required")
+        }
+        a
+    }
+
+    /// The value of one of the example's own flags.
+    pub fn get(&self, flag: &str) -> Option<&str> {
+        self.rest
+            .iter()
+            .find(|(f, _)| f == flag)
+            .and_then(|(_, v)| v.as_deref())
+    }
+
+    /// Was one of the example's own switches given?
+    pub fn has(&self, flag: &str) -> bool {
+        self.rest.iter().any(|(f, _)| f == flag)
+    }
+
+    pub fn builder(&self) -> ClientBuilder {
+        let mut b = ClientBuilder::new(&self.host, self.port)
+            .security(self.security)
+            .connect_timeout(Duration::from_secs(10))
+            .danger_accept_invalid_certs(self.danger_accept_invalid_certs);
+        if let Some(path) = &self.ca {
+            let pem = std::fs::read(path).unwrap_or_else(|e| die(format!("--ca {path}: {e}")));
+            b = b.add_root_certificate_pem(&pem);
+        }
+        b
+    }
+
+    /// Connects and logs in, or exits with a one-line error.
+    pub fn login(&self) -> Session {
+        let password = std::env::var(&self.password_env).unwrap_or_else(|_| {
+            die(format!(
+                "set the password in the environment variable {}",
+                self.password_env
+            ))
+        });
+        let client = self
+            .builder()
+            .connect()
+            .unwrap_or_else(|e| die(format!("connecting to {}:{}: {e}", self.host, self.port)));
+        client
+            .login(&self.user, &password)
+            .unwrap_or_else(|e| die(format!("login as {}: {}", self.user, e.error)))
+    }
+}

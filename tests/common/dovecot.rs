@@ -1,0 +1,60 @@
+//! Where the project's test Dovecot runs (see scripts/dovecot.sh and scripts/test.sh).
+
+use blocking_imap::{ClientBuilder, Security, Session};
+
+/// The test server's address and certificate, or `None` when the caller asked to skip
+/// server tests. Panics when neither is set: run the tests with scripts/test.sh.
+pub struct Server {
+    pub host: String,
+    pub port: u16,
+    pub tls_port: u16,
+    pub ca: Vec<u8>,
+}
+
+pub fn server() -> Option<Server> {
+    if std::env::var_os("BLOCKING_IMAP_DOVECOT").is_none() {
+        if std::env::var_os("BLOCKING_IMAP_SKIP_DOVECOT").is_some() {
+            eprintln!("skipped: BLOCKING_IMAP_SKIP_DOVECOT is set");
+            return None;
+        }
+        panic!(
+            "this test needs the project's Dovecot: run scripts/test.sh \
+             (or set BLOCKING_IMAP_SKIP_DOVECOT=1 to skip server tests)"
+        );
+    }
+    let var = |k: &str| std::env::var(k).unwrap_or_else(|_| panic!("{k} not set"));
+    Some(Server {
+        host: var("BLOCKING_IMAP_HOST"),
+        port: var("BLOCKING_IMAP_PORT").parse().unwrap(),
+        tls_port: var("BLOCKING_IMAP_TLS_PORT").parse().unwrap(),
+        ca: std::fs::read(var("BLOCKING_IMAP_CA")).expect("read the test CA"),
+    })
+}
+
+impl Server {
+    /// Plaintext on the plain port.
+    pub fn plain(&self) -> ClientBuilder {
+        ClientBuilder::new(&self.host, self.port).security(Security::Plaintext)
+    }
+
+    /// STARTTLS on the plain port, trusting the test CA.
+    pub fn starttls(&self) -> ClientBuilder {
+        ClientBuilder::new("localhost", self.port)
+            .starttls()
+            .add_root_certificate_pem(&self.ca)
+    }
+
+    /// Implicit TLS, trusting the test CA.
+    pub fn tls(&self) -> ClientBuilder {
+        ClientBuilder::new("localhost", self.tls_port).add_root_certificate_pem(&self.ca)
+    }
+
+    /// A logged-in plaintext session.
+    pub fn login(&self, user: &str, password: &str) -> Session {
+        self.plain()
+            .connect()
+            .expect("connect")
+            .login(user, password)
+            .expect("login")
+    }
+}

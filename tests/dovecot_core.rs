@@ -1,0 +1,174 @@
+//! The core engine against the project's real Dovecot (scripts/test.sh starts it).
+
+mod common;
+
+use std::net::TcpStream;
+
+use blocking_imap::{ClientBuilder, Error, Plain, ResponseCode, Security};
+use common::dovecot::server;
+
+#[test]
+fn plaintext_login_noop_logout() {
+    let Some(srv) = server() else { return };
+    let mut client = srv.plain().connect().unwrap();
+    assert!(!client.is_tls());
+    assert!(client.capabilities().unwrap().has("STARTTLS"));
+    let mut session = client.login("alice", "alice-pass").unwrap();
+    let caps = session.capabilities().unwrap();
+    assert!(
+        caps.has("IDLE") && caps.has("UIDPLUS") && caps.has("MOVE"),
+        "{caps:?}"
+    );
+    session.noop().unwrap();
+    assert!(!session.is_broken());
+    session.logout().unwrap();
+}
+
+#[test]
+fn starttls_login() {
+    let Some(srv) = server() else { return };
+    let mut client = srv.starttls().connect().unwrap();
+    assert!(client.is_tls());
+    // Capabilities were asked again over TLS: no STARTTLS offered any more.
+    assert!(!client.capabilities().unwrap().has("STARTTLS"));
+    let mut session = client.login("bob", "bob-pass").unwrap();
+    assert!(session.is_tls());
+    session.noop().unwrap();
+    session.logout().unwrap();
+}
+
+#[test]
+fn implicit_tls_login() {
+    let Some(srv) = server() else { return };
+    let client = srv.tls().connect().unwrap();
+    assert!(client.is_tls());
+    let mut session = client.login("alice", "alice-pass").unwrap();
+    session.noop().unwrap();
+    session.logout().unwrap();
+}
+
+#[test]
+fn certificate_is_checked_by_default() {
+    let Some(srv) = server() else { return };
+    let err = ClientBuilder::new("localhost", srv.tls_port)
+        .connect()
+        .unwrap_err();
+    assert!(matches!(err, Error::Tls(_)), "{err}");
+    let err = ClientBuilder::new("localhost", srv.port)
+        .starttls()
+        .connect()
+        .unwrap_err();
+    assert!(matches!(err, Error::Tls(_)), "{err}");
+    // The danger switch lets the self-signed certificate through.
+    let client = ClientBuilder::new("localhost", srv.tls_port)
+        .danger_accept_invalid_certs(true)
+        .connect()
+        .unwrap();
+    client.logout().unwrap();
+}
+
+#[test]
+fn host_name_is_checked_by_default() {
+    let Some(srv) = server() else { return };
+    let tcp = || TcpStream::connect((srv.host.as_str(), srv.tls_port)).unwrap();
+    let err = ClientBuilder::new("mail.example.org", srv.tls_port)
+        .add_root_certificate_pem(&srv.ca)
+        .connect_stream(tcp())
+        .unwrap_err();
+    assert!(matches!(err, Error::Tls(_)), "{err}");
+    let client = ClientBuilder::new("mail.example.org", srv.tls_port)
+        .add_root_certificate_pem(&srv.ca)
+        .danger_accept_invalid_hostnames(true)
+        .connect_stream(tcp())
+        .unwrap();
+    assert!(client.is_tls());
+}
+
+#[test]
+fn authenticate_plain() {
+    let Some(srv) = server() else { return };
+    let client = srv.tls().connect().unwrap();
+    let mut session = client
+        .authenticate(&mut Plain::new("bob", "bob-pass"))
+        .unwrap();
+    session.noop().unwrap();
+    session.logout().unwrap();
+}
+
+#[test]
+fn wrong_password_then_retry_on_the_same_connection() {
+    let Some(srv) = server() else { return };
+    let client = srv.plain().connect().unwrap();
+    let failed = client.login("alice", "not-the-password").unwrap_err();
+    match &failed.error {
+        Error::No(t) => assert!(
+            matches!(&t.code, Some(ResponseCode::Other { name, .. }) if name == "AUTHENTICATIONFAILED"),
+            "{t}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    let failed = failed
+        .client
+        .authenticate(&mut Plain::new("alice", "still-wrong"))
+        .unwrap_err();
+    assert!(matches!(failed.error, Error::No(_)), "{}", failed.error);
+    let mut session = failed.client.login("alice", "alice-pass").unwrap();
+    session.noop().unwrap();
+}
+
+#[test]
+fn non_ascii_credentials() {
+    let Some(srv) = server() else { return };
+    let mut session = srv
+        .plain()
+        .connect()
+        .unwrap()
+        .login("ünï", "pässwörd")
+        .unwrap();
+    session.noop().unwrap();
+    let mut session = srv
+        .tls()
+        .connect()
+        .unwrap()
+        .authenticate(&mut Plain::new("ünï", "pässwörd"))
+        .unwrap();
+    session.noop().unwrap();
+}
+
+#[test]
+fn hostile_credentials_never_inject_a_command() {
+    let Some(srv) = server() else { return };
+    let client = srv.plain().connect().unwrap();
+    let failed = client.login("alice", "x\r\nA0002 LOGOUT\r\n").unwrap_err();
+    assert!(matches!(failed.error, Error::No(_)), "{}", failed.error);
+    let failed = failed.client.login("alice\"", "\\").unwrap_err();
+    assert!(matches!(failed.error, Error::No(_)), "{}", failed.error);
+    // Still the same, healthy connection.
+    failed
+        .client
+        .login("alice", "alice-pass")
+        .unwrap()
+        .noop()
+        .unwrap();
+}
+
+#[test]
+fn plaintext_over_the_implicit_tls_port_times_out_cleanly() {
+    let Some(srv) = server() else { return };
+    // Dovecot waits for a TLS ClientHello and sends nothing: the read timeout must fire.
+    let err = ClientBuilder::new(&srv.host, srv.tls_port)
+        .security(Security::Plaintext)
+        .read_timeout(Some(std::time::Duration::from_millis(300)))
+        .connect()
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Timeout {
+                operation: "read",
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
