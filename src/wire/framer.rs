@@ -96,16 +96,18 @@ impl Framer {
             }
             self.start = 0;
         }
-        let want = match self.literal_end {
-            // Inside a big literal: make room for the rest of it in one go (it is within limits).
-            Some(e) if e > self.end => (e - self.end).max(READ_CHUNK),
-            _ => READ_CHUNK,
-        };
-        if self.buf.len() - self.end < want {
-            let new_len = (self.end + want).max(self.buf.len() * 2).max(READ_CHUNK);
+        if self.buf.len() - self.end < READ_CHUNK {
+            // Grow by doubling, so memory follows the bytes actually received: a literal
+            // announced big but never sent costs nothing.
+            let mut new_len = (self.end + READ_CHUNK).max(self.buf.len() * 2);
+            if let Some(e) = self.literal_end {
+                // No further than the literal's end plus one chunk of what follows.
+                new_len = new_len.min(e.saturating_add(READ_CHUNK));
+            }
             // Never beyond what the limit allows for one frame, plus one chunk of the next.
             let cap = self.max_frame.saturating_add(2 * READ_CHUNK);
-            self.buf.resize(new_len.min(cap).max(self.end + 1), 0);
+            let new_len = new_len.min(cap).max(self.end + 1);
+            self.buf.resize(new_len, 0);
         }
         &mut self.buf[self.end..]
     }
@@ -334,6 +336,17 @@ mod tests {
         );
         // Absurd digit strings saturate rather than overflow.
         assert_eq!(literal_len(b"{99999999999999999999999999}"), Some(u64::MAX));
+    }
+
+    #[test]
+    fn announced_literal_is_not_allocated_before_it_arrives() {
+        let mut f = Framer::new(64 << 20, 100);
+        let line = b"* 1 FETCH (BODY[] {60000000}\r\nabc";
+        f.read_buf()[..line.len()].copy_from_slice(line);
+        f.filled(line.len());
+        assert!(f.next_frame().unwrap().is_none());
+        f.read_buf();
+        assert!(f.buf.len() <= 2 * READ_CHUNK, "buffer grew to {}", f.buf.len());
     }
 
     #[test]
