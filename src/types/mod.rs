@@ -1,6 +1,9 @@
 //! Owned public types: nothing here borrows from the wire or from a parser crate.
 
+mod envelope;
 pub(crate) mod fetch;
+mod mailbox_name;
+mod search;
 mod seq;
 
 pub use fetch::Fetch;

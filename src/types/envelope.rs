@@ -1,0 +1,3 @@
+//! ENVELOPE and BODYSTRUCTURE as owned types.
+//!
+//! TO BE WRITTEN (helper): see the task description.
