@@ -34,6 +34,8 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_IO_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default largest server response accepted (a line plus its literals).
 pub const DEFAULT_MAX_RESPONSE_SIZE: usize = 64 * 1024 * 1024;
+/// Default longest command line; a longer sequence set is split across several commands.
+pub const DEFAULT_MAX_LINE: usize = 4096;
 /// Default deepest nesting of parentheses accepted in a response.
 pub const DEFAULT_MAX_NESTING: u32 = 100;
 
@@ -71,6 +73,7 @@ impl ClientBuilder {
                 write_timeout: Some(DEFAULT_IO_TIMEOUT),
                 max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
                 max_nesting: DEFAULT_MAX_NESTING,
+                max_line: DEFAULT_MAX_LINE,
             },
         }
     }
@@ -135,6 +138,14 @@ impl ClientBuilder {
     /// response is skipped as unparsable rather than parsed recursively.
     pub fn max_nesting_depth(mut self, depth: u32) -> Self {
         self.opts.max_nesting = depth;
+        self
+    }
+
+    /// The longest command line to send (default 4096 bytes, well under the 8 KiB that strict
+    /// servers accept). A command whose sequence set would make a longer line is sent as
+    /// several commands, transparently, and their results joined.
+    pub fn max_command_line(mut self, bytes: usize) -> Self {
+        self.opts.max_line = bytes.max(256);
         self
     }
 

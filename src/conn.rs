@@ -7,7 +7,7 @@ use std::time::Duration;
 use log::{debug, log_enabled, trace, warn, Level};
 
 use crate::error::{Error, RawBytes, Result, ServerText};
-use crate::state::{unsolicited, MailboxState, Queue, Unsolicited};
+use crate::state::{unsolicited, Mailbox, Queue, Unsolicited};
 use crate::transport::Stream;
 use crate::types::{Capabilities, ResponseCode, StatusKind};
 use crate::wire::encode::{Command, LiteralMode};
@@ -21,6 +21,8 @@ pub(crate) struct Options {
     pub(crate) write_timeout: Option<Duration>,
     pub(crate) max_response_size: usize,
     pub(crate) max_nesting: u32,
+    /// The longest command line to write; longer sequence sets are split across commands.
+    pub(crate) max_line: usize,
 }
 
 /// One frame, classified against the tag of the command in progress.
@@ -51,7 +53,7 @@ pub(crate) struct Conn {
     framer: Framer,
     next_tag: u32,
     pub(crate) caps: Option<Capabilities>,
-    pub(crate) state: MailboxState,
+    pub(crate) state: Mailbox,
     pub(crate) queue: Queue,
     /// Why the connection is unusable, once it is.
     broken: Option<String>,
@@ -67,7 +69,7 @@ impl Conn {
             framer: Framer::new(opts.max_response_size, opts.max_nesting),
             next_tag: 1,
             caps: None,
-            state: MailboxState::default(),
+            state: Mailbox::default(),
             queue: Queue::default(),
             broken: None,
             bye: None,

@@ -50,8 +50,10 @@ mod auth;
 mod client;
 mod conn;
 mod error;
+mod message;
 mod session;
 mod state;
+mod stream;
 mod transport;
 mod types;
 mod wire;
@@ -59,10 +61,16 @@ mod wire;
 pub use auth::{Authenticator, OAuthBearer, Plain, XOAuth2};
 pub use client::{
     Client, ClientBuilder, LoginError, Security, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IO_TIMEOUT,
-    DEFAULT_MAX_NESTING, DEFAULT_MAX_RESPONSE_SIZE,
+    DEFAULT_MAX_LINE, DEFAULT_MAX_NESTING, DEFAULT_MAX_RESPONSE_SIZE,
 };
 pub use error::{Error, RawBytes, Result, ServerText};
 pub use session::Session;
-pub use state::{MailboxState, Unsolicited};
+pub use state::{Mailbox, Unsolicited};
+pub use stream::FetchStream;
 pub use transport::ReadWrite;
-pub use types::{Capabilities, Fetch, Flag, ResponseCode, Seq, SequenceSet, StatusKind, Uid, STAR};
+pub use types::{
+    Address, AppendUid, BodyStructure, Capabilities, ContentDisposition, CopyUid, Envelope,
+    Expunged, Fetch, FetchItems, Flag, MailboxName, MailboxStatus, Name, NameAttribute, Namespace,
+    Namespaces, ResponseCode, Search, SearchDate, Section, Seq, SequenceSet, StatusItem,
+    StatusKind, StoreAction, TransferEncoding, Uid, STAR,
+};

@@ -4,9 +4,13 @@ use std::fmt;
 
 use crate::conn::Conn;
 use crate::error::{Error, Result};
-use crate::state::{MailboxState, Unsolicited};
-use crate::types::Capabilities;
+use crate::state::{Mailbox, Unsolicited};
+use crate::types::{
+    Capabilities, MailboxName, MailboxStatus, Name, Namespaces, ResponseCode, StatusItem,
+    StatusKind,
+};
 use crate::wire::encode::Command;
+use crate::wire::parse::Response;
 
 /// An authenticated connection: every command of the authenticated and selected states.
 ///
@@ -52,7 +56,7 @@ impl Session {
     }
 
     /// What the session knows of the selected mailbox, kept current by every response.
-    pub fn mailbox(&self) -> &MailboxState {
+    pub fn mailbox(&self) -> &Mailbox {
         &self.conn.state
     }
 
@@ -78,10 +82,238 @@ impl Session {
         self.conn.stream.is_tls()
     }
 
+    /// Opens `mailbox` read-write with SELECT (RFC 9051 section 6.3.2) and returns what the
+    /// server said of it; [`mailbox`](Self::mailbox) then follows every change.
+    ///
+    /// ```no_run
+    /// # let mut session: blocking_imap::Session = todo!();
+    /// let inbox = session.select("INBOX")?;
+    /// println!("{} messages", inbox.exists());
+    /// # Ok::<(), blocking_imap::Error>(())
+    /// ```
+    ///
+    /// Errors: [`Error::No`] when the mailbox does not exist or cannot be opened (no mailbox
+    /// is selected afterwards).
+    pub fn select(&mut self, mailbox: impl Into<MailboxName>) -> Result<Mailbox> {
+        self.open("SELECT", mailbox.into())
+    }
+
+    /// Opens `mailbox` read-only with EXAMINE (RFC 9051 section 6.3.3).
+    ///
+    /// Errors: as [`select`](Self::select).
+    pub fn examine(&mut self, mailbox: impl Into<MailboxName>) -> Result<Mailbox> {
+        self.open("EXAMINE", mailbox.into())
+    }
+
+    fn open(&mut self, verb: &'static str, name: MailboxName) -> Result<Mailbox> {
+        let mut cmd = Command::new(verb);
+        cmd.astring(name.wire(), "mailbox name")?;
+        // Whatever was selected is closed the moment the command is sent.
+        self.conn.state = Mailbox {
+            name: Some(name),
+            read_only: verb == "EXAMINE",
+            ..Mailbox::default()
+        };
+        let result = self.conn.run(cmd, &is_select_data, &mut |_| {});
+        match result {
+            Ok(text) => {
+                self.conn.state.selected = true;
+                if let Some(code) = &text.code {
+                    self.conn.state.apply_code(code);
+                }
+                Ok(self.conn.state.clone())
+            }
+            Err(e) => {
+                self.conn.state.selected = false;
+                Err(e)
+            }
+        }
+    }
+
+    /// Closes the selected mailbox with CLOSE (RFC 9051 section 6.4.1), which also expunges
+    /// every message marked `\Deleted` (without EXPUNGE responses).
+    pub fn close(&mut self) -> Result<()> {
+        self.conn.simple(Command::new("CLOSE"))?;
+        self.conn.state = Mailbox::default();
+        Ok(())
+    }
+
+    /// Closes the selected mailbox without expunging, with UNSELECT (RFC 3691).
+    ///
+    /// Errors: [`Error::MissingCapability`] when the server lacks UNSELECT (use
+    /// [`close`](Self::close), or select another mailbox, instead).
+    pub fn unselect(&mut self) -> Result<()> {
+        if !self.conn.capabilities()?.has("UNSELECT") && !self.is_imap4rev2()? {
+            return Err(Error::MissingCapability("UNSELECT".into()));
+        }
+        self.conn.simple(Command::new("UNSELECT"))?;
+        self.conn.state = Mailbox::default();
+        Ok(())
+    }
+
+    pub(crate) fn is_imap4rev2(&mut self) -> Result<bool> {
+        Ok(self.conn.capabilities()?.has("IMAP4rev2"))
+    }
+
+    /// Sends CHECK (IMAP4rev1): asks the server to checkpoint the mailbox.
+    pub fn check(&mut self) -> Result<()> {
+        self.conn.simple(Command::new("CHECK")).map(drop)
+    }
+
+    fn mailbox_command(&mut self, verb: &'static str, names: &[&MailboxName]) -> Result<()> {
+        let mut cmd = Command::new(verb);
+        for name in names {
+            cmd.astring(name.wire(), "mailbox name")?;
+        }
+        self.conn.simple(cmd).map(drop)
+    }
+
+    /// Creates a mailbox (CREATE, RFC 9051 section 6.3.4).
+    ///
+    /// Errors: [`Error::No`] when it exists already (often with an `ALREADYEXISTS` code) or
+    /// cannot be created.
+    pub fn create(&mut self, mailbox: impl Into<MailboxName>) -> Result<()> {
+        self.mailbox_command("CREATE", &[&mailbox.into()])
+    }
+
+    /// Deletes a mailbox (DELETE, RFC 9051 section 6.3.5).
+    ///
+    /// Errors: [`Error::No`] when it does not exist or cannot be deleted.
+    pub fn delete(&mut self, mailbox: impl Into<MailboxName>) -> Result<()> {
+        self.mailbox_command("DELETE", &[&mailbox.into()])
+    }
+
+    /// Renames a mailbox (RENAME, RFC 9051 section 6.3.6).
+    ///
+    /// Errors: [`Error::No`] when `from` does not exist or `to` does.
+    pub fn rename(
+        &mut self,
+        from: impl Into<MailboxName>,
+        to: impl Into<MailboxName>,
+    ) -> Result<()> {
+        self.mailbox_command("RENAME", &[&from.into(), &to.into()])
+    }
+
+    /// Subscribes to a mailbox (SUBSCRIBE, RFC 9051 section 6.3.7).
+    pub fn subscribe(&mut self, mailbox: impl Into<MailboxName>) -> Result<()> {
+        self.mailbox_command("SUBSCRIBE", &[&mailbox.into()])
+    }
+
+    /// Unsubscribes from a mailbox (UNSUBSCRIBE, RFC 9051 section 6.3.8).
+    pub fn unsubscribe(&mut self, mailbox: impl Into<MailboxName>) -> Result<()> {
+        self.mailbox_command("UNSUBSCRIBE", &[&mailbox.into()])
+    }
+
+    /// Lists mailboxes matching `pattern` under `reference` (LIST, RFC 9051 section 6.3.9).
+    /// In the pattern, `*` matches anything and `%` anything but the hierarchy delimiter:
+    /// `session.list("", "*")` lists every mailbox.
+    pub fn list(&mut self, reference: &str, pattern: &str) -> Result<Vec<Name>> {
+        self.list_command("LIST", reference, pattern)
+    }
+
+    /// Lists subscribed mailboxes (LSUB, IMAP4rev1).
+    pub fn lsub(&mut self, reference: &str, pattern: &str) -> Result<Vec<Name>> {
+        self.list_command("LSUB", reference, pattern)
+    }
+
+    fn list_command(
+        &mut self,
+        verb: &'static str,
+        reference: &str,
+        pattern: &str,
+    ) -> Result<Vec<Name>> {
+        let lsub = verb == "LSUB";
+        let mut cmd = Command::new(verb);
+        cmd.string(MailboxName::from(reference).wire(), "reference")?;
+        cmd.string(MailboxName::from(pattern).wire(), "pattern")?;
+        let mut names = Vec::new();
+        self.conn.run(
+            cmd,
+            &|r| matches!(r, Response::List { lsub: l, .. } if *l == lsub),
+            &mut |r| {
+                if let Response::List { name, .. } = r {
+                    names.push(name);
+                }
+            },
+        )?;
+        Ok(names)
+    }
+
+    /// Asks for a mailbox's status without selecting it (STATUS, RFC 9051 section 6.3.11).
+    ///
+    /// ```no_run
+    /// # let mut session: blocking_imap::Session = todo!();
+    /// use blocking_imap::StatusItem;
+    /// let st = session.status("INBOX", &[StatusItem::Messages, StatusItem::Unseen])?;
+    /// println!("{:?} unseen of {:?}", st.unseen(), st.messages());
+    /// # Ok::<(), blocking_imap::Error>(())
+    /// ```
+    ///
+    /// Errors: [`Error::No`] when the mailbox does not exist; [`Error::Protocol`] when the
+    /// server answers OK without a STATUS response.
+    pub fn status(
+        &mut self,
+        mailbox: impl Into<MailboxName>,
+        items: &[StatusItem],
+    ) -> Result<MailboxStatus> {
+        let name = mailbox.into();
+        let mut cmd = Command::new("STATUS");
+        cmd.astring(name.wire(), "mailbox name")?;
+        let list: Vec<&str> = items.iter().map(|i| i.as_str()).collect();
+        cmd.raw(&format!("({})", list.join(" ")));
+        let mut got: Option<MailboxStatus> = None;
+        self.conn.run(
+            cmd,
+            &|r| matches!(r, Response::MailboxStatus(s) if s.name() == &name),
+            &mut |r| {
+                if let Response::MailboxStatus(s) = r {
+                    got = Some(s);
+                }
+            },
+        )?;
+        got.ok_or_else(|| Error::Protocol("STATUS completed without a STATUS response".into()))
+    }
+
+    /// Asks for the server's namespaces (NAMESPACE, RFC 2342).
+    ///
+    /// Errors: [`Error::MissingCapability`] when the server lacks NAMESPACE.
+    pub fn namespace(&mut self) -> Result<Namespaces> {
+        if !self.conn.capabilities()?.has("NAMESPACE") && !self.is_imap4rev2()? {
+            return Err(Error::MissingCapability("NAMESPACE".into()));
+        }
+        let mut got = None;
+        self.conn.run(
+            Command::new("NAMESPACE"),
+            &|r| matches!(r, Response::Namespace(_)),
+            &mut |r| {
+                if let Response::Namespace(n) = r {
+                    got = Some(n);
+                }
+            },
+        )?;
+        got.ok_or_else(|| {
+            Error::Protocol("NAMESPACE completed without a NAMESPACE response".into())
+        })
+    }
+
     /// Sends LOGOUT (RFC 9051 section 6.1.3) and closes the connection. The server's BYE is
     /// expected here and is not an error.
     pub fn logout(mut self) -> Result<()> {
         logout(&mut self.conn)
+    }
+}
+
+/// The untagged responses that make up SELECT's answer (they update the state and are not
+/// queued as unsolicited).
+fn is_select_data(r: &Response) -> bool {
+    match r {
+        Response::Exists(_) | Response::Recent(_) | Response::Flags(_) => true,
+        Response::Vanished { earlier: true, .. } => true,
+        Response::Status {
+            kind: StatusKind::Ok,
+            text,
+        } => !matches!(text.code, None | Some(ResponseCode::Alert)),
+        _ => false,
     }
 }
 

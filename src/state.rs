@@ -3,7 +3,10 @@
 use std::collections::VecDeque;
 
 use crate::error::ServerText;
-use crate::types::{Capabilities, Fetch, Flag, ResponseCode, Seq, SequenceSet, StatusKind};
+use crate::types::{
+    Capabilities, Fetch, Flag, MailboxName, MailboxStatus, Name, ResponseCode, Seq, SequenceSet,
+    StatusKind,
+};
 use crate::wire::parse::Response;
 
 /// A server response that no command asked for, kept for the caller to read with
@@ -39,6 +42,12 @@ pub enum Unsolicited {
     },
     /// `* CAPABILITY ...` sent without being asked.
     Capability(Capabilities),
+    /// A LIST or LSUB response no command asked for.
+    List(Name),
+    /// A STATUS response no command asked for (e.g. from NOTIFY).
+    MailboxStatus(MailboxStatus),
+    /// A SEARCH response no command asked for.
+    Search(Vec<u32>),
     /// A response this crate recognised but does not turn into a typed value here, or could
     /// not parse at all; its bytes are kept whole.
     Other {
@@ -49,9 +58,11 @@ pub enum Unsolicited {
     },
 }
 
-/// What the session knows of the selected mailbox, kept up to date by every response.
+/// What the session knows of the selected mailbox: returned by SELECT and EXAMINE, and kept
+/// up to date by every later response while the mailbox stays selected.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct MailboxState {
+pub struct Mailbox {
+    pub(crate) name: Option<MailboxName>,
     pub(crate) selected: bool,
     pub(crate) exists: u32,
     pub(crate) recent: u32,
@@ -64,10 +75,15 @@ pub struct MailboxState {
     pub(crate) read_only: bool,
 }
 
-impl MailboxState {
+impl Mailbox {
     /// Is a mailbox selected?
     pub fn is_selected(&self) -> bool {
         self.selected
+    }
+
+    /// The selected mailbox's name.
+    pub fn name(&self) -> Option<&MailboxName> {
+        self.name.as_ref().filter(|_| self.selected)
     }
 
     /// How many messages the mailbox holds, as far as the server has told us.
@@ -196,6 +212,13 @@ pub(crate) fn unsolicited(resp: Response, raw: &[u8]) -> Unsolicited {
         Response::Flags(f) => Unsolicited::Flags(f),
         Response::Status { kind, text } => Unsolicited::Status { kind, text },
         Response::Capability(c) => Unsolicited::Capability(c),
+        Response::List { name, .. } => Unsolicited::List(name),
+        Response::MailboxStatus(s) => Unsolicited::MailboxStatus(s),
+        Response::Search { nums, .. } => Unsolicited::Search(nums),
+        Response::Namespace(_) => Unsolicited::Other {
+            raw: raw.to_vec(),
+            reason: "NAMESPACE response no command asked for".into(),
+        },
         Response::Other => Unsolicited::Other {
             raw: raw.to_vec(),
             reason: "not typed by this command".into(),
@@ -210,7 +233,7 @@ mod tests {
 
     #[test]
     fn state_follows_counters_and_codes() {
-        let mut s = MailboxState {
+        let mut s = Mailbox {
             exists: 10,
             ..Default::default()
         };

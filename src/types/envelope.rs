@@ -1,3 +1,1227 @@
-//! ENVELOPE and BODYSTRUCTURE as owned types.
+//! ENVELOPE and BODYSTRUCTURE (RFC 3501 section 7.4.2, RFC 9051 section 7.5.2) as owned types.
 //!
-//! TO BE WRITTEN (helper): see the task description.
+//! Header values in an envelope are kept as the bytes the server sent: they may be RFC 2047
+//! encoded words or raw 8-bit text, and no conversion here would be right for every message.
+//! The `*_lossy` helpers give a quick look as text without decoding anything.
+//!
+//! The MIME type, subtype and disposition of a body part are tokens that compare without
+//! regard to case (RFC 2045 section 5.1); they are stored lower-cased. Parameters, ids,
+//! descriptions and locations are kept as the server sent them.
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// The envelope of a message (`FETCH ENVELOPE`): its main header fields, as parsed by the server.
+///
+/// Every text field is the raw header value, which may use RFC 2047 encoded words
+/// (`=?UTF-8?Q?...?=`) or 8-bit bytes; nothing is decoded. An address list the server sent
+/// as `NIL` (the header is absent) or as an empty list is an empty slice.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Envelope {
+    date: Option<Vec<u8>>,
+    subject: Option<Vec<u8>>,
+    from: Vec<Address>,
+    sender: Vec<Address>,
+    reply_to: Vec<Address>,
+    to: Vec<Address>,
+    cc: Vec<Address>,
+    bcc: Vec<Address>,
+    in_reply_to: Option<Vec<u8>>,
+    message_id: Option<Vec<u8>>,
+}
+
+impl Envelope {
+    /// The `Date:` header, unparsed (`Thu, 03 Mar 2016 12:25:01 -0500`).
+    pub fn date(&self) -> Option<&[u8]> {
+        self.date.as_deref()
+    }
+
+    /// The `Subject:` header, as raw bytes (possibly RFC 2047 encoded, possibly 8-bit).
+    pub fn subject(&self) -> Option<&[u8]> {
+        self.subject.as_deref()
+    }
+
+    /// The `Subject:` header as text: invalid UTF-8 becomes U+FFFD, and RFC 2047 encoded
+    /// words are left as they are (not decoded).
+    pub fn subject_lossy(&self) -> Option<Cow<'_, str>> {
+        self.subject.as_deref().map(String::from_utf8_lossy)
+    }
+
+    /// The `From:` addresses.
+    pub fn from(&self) -> &[Address] {
+        &self.from
+    }
+
+    /// The `Sender:` addresses; a server fills these in from `From:` when the header is absent.
+    pub fn sender(&self) -> &[Address] {
+        &self.sender
+    }
+
+    /// The `Reply-To:` addresses; a server fills these in from `From:` when the header is
+    /// absent.
+    pub fn reply_to(&self) -> &[Address] {
+        &self.reply_to
+    }
+
+    /// The `To:` addresses.
+    pub fn to(&self) -> &[Address] {
+        &self.to
+    }
+
+    /// The `Cc:` addresses.
+    pub fn cc(&self) -> &[Address] {
+        &self.cc
+    }
+
+    /// The `Bcc:` addresses (usually empty: a received message has no `Bcc:` header).
+    pub fn bcc(&self) -> &[Address] {
+        &self.bcc
+    }
+
+    /// The `In-Reply-To:` header, raw (`<id@host>`, possibly several ids).
+    pub fn in_reply_to(&self) -> Option<&[u8]> {
+        self.in_reply_to.as_deref()
+    }
+
+    /// The `Message-ID:` header, raw, angle brackets included (`<id@host>`).
+    pub fn message_id(&self) -> Option<&[u8]> {
+        self.message_id.as_deref()
+    }
+}
+
+/// One address of an [`Envelope`] address list, field by field as the server sent it.
+///
+/// RFC 3501 section 7.4.2 writes RFC 5322 group syntax (`Team: a@x, b@y;`) as extra
+/// entries in the list: an entry whose host is `NIL` and whose mailbox is not `NIL` starts a
+/// group, and its mailbox holds the group's name; an entry whose host and mailbox are both
+/// `NIL` ends the group. The list keeps those markers in place; see
+/// [`is_group_start`](Address::is_group_start) and [`is_group_end`](Address::is_group_end).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Address {
+    name: Option<Vec<u8>>,
+    adl: Option<Vec<u8>>,
+    mailbox: Option<Vec<u8>>,
+    host: Option<Vec<u8>>,
+}
+
+impl Address {
+    /// The display name (`"Jane Doe"`), raw: possibly RFC 2047 encoded or 8-bit.
+    pub fn name(&self) -> Option<&[u8]> {
+        self.name.as_deref()
+    }
+
+    /// The display name as text: invalid UTF-8 becomes U+FFFD, RFC 2047 encoded words are
+    /// left as they are.
+    pub fn name_lossy(&self) -> Option<Cow<'_, str>> {
+        self.name.as_deref().map(String::from_utf8_lossy)
+    }
+
+    /// The obsolete source route (RFC 5322 `obs-route`, IMAP's "at-domain-list"); almost
+    /// always absent.
+    pub fn adl(&self) -> Option<&[u8]> {
+        self.adl.as_deref()
+    }
+
+    /// The local part (`jane` in `jane@example.com`), or a group's name for a group start.
+    pub fn mailbox(&self) -> Option<&[u8]> {
+        self.mailbox.as_deref()
+    }
+
+    /// The domain (`example.com` in `jane@example.com`); absent for group markers.
+    pub fn host(&self) -> Option<&[u8]> {
+        self.host.as_deref()
+    }
+
+    /// `mailbox@host` when both are present, converted lossily to UTF-8; `None` otherwise
+    /// (group markers, and the unqualified addresses some servers send with a `NIL` host).
+    pub fn email(&self) -> Option<String> {
+        match (&self.mailbox, &self.host) {
+            (Some(mailbox), Some(host)) => Some(format!(
+                "{}@{}",
+                String::from_utf8_lossy(mailbox),
+                String::from_utf8_lossy(host)
+            )),
+            _ => None,
+        }
+    }
+
+    /// Does this entry start a group? RFC 3501: host `NIL` and mailbox not `NIL`; the
+    /// mailbox is then the group's name.
+    ///
+    /// Some servers also write an address without a domain (`From: nsb`) this way, so a group
+    /// start with no later [group end](Address::is_group_end) is most likely such an address.
+    pub fn is_group_start(&self) -> bool {
+        self.host.is_none() && self.mailbox.is_some()
+    }
+
+    /// Does this entry end a group? RFC 3501: host and mailbox both `NIL`.
+    pub fn is_group_end(&self) -> bool {
+        self.host.is_none() && self.mailbox.is_none()
+    }
+}
+
+/// The structure of a message's body (`FETCH BODYSTRUCTURE`): one MIME part, which is either
+/// a single part (text, an image, an attached message, ...) or a multipart holding more parts.
+///
+/// Type, subtype, parameters, disposition, language and location apply to both kinds; id,
+/// description, transfer encoding, size, MD5 and line count only to single parts, and
+/// [`envelope`](BodyStructure::envelope) / [`message_body`](BodyStructure::message_body)
+/// only to `message/rfc822` parts. The extension data (MD5, disposition, language,
+/// location) is only present if the server sent it: `BODYSTRUCTURE` has it, plain `BODY`
+/// does not.
+///
+/// [`walk`](BodyStructure::walk) lists every part with its IMAP part number, the number to
+/// ask for in `BODY[1.2]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BodyStructure {
+    media_type: String,
+    subtype: String,
+    params: Vec<(String, String)>,
+    disposition: Option<ContentDisposition>,
+    language: Vec<String>,
+    location: Option<String>,
+    kind: Kind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Kind {
+    Single(Single),
+    Multipart(Vec<BodyStructure>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Single {
+    id: Option<String>,
+    description: Option<String>,
+    encoding: TransferEncoding,
+    size: u32,
+    md5: Option<String>,
+    lines: Option<u32>,
+    message: Option<Box<Encapsulated>>,
+}
+
+/// What a `message/rfc822` part holds besides its own fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Encapsulated {
+    envelope: Envelope,
+    body: BodyStructure,
+}
+
+impl BodyStructure {
+    /// The media type, lower-cased: `text`, `image`, `multipart`, ...
+    pub fn media_type(&self) -> &str {
+        &self.media_type
+    }
+
+    /// The media subtype, lower-cased: `plain`, `png`, `mixed`, ...
+    pub fn media_subtype(&self) -> &str {
+        &self.subtype
+    }
+
+    /// The MIME type, lower-cased: `text/plain`, `multipart/alternative`, ...
+    pub fn mime_type(&self) -> String {
+        format!("{}/{}", self.media_type, self.subtype)
+    }
+
+    /// Is this part of the MIME type `mime_type`, compared without regard to case?
+    /// `text/*` (or just `text`) matches any subtype.
+    pub fn is_mime_type(&self, mime_type: &str) -> bool {
+        match mime_type.split_once('/') {
+            Some((ty, "*")) => self.media_type.eq_ignore_ascii_case(ty),
+            Some((ty, sub)) => {
+                self.media_type.eq_ignore_ascii_case(ty) && self.subtype.eq_ignore_ascii_case(sub)
+            }
+            None => self.media_type.eq_ignore_ascii_case(mime_type),
+        }
+    }
+
+    /// Is this a `multipart/*` part?
+    pub fn is_multipart(&self) -> bool {
+        matches!(self.kind, Kind::Multipart(_))
+    }
+
+    /// The parts of a multipart, in order (part `1` first); empty for a single part.
+    pub fn parts(&self) -> &[BodyStructure] {
+        match &self.kind {
+            Kind::Multipart(parts) => parts,
+            Kind::Single(_) => &[],
+        }
+    }
+
+    /// The Content-Type parameters (`charset`, `name`, `boundary`, ...), in the server's
+    /// order and spelling. Values are not decoded (RFC 2231 / RFC 2047).
+    pub fn params(&self) -> &[(String, String)] {
+        &self.params
+    }
+
+    /// The value of the Content-Type parameter `name`, looked up without regard to case.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        lookup(&self.params, name)
+    }
+
+    /// The `charset` parameter, if there is one.
+    pub fn charset(&self) -> Option<&str> {
+        self.param("charset")
+    }
+
+    /// The `Content-ID:` of a single part.
+    pub fn id(&self) -> Option<&str> {
+        self.single().and_then(|s| s.id.as_deref())
+    }
+
+    /// The `Content-Description:` of a single part.
+    pub fn description(&self) -> Option<&str> {
+        self.single().and_then(|s| s.description.as_deref())
+    }
+
+    /// The `Content-Transfer-Encoding:` of a single part (`7bit` when the header is absent).
+    pub fn encoding(&self) -> Option<&TransferEncoding> {
+        self.single().map(|s| &s.encoding)
+    }
+
+    /// The size of a single part's content in octets, still transfer-encoded; `None` for a
+    /// multipart.
+    pub fn size(&self) -> Option<u32> {
+        self.single().map(|s| s.size)
+    }
+
+    /// The size of a `text/*` or `message/rfc822` part in lines, still transfer-encoded.
+    pub fn lines(&self) -> Option<u32> {
+        self.single().and_then(|s| s.lines)
+    }
+
+    /// The `Content-MD5:` of a single part (extension data).
+    pub fn md5(&self) -> Option<&str> {
+        self.single().and_then(|s| s.md5.as_deref())
+    }
+
+    /// For a `message/rfc822` part: the envelope of the attached message.
+    pub fn envelope(&self) -> Option<&Envelope> {
+        self.encapsulated().map(|m| &m.envelope)
+    }
+
+    /// For a `message/rfc822` part: the structure of the attached message's body.
+    pub fn message_body(&self) -> Option<&BodyStructure> {
+        self.encapsulated().map(|m| &m.body)
+    }
+
+    /// The `Content-Disposition:` (extension data).
+    pub fn disposition(&self) -> Option<&ContentDisposition> {
+        self.disposition.as_ref()
+    }
+
+    /// The `Content-Language:` tags (extension data); empty when absent.
+    pub fn language(&self) -> &[String] {
+        &self.language
+    }
+
+    /// The `Content-Location:` URI (extension data).
+    pub fn location(&self) -> Option<&str> {
+        self.location.as_deref()
+    }
+
+    /// The part's file name: the disposition's `filename` parameter, or else the
+    /// Content-Type's `name` parameter. The value is not decoded (RFC 2231 / RFC 2047).
+    pub fn filename(&self) -> Option<&str> {
+        self.disposition
+            .as_ref()
+            .and_then(ContentDisposition::filename)
+            .or_else(|| self.param("name"))
+    }
+
+    /// Does this part look like an attachment? A single part whose disposition is
+    /// `attachment`, or which has no `inline` disposition and either has a
+    /// [file name](BodyStructure::filename) or is an attached message (`message/rfc822`).
+    pub fn is_attachment(&self) -> bool {
+        if self.is_multipart() {
+            return false;
+        }
+        match self.disposition.as_ref().map(ContentDisposition::kind) {
+            Some("attachment") => true,
+            Some("inline") => false,
+            _ => self.filename().is_some() || self.is_mime_type("message/rfc822"),
+        }
+    }
+
+    /// Every part of this structure, this one included, with its IMAP part number, in
+    /// part-number order (depth first). The nested body of a `message/rfc822` part is
+    /// included.
+    ///
+    /// Numbers follow RFC 3501 section 6.4.5: the parts of a multipart are numbered 1, 2, ...
+    /// under the multipart's number (`2.1` is the first part of part 2). A body that is a
+    /// whole message's body (the top level, or what a `message/rfc822` part holds) takes its
+    /// number from that message: if it is a multipart, it has the message's number itself
+    /// (empty at the top level, where the multipart is `BODY[TEXT]`), so a `message/rfc822`
+    /// part and the multipart inside it share a number; otherwise it is part `1` under the
+    /// message (`1` at the top level, `3.1` inside a message that is part 3).
+    pub fn walk(&self) -> impl Iterator<Item = (Vec<u32>, &BodyStructure)> + '_ {
+        self.walk_inner(true)
+    }
+
+    /// The part with this number (see [`walk`](BodyStructure::walk)); where a
+    /// `message/rfc822` part and its multipart body share a number, the `message/rfc822` part.
+    pub fn part(&self, number: &[u32]) -> Option<&BodyStructure> {
+        self.walk()
+            .find(|(n, _)| n.as_slice() == number)
+            .map(|(_, part)| part)
+    }
+
+    /// The first part, in part-number order, of the MIME type `mime_type` (as in
+    /// [`is_mime_type`](BodyStructure::is_mime_type)), with its part number. Does not look
+    /// inside attached messages: use [`walk`](BodyStructure::walk) for that.
+    pub fn find(&self, mime_type: &str) -> Option<(Vec<u32>, &BodyStructure)> {
+        self.walk_inner(false)
+            .find(|(_, part)| part.is_mime_type(mime_type))
+    }
+
+    /// The parts that [look like attachments](BodyStructure::is_attachment), with their part
+    /// numbers, in order. Does not look inside attached messages.
+    pub fn attachments(&self) -> impl Iterator<Item = (Vec<u32>, &BodyStructure)> + '_ {
+        self.walk_inner(false)
+            .filter(|(_, part)| part.is_attachment())
+    }
+
+    fn single(&self) -> Option<&Single> {
+        match &self.kind {
+            Kind::Single(s) => Some(s),
+            Kind::Multipart(_) => None,
+        }
+    }
+
+    fn encapsulated(&self) -> Option<&Encapsulated> {
+        self.single().and_then(|s| s.message.as_deref())
+    }
+
+    /// Depth-first over an explicit stack; `messages`: also go into attached messages.
+    fn walk_inner(&self, messages: bool) -> impl Iterator<Item = (Vec<u32>, &BodyStructure)> + '_ {
+        let mut stack = vec![(body_number(Vec::new(), self), self)];
+        std::iter::from_fn(move || {
+            let (number, node) = stack.pop()?;
+            match &node.kind {
+                Kind::Multipart(parts) => {
+                    for (i, part) in parts.iter().enumerate().rev() {
+                        let mut n = number.clone();
+                        n.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
+                        stack.push((n, part));
+                    }
+                }
+                Kind::Single(single) => {
+                    if let Some(m) = single.message.as_deref().filter(|_| messages) {
+                        stack.push((body_number(number.clone(), &m.body), &m.body));
+                    }
+                }
+            }
+            Some((number, node))
+        })
+    }
+}
+
+/// The number of a message's body, given the message's number (empty for the top level).
+fn body_number(mut message: Vec<u32>, body: &BodyStructure) -> Vec<u32> {
+    if !body.is_multipart() {
+        message.push(1);
+    }
+    message
+}
+
+fn lookup<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// A body part's `Content-Disposition:` (RFC 2183), as in BODYSTRUCTURE's extension data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContentDisposition {
+    kind: String,
+    params: Vec<(String, String)>,
+}
+
+impl ContentDisposition {
+    /// The disposition type, lower-cased: `inline`, `attachment`, or another token.
+    pub fn kind(&self) -> &str {
+        &self.kind
+    }
+
+    /// The parameters (`filename`, `size`, ...), in the server's order and spelling.
+    pub fn params(&self) -> &[(String, String)] {
+        &self.params
+    }
+
+    /// The value of the parameter `name`, looked up without regard to case.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        lookup(&self.params, name)
+    }
+
+    /// The `filename` parameter, not decoded (RFC 2231 / RFC 2047).
+    pub fn filename(&self) -> Option<&str> {
+        self.param("filename")
+    }
+}
+
+/// A body part's `Content-Transfer-Encoding:` (RFC 2045 section 6).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransferEncoding {
+    /// `7bit`: short lines of US-ASCII; also what an absent header means.
+    SevenBit,
+    /// `8bit`: short lines, 8-bit bytes allowed.
+    EightBit,
+    /// `binary`: anything.
+    Binary,
+    /// `base64`.
+    Base64,
+    /// `quoted-printable`.
+    QuotedPrintable,
+    /// Any other encoding, as the server wrote it.
+    Other(String),
+}
+
+impl TransferEncoding {
+    /// The encoding's name as MIME writes it (`base64`, ...).
+    pub fn as_str(&self) -> &str {
+        match self {
+            TransferEncoding::SevenBit => "7bit",
+            TransferEncoding::EightBit => "8bit",
+            TransferEncoding::Binary => "binary",
+            TransferEncoding::Base64 => "base64",
+            TransferEncoding::QuotedPrintable => "quoted-printable",
+            TransferEncoding::Other(s) => s,
+        }
+    }
+}
+
+impl fmt::Display for TransferEncoding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+// ---- conversions from imap-proto ----
+
+fn owned_bytes(b: Option<Cow<'_, [u8]>>) -> Option<Vec<u8>> {
+    b.map(Cow::into_owned)
+}
+
+fn owned_str(s: Option<Cow<'_, str>>) -> Option<String> {
+    s.map(Cow::into_owned)
+}
+
+fn address_list(list: Option<Vec<imap_proto::Address<'_>>>) -> Vec<Address> {
+    list.unwrap_or_default()
+        .into_iter()
+        .map(|a| Address {
+            name: owned_bytes(a.name),
+            adl: owned_bytes(a.adl),
+            mailbox: owned_bytes(a.mailbox),
+            host: owned_bytes(a.host),
+        })
+        .collect()
+}
+
+/// An imap-proto envelope to ours.
+#[allow(dead_code)] // used by FETCH parsing
+pub(crate) fn envelope_from_proto(e: imap_proto::Envelope<'_>) -> Envelope {
+    Envelope {
+        date: owned_bytes(e.date),
+        subject: owned_bytes(e.subject),
+        from: address_list(e.from),
+        sender: address_list(e.sender),
+        reply_to: address_list(e.reply_to),
+        to: address_list(e.to),
+        cc: address_list(e.cc),
+        bcc: address_list(e.bcc),
+        in_reply_to: owned_bytes(e.in_reply_to),
+        message_id: owned_bytes(e.message_id),
+    }
+}
+
+fn params_from_proto(p: imap_proto::BodyParams<'_>) -> Vec<(String, String)> {
+    p.unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+fn encoding_from_proto(e: imap_proto::ContentEncoding<'_>) -> TransferEncoding {
+    use imap_proto::ContentEncoding as E;
+    match e {
+        E::SevenBit => TransferEncoding::SevenBit,
+        E::EightBit => TransferEncoding::EightBit,
+        E::Binary => TransferEncoding::Binary,
+        E::Base64 => TransferEncoding::Base64,
+        E::QuotedPrintable => TransferEncoding::QuotedPrintable,
+        E::Other(s) => TransferEncoding::Other(s.into_owned()),
+    }
+}
+
+fn with_common(common: imap_proto::BodyContentCommon<'_>, kind: Kind) -> BodyStructure {
+    BodyStructure {
+        media_type: common.ty.ty.to_ascii_lowercase(),
+        subtype: common.ty.subtype.to_ascii_lowercase(),
+        params: params_from_proto(common.ty.params),
+        disposition: common.disposition.map(|d| ContentDisposition {
+            kind: d.ty.to_ascii_lowercase(),
+            params: params_from_proto(d.params),
+        }),
+        language: common
+            .language
+            .unwrap_or_default()
+            .into_iter()
+            .map(Cow::into_owned)
+            .collect(),
+        location: owned_str(common.location),
+        kind,
+    }
+}
+
+fn single(
+    other: imap_proto::BodyContentSinglePart<'_>,
+    lines: Option<u32>,
+    message: Option<Box<Encapsulated>>,
+) -> Kind {
+    Kind::Single(Single {
+        id: owned_str(other.id),
+        description: owned_str(other.description),
+        encoding: encoding_from_proto(other.transfer_encoding),
+        size: other.octets,
+        md5: owned_str(other.md5),
+        lines,
+        message,
+    })
+}
+
+/// An imap-proto body structure to ours. Recursive, one level per nested part: the framer
+/// keeps responses nested deeper than 100 parentheses away from the parser.
+#[allow(dead_code)] // used by FETCH parsing
+pub(crate) fn body_from_proto(b: imap_proto::BodyStructure<'_>) -> BodyStructure {
+    use imap_proto::BodyStructure as P;
+    match b {
+        P::Basic {
+            common,
+            other,
+            extension,
+        } => {
+            // imap-proto only takes a part as text/* when "TEXT" is a quoted string; a text
+            // part whose type came as a literal lands here, its line count read as the first
+            // extension value. Nothing else can put a bare number right after the size.
+            let lines = match extension {
+                Some(imap_proto::BodyExtension::Num(n))
+                    if common.ty.ty.eq_ignore_ascii_case("text")
+                        && other.md5.is_none()
+                        && common.disposition.is_none()
+                        && common.language.is_none()
+                        && common.location.is_none() =>
+                {
+                    Some(n)
+                }
+                _ => None,
+            };
+            with_common(common, single(other, lines, None))
+        }
+        P::Text {
+            common,
+            other,
+            lines,
+            ..
+        } => with_common(common, single(other, Some(lines), None)),
+        P::Message {
+            common,
+            other,
+            envelope,
+            body,
+            lines,
+            ..
+        } => {
+            let message = Encapsulated {
+                envelope: envelope_from_proto(envelope),
+                body: body_from_proto(*body),
+            };
+            with_common(common, single(other, Some(lines), Some(Box::new(message))))
+        }
+        P::Multipart { common, bodies, .. } => with_common(
+            common,
+            Kind::Multipart(bodies.into_iter().map(body_from_proto).collect()),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use imap_proto::{AttributeValue, Response};
+
+    /// Parses one FETCH response (LF line ends are made CRLF, as on the wire) and converts
+    /// its ENVELOPE and BODYSTRUCTURE.
+    fn fetch(resp: &[u8]) -> (Option<Envelope>, Option<BodyStructure>) {
+        let mut wire = Vec::new();
+        for &b in resp {
+            if b == b'\n' && wire.last() != Some(&b'\r') {
+                wire.push(b'\r');
+            }
+            wire.push(b);
+        }
+        let (rest, parsed) = Response::parse(&wire)
+            .unwrap_or_else(|e| panic!("imap-proto: {e:?} on {}", String::from_utf8_lossy(&wire)));
+        assert!(rest.is_empty(), "left over: {rest:?}");
+        let Response::Fetch(_, attrs) = parsed else {
+            panic!("not a FETCH: {parsed:?}")
+        };
+        let (mut env, mut body) = (None, None);
+        for attr in attrs {
+            match attr {
+                AttributeValue::Envelope(e) => env = Some(envelope_from_proto(*e)),
+                AttributeValue::BodyStructure(b) => body = Some(body_from_proto(b)),
+                _ => {}
+            }
+        }
+        (env, body)
+    }
+
+    fn body(resp: &str) -> BodyStructure {
+        fetch(resp.as_bytes()).1.expect("no BODYSTRUCTURE")
+    }
+
+    fn envelope(resp: &[u8]) -> Envelope {
+        fetch(resp).0.expect("no ENVELOPE")
+    }
+
+    /// The walk as `("1.2", "text/plain")` pairs.
+    fn numbers(b: &BodyStructure) -> Vec<(String, String)> {
+        b.walk()
+            .map(|(n, p)| {
+                let n: Vec<String> = n.iter().map(u32::to_string).collect();
+                (n.join("."), p.mime_type())
+            })
+            .collect()
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    // gmail/fetch-previewtext-bodystructure.txt, message 3.
+    const GMAIL_ALTERNATIVE: &str = r#"* 3 FETCH (UID 3 RFC822.SIZE 507 MODSEQ (41847) INTERNALDATE "03-Mar-2016 17:49:29 +0000" FLAGS (\Seen) ENVELOPE ("Thu, 03 Mar 2016 12:47:29 -0500" "multipart/alternative message" (("Example From" NIL "from" "example.com")) (("Example From" NIL "from" "example.com")) (("Example Reply-To" NIL "reply-to" "example.com")) (("Example To" NIL "to" "example.com")) (("Example Recipient #1" NIL "recipient1" "example.com")("Example Recipient #2" NIL "recipient2" "example.com")("Example Recipient #3" NIL "recipient3" "example.com")) NIL NIL "<014Y2P3ZKXT4.TMD6XILA8I5N2@Jeffrey-Stedfasts-2013-iMac.local>") BODYSTRUCTURE (("TEXT" "PLAIN" ("CHARSET" "utf-8") NIL NIL "7BIT" 5235 112 NIL NIL NIL)("TEXT" "HTML" ("CHARSET" "utf-8") NIL NIL "7BIT" 60479 873 NIL NIL NIL) "ALTERNATIVE"))
+"#;
+
+    // gmail/fetch-previewtext-bodystructure.txt, message 7.
+    const GMAIL_AUDIO: &str = r#"* 7 FETCH (UID 7 BODYSTRUCTURE ("AUDIO" "WAV" NIL NIL NIL "BASE64" 5235 NIL NIL NIL))
+"#;
+
+    // dovecot/fetch3.txt, message 1 (lower-case tokens, a literal after the structure).
+    const DOVECOT_PLAIN: &str = "* 1 FETCH (UID 1 FLAGS (\\Answered \\Seen \\Draft \\Recent) INTERNALDATE \"02-Oct-2016 17:28:25 -0400\" RFC822.SIZE 253 MODSEQ (2) ENVELOPE (\"Sun, 02 Oct 2016 17:28:25 -0400\" \"A\" ((\"Unit Tests\" NIL \"unit-tests\" \"mimekit.net\")) ((\"Unit Tests\" NIL \"unit-tests\" \"mimekit.net\")) ((\"Unit Tests\" NIL \"unit-tests\" \"mimekit.net\")) ((\"Unit Tests\" NIL \"unit-tests\" \"mimekit.net\")) NIL NIL NIL \"<a@mimekit.net>\") BODYSTRUCTURE (\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"7bit\" 27 1 NIL NIL NIL NIL) BODY[HEADER.FIELDS (REFERENCES X-MAILER)] {2}\n\n)\n";
+
+    // gmail/search-summary.txt, message 5, with `BODY` (non-extensible) renamed to
+    // `BODYSTRUCTURE`: imap-proto 0.17 has no parser for `BODY (...)`.
+    const GMAIL_NESTED_MESSAGE: &str = r#"* 5 FETCH (UID 5 ENVELOPE ("Fri, 28 Aug 92 15:12:35 EDT" "mew-law encoding?" ((NIL NIL "beatty" "cosmos.vlsi.cs.cmu.edu")) ((NIL NIL "beatty" "cosmos.vlsi.cs.cmu.edu")) ((NIL NIL "beatty" "cosmos.vlsi.cs.cmu.edu")) ((NIL NIL "nsb" "flash.bellcore.com")) NIL NIL NIL "<9208281913.AA24840@flash.bellcore.com>") BODYSTRUCTURE (("TEXT" "RICHTEXT" NIL NIL NIL "QUOTED-PRINTABLE" 436 12)("MESSAGE" "RFC822" NIL NIL NIL "7BIT" 22436 ("Wed, 26 Aug 92 22:13:24 EDT" "mail from Wacky" (("Derek Beatty" NIL "beatty" "sqhilton.pc.cs.cmu.edu")) (("Derek Beatty" NIL "beatty" "sqhilton.pc.cs.cmu.edu")) (("Derek Beatty" NIL "beatty" "sqhilton.pc.cs.cmu.edu")) ((NIL NIL "dragel" "sqhilton.pc.cs.cmu.edu") (NIL NIL "beatty" "sqhilton.pc.cs.cmu.edu")) NIL NIL "NIL" "<9208270213.AA21178@sqhilton.pc.cs.cmu.edu>") (("TEXT" "PLAIN" ("NAME" "index.rtf" "TYPE" "microsoft-rtf") NIL NIL "7BIT" 110 6)("AUDIO" "BASIC" ("NAME" "VoiceMail_beatty0.vox") NIL NIL "BASE64" 20910)("TEXT" "PLAIN" NIL NIL NIL "7BIT" 0 0) "MIXED") 326)("TEXT" "RICHTEXT" NIL NIL NIL "QUOTED-PRINTABLE" 111 4) "MIXED"))
+"#;
+
+    // gmail/search-summary.txt, message 1, `BODY` renamed likewise; its From is `(NIL NIL
+    // NIL NIL)` and several addresses have no host.
+    const GMAIL_PARALLEL: &str = r#"* 1 FETCH (UID 1 ENVELOPE ("Thu, 19 Sep 91 12:41:43 EDT" "Star Trek Party!" ((NIL NIL NIL NIL)) ((NIL NIL NIL NIL)) ((NIL NIL NIL NIL)) ((NIL NIL "abel" NIL) (NIL NIL "bianchi" NIL) (NIL NIL "stornett" "flash")) ((NIL NIL "nsb" NIL) (NIL NIL "trina" "flash")) NIL NIL "<9109191641.AA12840@greenbush.bellcore.com>") BODYSTRUCTURE ((("TEXT" "PLAIN" NIL NIL NIL "7BIT" 731 16)("AUDIO" "BASIC" NIL NIL NIL "BASE64" 31472) "PARALLEL")(("IMAGE" "GIF" NIL NIL NIL "BASE64" 26000)("IMAGE" "GIF" NIL NIL NIL "BASE64" 18666)("TEXT" "PLAIN" NIL NIL NIL "7BIT" 46125 2436)("APPLICATION" "ATOMICMAIL" NIL NIL NIL "7BIT" 9203) "MIXED")("AUDIO" "BASIC" NIL NIL NIL "BASE64" 47822) "MIXED"))
+"#;
+
+    // dovecot/notify-idle.txt: the RFC 3501 example envelope.
+    const RFC3501_ENVELOPE: &str = r#"* 1 FETCH (UID 1 FLAGS (\Recent) ENVELOPE ("Wed, 17 Jul 1996 02:23:25 -0700 (PDT)" "IMAP4rev1 WG mtg summary and minutes" (("Terry Gray" NIL "gray" "cac.washington.edu")) (("Terry Gray" NIL "gray" "cac.washington.edu")) (("Terry Gray" NIL "gray" "cac.washington.edu")) ((NIL NIL "imap" "cac.washington.edu")) ((NIL NIL "minutes" "CNRI.Reston.VA.US") ("John Klensin" NIL "KLENSIN" "MIT.EDU")) NIL NIL "<B27397-0100000@cac.washington.edu>") BODYSTRUCTURE ("TEXT" "PLAIN" ("CHARSET" "US-ASCII") NIL NIL "7BIT" 3028 92) MODSEQ (1))
+"#;
+
+    #[test]
+    fn gmail_envelope_and_alternative() {
+        let (env, b) = fetch(GMAIL_ALTERNATIVE.as_bytes());
+        let (env, b) = (env.unwrap(), b.unwrap());
+        assert_eq!(env.date(), Some(&b"Thu, 03 Mar 2016 12:47:29 -0500"[..]));
+        assert_eq!(
+            env.subject_lossy().as_deref(),
+            Some("multipart/alternative message")
+        );
+        assert_eq!(env.from().len(), 1);
+        assert_eq!(env.from()[0].name(), Some(&b"Example From"[..]));
+        assert_eq!(env.from()[0].email().as_deref(), Some("from@example.com"));
+        assert_eq!(
+            env.reply_to()[0].email().as_deref(),
+            Some("reply-to@example.com")
+        );
+        assert_eq!(env.to()[0].email().as_deref(), Some("to@example.com"));
+        let cc: Vec<_> = env.cc().iter().filter_map(Address::email).collect();
+        assert_eq!(
+            cc,
+            [
+                "recipient1@example.com",
+                "recipient2@example.com",
+                "recipient3@example.com"
+            ]
+        );
+        assert!(env.bcc().is_empty());
+        assert_eq!(env.in_reply_to(), None);
+        assert_eq!(
+            env.message_id(),
+            Some(&b"<014Y2P3ZKXT4.TMD6XILA8I5N2@Jeffrey-Stedfasts-2013-iMac.local>"[..])
+        );
+
+        assert!(b.is_multipart());
+        assert_eq!(b.mime_type(), "multipart/alternative");
+        assert_eq!(b.size(), None);
+        assert_eq!(b.encoding(), None);
+        assert_eq!(
+            numbers(&b),
+            pairs(&[
+                ("", "multipart/alternative"),
+                ("1", "text/plain"),
+                ("2", "text/html")
+            ])
+        );
+        let html = &b.parts()[1];
+        assert_eq!(html.charset(), Some("utf-8"));
+        assert_eq!(html.param("CHARSET"), Some("utf-8"));
+        assert_eq!(html.size(), Some(60479));
+        assert_eq!(html.lines(), Some(873));
+        assert_eq!(html.encoding(), Some(&TransferEncoding::SevenBit));
+        assert_eq!(html.md5(), None);
+        assert_eq!(html.disposition(), None);
+        assert!(html.language().is_empty());
+        assert_eq!(b.find("TEXT/HTML").map(|(n, _)| n), Some(vec![2]));
+        assert_eq!(b.find("text/*").map(|(n, _)| n), Some(vec![1]));
+        assert_eq!(b.find("image/png"), None);
+        assert_eq!(b.attachments().count(), 0);
+    }
+
+    #[test]
+    fn single_parts_are_part_one() {
+        let b = body(GMAIL_AUDIO);
+        assert_eq!(numbers(&b), pairs(&[("1", "audio/wav")]));
+        assert_eq!(b.lines(), None);
+        assert_eq!(
+            b.encoding().map(ToString::to_string).as_deref(),
+            Some("base64")
+        );
+        assert!(b.parts().is_empty());
+        assert_eq!(b.part(&[1]), Some(&b));
+        assert_eq!(b.part(&[]), None);
+
+        let (env, b) = fetch(DOVECOT_PLAIN.as_bytes());
+        let b = b.unwrap();
+        assert_eq!(b.media_type(), "text");
+        assert_eq!(b.media_subtype(), "plain");
+        assert_eq!(b.charset(), Some("utf-8"));
+        assert_eq!((b.size(), b.lines()), (Some(27), Some(1)));
+        assert_eq!(b.find("text/plain").map(|(n, _)| n), Some(vec![1]));
+        let env = env.unwrap();
+        assert_eq!(env.subject(), Some(&b"A"[..]));
+        assert_eq!(env.message_id(), Some(&b"<a@mimekit.net>"[..]));
+        assert!(env.cc().is_empty() && env.bcc().is_empty());
+
+        let (env, b) = fetch(RFC3501_ENVELOPE.as_bytes());
+        let (env, b) = (env.unwrap(), b.unwrap());
+        assert_eq!(
+            env.date(),
+            Some(&b"Wed, 17 Jul 1996 02:23:25 -0700 (PDT)"[..])
+        );
+        assert_eq!(env.to()[0].name(), None);
+        assert_eq!(
+            env.to()[0].email().as_deref(),
+            Some("imap@cac.washington.edu")
+        );
+        let cc: Vec<_> = env.cc().iter().filter_map(Address::email).collect();
+        assert_eq!(cc, ["minutes@CNRI.Reston.VA.US", "KLENSIN@MIT.EDU"]);
+        assert_eq!(env.cc()[1].name_lossy().as_deref(), Some("John Klensin"));
+        assert_eq!(env.cc()[1].host(), Some(&b"MIT.EDU"[..]));
+        assert_eq!(env.cc()[1].adl(), None);
+        // No extension data: the line count is still there.
+        assert_eq!((b.size(), b.lines(), b.md5()), (Some(3028), Some(92), None));
+        assert_eq!(b.charset(), Some("US-ASCII"));
+    }
+
+    #[test]
+    fn message_rfc822_from_gmail() {
+        let (env, b) = fetch(GMAIL_NESTED_MESSAGE.as_bytes());
+        assert_eq!(env.unwrap().from()[0].name(), None);
+        let b = b.unwrap();
+        assert_eq!(
+            numbers(&b),
+            pairs(&[
+                ("", "multipart/mixed"),
+                ("1", "text/richtext"),
+                ("2", "message/rfc822"),
+                ("2", "multipart/mixed"),
+                ("2.1", "text/plain"),
+                ("2.2", "audio/basic"),
+                ("2.3", "text/plain"),
+                ("3", "text/richtext"),
+            ])
+        );
+        let msg = b.part(&[2]).unwrap();
+        assert_eq!(msg.mime_type(), "message/rfc822");
+        assert_eq!((msg.size(), msg.lines()), (Some(22436), Some(326)));
+        let inner = msg.envelope().unwrap();
+        assert_eq!(inner.subject(), Some(&b"mail from Wacky"[..]));
+        assert_eq!(inner.to().len(), 2);
+        // The server wrote a quoted "NIL": that is a string, not NIL.
+        assert_eq!(inner.in_reply_to(), Some(&b"NIL"[..]));
+        assert_eq!(msg.message_body().unwrap().parts().len(), 3);
+        let rtf = b.part(&[2, 1]).unwrap();
+        assert_eq!(
+            rtf.params(),
+            &pairs(&[("NAME", "index.rtf"), ("TYPE", "microsoft-rtf")])[..]
+        );
+        assert_eq!(rtf.filename(), Some("index.rtf"));
+        assert_eq!(b.part(&[2, 2]).unwrap().size(), Some(20910));
+        assert_eq!(b.part(&[2, 4]), None);
+        assert_eq!(b.part(&[4]), None);
+        // find does not look inside the attached message; walk does.
+        assert_eq!(b.find("audio/basic"), None);
+        assert_eq!(b.find("text/plain"), None);
+        assert_eq!(
+            b.walk()
+                .find(|(_, p)| p.is_mime_type("audio/basic"))
+                .map(|(n, _)| n),
+            Some(vec![2, 2])
+        );
+        // The attached message is an attachment; what is inside it is not listed.
+        let att: Vec<_> = b.attachments().map(|(n, _)| n).collect();
+        assert_eq!(att, [vec![2]]);
+    }
+
+    #[test]
+    fn nested_multiparts_from_gmail() {
+        let (env, b) = fetch(GMAIL_PARALLEL.as_bytes());
+        let b = b.unwrap();
+        assert_eq!(
+            numbers(&b),
+            pairs(&[
+                ("", "multipart/mixed"),
+                ("1", "multipart/parallel"),
+                ("1.1", "text/plain"),
+                ("1.2", "audio/basic"),
+                ("2", "multipart/mixed"),
+                ("2.1", "image/gif"),
+                ("2.2", "image/gif"),
+                ("2.3", "text/plain"),
+                ("2.4", "application/atomicmail"),
+                ("3", "audio/basic"),
+            ])
+        );
+        assert_eq!(b.part(&[2, 3]).unwrap().lines(), Some(2436));
+        assert_eq!(
+            b.part(&[]).map(BodyStructure::mime_type).as_deref(),
+            Some("multipart/mixed")
+        );
+        assert_eq!(b.find("image/*").map(|(n, _)| n), Some(vec![2, 1]));
+        assert_eq!(b.find("multipart").map(|(n, _)| n), Some(vec![]));
+
+        // Gmail writes an empty From as (NIL NIL NIL NIL), which reads as a group end, and
+        // unqualified addresses with a NIL host, which read as group starts.
+        let env = env.unwrap();
+        let from = &env.from()[0];
+        assert!(from.is_group_end() && !from.is_group_start());
+        assert_eq!(from.email(), None);
+        let abel = &env.to()[0];
+        assert!(abel.is_group_start());
+        assert_eq!(abel.mailbox(), Some(&b"abel"[..]));
+        assert_eq!(abel.email(), None);
+        assert_eq!(env.to()[2].email().as_deref(), Some("stornett@flash"));
+    }
+
+    #[test]
+    fn mixed_with_alternative_and_attachment() {
+        let b = body(concat!(
+            r#"* 9 FETCH (BODYSTRUCTURE ((("text" "plain" ("charset" "utf-8" "format" "flowed") NIL NIL "quoted-printable" 120 4 NIL NIL NIL NIL)"#,
+            r#"("text" "html" ("charset" "utf-8") NIL NIL "quoted-printable" 400 9 NIL ("inline" NIL) NIL NIL) "alternative" ("boundary" "inner") NIL NIL NIL)"#,
+            r#"("application" "pdf" ("name" "report.pdf") "<pdf@x>" "Quarterly report" "base64" 38838 "Q2h1Y2s=" ("attachment" ("filename" "Report Q3.pdf" "size" "28000")) ("en" "de") "http://example.com/r.pdf")"#,
+            r#" "mixed" ("boundary" "outer") ("inline" NIL) "fr" NIL))"#,
+            "\n"
+        ));
+        assert_eq!(
+            numbers(&b),
+            pairs(&[
+                ("", "multipart/mixed"),
+                ("1", "multipart/alternative"),
+                ("1.1", "text/plain"),
+                ("1.2", "text/html"),
+                ("2", "application/pdf"),
+            ])
+        );
+        assert_eq!(b.param("Boundary"), Some("outer"));
+        assert_eq!(b.language(), ["fr"]);
+        assert_eq!(
+            b.disposition().map(ContentDisposition::kind),
+            Some("inline")
+        );
+        assert!(!b.is_attachment(), "a multipart is never an attachment");
+        let alt = &b.parts()[0];
+        assert_eq!(alt.param("boundary"), Some("inner"));
+        assert_eq!(alt.parts().len(), 2);
+        assert_eq!(
+            alt.parts()[0].params(),
+            &pairs(&[("charset", "utf-8"), ("format", "flowed")])[..]
+        );
+        assert_eq!(
+            alt.parts()[0].encoding(),
+            Some(&TransferEncoding::QuotedPrintable)
+        );
+        let html = b.part(&[1, 2]).unwrap();
+        assert_eq!(html.disposition().unwrap().params(), &[]);
+        assert!(!html.is_attachment());
+
+        let pdf = b.part(&[2]).unwrap();
+        assert_eq!(pdf.id(), Some("<pdf@x>"));
+        assert_eq!(pdf.description(), Some("Quarterly report"));
+        assert_eq!(pdf.md5(), Some("Q2h1Y2s="));
+        assert_eq!(pdf.lines(), None);
+        assert_eq!(pdf.language(), ["en", "de"]);
+        assert_eq!(pdf.location(), Some("http://example.com/r.pdf"));
+        let disp = pdf.disposition().unwrap();
+        assert_eq!(disp.kind(), "attachment");
+        assert_eq!(disp.param("SIZE"), Some("28000"));
+        // The disposition's filename wins over the type's name.
+        assert_eq!(pdf.filename(), Some("Report Q3.pdf"));
+        assert!(pdf.is_attachment());
+        let att: Vec<_> = b.attachments().map(|(n, p)| (n, p.mime_type())).collect();
+        assert_eq!(att, [(vec![2], "application/pdf".to_string())]);
+        assert_eq!(b.find("text/plain").map(|(n, _)| n), Some(vec![1, 1]));
+        assert_eq!(
+            b.find("TEXT/HTML").map(|(n, p)| (n, p.lines())),
+            Some((vec![1, 2], Some(9)))
+        );
+    }
+
+    #[test]
+    fn message_rfc822_with_a_single_part_body() {
+        let b = body(concat!(
+            r#"* 2 FETCH (BODYSTRUCTURE (("TEXT" "PLAIN" NIL NIL NIL "7BIT" 10 1)"#,
+            r#"("MESSAGE" "RFC822" NIL NIL NIL "7BIT" 300 (NIL "Fwd" ((NIL NIL "a" "b.c")) NIL NIL NIL NIL NIL NIL NIL)"#,
+            r#" ("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL "8BIT" 50 3) 12 NIL ("inline" NIL) NIL NIL)"#,
+            r#" "MIXED"))"#,
+            "\n"
+        ));
+        assert_eq!(
+            numbers(&b),
+            pairs(&[
+                ("", "multipart/mixed"),
+                ("1", "text/plain"),
+                ("2", "message/rfc822"),
+                ("2.1", "text/plain"),
+            ])
+        );
+        let msg = b.part(&[2]).unwrap();
+        assert_eq!(msg.lines(), Some(12));
+        let env = msg.envelope().unwrap();
+        assert_eq!(env.subject(), Some(&b"Fwd"[..]));
+        assert_eq!(env.from()[0].email().as_deref(), Some("a@b.c"));
+        assert!(env.sender().is_empty() && env.to().is_empty());
+        assert_eq!(env.date(), None);
+        let inner = b.part(&[2, 1]).unwrap();
+        assert_eq!(inner.encoding(), Some(&TransferEncoding::EightBit));
+        assert_eq!(msg.message_body(), Some(inner));
+        // An inline attached message is not an attachment.
+        assert!(!msg.is_attachment());
+        assert_eq!(b.attachments().count(), 0);
+
+        // A message whose whole body is an attached message.
+        let b = body(concat!(
+            r#"* 3 FETCH (BODYSTRUCTURE ("message" "rfc822" NIL NIL NIL "7bit" 300 (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)"#,
+            r#" (("text" "plain" NIL NIL NIL "7bit" 1 1)("image" "png" NIL NIL NIL "base64" 9) "related") 12))"#,
+            "\n"
+        ));
+        assert_eq!(
+            numbers(&b),
+            pairs(&[
+                ("1", "message/rfc822"),
+                ("1", "multipart/related"),
+                ("1.1", "text/plain"),
+                ("1.2", "image/png"),
+            ])
+        );
+        assert_eq!(
+            b.part(&[1]).map(BodyStructure::mime_type).as_deref(),
+            Some("message/rfc822")
+        );
+        assert_eq!(b.envelope(), Some(&Envelope::default()));
+    }
+
+    #[test]
+    fn envelope_bytes_are_kept() {
+        let env = envelope(
+            b"* 1 FETCH (ENVELOPE (NIL \"Caf\xe9 \xff =?UTF-8?Q?na=C3=AFve?=\" ((\"J\xf6rg\" NIL \"j\" \"example.de\")) NIL NIL NIL NIL NIL \"<x@y> <z@w>\" NIL))\n",
+        );
+        assert_eq!(
+            env.subject(),
+            Some(&b"Caf\xe9 \xff =?UTF-8?Q?na=C3=AFve?="[..])
+        );
+        assert_eq!(
+            env.subject_lossy().as_deref(),
+            Some("Caf\u{fffd} \u{fffd} =?UTF-8?Q?na=C3=AFve?=")
+        );
+        let from = &env.from()[0];
+        assert_eq!(from.name(), Some(&b"J\xf6rg"[..]));
+        assert_eq!(from.name_lossy().as_deref(), Some("J\u{fffd}rg"));
+        assert_eq!(from.email().as_deref(), Some("j@example.de"));
+        assert_eq!(env.in_reply_to(), Some(&b"<x@y> <z@w>"[..]));
+        assert_eq!(env.message_id(), None);
+        assert_eq!(env.date(), None);
+        // Literals and UTF-8 come through unchanged.
+        let env = envelope("* 1 FETCH (ENVELOPE (\"Mon, 1 Jan 2024 00:00:00 +0000\" {6}\nnaïve ((\"Zoë\" {3}\n@ro \"zoe\" \"ex.org\")) NIL NIL NIL NIL NIL NIL NIL))\n".as_bytes());
+        assert_eq!(env.subject_lossy().as_deref(), Some("naïve"));
+        assert_eq!(env.from()[0].adl(), Some(&b"@ro"[..]));
+        assert_eq!(env.from()[0].name_lossy().as_deref(), Some("Zoë"));
+    }
+
+    #[test]
+    fn nil_and_empty_address_lists() {
+        let env = envelope(b"* 1 FETCH (ENVELOPE (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL))\n");
+        assert_eq!(env, Envelope::default());
+        for list in [
+            env.from(),
+            env.sender(),
+            env.reply_to(),
+            env.to(),
+            env.cc(),
+            env.bcc(),
+        ] {
+            assert!(list.is_empty());
+        }
+        // imap-proto refuses "()" on the wire, but an empty list converts like NIL.
+        let proto = imap_proto::Envelope {
+            date: None,
+            subject: None,
+            from: Some(vec![]),
+            sender: None,
+            reply_to: Some(vec![]),
+            to: Some(vec![imap_proto::Address {
+                name: None,
+                adl: None,
+                mailbox: Some(Cow::Borrowed(b"x")),
+                host: Some(Cow::Borrowed(b"y")),
+            }]),
+            cc: Some(vec![]),
+            bcc: None,
+            in_reply_to: None,
+            message_id: None,
+        };
+        let env = envelope_from_proto(proto);
+        assert!(env.from().is_empty() && env.reply_to().is_empty() && env.cc().is_empty());
+        assert_eq!(env.to()[0].email().as_deref(), Some("x@y"));
+    }
+
+    #[test]
+    fn group_syntax() {
+        // To: Team: a@x.org, "B" <b@y.org>;, c@z.org   and   Cc: undisclosed-recipients:;
+        let env = envelope(concat!(
+            r#"* 1 FETCH (ENVELOPE (NIL NIL NIL NIL NIL "#,
+            r#"((NIL NIL "Team" NIL)(NIL NIL "a" "x.org")("B" NIL "b" "y.org")(NIL NIL NIL NIL)(NIL NIL "c" "z.org")) "#,
+            r#"((NIL NIL "undisclosed-recipients" NIL)(NIL NIL NIL NIL)) NIL NIL NIL))"#,
+            "\n"
+        )
+        .as_bytes());
+        let to = env.to();
+        assert_eq!(to.len(), 5, "group markers are kept in place");
+        let marks: Vec<_> = to
+            .iter()
+            .map(|a| (a.is_group_start(), a.is_group_end()))
+            .collect();
+        assert_eq!(
+            marks,
+            [
+                (true, false),
+                (false, false),
+                (false, false),
+                (false, true),
+                (false, false)
+            ]
+        );
+        assert_eq!(to[0].mailbox(), Some(&b"Team"[..]));
+        assert_eq!(to[0].email(), None);
+        assert_eq!(to[3].email(), None);
+        let emails: Vec<_> = to.iter().filter_map(Address::email).collect();
+        assert_eq!(emails, ["a@x.org", "b@y.org", "c@z.org"]);
+        assert!(env.cc()[0].is_group_start() && env.cc()[1].is_group_end());
+    }
+
+    #[test]
+    fn odd_parts() {
+        // A text part without a line count, and one whose type came as a literal: imap-proto
+        // files both as basic parts.
+        let b = body("* 1 FETCH (BODYSTRUCTURE (\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 10))\n");
+        assert_eq!((b.mime_type().as_str(), b.lines()), ("text/plain", None));
+        let b = body("* 1 FETCH (BODYSTRUCTURE ({4}\nText \"PLAIN\" NIL NIL NIL \"7BIT\" 10 3))\n");
+        assert_eq!((b.mime_type().as_str(), b.lines()), ("text/plain", Some(3)));
+        // A basic part's size is never taken for a line count.
+        let b = body("* 1 FETCH (BODYSTRUCTURE (\"IMAGE\" \"PNG\" NIL NIL NIL \"BASE64\" 10))\n");
+        assert_eq!((b.size(), b.lines()), (Some(10), None));
+        // NIL and unknown transfer encodings; a file name from the type's name parameter;
+        // a NIL disposition parameter list.
+        let b = body("* 1 FETCH (BODYSTRUCTURE (\"APPLICATION\" \"OCTET-STREAM\" (\"NAME\" \"a.bin\") NIL NIL NIL 5 NIL NIL NIL NIL))\n");
+        assert_eq!(b.encoding(), Some(&TransferEncoding::SevenBit));
+        assert_eq!(b.filename(), Some("a.bin"));
+        assert!(b.is_attachment(), "a named part without disposition");
+        let b = body("* 1 FETCH (BODYSTRUCTURE (\"APPLICATION\" \"X\" NIL NIL NIL \"x-uuencode\" 5 NIL (\"INLINE\" (\"FILENAME\" \"a.uu\")) NIL NIL))\n");
+        assert_eq!(
+            b.encoding(),
+            Some(&TransferEncoding::Other("x-uuencode".into()))
+        );
+        assert_eq!(
+            b.encoding().map(TransferEncoding::as_str),
+            Some("x-uuencode")
+        );
+        assert_eq!(
+            b.disposition().map(ContentDisposition::kind),
+            Some("inline")
+        );
+        assert_eq!(b.filename(), Some("a.uu"));
+        assert!(!b.is_attachment(), "inline with a file name");
+        assert_eq!(b.attachments().count(), 0);
+    }
+
+    /// What imap-proto 0.17 cannot read. If one of these starts to parse after an upgrade,
+    /// move it to a real test.
+    #[test]
+    fn imap_proto_gaps() {
+        let fails = |s: &str| {
+            let wire = s.replace('\n', "\r\n");
+            match Response::parse(wire.as_bytes()) {
+                Err(_) => true,
+                Ok((_, Response::Fetch(_, attrs))) => !attrs.iter().any(|a| {
+                    matches!(
+                        a,
+                        AttributeValue::BodyStructure(_) | AttributeValue::Envelope(_)
+                    )
+                }),
+                Ok(_) => false,
+            }
+        };
+        // Non-extensible `BODY (...)`: an error when nested, silently dropped when flat.
+        assert!(fails(
+            r#"* 1 FETCH (BODY (("TEXT" "PLAIN" NIL NIL NIL "7BIT" 1 1) "MIXED"))
+"#
+        ));
+        assert!(fails(
+            r#"* 1 FETCH (BODY ("TEXT" "PLAIN" NIL NIL NIL "7BIT" 1 1))
+"#
+        ));
+        // An empty address list.
+        assert!(fails(
+            "* 1 FETCH (ENVELOPE (NIL NIL () NIL NIL NIL NIL NIL NIL NIL))\n"
+        ));
+        // message/global (RFC 6532) with its envelope and body.
+        assert!(fails(
+            r#"* 1 FETCH (BODYSTRUCTURE ("MESSAGE" "GLOBAL" NIL NIL NIL "8BIT" 9 (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) ("TEXT" "PLAIN" NIL NIL NIL "8BIT" 1 1) 1))
+"#
+        ));
+        // More than one body-extension value after the location.
+        assert!(fails(
+            r#"* 1 FETCH (BODYSTRUCTURE (("TEXT" "PLAIN" NIL NIL NIL "7BIT" 1 1) "MIXED" NIL NIL NIL NIL 1 2))
+"#
+        ));
+        assert!(fails(
+            r#"* 1 FETCH (BODYSTRUCTURE ("IMAGE" "PNG" NIL NIL NIL "BASE64" 1 NIL NIL NIL NIL 1 2))
+"#
+        ));
+        // The control: the same structures in the forms it does read.
+        assert!(!fails(
+            r#"* 1 FETCH (BODYSTRUCTURE (("TEXT" "PLAIN" NIL NIL NIL "7BIT" 1 1) "MIXED" NIL NIL NIL NIL 1))
+"#
+        ));
+    }
+}

@@ -1,6 +1,6 @@
 //! The data of one FETCH response.
 
-use super::{Flag, Seq, Uid};
+use super::{BodyStructure, Envelope, Flag, Seq, Uid};
 
 /// Which part of a message a body section holds, as the server named it in its FETCH response.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -23,6 +23,8 @@ pub struct Fetch {
     pub(crate) modseq: Option<u64>,
     pub(crate) size: Option<u32>,
     pub(crate) internal_date: Option<String>,
+    pub(crate) envelope: Option<Box<Envelope>>,
+    pub(crate) body_structure: Option<Box<BodyStructure>>,
     pub(crate) sections: Vec<(SectionKey, Option<Vec<u8>>)>,
 }
 
@@ -35,6 +37,8 @@ impl Fetch {
             modseq: None,
             size: None,
             internal_date: None,
+            envelope: None,
+            body_structure: None,
             sections: Vec::new(),
         }
     }
@@ -69,6 +73,16 @@ impl Fetch {
         self.internal_date.as_deref()
     }
 
+    /// The message's envelope (`ENVELOPE`): date, subject, addresses, Message-ID.
+    pub fn envelope(&self) -> Option<&Envelope> {
+        self.envelope.as_deref()
+    }
+
+    /// The message's MIME structure (`BODYSTRUCTURE`).
+    pub fn body_structure(&self) -> Option<&BodyStructure> {
+        self.body_structure.as_deref()
+    }
+
     fn section(&self, part: &[u32], text: Option<&str>) -> Option<&[u8]> {
         self.sections
             .iter()
@@ -96,8 +110,17 @@ impl Fetch {
         self.section(part, None)
     }
 
+    /// Does the response carry nothing but FLAGS (and UID / MODSEQ), like a pushed flag change?
+    pub(crate) fn is_flags_only(&self) -> bool {
+        self.flags.is_some()
+            && self.sections.is_empty()
+            && self.size.is_none()
+            && self.internal_date.is_none()
+            && self.envelope.is_none()
+            && self.body_structure.is_none()
+    }
+
     /// Merges a later response for the same message into this one.
-    #[allow(dead_code)] // used by the FETCH commands
     pub(crate) fn merge(&mut self, other: Fetch) {
         if other.uid.is_some() {
             self.uid = other.uid;
@@ -113,6 +136,12 @@ impl Fetch {
         }
         if other.internal_date.is_some() {
             self.internal_date = other.internal_date;
+        }
+        if other.envelope.is_some() {
+            self.envelope = other.envelope;
+        }
+        if other.body_structure.is_some() {
+            self.body_structure = other.body_structure;
         }
         for (key, data) in other.sections {
             match self.sections.iter_mut().find(|(k, _)| *k == key) {

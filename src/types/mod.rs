@@ -1,12 +1,21 @@
 //! Owned public types: nothing here borrows from the wire or from a parser crate.
 
-mod envelope;
+pub(crate) mod envelope;
 pub(crate) mod fetch;
+mod list;
 mod mailbox_name;
+mod query;
+mod results;
 mod search;
 mod seq;
 
+pub use envelope::{Address, BodyStructure, ContentDisposition, Envelope, TransferEncoding};
 pub use fetch::Fetch;
+pub use list::{MailboxStatus, Name, NameAttribute, Namespace, Namespaces, StatusItem};
+pub use mailbox_name::MailboxName;
+pub use query::{FetchItems, Section, StoreAction};
+pub use results::{AppendUid, CopyUid, Expunged};
+pub use search::{Search, SearchDate};
 pub use seq::{Seq, SequenceSet, Uid, STAR};
 
 use std::fmt;

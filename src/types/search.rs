@@ -1,3 +1,897 @@
-//! SEARCH criteria (RFC 9051 section 6.4.4) as a typed builder.
-//!
-//! TO BE WRITTEN (helper): see the task description.
+//! SEARCH criteria (RFC 9051 section 6.4.4, RFC 3501 section 6.4.4) as a typed builder.
+
+use std::fmt;
+
+use crate::error::{Error, Result};
+use crate::types::SequenceSet;
+use crate::wire::encode::Command;
+
+/// Strings up to this long go as quoted strings when they can; longer ones as literals
+/// (the same limit as the command encoder's).
+const MAX_QUOTED: usize = 1024;
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// A calendar date for the date criteria of SEARCH (`SINCE`, `BEFORE`, `ON`, `SENTSINCE`,
+/// ...): a day, without a time or a time zone.
+///
+/// Displayed in IMAP's `date` form, `1-Feb-2024`. Dates order chronologically.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SearchDate {
+    year: u16,
+    month: u8,
+    day: u8,
+}
+
+impl SearchDate {
+    /// The date `day`.`month`.`year` (month 1-12, year 1-9999).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] if the date does not exist (month 13, 31 April,
+    /// 29 February of a year that is not a leap year, day or year 0, year 10000 and later).
+    pub fn new(year: u16, month: u8, day: u8) -> Result<SearchDate> {
+        if !(1..=9999).contains(&year) {
+            return Err(Error::InvalidArgument(format!(
+                "year {year} is out of range 1-9999"
+            )));
+        }
+        let Some(days) = days_in_month(year, month) else {
+            return Err(Error::InvalidArgument(format!(
+                "month {month} is out of range 1-12"
+            )));
+        };
+        if day == 0 || day > days {
+            return Err(Error::InvalidArgument(format!(
+                "day {day} does not exist in {year}-{month:02}"
+            )));
+        }
+        Ok(SearchDate { year, month, day })
+    }
+
+    /// The year (1-9999).
+    pub fn year(&self) -> u16 {
+        self.year
+    }
+
+    /// The month (1-12).
+    pub fn month(&self) -> u8 {
+        self.month
+    }
+
+    /// The day of the month (1-31).
+    pub fn day(&self) -> u8 {
+        self.day
+    }
+}
+
+/// How many days `month` has in `year`; `None` for a month outside 1-12.
+fn days_in_month(year: u16, month: u8) -> Option<u8> {
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    Some(match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        _ => return None,
+    })
+}
+
+impl fmt::Display for SearchDate {
+    /// `1-Feb-2024`: the day without a leading zero, the English month abbreviation and a
+    /// four-digit year.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let month = MONTHS
+            .get(usize::from(self.month).wrapping_sub(1))
+            .copied()
+            .unwrap_or("???");
+        write!(f, "{}-{}-{:04}", self.day, month, self.year)
+    }
+}
+
+/// SEARCH criteria: a list of criteria that a message must all meet.
+///
+/// Start from [`Search::all`] and add criteria with the chainable methods, each of which
+/// says which search key it sends. [`Search::or`] and [`Search::not`] combine whole
+/// searches; an operand with more than one criterion goes in parentheses. A search with no
+/// criteria matches every message and is sent as `ALL`.
+///
+/// ```text
+/// Search::all()                                          ALL
+/// Search::all().unseen().from("alice")                   UNSEEN FROM alice
+/// Search::all().since(date).subject("Q3 report")         SINCE 1-Feb-2024 SUBJECT "Q3 report"
+/// Search::or(Search::all().from("a").subject("x"),
+///            Search::all().from("b"))                    OR (FROM a SUBJECT x) FROM b
+/// Search::or(Search::all().from("a"), Search::all().from("b"))
+///     .not(Search::all().deleted())                      OR FROM a FROM b NOT DELETED
+/// ```
+///
+/// Strings go as atoms, quoted strings or literals, whichever fits; a string with non-ASCII
+/// characters, CR or LF always goes as a literal. Nothing is checked until the search is
+/// sent: then a string holding NUL, a keyword that is not an atom, an empty UID or sequence
+/// set, or a bad [`Search::raw`] text makes the command fail with
+/// [`Error::InvalidArgument`] before anything is written.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Search {
+    keys: Vec<Key>,
+}
+
+/// One search key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Key {
+    /// A key without arguments: `SEEN`, `NEW`, ...
+    Bare(&'static str),
+    /// `KEYWORD` / `UNKEYWORD` and the keyword (checked to be an atom when encoded).
+    Keyword(&'static str, String),
+    /// A key with one string: `FROM`, `SUBJECT`, ...
+    Text(&'static str, String),
+    /// `HEADER` name value.
+    Header(String, String),
+    /// A key with a date: `SINCE`, `SENTON`, ...
+    Date(&'static str, SearchDate),
+    /// `LARGER` / `SMALLER` and the size in bytes.
+    Size(&'static str, u32),
+    /// `UID` and a set of UIDs.
+    Uid(SequenceSet),
+    /// A bare set of sequence numbers.
+    Seq(SequenceSet),
+    /// `MODSEQ` (RFC 7162).
+    ModSeq(u64),
+    /// `NOT` operand.
+    Not(Search),
+    /// `OR` operand operand.
+    Or(Search, Search),
+    /// Text the caller wrote (checked for CR, LF and NUL when encoded).
+    Raw(String),
+}
+
+impl Search {
+    /// A search matching every message (`ALL`), to add criteria to.
+    pub fn all() -> Search {
+        Search::default()
+    }
+
+    fn with(mut self, key: Key) -> Search {
+        self.keys.push(key);
+        self
+    }
+
+    /// Messages with the `\Seen` flag: `SEEN`.
+    pub fn seen(self) -> Search {
+        self.with(Key::Bare("SEEN"))
+    }
+
+    /// Messages without the `\Seen` flag: `UNSEEN`.
+    pub fn unseen(self) -> Search {
+        self.with(Key::Bare("UNSEEN"))
+    }
+
+    /// Messages with the `\Answered` flag: `ANSWERED`.
+    pub fn answered(self) -> Search {
+        self.with(Key::Bare("ANSWERED"))
+    }
+
+    /// Messages without the `\Answered` flag: `UNANSWERED`.
+    pub fn unanswered(self) -> Search {
+        self.with(Key::Bare("UNANSWERED"))
+    }
+
+    /// Messages with the `\Flagged` flag: `FLAGGED`.
+    pub fn flagged(self) -> Search {
+        self.with(Key::Bare("FLAGGED"))
+    }
+
+    /// Messages without the `\Flagged` flag: `UNFLAGGED`.
+    pub fn unflagged(self) -> Search {
+        self.with(Key::Bare("UNFLAGGED"))
+    }
+
+    /// Messages with the `\Deleted` flag: `DELETED`.
+    pub fn deleted(self) -> Search {
+        self.with(Key::Bare("DELETED"))
+    }
+
+    /// Messages without the `\Deleted` flag: `UNDELETED`.
+    pub fn undeleted(self) -> Search {
+        self.with(Key::Bare("UNDELETED"))
+    }
+
+    /// Messages with the `\Draft` flag: `DRAFT`.
+    pub fn draft(self) -> Search {
+        self.with(Key::Bare("DRAFT"))
+    }
+
+    /// Messages without the `\Draft` flag: `UNDRAFT`.
+    pub fn undraft(self) -> Search {
+        self.with(Key::Bare("UNDRAFT"))
+    }
+
+    /// Messages with the `\Recent` flag: `RECENT` (IMAP4rev1 only; RFC 9051 dropped it).
+    pub fn recent(self) -> Search {
+        self.with(Key::Bare("RECENT"))
+    }
+
+    /// Messages that are recent and unseen: `NEW` (IMAP4rev1 only).
+    pub fn new_messages(self) -> Search {
+        self.with(Key::Bare("NEW"))
+    }
+
+    /// Messages that are not recent: `OLD` (IMAP4rev1 only).
+    pub fn old(self) -> Search {
+        self.with(Key::Bare("OLD"))
+    }
+
+    /// Messages with the keyword `keyword` (`$Forwarded`, `Junk`, ...): `KEYWORD keyword`.
+    /// The keyword must be an atom; system flags (`\Seen`) have their own methods.
+    pub fn keyword(self, keyword: &str) -> Search {
+        self.with(Key::Keyword("KEYWORD", keyword.to_string()))
+    }
+
+    /// Messages without the keyword `keyword`: `UNKEYWORD keyword`.
+    pub fn unkeyword(self, keyword: &str) -> Search {
+        self.with(Key::Keyword("UNKEYWORD", keyword.to_string()))
+    }
+
+    /// Messages whose `From` header contains `text`: `FROM text`.
+    pub fn from(self, text: &str) -> Search {
+        self.with(Key::Text("FROM", text.to_string()))
+    }
+
+    /// Messages whose `To` header contains `text`: `TO text`.
+    pub fn to(self, text: &str) -> Search {
+        self.with(Key::Text("TO", text.to_string()))
+    }
+
+    /// Messages whose `Cc` header contains `text`: `CC text`.
+    pub fn cc(self, text: &str) -> Search {
+        self.with(Key::Text("CC", text.to_string()))
+    }
+
+    /// Messages whose `Bcc` header contains `text`: `BCC text`.
+    pub fn bcc(self, text: &str) -> Search {
+        self.with(Key::Text("BCC", text.to_string()))
+    }
+
+    /// Messages whose `Subject` header contains `text`: `SUBJECT text`.
+    pub fn subject(self, text: &str) -> Search {
+        self.with(Key::Text("SUBJECT", text.to_string()))
+    }
+
+    /// Messages whose body contains `text`: `BODY text`.
+    pub fn body(self, text: &str) -> Search {
+        self.with(Key::Text("BODY", text.to_string()))
+    }
+
+    /// Messages whose header or body contains `text`: `TEXT text`.
+    pub fn text(self, text: &str) -> Search {
+        self.with(Key::Text("TEXT", text.to_string()))
+    }
+
+    /// Messages with a header field `name` that contains `value`: `HEADER name value`.
+    /// An empty `value` matches every message that has the field.
+    pub fn header(self, name: &str, value: &str) -> Search {
+        self.with(Key::Header(name.to_string(), value.to_string()))
+    }
+
+    /// Messages that arrived on `date` or later: `SINCE date` (by internal date).
+    pub fn since(self, date: SearchDate) -> Search {
+        self.with(Key::Date("SINCE", date))
+    }
+
+    /// Messages that arrived before `date`: `BEFORE date` (by internal date).
+    pub fn before(self, date: SearchDate) -> Search {
+        self.with(Key::Date("BEFORE", date))
+    }
+
+    /// Messages that arrived on `date`: `ON date` (by internal date).
+    pub fn on(self, date: SearchDate) -> Search {
+        self.with(Key::Date("ON", date))
+    }
+
+    /// Messages whose `Date` header is `date` or later: `SENTSINCE date`.
+    pub fn sent_since(self, date: SearchDate) -> Search {
+        self.with(Key::Date("SENTSINCE", date))
+    }
+
+    /// Messages whose `Date` header is before `date`: `SENTBEFORE date`.
+    pub fn sent_before(self, date: SearchDate) -> Search {
+        self.with(Key::Date("SENTBEFORE", date))
+    }
+
+    /// Messages whose `Date` header is `date`: `SENTON date`.
+    pub fn sent_on(self, date: SearchDate) -> Search {
+        self.with(Key::Date("SENTON", date))
+    }
+
+    /// Messages larger than `bytes` octets: `LARGER bytes`.
+    pub fn larger(self, bytes: u32) -> Search {
+        self.with(Key::Size("LARGER", bytes))
+    }
+
+    /// Messages smaller than `bytes` octets: `SMALLER bytes`.
+    pub fn smaller(self, bytes: u32) -> Search {
+        self.with(Key::Size("SMALLER", bytes))
+    }
+
+    /// Messages whose UID is in `uids`: `UID 1:3,5`. The set must not be empty.
+    pub fn uid(self, uids: impl Into<SequenceSet>) -> Search {
+        self.with(Key::Uid(uids.into()))
+    }
+
+    /// Messages whose sequence number is in `seqs`: the bare set, `1:3,5`. The set must not be
+    /// empty.
+    pub fn seq(self, seqs: impl Into<SequenceSet>) -> Search {
+        self.with(Key::Seq(seqs.into()))
+    }
+
+    /// Messages changed at mod-sequence `modseq` or later: `MODSEQ modseq` (RFC 7162
+    /// CONDSTORE; at most 2^63 - 1).
+    pub fn modseq(self, modseq: u64) -> Search {
+        self.with(Key::ModSeq(modseq))
+    }
+
+    /// Messages that do not match `other`: `NOT other`, with `other` in parentheses when it
+    /// has more than one criterion (`NOT (FROM a SEEN)`). Like every other method, it adds to
+    /// the criteria already there: `a.not(b)` matches `a` and not `b`.
+    pub fn not(self, other: Search) -> Search {
+        self.with(Key::Not(other))
+    }
+
+    /// Messages that match `self` or `other`: `OR self other`, each operand in parentheses
+    /// when it has more than one criterion (`OR (FROM a SUBJECT x) FROM b`).
+    ///
+    /// Unlike the other methods, this takes everything built so far as the first operand; it
+    /// reads best called as `Search::or(a, b)`.
+    pub fn or(self, other: Search) -> Search {
+        Search::all().with(Key::Or(self, other))
+    }
+
+    /// Messages that match `self` and `other`: appends all of `other`'s criteria.
+    pub fn and(mut self, other: Search) -> Search {
+        self.keys.extend(other.keys);
+        self
+    }
+
+    /// An escape hatch for search keys this type does not know (`X-GM-RAW "has:attachment"`,
+    /// `OLDER 3600`, ...): `text` is sent exactly as it is, after a space, and must be
+    /// complete search keys. It must not be empty or hold CR, LF or NUL.
+    pub fn raw(self, text: &str) -> Search {
+        self.with(Key::Raw(text.to_string()))
+    }
+
+    /// Does a string criterion hold non-ASCII text (so the command needs `CHARSET UTF-8`, or
+    /// UTF8=ACCEPT)?
+    #[allow(dead_code)] // used by the session commands
+    pub(crate) fn needs_utf8(&self) -> bool {
+        self.keys.iter().any(|key| match key {
+            Key::Text(_, s) | Key::Raw(s) => !s.is_ascii(),
+            Key::Header(name, value) => !name.is_ascii() || !value.is_ascii(),
+            Key::Not(s) => s.needs_utf8(),
+            Key::Or(a, b) => a.needs_utf8() || b.needs_utf8(),
+            _ => false,
+        })
+    }
+
+    /// Appends ` key args...` for every criterion (` ALL` if there is none) to `cmd`.
+    ///
+    /// Everything is checked before anything is written: on an error `cmd` is unchanged.
+    #[allow(dead_code)] // used by the session commands
+    pub(crate) fn encode(&self, cmd: &mut Command) -> Result<()> {
+        let mut out = Tokens::default();
+        out.keys(self)?;
+        for token in out.tokens {
+            match token {
+                Token::Text(text) => {
+                    cmd.raw(&text);
+                }
+                Token::Literal(data) => {
+                    // `raw("")` writes the space that goes before the literal.
+                    cmd.raw("");
+                    cmd.literal(data);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One space-separated piece of the encoded criteria.
+#[derive(Debug)]
+enum Token {
+    /// Text: a key, a number, an atom, a quoted string; with any parentheses around it.
+    Text(String),
+    /// A string that goes as a literal.
+    Literal(Vec<u8>),
+}
+
+/// The criteria as tokens, built in full before any of it goes into the command.
+///
+/// `Command::raw` puts a space before everything it writes, so a `(` is glued to the key that
+/// follows it and a `)` to the token before it; strings are rendered here (as
+/// `Command::astring` would) so that a `)` can follow a quoted string.
+#[derive(Debug, Default)]
+struct Tokens {
+    tokens: Vec<Token>,
+    /// `(`s waiting for the next text token.
+    open: usize,
+}
+
+impl Tokens {
+    fn text(&mut self, text: &str) {
+        let mut t = "(".repeat(self.open);
+        self.open = 0;
+        t.push_str(text);
+        self.tokens.push(Token::Text(t));
+    }
+
+    fn close(&mut self) {
+        match self.tokens.last_mut() {
+            Some(Token::Text(t)) => t.push(')'),
+            // Nothing can follow a literal without a space: close with a neutral key.
+            _ => self.tokens.push(Token::Text("ALL)".to_string())),
+        }
+    }
+
+    /// A string argument, as an atom, a quoted string or a literal.
+    fn string(&mut self, s: &str, what: &str) -> Result<()> {
+        let bytes = s.as_bytes();
+        if bytes.contains(&0) {
+            return Err(Error::InvalidArgument(format!(
+                "search {what} contains a NUL byte"
+            )));
+        }
+        if !bytes.is_empty()
+            && !s.eq_ignore_ascii_case("NIL")
+            && bytes.iter().all(|&b| is_atom_char(b))
+        {
+            self.text(s);
+        } else if bytes.len() <= MAX_QUOTED
+            && bytes
+                .iter()
+                .all(|&b| b != b'\r' && b != b'\n' && b.is_ascii())
+        {
+            let mut q = String::with_capacity(s.len() + 2);
+            q.push('"');
+            for c in s.chars() {
+                if c == '"' || c == '\\' {
+                    q.push('\\');
+                }
+                q.push(c);
+            }
+            q.push('"');
+            self.text(&q);
+        } else {
+            self.tokens.push(Token::Literal(bytes.to_vec()));
+        }
+        Ok(())
+    }
+
+    /// All criteria of `search`, or `ALL` when there are none.
+    fn keys(&mut self, search: &Search) -> Result<()> {
+        if search.keys.is_empty() {
+            self.text("ALL");
+        }
+        for key in &search.keys {
+            self.key(key)?;
+        }
+        Ok(())
+    }
+
+    /// An operand of NOT or OR: in parentheses when it has more than one criterion.
+    fn operand(&mut self, search: &Search) -> Result<()> {
+        if search.keys.len() > 1 {
+            self.open += 1;
+            self.keys(search)?;
+            self.close();
+            Ok(())
+        } else {
+            self.keys(search)
+        }
+    }
+
+    fn key(&mut self, key: &Key) -> Result<()> {
+        match key {
+            Key::Bare(name) => self.text(name),
+            Key::Keyword(name, keyword) => {
+                if keyword.is_empty() || !keyword.bytes().all(is_atom_char) {
+                    return Err(Error::InvalidArgument(format!(
+                        "search {name} {keyword:?} is not a valid keyword"
+                    )));
+                }
+                self.text(name);
+                self.text(keyword);
+            }
+            Key::Text(name, value) => {
+                self.text(name);
+                self.string(value, name)?;
+            }
+            Key::Header(name, value) => {
+                self.text("HEADER");
+                self.string(name, "HEADER field name")?;
+                self.string(value, "HEADER value")?;
+            }
+            Key::Date(name, date) => {
+                self.text(name);
+                self.text(&date.to_string());
+            }
+            Key::Size(name, bytes) => {
+                self.text(name);
+                self.text(&bytes.to_string());
+            }
+            Key::Uid(set) | Key::Seq(set) => {
+                if set.is_empty() {
+                    return Err(Error::InvalidArgument(
+                        "search with an empty message set".to_string(),
+                    ));
+                }
+                if matches!(key, Key::Uid(_)) {
+                    self.text("UID");
+                }
+                self.text(&set.to_string());
+            }
+            Key::ModSeq(modseq) => {
+                if *modseq > i64::MAX as u64 {
+                    return Err(Error::InvalidArgument(format!(
+                        "search MODSEQ {modseq} is larger than 2^63 - 1"
+                    )));
+                }
+                self.text("MODSEQ");
+                self.text(&modseq.to_string());
+            }
+            Key::Not(operand) => {
+                self.text("NOT");
+                self.operand(operand)?;
+            }
+            Key::Or(a, b) => {
+                self.text("OR");
+                self.operand(a)?;
+                self.operand(b)?;
+            }
+            Key::Raw(text) => {
+                if text.is_empty() || text.contains(['\r', '\n', '\0']) {
+                    return Err(Error::InvalidArgument(format!(
+                        "raw search text {text:?} is empty or holds CR, LF or NUL"
+                    )));
+                }
+                self.text(text);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// ATOM-CHAR: any CHAR except atom-specials ( ) { SP CTL % * " \ ]
+fn is_atom_char(b: u8) -> bool {
+    b > 0x20 && b < 0x7f && !matches!(b, b'(' | b')' | b'{' | b'%' | b'*' | b'"' | b'\\' | b']')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::encode::Segment;
+
+    fn date(y: u16, m: u8, d: u8) -> SearchDate {
+        SearchDate::new(y, m, d).unwrap()
+    }
+
+    fn segments(search: &Search) -> Vec<Segment> {
+        let mut cmd = Command::new("SEARCH");
+        search.encode(&mut cmd).unwrap();
+        cmd.into_segments()
+    }
+
+    /// The command line of a search that needs no literal.
+    fn line(search: &Search) -> String {
+        let segs = segments(search);
+        assert_eq!(segs.len(), 1, "{segs:?}");
+        String::from_utf8(segs[0].text.clone()).unwrap()
+    }
+
+    fn error(search: &Search) -> String {
+        let mut cmd = Command::new("SEARCH");
+        match search.encode(&mut cmd) {
+            Err(Error::InvalidArgument(m)) => {
+                // Nothing was written.
+                assert_eq!(cmd.into_segments()[0].text, b"SEARCH");
+                m
+            }
+            other => panic!("expected InvalidArgument, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn exact_encodings() {
+        let feb1 = date(2024, 2, 1);
+        for (search, expected) in [
+            (Search::all(), "SEARCH ALL"),
+            (Search::default(), "SEARCH ALL"),
+            (
+                Search::all().unseen().from("alice"),
+                "SEARCH UNSEEN FROM alice",
+            ),
+            (
+                Search::all().since(feb1).subject("Q3 report"),
+                "SEARCH SINCE 1-Feb-2024 SUBJECT \"Q3 report\"",
+            ),
+            (
+                Search::or(
+                    Search::all().from("a").subject("x"),
+                    Search::all().from("b"),
+                ),
+                "SEARCH OR (FROM a SUBJECT x) FROM b",
+            ),
+            (
+                Search::or(Search::all().from("a"), Search::all().from("b"))
+                    .not(Search::all().deleted()),
+                "SEARCH OR FROM a FROM b NOT DELETED",
+            ),
+            (
+                Search::all()
+                    .seen()
+                    .unseen()
+                    .answered()
+                    .unanswered()
+                    .flagged()
+                    .unflagged()
+                    .deleted()
+                    .undeleted()
+                    .draft()
+                    .undraft()
+                    .recent()
+                    .new_messages()
+                    .old(),
+                "SEARCH SEEN UNSEEN ANSWERED UNANSWERED FLAGGED UNFLAGGED DELETED UNDELETED \
+                 DRAFT UNDRAFT RECENT NEW OLD",
+            ),
+            (
+                Search::all().keyword("$Forwarded").unkeyword("Junk"),
+                "SEARCH KEYWORD $Forwarded UNKEYWORD Junk",
+            ),
+            (
+                Search::all()
+                    .to("bob@example.com")
+                    .cc("")
+                    .bcc("NIL")
+                    .body("say \"hi\" \\o/")
+                    .text("x"),
+                "SEARCH TO bob@example.com CC \"\" BCC \"NIL\" BODY \"say \\\"hi\\\" \\\\o/\" TEXT x",
+            ),
+            (
+                Search::all()
+                    .header("List-Id", "")
+                    .header("X-Spam Flag", "YES"),
+                "SEARCH HEADER List-Id \"\" HEADER \"X-Spam Flag\" YES",
+            ),
+            (
+                Search::all()
+                    .before(date(2023, 12, 31))
+                    .on(date(999, 3, 5))
+                    .sent_since(feb1)
+                    .sent_before(feb1)
+                    .sent_on(feb1),
+                "SEARCH BEFORE 31-Dec-2023 ON 5-Mar-0999 SENTSINCE 1-Feb-2024 \
+                 SENTBEFORE 1-Feb-2024 SENTON 1-Feb-2024",
+            ),
+            (
+                Search::all()
+                    .larger(1000)
+                    .smaller(u32::MAX)
+                    .uid([1, 2, 3, 5])
+                    .seq(4..)
+                    .modseq(7),
+                "SEARCH LARGER 1000 SMALLER 4294967295 UID 1:3,5 4:* MODSEQ 7",
+            ),
+            (
+                Search::all()
+                    .unseen()
+                    .and(Search::all().flagged().from("x"))
+                    .and(Search::all()),
+                "SEARCH UNSEEN FLAGGED FROM x",
+            ),
+            (
+                Search::all()
+                    .raw("X-GM-RAW \"has:attachment\"")
+                    .not(Search::all().raw("OLDER 60")),
+                "SEARCH X-GM-RAW \"has:attachment\" NOT OLDER 60",
+            ),
+            (
+                Search::or(Search::all(), Search::all().seen()),
+                "SEARCH OR ALL SEEN",
+            ),
+        ] {
+            assert_eq!(line(&search), expected);
+        }
+    }
+
+    #[test]
+    fn nested_not_and_or_are_parenthesised() {
+        let cases = [
+            (
+                Search::all().not(Search::all().seen().flagged()),
+                "SEARCH NOT (SEEN FLAGGED)",
+            ),
+            (
+                Search::all().not(Search::or(
+                    Search::all().seen(),
+                    Search::all().flagged().draft(),
+                )),
+                "SEARCH NOT OR SEEN (FLAGGED DRAFT)",
+            ),
+            (
+                Search::or(
+                    Search::all().seen().not(Search::all().from("x").to("y")),
+                    Search::all().draft(),
+                ),
+                "SEARCH OR (SEEN NOT (FROM x TO y)) DRAFT",
+            ),
+            (
+                Search::or(
+                    Search::all().not(Search::or(
+                        Search::all().seen().subject("a b"),
+                        Search::all().uid(1..=9).from("z"),
+                    )),
+                    Search::all()
+                        .answered()
+                        .not(Search::all().not(Search::all())),
+                ),
+                "SEARCH OR NOT OR (SEEN SUBJECT \"a b\") (UID 1:9 FROM z) \
+                 (ANSWERED NOT NOT ALL)",
+            ),
+            (
+                // The first operand of `or` is everything built so far.
+                Search::all().unseen().from("a").or(Search::all().flagged()),
+                "SEARCH OR (UNSEEN FROM a) FLAGGED",
+            ),
+        ];
+        for (search, expected) in cases {
+            assert_eq!(line(&search), expected);
+        }
+    }
+
+    #[test]
+    fn non_ascii_goes_as_a_literal_and_needs_utf8() {
+        let search = Search::all().subject("Grüße").seen();
+        assert!(search.needs_utf8());
+        let segs = segments(&search);
+        assert_eq!(segs.len(), 2);
+        assert_eq!(segs[0].text, b"SEARCH SUBJECT ");
+        assert_eq!(segs[0].literal.as_deref(), Some("Grüße".as_bytes()));
+        assert_eq!(segs[1].text, b" SEEN");
+        assert_eq!(segs[1].literal, None);
+
+        assert!(!Search::all().from("alice").subject("hi").needs_utf8());
+        assert!(Search::all()
+            .not(Search::or(Search::all(), Search::all().header("X-Ä", "")))
+            .needs_utf8());
+        assert!(Search::or(Search::all().to("ü"), Search::all()).needs_utf8());
+        assert!(Search::all().raw("X-GM-RAW \"ü\"").needs_utf8());
+        assert!(!Search::all().keyword("Junk").uid(1).needs_utf8());
+    }
+
+    #[test]
+    fn crlf_never_starts_a_second_command() {
+        let segs = segments(&Search::all().subject("x\r\nA2 DELETE INBOX").from("b"));
+        assert_eq!(segs.len(), 2);
+        assert_eq!(segs[0].text, b"SEARCH SUBJECT ");
+        assert_eq!(
+            segs[0].literal.as_deref(),
+            Some(&b"x\r\nA2 DELETE INBOX"[..])
+        );
+        assert_eq!(segs[1].text, b" FROM b");
+        for seg in &segs {
+            assert!(!seg.text.contains(&b'\r') && !seg.text.contains(&b'\n'));
+        }
+        // A lone LF too.
+        let segs = segments(&Search::all().body("a\nb"));
+        assert_eq!(segs[0].literal.as_deref(), Some(&b"a\nb"[..]));
+    }
+
+    #[test]
+    fn literal_at_the_end_of_a_group() {
+        let search = Search::or(
+            Search::all().subject("ü").header("X-É", "é"),
+            Search::all().seen(),
+        );
+        let segs = segments(&search);
+        let texts: Vec<&[u8]> = segs.iter().map(|s| &s.text[..]).collect();
+        assert_eq!(
+            texts,
+            [
+                &b"SEARCH OR (SUBJECT "[..],
+                b" HEADER ",
+                b" ",
+                b" ALL) SEEN"
+            ]
+        );
+        let literals: Vec<Option<&[u8]>> = segs.iter().map(|s| s.literal.as_deref()).collect();
+        assert_eq!(
+            literals,
+            [
+                Some("ü".as_bytes()),
+                Some("X-É".as_bytes()),
+                Some("é".as_bytes()),
+                None
+            ]
+        );
+    }
+
+    #[test]
+    fn long_strings_go_as_literals() {
+        let quoted = "a ".repeat(MAX_QUOTED / 2);
+        let segs = segments(&Search::all().not(Search::all().seen().text(&quoted)));
+        assert_eq!(segs.len(), 1);
+        assert_eq!(
+            segs[0].text,
+            format!("SEARCH NOT (SEEN TEXT \"{quoted}\")").into_bytes()
+        );
+        let long = format!("{quoted}b");
+        let segs = segments(&Search::all().text(&long));
+        assert_eq!(segs[0].literal.as_deref(), Some(long.as_bytes()));
+        // An atom has no length limit.
+        let atom = "x".repeat(3000);
+        assert_eq!(
+            line(&Search::all().text(&atom)),
+            format!("SEARCH TEXT {atom}")
+        );
+    }
+
+    #[test]
+    fn invalid_arguments() {
+        let m = error(&Search::all().seen().subject("a\0b"));
+        assert!(m.contains("NUL"), "{m}");
+        error(&Search::all().header("X\0", "v"));
+        error(&Search::all().not(Search::all().from("\0").to("x")));
+        for bad in [
+            "", "a b", "\\Seen", "x(", "a)", "{3}", "%", "*", "\"q\"", "a]", "ü", "a\r\n",
+        ] {
+            error(&Search::all().keyword(bad));
+            error(&Search::all().unkeyword(bad));
+        }
+        for bad in ["", "ALL\r\nA2 LOGOUT", "a\nb", "a\0b"] {
+            error(&Search::all().unseen().raw(bad));
+        }
+        error(&Search::all().uid(SequenceSet::new()));
+        error(&Search::all().seq(Vec::<u32>::new()));
+        error(&Search::all().modseq(1 << 63));
+        assert_eq!(
+            line(&Search::all().modseq(i64::MAX as u64)),
+            "SEARCH MODSEQ 9223372036854775807"
+        );
+    }
+
+    #[test]
+    fn dates_are_validated() {
+        assert_eq!(date(2024, 2, 29).to_string(), "29-Feb-2024");
+        assert_eq!(date(2000, 2, 29).to_string(), "29-Feb-2000");
+        assert_eq!(date(2024, 1, 1).to_string(), "1-Jan-2024");
+        assert_eq!(date(1, 12, 31).to_string(), "31-Dec-0001");
+        assert_eq!(date(9999, 11, 30).to_string(), "30-Nov-9999");
+        for (y, m, d) in [
+            (2023, 2, 29),
+            (1900, 2, 29),
+            (2024, 13, 1),
+            (2024, 0, 1),
+            (2024, 4, 31),
+            (2024, 1, 0),
+            (2024, 1, 32),
+            (0, 1, 1),
+            (10000, 1, 1),
+        ] {
+            assert!(
+                matches!(SearchDate::new(y, m, d), Err(Error::InvalidArgument(_))),
+                "{y}-{m}-{d}"
+            );
+        }
+        let d = date(2024, 7, 9);
+        assert_eq!((d.year(), d.month(), d.day()), (2024, 7, 9));
+        assert!(date(2023, 12, 31) < date(2024, 1, 1) && date(2024, 1, 2) > date(2024, 1, 1));
+        let months: Vec<String> = (1..=12).map(|m| date(2024, m, 1).to_string()).collect();
+        assert_eq!(
+            months.join(" "),
+            "1-Jan-2024 1-Feb-2024 1-Mar-2024 1-Apr-2024 1-May-2024 1-Jun-2024 \
+             1-Jul-2024 1-Aug-2024 1-Sep-2024 1-Oct-2024 1-Nov-2024 1-Dec-2024"
+        );
+    }
+}

@@ -118,6 +118,30 @@ impl SequenceSet {
             .sum()
     }
 
+    /// Splits the set into sets whose written form is at most `max_len` bytes each (but
+    /// always at least one range each), in ascending order.
+    pub(crate) fn chunks(&self, max_len: usize) -> Vec<SequenceSet> {
+        let mut out = Vec::new();
+        let mut cur = SequenceSet::new();
+        let mut len = 0;
+        for r in &self.ranges {
+            let one = SequenceSet {
+                ranges: vec![r.clone()],
+            };
+            let w = one.to_string().len();
+            if !cur.is_empty() && len + 1 + w > max_len {
+                out.push(std::mem::take(&mut cur));
+                len = 0;
+            }
+            len += w + usize::from(!cur.is_empty());
+            cur.ranges.push(r.clone());
+        }
+        if !cur.is_empty() {
+            out.push(cur);
+        }
+        out
+    }
+
     /// Every number of the set, in ascending order. Beware of ranges ending in `*`.
     pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
         self.ranges.iter().flat_map(|r| r.clone())
@@ -266,6 +290,24 @@ mod tests {
         s.insert_range(13..=19);
         assert_eq!(s.to_string(), "1:20");
         assert_eq!(s.ranges().len(), 1);
+    }
+
+    #[test]
+    fn chunks_respect_the_length_limit() {
+        let s: SequenceSet = (1..=100_000u32).filter(|n| n % 2 == 0).collect();
+        let chunks = s.chunks(1000);
+        assert!(chunks.len() > 100);
+        assert!(chunks.iter().all(|c| c.to_string().len() <= 1000));
+        let total: u64 = chunks.iter().map(SequenceSet::len).sum();
+        assert_eq!(total, 50_000);
+        // Order and content are kept.
+        let joined: SequenceSet = chunks.iter().flat_map(|c| c.iter()).collect();
+        assert_eq!(joined, s);
+        assert_eq!(
+            SequenceSet::from(1..).chunks(1),
+            vec![SequenceSet::from(1..)]
+        );
+        assert!(SequenceSet::new().chunks(10).is_empty());
     }
 
     #[test]

@@ -85,7 +85,6 @@ impl Command {
     }
 
     /// Appends ` ` and a string that must not be an atom (a quoted string or a literal).
-    #[allow(dead_code)] // used by SEARCH and APPEND
     pub(crate) fn string(&mut self, s: &[u8], what: &str) -> Result<&mut Self> {
         self.current.push(b' ');
         self.push_string(s, what, false)
@@ -112,6 +111,12 @@ impl Command {
             self.literal(s.to_vec());
         }
         Ok(self)
+    }
+
+    /// Appends ` ` and a literal holding `data`.
+    pub(crate) fn literal_arg(&mut self, data: Vec<u8>) -> &mut Self {
+        self.current.push(b' ');
+        self.literal(data)
     }
 
     /// Appends a literal holding `data` (the caller has written any space before it).

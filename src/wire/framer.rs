@@ -346,7 +346,11 @@ mod tests {
         f.filled(line.len());
         assert!(f.next_frame().unwrap().is_none());
         f.read_buf();
-        assert!(f.buf.len() <= 2 * READ_CHUNK, "buffer grew to {}", f.buf.len());
+        assert!(
+            f.buf.len() <= 2 * READ_CHUNK,
+            "buffer grew to {}",
+            f.buf.len()
+        );
     }
 
     #[test]

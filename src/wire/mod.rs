@@ -2,4 +2,6 @@
 
 pub(crate) mod encode;
 pub(crate) mod framer;
+pub(crate) mod lexer;
+pub(crate) mod mailbox;
 pub(crate) mod parse;

@@ -6,9 +6,15 @@
 
 use imap_proto::{AttributeValue, MailboxDatum, Response as ProtoResponse};
 
+use super::lexer::Cursor;
+use super::mailbox;
 use crate::error::ServerText;
+use crate::types::envelope::{body_from_proto, envelope_from_proto};
 use crate::types::fetch::SectionKey;
-use crate::types::{Capabilities, Fetch, Flag, ResponseCode, Seq, SequenceSet, StatusKind, Uid};
+use crate::types::{
+    Capabilities, Fetch, Flag, MailboxStatus, Name, Namespaces, ResponseCode, Seq, SequenceSet,
+    StatusKind, Uid,
+};
 
 /// A parsed frame.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,6 +48,16 @@ pub(crate) enum Response {
     },
     Fetch(Fetch),
     Flags(Vec<Flag>),
+    List {
+        lsub: bool,
+        name: Name,
+    },
+    MailboxStatus(MailboxStatus),
+    Namespace(Namespaces),
+    Search {
+        nums: Vec<u32>,
+        modseq: Option<u64>,
+    },
     /// A response imap-proto understood that this crate does not type yet.
     Other,
 }
@@ -123,8 +139,23 @@ fn parse_untagged(frame: &[u8], rest: &[u8]) -> Result<Response, String> {
             text: resp_text(after),
         });
     }
-    if first.eq_ignore_ascii_case(b"CAPABILITY") {
-        return Ok(Response::Capability(capability_list(after)));
+    let upper = first.to_ascii_uppercase();
+    let mut c = Cursor::new(after);
+    match upper.as_slice() {
+        b"CAPABILITY" => return Ok(Response::Capability(capability_list(after))),
+        b"LIST" | b"LSUB" => {
+            return Ok(Response::List {
+                lsub: upper == b"LSUB",
+                name: mailbox::list(&mut c)?,
+            })
+        }
+        b"STATUS" => return mailbox::status(&mut c).map(Response::MailboxStatus),
+        b"NAMESPACE" => return mailbox::namespace(&mut c).map(Response::Namespace),
+        b"SEARCH" => {
+            let (nums, modseq) = mailbox::search(&mut c)?;
+            return Ok(Response::Search { nums, modseq });
+        }
+        _ => {}
     }
     if let Some(n) = number(first) {
         let (keyword, tail) = word(after);
@@ -186,6 +217,10 @@ fn fetch(seq: u32, attrs: Vec<AttributeValue<'_>>) -> Fetch {
             AttributeValue::ModSeq(m) => f.modseq = Some(m),
             AttributeValue::Rfc822Size(s) => f.size = Some(s),
             AttributeValue::InternalDate(d) => f.internal_date = Some(d.into_owned()),
+            AttributeValue::Envelope(e) => f.envelope = Some(Box::new(envelope_from_proto(*e))),
+            AttributeValue::BodyStructure(b) => {
+                f.body_structure = Some(Box::new(body_from_proto(b)))
+            }
             AttributeValue::Rfc822(data) => push_section(&mut f, vec![], None, None, data),
             AttributeValue::Rfc822Header(data) => {
                 push_section(&mut f, vec![], Some("HEADER"), None, data)

@@ -1,0 +1,549 @@
+//! Message commands: FETCH, STORE, COPY, MOVE, EXPUNGE, SEARCH, APPEND.
+
+use crate::error::{Error, Result, ServerText};
+use crate::session::Session;
+use crate::stream::{ChunkCommand, FetchStream};
+use crate::types::{
+    AppendUid, CopyUid, Expunged, FetchItems, Flag, MailboxName, ResponseCode, Search, Seq,
+    SequenceSet, StatusKind, StoreAction, Uid,
+};
+use crate::wire::encode::Command;
+use crate::wire::parse::Response;
+
+/// Writes flags as a parenthesised list, refusing what cannot be stored.
+pub(crate) fn flag_list(flags: &[Flag]) -> Result<String> {
+    let mut out = Vec::with_capacity(flags.len());
+    for f in flags {
+        let s = f.as_str();
+        let body = s.strip_prefix('\\').unwrap_or(s);
+        let ok = *f != Flag::MayCreate
+            && !body.is_empty()
+            && body.bytes().all(|b| {
+                b > 0x20
+                    && b < 0x7f
+                    && !matches!(b, b'(' | b')' | b'{' | b'%' | b'*' | b'"' | b'\\' | b']')
+            });
+        if !ok {
+            return Err(Error::InvalidArgument(format!("flag {s:?}")));
+        }
+        out.push(s);
+    }
+    Ok(format!("({})", out.join(" ")))
+}
+
+/// Merges a COPYUID from one chunk into the total.
+fn merge_copyuid(total: &mut Option<CopyUid>, code: &ResponseCode) {
+    if let ResponseCode::CopyUid {
+        uid_validity,
+        source,
+        destination,
+    } = code
+    {
+        match total {
+            Some(t) if t.uid_validity == *uid_validity => {
+                for r in source.ranges() {
+                    t.source.insert_range(r.clone());
+                }
+                for r in destination.ranges() {
+                    t.destination.insert_range(r.clone());
+                }
+            }
+            _ => {
+                *total = Some(CopyUid {
+                    uid_validity: *uid_validity,
+                    source: source.clone(),
+                    destination: destination.clone(),
+                })
+            }
+        }
+    }
+}
+
+impl Session {
+    /// How long a sequence set may be, next to `rest` bytes of other arguments.
+    fn set_budget(&self, rest: usize) -> usize {
+        self.conn.opts.max_line.saturating_sub(rest + 40).max(64)
+    }
+
+    /// Fetches `items` for the messages in `set` (sequence numbers) with FETCH (RFC 9051
+    /// section 6.4.5), streaming the results.
+    ///
+    /// ```no_run
+    /// # let mut session: blocking_imap::Session = todo!();
+    /// use blocking_imap::{FetchItems, Section};
+    /// session.select("INBOX")?;
+    /// for msg in session.fetch(1.., &FetchItems::new().uid().body_peek(Section::Full))? {
+    ///     let msg = msg?;
+    ///     println!("{:?}: {} bytes", msg.uid(), msg.body().map_or(0, |b| b.len()));
+    /// }
+    /// # Ok::<(), blocking_imap::Error>(())
+    /// ```
+    ///
+    /// Errors: [`Error::InvalidArgument`] for a bad item; the stream yields [`Error::No`] /
+    /// [`Error::Bad`] from the server and connection errors.
+    pub fn fetch(
+        &mut self,
+        set: impl Into<SequenceSet>,
+        items: &FetchItems,
+    ) -> Result<FetchStream<'_>> {
+        self.fetch_stream(false, set.into(), items)
+    }
+
+    /// Like [`fetch`](Self::fetch), with UIDs (UID FETCH). Every result carries its UID.
+    pub fn uid_fetch(
+        &mut self,
+        set: impl Into<SequenceSet>,
+        items: &FetchItems,
+    ) -> Result<FetchStream<'_>> {
+        self.fetch_stream(true, set.into(), items)
+    }
+
+    fn fetch_stream(
+        &mut self,
+        uid: bool,
+        set: SequenceSet,
+        items: &FetchItems,
+    ) -> Result<FetchStream<'_>> {
+        let args = items.render(uid)?;
+        let chunks = set.chunks(self.set_budget(args.len()));
+        let cmd = ChunkCommand {
+            name: if uid { "UID FETCH" } else { "FETCH" },
+            args,
+            uid,
+            want_flags: items.flags,
+            finish_on_drop: false,
+        };
+        Ok(FetchStream::new(&mut self.conn, cmd, chunks))
+    }
+
+    /// Changes flags with STORE (RFC 9051 section 6.4.6) and streams the new flags of each
+    /// message. Dropping the stream still applies the change to the whole set.
+    ///
+    /// ```no_run
+    /// # let mut session: blocking_imap::Session = todo!();
+    /// use blocking_imap::{Flag, StoreAction};
+    /// session.select("INBOX")?;
+    /// session.store(1..=10, StoreAction::Add, &[Flag::Seen])?.finish()?;
+    /// # Ok::<(), blocking_imap::Error>(())
+    /// ```
+    ///
+    /// Errors: [`Error::InvalidArgument`] for a flag that cannot be stored (`\*`, spaces...);
+    /// the stream yields the server's NO or BAD.
+    pub fn store(
+        &mut self,
+        set: impl Into<SequenceSet>,
+        action: StoreAction,
+        flags: &[Flag],
+    ) -> Result<FetchStream<'_>> {
+        self.store_stream(false, false, set.into(), action, flags)
+    }
+
+    /// Like [`store`](Self::store), with UIDs (UID STORE).
+    pub fn uid_store(
+        &mut self,
+        set: impl Into<SequenceSet>,
+        action: StoreAction,
+        flags: &[Flag],
+    ) -> Result<FetchStream<'_>> {
+        self.store_stream(true, false, set.into(), action, flags)
+    }
+
+    /// STORE with `.SILENT`: the server sends no FETCH responses for the change (any it
+    /// sends anyway are routed as unsolicited).
+    pub fn store_silent(
+        &mut self,
+        set: impl Into<SequenceSet>,
+        action: StoreAction,
+        flags: &[Flag],
+    ) -> Result<()> {
+        self.store_stream(false, true, set.into(), action, flags)?
+            .finish()
+    }
+
+    /// UID STORE with `.SILENT`.
+    pub fn uid_store_silent(
+        &mut self,
+        set: impl Into<SequenceSet>,
+        action: StoreAction,
+        flags: &[Flag],
+    ) -> Result<()> {
+        self.store_stream(true, true, set.into(), action, flags)?
+            .finish()
+    }
+
+    fn store_stream(
+        &mut self,
+        uid: bool,
+        silent: bool,
+        set: SequenceSet,
+        action: StoreAction,
+        flags: &[Flag],
+    ) -> Result<FetchStream<'_>> {
+        let args = format!("{} {}", action.item(silent), flag_list(flags)?);
+        let chunks = set.chunks(self.set_budget(args.len()));
+        let cmd = ChunkCommand {
+            name: if uid { "UID STORE" } else { "STORE" },
+            args,
+            uid,
+            // Silent: nothing is a result; loud: every FETCH in the set is.
+            want_flags: !silent,
+            finish_on_drop: true,
+        };
+        Ok(FetchStream::new(&mut self.conn, cmd, chunks))
+    }
+
+    /// Runs a command over `set` in chunks, collecting COPYUID codes.
+    fn chunked_copy(
+        &mut self,
+        verb: &'static str,
+        set: SequenceSet,
+        mailbox: &MailboxName,
+    ) -> Result<Option<CopyUid>> {
+        let mut total = None;
+        for chunk in set.chunks(self.set_budget(mailbox.wire().len() + 2)) {
+            let mut cmd = Command::new(verb);
+            cmd.raw(&chunk.to_string());
+            cmd.astring(mailbox.wire(), "mailbox name")?;
+            let mut codes = Vec::new();
+            let text = self.conn.run(
+                cmd,
+                &|r| {
+                    matches!(
+                        r,
+                        Response::Status {
+                            kind: StatusKind::Ok,
+                            text: ServerText {
+                                code: Some(ResponseCode::CopyUid { .. }),
+                                ..
+                            }
+                        }
+                    )
+                },
+                &mut |r| {
+                    if let Response::Status { text, .. } = r {
+                        codes.extend(text.code);
+                    }
+                },
+            )?;
+            codes.extend(text.code);
+            for code in &codes {
+                merge_copyuid(&mut total, code);
+            }
+        }
+        Ok(total)
+    }
+
+    /// Copies messages to another mailbox (COPY, RFC 9051 section 6.4.7). Returns where they
+    /// went when the server supports UIDPLUS.
+    ///
+    /// Errors: [`Error::No`], often with `TRYCREATE` when the target does not exist.
+    pub fn copy(
+        &mut self,
+        set: impl Into<SequenceSet>,
+        mailbox: impl Into<MailboxName>,
+    ) -> Result<Option<CopyUid>> {
+        self.chunked_copy("COPY", set.into(), &mailbox.into())
+    }
+
+    /// Like [`copy`](Self::copy), with UIDs (UID COPY).
+    pub fn uid_copy(
+        &mut self,
+        set: impl Into<SequenceSet>,
+        mailbox: impl Into<MailboxName>,
+    ) -> Result<Option<CopyUid>> {
+        self.chunked_copy("UID COPY", set.into(), &mailbox.into())
+    }
+
+    /// Moves messages to another mailbox: MOVE (RFC 6851) when the server has it, else COPY,
+    /// STORE `\Deleted` and UID EXPUNGE of just those messages (UIDPLUS), so other messages
+    /// marked `\Deleted` stay. The EXPUNGE responses update [`mailbox`](Self::mailbox) and
+    /// wait in [`unsolicited`](Self::unsolicited).
+    ///
+    /// Errors: [`Error::MissingCapability`] when the server has neither MOVE nor UIDPLUS.
+    pub fn mv(
+        &mut self,
+        set: impl Into<SequenceSet>,
+        mailbox: impl Into<MailboxName>,
+    ) -> Result<Option<CopyUid>> {
+        let set = set.into();
+        let mailbox = mailbox.into();
+        let has_move = self.conn.capabilities()?.has("MOVE") || self.is_imap4rev2()?;
+        if has_move && set.chunks(self.set_budget(mailbox.wire().len() + 2)).len() <= 1 {
+            return self.chunked_copy("MOVE", set, &mailbox);
+        }
+        // Sequence numbers shift as messages leave: go by UID.
+        let mut uids = SequenceSet::new();
+        for f in self.fetch(set, &FetchItems::new().uid())? {
+            if let Some(u) = f?.uid() {
+                uids.insert(u.0);
+            }
+        }
+        self.uid_mv(uids, mailbox)
+    }
+
+    /// Like [`mv`](Self::mv), with UIDs (UID MOVE).
+    pub fn uid_mv(
+        &mut self,
+        set: impl Into<SequenceSet>,
+        mailbox: impl Into<MailboxName>,
+    ) -> Result<Option<CopyUid>> {
+        let set = set.into();
+        let mailbox = mailbox.into();
+        let caps = self.conn.capabilities()?;
+        if caps.has("MOVE") || caps.has("IMAP4rev2") {
+            return self.chunked_copy("UID MOVE", set, &mailbox);
+        }
+        if !caps.has("UIDPLUS") {
+            return Err(Error::MissingCapability("MOVE or UIDPLUS".into()));
+        }
+        let copied = self.chunked_copy("UID COPY", set.clone(), &mailbox)?;
+        self.uid_store_silent(set.clone(), StoreAction::Add, &[Flag::Deleted])?;
+        self.uid_expunge(set)?;
+        Ok(copied)
+    }
+
+    fn expunge_command(&mut self, cmd: Command, out: &mut Expunged) -> Result<()> {
+        self.conn.run(
+            cmd,
+            &|r| {
+                matches!(
+                    r,
+                    Response::Expunge(_) | Response::Vanished { earlier: false, .. }
+                )
+            },
+            &mut |r| match r {
+                Response::Expunge(n) => out.seqs.push(Seq(n)),
+                Response::Vanished { uids, .. } => {
+                    for r in uids.ranges() {
+                        out.vanished.insert_range(r.clone());
+                    }
+                }
+                _ => {}
+            },
+        )?;
+        Ok(())
+    }
+
+    /// Removes every message marked `\Deleted` (EXPUNGE, RFC 9051 section 6.4.3) and returns
+    /// which ones went; the mailbox state follows each removal in order.
+    pub fn expunge(&mut self) -> Result<Expunged> {
+        let mut out = Expunged::default();
+        self.expunge_command(Command::new("EXPUNGE"), &mut out)?;
+        Ok(out)
+    }
+
+    /// Removes only the messages of `set` that are marked `\Deleted` (UID EXPUNGE, RFC 4315).
+    ///
+    /// Errors: [`Error::MissingCapability`] when the server lacks UIDPLUS.
+    pub fn uid_expunge(&mut self, set: impl Into<SequenceSet>) -> Result<Expunged> {
+        let caps = self.conn.capabilities()?;
+        if !caps.has("UIDPLUS") && !caps.has("IMAP4rev2") {
+            return Err(Error::MissingCapability("UIDPLUS".into()));
+        }
+        let set = set.into();
+        let mut out = Expunged::default();
+        for chunk in set.chunks(self.set_budget(0)) {
+            let mut cmd = Command::new("UID EXPUNGE");
+            cmd.raw(&chunk.to_string());
+            self.expunge_command(cmd, &mut out)?;
+        }
+        Ok(out)
+    }
+
+    fn search_command(&mut self, verb: &'static str, query: &Search) -> Result<Vec<u32>> {
+        let mut cmd = Command::new(verb);
+        if query.needs_utf8() {
+            cmd.raw("CHARSET UTF-8");
+        }
+        query.encode(&mut cmd)?;
+        self.collect_search(cmd)
+    }
+
+    fn collect_search(&mut self, cmd: Command) -> Result<Vec<u32>> {
+        let mut out = Vec::new();
+        self.conn
+            .run(cmd, &|r| matches!(r, Response::Search { .. }), &mut |r| {
+                if let Response::Search { nums, .. } = r {
+                    out.extend(nums);
+                }
+            })?;
+        Ok(out)
+    }
+
+    /// Finds messages (SEARCH, RFC 9051 section 6.4.4); sequence numbers in server order.
+    /// Criteria with non-ASCII text are sent with `CHARSET UTF-8`.
+    ///
+    /// ```no_run
+    /// # let mut session: blocking_imap::Session = todo!();
+    /// use blocking_imap::Search;
+    /// session.select("INBOX")?;
+    /// let unseen = session.search(&Search::all().unseen().from("alice"))?;
+    /// # Ok::<(), blocking_imap::Error>(())
+    /// ```
+    pub fn search(&mut self, query: &Search) -> Result<Vec<Seq>> {
+        Ok(self
+            .search_command("SEARCH", query)?
+            .into_iter()
+            .map(Seq)
+            .collect())
+    }
+
+    /// Like [`search`](Self::search), returning UIDs (UID SEARCH).
+    pub fn uid_search(&mut self, query: &Search) -> Result<Vec<Uid>> {
+        Ok(self
+            .search_command("UID SEARCH", query)?
+            .into_iter()
+            .map(Uid)
+            .collect())
+    }
+
+    /// SEARCH with criteria written by the caller, as IMAP writes them (`UNSEEN SINCE
+    /// 1-Jan-2024`). They must not hold CR, LF or NUL; strings with those need [`Search`].
+    pub fn search_raw(&mut self, criteria: &str) -> Result<Vec<u32>> {
+        if criteria.trim().is_empty() || criteria.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0)) {
+            return Err(Error::InvalidArgument(
+                "search criteria are empty or hold CR, LF or NUL".into(),
+            ));
+        }
+        let mut cmd = Command::new("SEARCH");
+        cmd.raw(criteria);
+        self.collect_search(cmd)
+    }
+
+    /// Adds a message to a mailbox (APPEND, RFC 9051 section 6.3.12). Returns its UID when the
+    /// server supports UIDPLUS.
+    ///
+    /// Errors: [`Error::InvalidArgument`] for a message holding NUL bytes; [`Error::No`],
+    /// often with `TRYCREATE` when the mailbox does not exist.
+    pub fn append(
+        &mut self,
+        mailbox: impl Into<MailboxName>,
+        message: &[u8],
+    ) -> Result<Option<AppendUid>> {
+        self.append_with(mailbox, message, &[], None)
+    }
+
+    /// APPEND with flags and an internal date (`"17-Jul-1996 02:44:25 -0700"`).
+    pub fn append_with(
+        &mut self,
+        mailbox: impl Into<MailboxName>,
+        message: &[u8],
+        flags: &[Flag],
+        internal_date: Option<&str>,
+    ) -> Result<Option<AppendUid>> {
+        let mailbox = mailbox.into();
+        if message.contains(&0) {
+            return Err(Error::InvalidArgument("message contains a NUL byte".into()));
+        }
+        let mut cmd = Command::new("APPEND");
+        cmd.astring(mailbox.wire(), "mailbox name")?;
+        if !flags.is_empty() {
+            cmd.raw(&flag_list(flags)?);
+        }
+        if let Some(date) = internal_date {
+            if !valid_date_time(date) {
+                return Err(Error::InvalidArgument(format!(
+                    "internal date {date:?} (want \"17-Jul-1996 02:44:25 -0700\")"
+                )));
+            }
+            cmd.raw(&format!("\"{date}\""));
+        }
+        cmd.literal_arg(message.to_vec());
+        let text = self.conn.simple(cmd)?;
+        Ok(match text.code {
+            Some(ResponseCode::AppendUid { uid_validity, uids }) => {
+                Some(AppendUid { uid_validity, uids })
+            }
+            _ => None,
+        })
+    }
+}
+
+/// `dd-Mon-yyyy hh:mm:ss +zzzz` (day may be space-padded).
+fn valid_date_time(s: &str) -> bool {
+    let b = s.as_bytes();
+    let s = if b.first() == Some(&b' ') { &s[1..] } else { s };
+    let b = s.as_bytes();
+    let (day, rest) = match b.iter().position(|&c| c == b'-') {
+        Some(i @ 1..=2) => (&b[..i], &b[i..]),
+        _ => return false,
+    };
+    const MONTHS: [&[u8]; 12] = [
+        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+        b"Dec",
+    ];
+    let digits = |x: &[u8]| x.iter().all(u8::is_ascii_digit);
+    rest.len() == 24
+        && digits(day)
+        && rest[0] == b'-'
+        && MONTHS.contains(&&rest[1..4])
+        && rest[4] == b'-'
+        && digits(&rest[5..9])
+        && rest[9] == b' '
+        && digits(&rest[10..12])
+        && rest[12] == b':'
+        && digits(&rest[13..15])
+        && rest[15] == b':'
+        && digits(&rest[16..18])
+        && rest[18] == b' '
+        && (rest[19] == b'+' || rest[19] == b'-')
+        && digits(&rest[20..24])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_are_checked() {
+        assert_eq!(
+            flag_list(&[Flag::Deleted, Flag::Keyword("$Junk".into())]).unwrap(),
+            "(\\Deleted $Junk)"
+        );
+        assert_eq!(flag_list(&[]).unwrap(), "()");
+        for bad in [
+            Flag::MayCreate,
+            Flag::Keyword("a b".into()),
+            Flag::Keyword("x)\r\nA1 LOGOUT".into()),
+            Flag::Keyword(String::new()),
+            Flag::Keyword("ünï".into()),
+        ] {
+            assert!(flag_list(std::slice::from_ref(&bad)).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn dates() {
+        assert!(valid_date_time("17-Jul-1996 02:44:25 -0700"));
+        assert!(valid_date_time(" 7-Jul-1996 02:44:25 +0000"));
+        assert!(valid_date_time("7-Jul-1996 02:44:25 +0000"));
+        assert!(!valid_date_time("17-jul-1996 02:44:25 -0700"));
+        assert!(!valid_date_time("17-Jul-1996 02:44:25"));
+        assert!(!valid_date_time("17-Jul-1996 02:44:25 -0700\" {5}"));
+        assert!(!valid_date_time(""));
+    }
+
+    #[test]
+    fn copyuids_merge() {
+        let mut total = None;
+        merge_copyuid(
+            &mut total,
+            &ResponseCode::CopyUid {
+                uid_validity: 7,
+                source: SequenceSet::from(1..=3),
+                destination: SequenceSet::from(10..=12),
+            },
+        );
+        merge_copyuid(
+            &mut total,
+            &ResponseCode::CopyUid {
+                uid_validity: 7,
+                source: SequenceSet::from(5),
+                destination: SequenceSet::from(13),
+            },
+        );
+        let t = total.unwrap();
+        assert_eq!(t.source.to_string(), "1:3,5");
+        assert_eq!(t.destination.to_string(), "10:13");
+    }
+}

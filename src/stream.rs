@@ -1,0 +1,196 @@
+//! Streaming FETCH and STORE results.
+
+use std::fmt;
+
+use crate::conn::{Conn, Step};
+use crate::error::{Error, Result};
+use crate::types::{Fetch, SequenceSet, STAR};
+use crate::wire::encode::Command;
+use crate::wire::parse::Response;
+
+/// How to build the command for each chunk of the set.
+#[derive(Debug, Clone)]
+pub(crate) struct ChunkCommand {
+    /// `FETCH` / `UID FETCH` / `STORE` / `UID STORE`.
+    pub(crate) name: &'static str,
+    /// Everything after the set, as written (`(UID FLAGS)` or `+FLAGS (\Deleted)`).
+    pub(crate) args: String,
+    pub(crate) uid: bool,
+    /// Are FLAGS-only responses part of the result (STORE, or a FETCH that asked for FLAGS)?
+    pub(crate) want_flags: bool,
+    /// Send every chunk even when the stream is dropped early (STORE must not stop half-way).
+    pub(crate) finish_on_drop: bool,
+}
+
+/// The messages a FETCH or STORE returns, one at a time, as their responses arrive.
+///
+/// It borrows the session: memory held is one message, however big the mailbox. A set too
+/// long for one command line is sent as several commands, one after the other, transparently.
+/// Several consecutive responses for one message are merged into one [`Fetch`].
+///
+/// Dropping the stream early is always safe: the rest of the command's responses are read
+/// and routed (unsolicited ones to the queue, the rest discarded), so the next command starts
+/// clean. A STORE's remaining chunks are still sent. Use [`finish`](Self::finish) to learn
+/// whether the command succeeded without reading the results.
+pub struct FetchStream<'a> {
+    conn: &'a mut Conn,
+    cmd: ChunkCommand,
+    chunks: std::vec::IntoIter<SequenceSet>,
+    /// The chunk in flight: its tag and set.
+    current: Option<(String, SequenceSet)>,
+    /// A message whose later responses may still come.
+    pending: Option<Fetch>,
+    /// An error to report after `pending`.
+    error: Option<Error>,
+    done: bool,
+}
+
+impl fmt::Debug for FetchStream<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FetchStream")
+            .field("command", &self.cmd.name)
+            .field("chunks_left", &self.chunks.len())
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Is a FETCH response part of the result of a command over `set`?
+fn solicited(r: &Response, set: &SequenceSet, uid: bool, want_flags: bool) -> bool {
+    let Response::Fetch(f) = r else {
+        return false;
+    };
+    // `n:*` reaches up to the largest number in use, which may be below n: accept anything.
+    let open_ended = set.ranges().last().is_some_and(|r| *r.end() == STAR);
+    let in_set = open_ended
+        || if uid {
+            f.uid().is_some_and(|u| set.contains(u.0))
+        } else {
+            set.contains(f.seq().0)
+        };
+    // A response with nothing but FLAGS (and UID / MODSEQ) is a flag change the server
+    // pushed, unless the command asked for flags.
+    in_set && (want_flags || !f.is_flags_only())
+}
+
+impl<'a> FetchStream<'a> {
+    pub(crate) fn new(conn: &'a mut Conn, cmd: ChunkCommand, chunks: Vec<SequenceSet>) -> Self {
+        FetchStream {
+            conn,
+            cmd,
+            chunks: chunks.into_iter(),
+            current: None,
+            pending: None,
+            error: None,
+            done: false,
+        }
+    }
+
+    /// Sends the next chunk's command, if there is one.
+    fn start_chunk(&mut self) -> Result<bool> {
+        let Some(set) = self.chunks.next() else {
+            return Ok(false);
+        };
+        let mut c = Command::new(self.cmd.name);
+        c.raw(&set.to_string());
+        c.raw(&self.cmd.args);
+        let tag = self.conn.send(c)?;
+        self.current = Some((tag, set));
+        Ok(true)
+    }
+
+    /// Reads until a whole message is ready, the commands end, or an error.
+    fn advance(&mut self, keep: bool) -> Option<Result<Fetch>> {
+        loop {
+            if self.done {
+                if let Some(e) = self.error.take() {
+                    return Some(Err(e));
+                }
+                return self.pending.take().map(Ok);
+            }
+            if self.current.is_none() {
+                match self.start_chunk() {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        self.done = true;
+                        continue;
+                    }
+                    Err(e) => {
+                        self.fail(e);
+                        continue;
+                    }
+                }
+            }
+            let Some((tag, set)) = &self.current else {
+                continue;
+            };
+            let (uid, want_flags) = (self.cmd.uid, self.cmd.want_flags);
+            match self.conn.step(tag, &|r| solicited(r, set, uid, want_flags)) {
+                Ok(Step::Data(Response::Fetch(f))) => {
+                    if !keep {
+                        continue;
+                    }
+                    match self.pending.take() {
+                        Some(mut p) if p.seq() == f.seq() => {
+                            p.merge(f);
+                            self.pending = Some(p);
+                        }
+                        Some(p) => {
+                            self.pending = Some(f);
+                            return Some(Ok(p));
+                        }
+                        None => self.pending = Some(f),
+                    }
+                }
+                Ok(Step::Data(_)) => {}
+                Ok(Step::Done(Ok(_))) => self.current = None,
+                Ok(Step::Done(Err(e))) | Err(e) => {
+                    self.current = None;
+                    self.fail(e);
+                }
+            }
+        }
+    }
+
+    /// Ends the stream with `e`, sending no further chunk.
+    fn fail(&mut self, e: Error) {
+        self.done = true;
+        self.error.get_or_insert(e);
+        self.chunks = Vec::new().into_iter();
+    }
+
+    /// Reads the rest of the results, discarding them, and reports whether every command
+    /// succeeded (the first NO, BAD or connection error otherwise).
+    pub fn finish(mut self) -> Result<()> {
+        let mut first_error = None;
+        while let Some(r) = self.advance(false) {
+            if let Err(e) = r {
+                first_error.get_or_insert(e);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+}
+
+impl Iterator for FetchStream<'_> {
+    type Item = Result<Fetch>;
+
+    fn next(&mut self) -> Option<Result<Fetch>> {
+        self.advance(true)
+    }
+}
+
+impl Drop for FetchStream<'_> {
+    fn drop(&mut self) {
+        if !self.cmd.finish_on_drop {
+            // Nothing more is wanted: finish the command in flight, send no other.
+            self.chunks = Vec::new().into_iter();
+        }
+        self.pending = None;
+        while let Some(r) = self.advance(false) {
+            if r.is_err() && self.conn.is_broken() {
+                break;
+            }
+        }
+    }
+}

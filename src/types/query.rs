@@ -1,0 +1,262 @@
+//! What to FETCH, and how to STORE flags.
+
+use crate::error::{Error, Result};
+
+/// A body section to fetch (RFC 9051 section 6.4.5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Section {
+    /// The whole message: `BODY[]`.
+    Full,
+    /// The header: `BODY[HEADER]`.
+    Header,
+    /// Only these header fields: `BODY[HEADER.FIELDS (...)]`.
+    HeaderFields(Vec<String>),
+    /// All header fields but these: `BODY[HEADER.FIELDS.NOT (...)]`.
+    HeaderFieldsNot(Vec<String>),
+    /// The body without the header: `BODY[TEXT]`.
+    Text,
+    /// A MIME part's content: `BODY[1.2]`.
+    Part(Vec<u32>),
+    /// A MIME part's MIME header: `BODY[1.2.MIME]`.
+    Mime(Vec<u32>),
+}
+
+impl Section {
+    fn render(&self) -> Result<String> {
+        let fields = |names: &[String]| -> Result<String> {
+            if names.is_empty() {
+                return Err(Error::InvalidArgument("empty header field list".into()));
+            }
+            for n in names {
+                // RFC 5322 field names: printable ASCII except ':' and space.
+                if n.is_empty() || !n.bytes().all(|b| b > 0x20 && b < 0x7f && b != b':') {
+                    return Err(Error::InvalidArgument(format!("header field name {n:?}")));
+                }
+                if n.bytes()
+                    .any(|b| matches!(b, b'(' | b')' | b'{' | b'"' | b'\\' | b']' | b'%' | b'*'))
+                {
+                    return Err(Error::InvalidArgument(format!("header field name {n:?}")));
+                }
+            }
+            Ok(names.join(" "))
+        };
+        let part = |p: &[u32]| -> Result<String> {
+            if p.is_empty() || p.contains(&0) {
+                return Err(Error::InvalidArgument(format!("part number {p:?}")));
+            }
+            Ok(p.iter().map(u32::to_string).collect::<Vec<_>>().join("."))
+        };
+        Ok(match self {
+            Section::Full => String::new(),
+            Section::Header => "HEADER".into(),
+            Section::HeaderFields(f) => format!("HEADER.FIELDS ({})", fields(f)?),
+            Section::HeaderFieldsNot(f) => format!("HEADER.FIELDS.NOT ({})", fields(f)?),
+            Section::Text => "TEXT".into(),
+            Section::Part(p) => part(p)?,
+            Section::Mime(p) => format!("{}.MIME", part(p)?),
+        })
+    }
+}
+
+/// The data items to FETCH, built up item by item.
+///
+/// ```
+/// use blocking_imap::{FetchItems, Section};
+/// let items = FetchItems::new().uid().flags().body_peek(Section::Header);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FetchItems {
+    items: Vec<String>,
+    error: Option<String>,
+    pub(crate) flags: bool,
+}
+
+impl FetchItems {
+    /// No items yet (the server then sends only what it must, e.g. UID for UID FETCH).
+    pub fn new() -> Self {
+        FetchItems::default()
+    }
+
+    fn push(mut self, item: impl Into<String>) -> Self {
+        self.items.push(item.into());
+        self
+    }
+
+    /// `UID`.
+    pub fn uid(self) -> Self {
+        self.push("UID")
+    }
+
+    /// `FLAGS`.
+    pub fn flags(mut self) -> Self {
+        self.flags = true;
+        self.push("FLAGS")
+    }
+
+    /// `INTERNALDATE`.
+    pub fn internal_date(self) -> Self {
+        self.push("INTERNALDATE")
+    }
+
+    /// `RFC822.SIZE`.
+    pub fn size(self) -> Self {
+        self.push("RFC822.SIZE")
+    }
+
+    /// `ENVELOPE`.
+    pub fn envelope(self) -> Self {
+        self.push("ENVELOPE")
+    }
+
+    /// `BODYSTRUCTURE`.
+    pub fn body_structure(self) -> Self {
+        self.push("BODYSTRUCTURE")
+    }
+
+    /// `MODSEQ` (RFC 7162 CONDSTORE).
+    pub fn modseq(self) -> Self {
+        self.push("MODSEQ")
+    }
+
+    fn section(mut self, peek: bool, section: Section, partial: Option<(u32, u32)>) -> Self {
+        match section.render() {
+            Ok(s) => {
+                let name = if peek { "BODY.PEEK" } else { "BODY" };
+                let part = partial.map_or(String::new(), |(o, n)| format!("<{o}.{n}>"));
+                self.push(format!("{name}[{s}]{part}"))
+            }
+            Err(e) => {
+                self.error.get_or_insert(e.to_string());
+                self
+            }
+        }
+    }
+
+    /// `BODY[section]`: the section, marking the message `\Seen`.
+    pub fn body(self, section: Section) -> Self {
+        self.section(false, section, None)
+    }
+
+    /// `BODY.PEEK[section]`: the section, leaving the flags alone.
+    pub fn body_peek(self, section: Section) -> Self {
+        self.section(true, section, None)
+    }
+
+    /// `BODY.PEEK[section]<origin.length>`: part of a section.
+    pub fn body_peek_partial(self, section: Section, origin: u32, length: u32) -> Self {
+        self.section(true, section, Some((origin, length)))
+    }
+
+    /// `BODY.PEEK[HEADER.FIELDS (names)]`: just these header fields.
+    pub fn header_fields(self, names: &[&str]) -> Self {
+        self.body_peek(Section::HeaderFields(
+            names.iter().map(|s| s.to_string()).collect(),
+        ))
+    }
+
+    /// Any other item, as IMAP writes it (`X-GM-LABELS`, `BINARY.PEEK[1]`, `SAVEDATE`...).
+    /// It must not hold CR, LF or NUL.
+    pub fn raw(self, item: &str) -> Self {
+        if item.is_empty() || item.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0)) {
+            let mut s = self;
+            s.error.get_or_insert(format!(
+                "fetch item {item:?} is empty or holds CR, LF or NUL"
+            ));
+            return s;
+        }
+        if item
+            .to_ascii_uppercase()
+            .split([' ', '('])
+            .any(|w| w == "FLAGS")
+        {
+            let mut s = self.push(item);
+            s.flags = true;
+            return s;
+        }
+        self.push(item)
+    }
+
+    /// The list as the command writes it: `(UID FLAGS ...)`.
+    pub(crate) fn render(&self, uid: bool) -> Result<String> {
+        if let Some(e) = &self.error {
+            return Err(Error::InvalidArgument(e.clone()));
+        }
+        let mut items: Vec<&str> = self.items.iter().map(String::as_str).collect();
+        if uid && !items.contains(&"UID") {
+            items.insert(0, "UID");
+        }
+        if items.is_empty() {
+            items.push("UID");
+        }
+        Ok(format!("({})", items.join(" ")))
+    }
+}
+
+/// What STORE does with the given flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StoreAction {
+    /// `+FLAGS`: add them.
+    Add,
+    /// `-FLAGS`: remove them.
+    Remove,
+    /// `FLAGS`: replace all flags with them.
+    Replace,
+}
+
+impl StoreAction {
+    pub(crate) fn item(self, silent: bool) -> &'static str {
+        match (self, silent) {
+            (StoreAction::Add, false) => "+FLAGS",
+            (StoreAction::Add, true) => "+FLAGS.SILENT",
+            (StoreAction::Remove, false) => "-FLAGS",
+            (StoreAction::Remove, true) => "-FLAGS.SILENT",
+            (StoreAction::Replace, false) => "FLAGS",
+            (StoreAction::Replace, true) => "FLAGS.SILENT",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_items() {
+        let q = FetchItems::new()
+            .flags()
+            .header_fields(&["Message-ID", "Subject"])
+            .body_peek_partial(Section::Part(vec![1, 2]), 0, 1024)
+            .body(Section::Mime(vec![2]));
+        assert_eq!(
+            q.render(true).unwrap(),
+            "(UID FLAGS BODY.PEEK[HEADER.FIELDS (Message-ID Subject)] BODY.PEEK[1.2]<0.1024> BODY[2.MIME])"
+        );
+        assert_eq!(FetchItems::new().render(false).unwrap(), "(UID)");
+        assert_eq!(
+            FetchItems::new()
+                .body_peek(Section::Full)
+                .render(false)
+                .unwrap(),
+            "(BODY.PEEK[])"
+        );
+    }
+
+    #[test]
+    fn refuses_bad_items() {
+        for q in [
+            FetchItems::new().header_fields(&["Subject)] BODY[]"]),
+            FetchItems::new().header_fields(&[]),
+            FetchItems::new().body(Section::Part(vec![0])),
+            FetchItems::new().raw("FLAGS\r\nA1 LOGOUT"),
+        ] {
+            assert!(
+                matches!(q.render(false), Err(Error::InvalidArgument(_))),
+                "{q:?}"
+            );
+        }
+        assert!(FetchItems::new().raw("FAST").render(false).is_ok());
+        assert!(FetchItems::new().raw("(FLAGS UID)").flags);
+    }
+}

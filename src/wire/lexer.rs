@@ -1,0 +1,293 @@
+//! A cursor over one frame for the hand-written parsers: the responses imap-proto lacks or
+//! parses too strictly (LIST with 8-bit names, STATUS with new items, NAMESPACE, SEARCH with
+//! trailing spaces...).
+
+use std::borrow::Cow;
+
+/// A position in a frame.
+#[derive(Debug, Clone)]
+pub(crate) struct Cursor<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+/// Parse failure: a short description (the frame's bytes are reported by the caller).
+pub(crate) type PResult<T> = Result<T, String>;
+
+fn err<T>(what: &str, at: usize) -> PResult<T> {
+    Err(format!("expected {what} at byte {at}"))
+}
+
+impl<'a> Cursor<'a> {
+    pub(crate) fn new(buf: &'a [u8]) -> Self {
+        Cursor { buf, pos: 0 }
+    }
+
+    pub(crate) fn peek(&self) -> Option<u8> {
+        self.buf.get(self.pos).copied()
+    }
+
+    /// Is the rest only spaces and the line end?
+    #[cfg(test)]
+    pub(crate) fn at_end(&self) -> bool {
+        self.buf[self.pos..]
+            .iter()
+            .all(|&b| b == b' ' || b == b'\r' || b == b'\n')
+    }
+
+    /// Skips any number of spaces (servers send doubled and trailing ones).
+    pub(crate) fn spaces(&mut self) {
+        while self.peek() == Some(b' ') {
+            self.pos += 1;
+        }
+    }
+
+    /// Consumes `byte` (after optional spaces when it is not a space itself).
+    pub(crate) fn expect(&mut self, byte: u8) -> PResult<()> {
+        if byte != b' ' {
+            self.spaces();
+        }
+        if self.peek() == Some(byte) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            err(&format!("{:?}", char::from(byte)), self.pos)
+        }
+    }
+
+    /// Consumes `byte` if it is next (after spaces).
+    pub(crate) fn eat(&mut self, byte: u8) -> bool {
+        self.spaces();
+        if self.peek() == Some(byte) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// A run of non-special bytes: an atom, a number, a flag (`\Seen`), `NIL`.
+    pub(crate) fn atom(&mut self) -> PResult<&'a [u8]> {
+        self.spaces();
+        let start = self.pos;
+        while let Some(b) = self.peek() {
+            if b <= b' ' || matches!(b, b'(' | b')' | b'{' | b'"' | b']') || b == 0x7f {
+                break;
+            }
+            self.pos += 1;
+        }
+        if self.pos == start {
+            return err("an atom", start);
+        }
+        Ok(&self.buf[start..self.pos])
+    }
+
+    /// An atom that must equal `word` (case-insensitively).
+    pub(crate) fn keyword(&mut self, word: &str) -> PResult<()> {
+        let at = self.pos;
+        match self.atom() {
+            Ok(a) if a.eq_ignore_ascii_case(word.as_bytes()) => Ok(()),
+            _ => err(word, at),
+        }
+    }
+
+    pub(crate) fn number(&mut self) -> PResult<u32> {
+        let at = self.pos;
+        let a = self.atom()?;
+        std::str::from_utf8(a)
+            .ok()
+            .filter(|s| s.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|s| s.parse().ok())
+            .map_or_else(|| err("a number", at), Ok)
+    }
+
+    pub(crate) fn number64(&mut self) -> PResult<u64> {
+        let at = self.pos;
+        let a = self.atom()?;
+        std::str::from_utf8(a)
+            .ok()
+            .filter(|s| s.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|s| s.parse().ok())
+            .map_or_else(|| err("a number", at), Ok)
+    }
+
+    /// A quoted string (unescaped) or a literal.
+    pub(crate) fn string(&mut self) -> PResult<Cow<'a, [u8]>> {
+        self.spaces();
+        match self.peek() {
+            Some(b'"') => self.quoted(),
+            Some(b'{') | Some(b'~') => self.literal().map(Cow::Borrowed),
+            _ => err("a string", self.pos),
+        }
+    }
+
+    /// An atom or a string.
+    pub(crate) fn astring(&mut self) -> PResult<Cow<'a, [u8]>> {
+        self.spaces();
+        match self.peek() {
+            Some(b'"') | Some(b'{') | Some(b'~') => self.string(),
+            _ => self.atom().map(Cow::Borrowed),
+        }
+    }
+
+    /// A string, or `NIL` as `None`.
+    pub(crate) fn nstring(&mut self) -> PResult<Option<Cow<'a, [u8]>>> {
+        self.spaces();
+        if matches!(self.peek(), Some(b'"') | Some(b'{') | Some(b'~')) {
+            return self.string().map(Some);
+        }
+        let at = self.pos;
+        match self.atom()? {
+            a if a.eq_ignore_ascii_case(b"NIL") => Ok(None),
+            _ => err("a string or NIL", at),
+        }
+    }
+
+    fn quoted(&mut self) -> PResult<Cow<'a, [u8]>> {
+        let start = self.pos + 1;
+        let mut i = start;
+        let mut escapes = false;
+        loop {
+            match self.buf.get(i) {
+                None | Some(b'\r') | Some(b'\n') => return err("a closing quote", i),
+                Some(b'\\') => {
+                    escapes = true;
+                    i += 2;
+                }
+                Some(b'"') => break,
+                Some(_) => i += 1,
+            }
+        }
+        self.pos = i + 1;
+        let raw = &self.buf[start..i];
+        if !escapes {
+            return Ok(Cow::Borrowed(raw));
+        }
+        let mut out = Vec::with_capacity(raw.len());
+        let mut it = raw.iter();
+        while let Some(&b) = it.next() {
+            if b == b'\\' {
+                if let Some(&next) = it.next() {
+                    out.push(next);
+                }
+            } else {
+                out.push(b);
+            }
+        }
+        Ok(Cow::Owned(out))
+    }
+
+    fn literal(&mut self) -> PResult<&'a [u8]> {
+        let at = self.pos;
+        if self.peek() == Some(b'~') {
+            self.pos += 1;
+        }
+        self.expect(b'{')?;
+        let start = self.pos;
+        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
+            self.pos += 1;
+        }
+        let n = std::str::from_utf8(&self.buf[start..self.pos])
+            .ok()
+            .and_then(|d| d.parse::<usize>().ok());
+        let Some(n) = n else {
+            return err("a literal length", start);
+        };
+        if self.peek() == Some(b'+') {
+            self.pos += 1;
+        }
+        self.expect(b'}')?;
+        if self.buf.get(self.pos) == Some(&b'\r') {
+            self.pos += 1;
+        }
+        if self.buf.get(self.pos) != Some(&b'\n') {
+            return err("a line end after a literal announcement", self.pos);
+        }
+        self.pos += 1;
+        let end = self.pos.checked_add(n).filter(|&e| e <= self.buf.len());
+        let Some(end) = end else {
+            return err("literal bytes", at);
+        };
+        let data = &self.buf[self.pos..end];
+        self.pos = end;
+        Ok(data)
+    }
+
+    /// `( item item ... )`, or NIL as an empty list when `nil_ok`.
+    pub(crate) fn list<T>(
+        &mut self,
+        nil_ok: bool,
+        mut item: impl FnMut(&mut Self) -> PResult<T>,
+    ) -> PResult<Vec<T>> {
+        self.spaces();
+        if nil_ok && self.peek() != Some(b'(') {
+            self.keyword("NIL")?;
+            return Ok(Vec::new());
+        }
+        self.expect(b'(')?;
+        let mut out = Vec::new();
+        loop {
+            if self.eat(b')') {
+                return Ok(out);
+            }
+            if self.peek().is_none() {
+                return err("')'", self.pos);
+            }
+            out.push(item(self)?);
+        }
+    }
+
+    /// Skips one value of any shape (atom, string, parenthesised list), for extension data.
+    pub(crate) fn skip_value(&mut self) -> PResult<()> {
+        self.spaces();
+        match self.peek() {
+            Some(b'(') => self.list(false, |c| c.skip_value()).map(drop),
+            Some(b'"') | Some(b'{') | Some(b'~') => self.string().map(drop),
+            _ => self.atom().map(drop),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_of_every_form() {
+        let mut c = Cursor::new(b"atom \"q \\\"x\\\\\" {3}\r\nlit NIL  \"\"\r\n");
+        assert_eq!(&*c.astring().unwrap(), b"atom");
+        assert_eq!(&*c.astring().unwrap(), b"q \"x\\");
+        assert_eq!(&*c.astring().unwrap(), b"lit");
+        assert_eq!(c.nstring().unwrap(), None);
+        assert_eq!(c.nstring().unwrap().as_deref(), Some(&b""[..]));
+        assert!(c.at_end());
+    }
+
+    #[test]
+    fn lists_and_numbers() {
+        let mut c = Cursor::new(b"( 1 2  3 ) NIL (a (b c) \"d\")");
+        assert_eq!(c.list(false, |c| c.number()).unwrap(), [1, 2, 3]);
+        assert!(c.list(true, |c| c.number()).unwrap().is_empty());
+        c.skip_value().unwrap();
+        assert!(c.at_end());
+    }
+
+    #[test]
+    fn errors_do_not_panic() {
+        for bad in [
+            &b"\"unterminated"[..],
+            b"{5}\r\nab",
+            b"{x}",
+            b"(1 2",
+            b"",
+            b"{99999999999}\r\n",
+        ] {
+            let mut c = Cursor::new(bad);
+            let _ = c.astring();
+            let mut c = Cursor::new(bad);
+            let _ = c.list(false, |c| c.number());
+        }
+        assert!(Cursor::new(b"{5}\r\nab").astring().is_err());
+        assert!(Cursor::new(b"4294967296").number().is_err());
+    }
+}

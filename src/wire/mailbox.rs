@@ -1,0 +1,162 @@
+//! Hand-written parsers for mailbox-level responses: LIST / LSUB, STATUS, NAMESPACE, SEARCH.
+//! Each takes a cursor placed after the response's keyword.
+
+use super::lexer::{Cursor, PResult};
+use crate::types::{MailboxName, MailboxStatus, Name, NameAttribute, Namespace, Namespaces};
+
+/// A one-character delimiter (quoted) or NIL.
+fn delimiter(c: &mut Cursor<'_>) -> PResult<Option<char>> {
+    Ok(c.nstring()?.and_then(|d| {
+        let s = String::from_utf8_lossy(&d).into_owned();
+        s.chars().next()
+    }))
+}
+
+/// `(attrs) delim name [extended data]`
+pub(crate) fn list(c: &mut Cursor<'_>) -> PResult<Name> {
+    let attributes = c.list(false, |c| {
+        c.atom()
+            .map(|a| NameAttribute::parse(&String::from_utf8_lossy(a)))
+    })?;
+    let delimiter = delimiter(c)?;
+    let name = MailboxName::from_wire(&c.astring()?);
+    // LIST-EXTENDED data such as ("CHILDINFO" ("SUBSCRIBED")) is skipped.
+    Ok(Name {
+        name,
+        delimiter,
+        attributes,
+    })
+}
+
+/// `name (ITEM value ...)`
+pub(crate) fn status(c: &mut Cursor<'_>) -> PResult<MailboxStatus> {
+    let name = MailboxName::from_wire(&c.astring()?);
+    let mut st = MailboxStatus::new(name);
+    c.expect(b'(')?;
+    loop {
+        if c.eat(b')') {
+            return Ok(st);
+        }
+        let item = c.atom()?.to_ascii_uppercase();
+        match item.as_slice() {
+            b"MESSAGES" => st.messages = Some(c.number()?),
+            b"RECENT" => st.recent = Some(c.number()?),
+            b"UIDNEXT" => st.uid_next = Some(c.number()?),
+            b"UIDVALIDITY" => st.uid_validity = Some(c.number()?),
+            b"UNSEEN" => st.unseen = Some(c.number()?),
+            b"HIGHESTMODSEQ" => st.highest_modseq = Some(c.number64()?),
+            b"SIZE" => st.size = Some(c.number64()?),
+            b"DELETED" => st.deleted = Some(c.number()?),
+            _ => c.skip_value()?,
+        }
+    }
+}
+
+/// `personal other shared`, each NIL or `(("prefix" "delim" [extensions]) ...)`
+pub(crate) fn namespace(c: &mut Cursor<'_>) -> PResult<Namespaces> {
+    let group = |c: &mut Cursor<'_>| {
+        c.list(true, |c| {
+            c.expect(b'(')?;
+            let prefix = MailboxName::from_wire(&c.string()?);
+            let delimiter = delimiter(c)?;
+            while !c.eat(b')') {
+                if c.peek().is_none() {
+                    return Err("unterminated namespace".to_string());
+                }
+                c.skip_value()?;
+            }
+            Ok(Namespace { prefix, delimiter })
+        })
+    };
+    Ok(Namespaces {
+        personal: group(c)?,
+        other_users: group(c)?,
+        shared: group(c)?,
+    })
+}
+
+/// `n n n ... [(MODSEQ m)]`, tolerating extra spaces.
+pub(crate) fn search(c: &mut Cursor<'_>) -> PResult<(Vec<u32>, Option<u64>)> {
+    let mut nums = Vec::new();
+    let mut modseq = None;
+    loop {
+        c.spaces();
+        match c.peek() {
+            None | Some(b'\r') | Some(b'\n') => return Ok((nums, modseq)),
+            Some(b'(') => {
+                c.expect(b'(')?;
+                c.keyword("MODSEQ")?;
+                modseq = Some(c.number64()?);
+                c.expect(b')')?;
+            }
+            _ => nums.push(c.number()?),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_forms() {
+        let n = list(&mut Cursor::new(b"(\\HasNoChildren \\Sent) \"/\" Sent\r\n")).unwrap();
+        assert_eq!(n.name().as_str(), "Sent");
+        assert_eq!(n.delimiter(), Some('/'));
+        assert_eq!(n.special_use(), Some(&NameAttribute::Sent));
+        let n = list(&mut Cursor::new(b"() NIL {5}\r\na b c\r\n")).unwrap();
+        assert_eq!(n.name().as_str(), "a b c");
+        assert_eq!(n.delimiter(), None);
+        let n = list(&mut Cursor::new(
+            b"(\\Noselect) \".\" \"&ZeVnLIqe-\" (\"CHILDINFO\" (\"SUBSCRIBED\"))\r\n",
+        ))
+        .unwrap();
+        assert_eq!(n.name().as_str(), "日本語");
+        assert!(!n.is_selectable());
+        let n = list(&mut Cursor::new(b"() \"/\" inbox\r\n")).unwrap();
+        assert!(n.name().is_inbox());
+        assert!(list(&mut Cursor::new(b"(\\HasNoChildren \"/\" x\r\n")).is_err());
+    }
+
+    #[test]
+    fn status_items() {
+        let s = status(&mut Cursor::new(
+            b"\"blurdybloop\" (MESSAGES 231 UIDNEXT 44292 SIZE 18446744073709551615 X-NEW (1 2) HIGHESTMODSEQ 7011231777)\r\n",
+        ))
+        .unwrap();
+        assert_eq!(s.name().as_str(), "blurdybloop");
+        assert_eq!(s.messages(), Some(231));
+        assert_eq!(s.uid_next(), Some(44292));
+        assert_eq!(s.size(), Some(u64::MAX));
+        assert_eq!(s.highest_modseq(), Some(7011231777));
+        assert_eq!(s.unseen(), None);
+    }
+
+    #[test]
+    fn namespaces() {
+        let ns = namespace(&mut Cursor::new(
+            b"((\"\" \"/\")) ((\"~\" \"/\" \"X-PARAM\" (\"a\"))) NIL\r\n",
+        ))
+        .unwrap();
+        assert_eq!(ns.personal().len(), 1);
+        assert_eq!(ns.personal()[0].prefix().as_str(), "");
+        assert_eq!(ns.other_users()[0].prefix().as_str(), "~");
+        assert!(ns.shared().is_empty());
+        let ns = namespace(&mut Cursor::new(b"((\"INBOX.\" NIL)) NIL NIL\r\n")).unwrap();
+        assert_eq!(ns.personal()[0].delimiter(), None);
+    }
+
+    #[test]
+    fn search_results() {
+        assert_eq!(
+            search(&mut Cursor::new(b" 2 84 882 \r\n")).unwrap(),
+            (vec![2, 84, 882], None)
+        );
+        assert_eq!(search(&mut Cursor::new(b"\r\n")).unwrap(), (vec![], None));
+        assert_eq!(
+            search(&mut Cursor::new(b" 2 5 (MODSEQ 917162500)\r\n")).unwrap(),
+            (vec![2, 5], Some(917162500))
+        );
+        assert!(search(&mut Cursor::new(b" 2 x\r\n")).is_err());
+    }
+}
