@@ -45,6 +45,9 @@ pub(crate) enum Step {
     Data(Response),
     /// The command's completion: its OK text, or its NO / BAD / parse error.
     Done(std::result::Result<ServerText, Error>),
+    /// A FETCH response that could not be parsed (also queued whole as unsolicited): a
+    /// fetching command reports it as an error for that message and goes on.
+    UnparsedFetch(Error),
 }
 
 #[derive(Debug)]
@@ -346,7 +349,21 @@ impl Conn {
                     }
                     self.queue_response(resp, raw);
                 }
-                Incoming::Stray(item) => self.queue.push(item),
+                Incoming::Stray(item) => {
+                    let fetch_error = match &item {
+                        Unsolicited::Other { raw, reason } if looks_like_fetch(raw) => {
+                            Some(Error::Parse {
+                                reason: reason.clone(),
+                                bytes: RawBytes::new(raw),
+                            })
+                        }
+                        _ => None,
+                    };
+                    self.queue.push(item);
+                    if let Some(e) = fetch_error {
+                        return Ok(Step::UnparsedFetch(e));
+                    }
+                }
             }
         }
     }
@@ -373,6 +390,7 @@ impl Conn {
             match self.step(tag, wants)? {
                 Step::Data(resp) => handle(resp),
                 Step::Done(result) => return result,
+                Step::UnparsedFetch(_) => {}
             }
         }
     }
@@ -454,6 +472,18 @@ impl Conn {
     pub(crate) fn drain_queue(&mut self) -> std::collections::vec_deque::Drain<'_, Unsolicited> {
         self.queue.drain()
     }
+}
+
+/// `* <number> FETCH ...`?
+fn looks_like_fetch(raw: &[u8]) -> bool {
+    let Some(rest) = raw.strip_prefix(b"* ") else {
+        return false;
+    };
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    digits > 0
+        && rest
+            .get(digits..digits + 7)
+            .is_some_and(|w| w.eq_ignore_ascii_case(b" FETCH "))
 }
 
 fn unparsable(bytes: &[u8], reason: String, ours: bool) -> Incoming {

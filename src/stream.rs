@@ -40,8 +40,10 @@ pub struct FetchStream<'a> {
     current: Option<(String, SequenceSet)>,
     /// A message whose later responses may still come.
     pending: Option<Fetch>,
-    /// An error to report after `pending`.
+    /// An error that ends the stream, reported after `pending`.
     error: Option<Error>,
+    /// A broken message's error, reported after `pending`; the stream goes on.
+    skipped: Option<Error>,
     done: bool,
 }
 
@@ -82,6 +84,7 @@ impl<'a> FetchStream<'a> {
             current: None,
             pending: None,
             error: None,
+            skipped: None,
             done: false,
         }
     }
@@ -101,6 +104,9 @@ impl<'a> FetchStream<'a> {
 
     /// Reads until a whole message is ready, the commands end, or an error.
     fn advance(&mut self, keep: bool) -> Option<Result<Fetch>> {
+        if let Some(e) = self.skipped.take() {
+            return Some(Err(e));
+        }
         loop {
             if self.done {
                 if let Some(e) = self.error.take() {
@@ -143,6 +149,18 @@ impl<'a> FetchStream<'a> {
                     }
                 }
                 Ok(Step::Data(_)) => {}
+                Ok(Step::UnparsedFetch(e)) => {
+                    if keep {
+                        // Report what came before it first, then the broken message.
+                        match self.pending.take() {
+                            Some(p) => {
+                                self.skipped = Some(e);
+                                return Some(Ok(p));
+                            }
+                            None => return Some(Err(e)),
+                        }
+                    }
+                }
                 Ok(Step::Done(Ok(_))) => self.current = None,
                 Ok(Step::Done(Err(e))) | Err(e) => {
                     self.current = None;
