@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod dovecot;
+pub mod load;
 
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
