@@ -98,7 +98,6 @@ fn responses_for_one_message_are_merged() {
 }
 
 #[test]
-#[ignore = "imap-proto does not unescape quoted strings: waits for our own FETCH parser"]
 fn envelope_with_literals_and_nil() {
     let (script, mut s) = session(vec![
         c("A0002 FETCH 1 (ENVELOPE)\r\n"),

@@ -1,16 +1,53 @@
 //! The data of one FETCH response.
 
-use super::{BodyStructure, Envelope, Flag, Seq, Uid};
+use super::{BodyStructure, Envelope, Flag, Section, Seq, Uid};
+
+/// What follows the part number in a section specifier (`BODY[1.HEADER]`, `BODY[TEXT]`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum SectionText {
+    /// `HEADER`.
+    Header,
+    /// `HEADER.FIELDS (names)` (`not`: `HEADER.FIELDS.NOT`), names as the server echoed them.
+    HeaderFields { not: bool, names: Vec<String> },
+    /// `TEXT`.
+    Text,
+    /// `MIME`.
+    Mime,
+}
 
 /// Which part of a message a body section holds, as the server named it in its FETCH response.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct SectionKey {
+    /// `BINARY[...]` (RFC 3516) rather than `BODY[...]`.
+    pub(crate) binary: bool,
     /// Part numbers (`1.2` is `[1, 2]`), empty for the whole message.
     pub(crate) part: Vec<u32>,
-    /// `HEADER` (also for `HEADER.FIELDS`), `TEXT`, `MIME`, or nothing.
-    pub(crate) text: Option<&'static str>,
+    /// `HEADER`, `HEADER.FIELDS (...)`, `TEXT`, `MIME`, or nothing.
+    pub(crate) text: Option<SectionText>,
     /// The origin octet of a partial fetch (`BODY[]<0>`).
     pub(crate) origin: Option<u32>,
+}
+
+impl SectionKey {
+    /// `BODY[part]` / `BODY[part.text]`, not partial.
+    pub(crate) fn body(part: Vec<u32>, text: Option<SectionText>) -> Self {
+        SectionKey {
+            binary: false,
+            part,
+            text,
+            origin: None,
+        }
+    }
+}
+
+/// Do two lists of header field names hold the same names, compared without regard to case
+/// or order?
+fn same_fields(a: &[String], b: &[String]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .all(|x| b.iter().any(|y| x.eq_ignore_ascii_case(y)))
+        && b.iter()
+            .all(|y| a.iter().any(|x| x.eq_ignore_ascii_case(y)))
 }
 
 /// What one server FETCH response said about one message; several responses for the same
@@ -26,6 +63,47 @@ pub struct Fetch {
     pub(crate) envelope: Option<Box<Envelope>>,
     pub(crate) body_structure: Option<Box<BodyStructure>>,
     pub(crate) sections: Vec<(SectionKey, Option<Vec<u8>>)>,
+    /// The items of extensions, boxed: most responses carry none of them.
+    pub(crate) extras: Option<Box<Extras>>,
+}
+
+/// The less common FETCH items.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Extras {
+    /// `BINARY.SIZE[part] n`.
+    pub(crate) binary_sizes: Vec<(Vec<u32>, u64)>,
+    pub(crate) email_id: Option<String>,
+    pub(crate) thread_id: Option<String>,
+    pub(crate) save_date: Option<String>,
+    pub(crate) preview: Option<Vec<u8>>,
+    pub(crate) gmail_msgid: Option<u64>,
+    pub(crate) gmail_thrid: Option<u64>,
+    pub(crate) gmail_labels: Option<Vec<String>>,
+}
+
+impl Extras {
+    fn merge(&mut self, other: Extras) {
+        take(&mut self.email_id, other.email_id);
+        take(&mut self.thread_id, other.thread_id);
+        take(&mut self.save_date, other.save_date);
+        take(&mut self.preview, other.preview);
+        take(&mut self.gmail_msgid, other.gmail_msgid);
+        take(&mut self.gmail_thrid, other.gmail_thrid);
+        take(&mut self.gmail_labels, other.gmail_labels);
+        for (part, n) in other.binary_sizes {
+            match self.binary_sizes.iter_mut().find(|(p, _)| *p == part) {
+                Some(slot) => slot.1 = n,
+                None => self.binary_sizes.push((part, n)),
+            }
+        }
+    }
+}
+
+/// Replaces `slot` with `new` if `new` holds a value.
+fn take<T>(slot: &mut Option<T>, new: Option<T>) {
+    if new.is_some() {
+        *slot = new;
+    }
 }
 
 impl Fetch {
@@ -40,7 +118,17 @@ impl Fetch {
             envelope: None,
             body_structure: None,
             sections: Vec::new(),
+            extras: None,
         }
+    }
+
+    /// The extension items, created on first use.
+    pub(crate) fn extras_mut(&mut self) -> &mut Extras {
+        self.extras.get_or_insert_with(Box::default)
+    }
+
+    fn extras(&self) -> Option<&Extras> {
+        self.extras.as_deref()
     }
 
     /// The message's sequence number when the response was sent.
@@ -64,6 +152,9 @@ impl Fetch {
     }
 
     /// The message's size in octets (`RFC822.SIZE`), if the response carried it.
+    ///
+    /// RFC 9051 allows sizes up to 2^63; a size above `u32::MAX` (a message over 4 GiB)
+    /// is reported as `u32::MAX`.
     pub fn size(&self) -> Option<u32> {
         self.size
     }
@@ -78,36 +169,123 @@ impl Fetch {
         self.envelope.as_deref()
     }
 
-    /// The message's MIME structure (`BODYSTRUCTURE`).
+    /// The message's MIME structure (`BODYSTRUCTURE`, or the shorter `BODY` form, which
+    /// has no extension data).
     pub fn body_structure(&self) -> Option<&BodyStructure> {
         self.body_structure.as_deref()
     }
 
-    fn section(&self, part: &[u32], text: Option<&str>) -> Option<&[u8]> {
+    fn find_section(&self, binary: bool, want: impl Fn(&SectionKey) -> bool) -> Option<&[u8]> {
         self.sections
             .iter()
-            .find(|(k, _)| k.part == part && k.text == text)
+            .find(|(k, _)| k.binary == binary && want(k))
             .and_then(|(_, data)| data.as_deref())
     }
 
     /// The whole message (`BODY[]`, `BODY.PEEK[]` or `RFC822`), if fetched.
     pub fn body(&self) -> Option<&[u8]> {
-        self.section(&[], None)
+        self.find_section(false, |k| k.part.is_empty() && k.text.is_none())
     }
 
     /// The message's header (`BODY[HEADER]`, `BODY[HEADER.FIELDS (...)]`, `RFC822.HEADER`).
+    /// Use [`section`](Fetch::section) to tell several header sections apart.
     pub fn header(&self) -> Option<&[u8]> {
-        self.section(&[], Some("HEADER"))
+        self.find_section(false, |k| {
+            k.part.is_empty()
+                && matches!(
+                    k.text,
+                    Some(SectionText::Header | SectionText::HeaderFields { .. })
+                )
+        })
     }
 
     /// The message's text without the header (`BODY[TEXT]`, `RFC822.TEXT`).
     pub fn text(&self) -> Option<&[u8]> {
-        self.section(&[], Some("TEXT"))
+        self.find_section(false, |k| {
+            k.part.is_empty() && k.text == Some(SectionText::Text)
+        })
     }
 
     /// A MIME part's content (`BODY[1.2]`), if fetched.
     pub fn part(&self, part: &[u32]) -> Option<&[u8]> {
-        self.section(part, None)
+        self.find_section(false, |k| k.part == part && k.text.is_none())
+    }
+
+    /// The body section that was asked for as `section`, if fetched. Header field lists
+    /// match whatever the order and case the server echoed them in:
+    /// `Section::HeaderFields(vec!["Subject".into(), "From".into()])` finds the data of
+    /// `BODY[HEADER.FIELDS (FROM SUBJECT)]`.
+    pub fn section(&self, section: &Section) -> Option<&[u8]> {
+        let fields = |k: &SectionKey, not: bool, want: &[String]| {
+            k.part.is_empty()
+                && matches!(&k.text, Some(SectionText::HeaderFields { not: n, names })
+                    if *n == not && same_fields(names, want))
+        };
+        match section {
+            Section::Full => self.body(),
+            Section::Header => self.find_section(false, |k| {
+                k.part.is_empty() && k.text == Some(SectionText::Header)
+            }),
+            Section::HeaderFields(names) => self.find_section(false, |k| fields(k, false, names)),
+            Section::HeaderFieldsNot(names) => self.find_section(false, |k| fields(k, true, names)),
+            Section::Text => self.text(),
+            Section::Part(p) => self.part(p),
+            Section::Mime(p) => {
+                self.find_section(false, |k| k.part == *p && k.text == Some(SectionText::Mime))
+            }
+        }
+    }
+
+    /// A part's content decoded by the server from its transfer encoding (`BINARY[1.2]`,
+    /// RFC 3516); `&[]` is the whole message.
+    pub fn binary(&self, part: &[u32]) -> Option<&[u8]> {
+        self.find_section(true, |k| k.part == part && k.text.is_none())
+    }
+
+    /// The size of a part once decoded (`BINARY.SIZE[1.2]`, RFC 3516).
+    pub fn binary_size(&self, part: &[u32]) -> Option<u64> {
+        self.extras()?
+            .binary_sizes
+            .iter()
+            .find(|(p, _)| p == part)
+            .map(|&(_, n)| n)
+    }
+
+    /// The message's object id (`EMAILID`, RFC 8474).
+    pub fn email_id(&self) -> Option<&str> {
+        self.extras()?.email_id.as_deref()
+    }
+
+    /// The message's thread id (`THREADID`, RFC 8474); `None` also when the server said `NIL`.
+    pub fn thread_id(&self) -> Option<&str> {
+        self.extras()?.thread_id.as_deref()
+    }
+
+    /// When the message was saved into its mailbox (`SAVEDATE`, RFC 8514), as the server
+    /// wrote it; `None` also when the server said `NIL`.
+    pub fn save_date(&self) -> Option<&str> {
+        self.extras()?.save_date.as_deref()
+    }
+
+    /// A short plain-text preview of the message (`PREVIEW`, RFC 8970), UTF-8 as sent.
+    pub fn preview(&self) -> Option<&[u8]> {
+        self.extras()?.preview.as_deref()
+    }
+
+    /// Gmail's message id (`X-GM-MSGID`).
+    pub fn gmail_msgid(&self) -> Option<u64> {
+        self.extras()?.gmail_msgid
+    }
+
+    /// Gmail's thread id (`X-GM-THRID`).
+    pub fn gmail_thrid(&self) -> Option<u64> {
+        self.extras()?.gmail_thrid
+    }
+
+    /// Gmail's labels (`X-GM-LABELS`), as the server wrote them (quoting removed): system
+    /// labels such as `\Inbox` and `\Important`, and user labels in modified UTF-7.
+    pub fn gmail_labels(&self) -> Option<&[String]> {
+        self.extras()?.gmail_labels.as_deref()
     }
 
     /// Does the response carry nothing but FLAGS (and UID / MODSEQ), like a pushed flag change?
@@ -118,30 +296,26 @@ impl Fetch {
             && self.internal_date.is_none()
             && self.envelope.is_none()
             && self.body_structure.is_none()
+            && self
+                .extras
+                .as_deref()
+                .map_or(true, |x| *x == Extras::default())
     }
 
     /// Merges a later response for the same message into this one.
     pub(crate) fn merge(&mut self, other: Fetch) {
-        if other.uid.is_some() {
-            self.uid = other.uid;
-        }
-        if other.flags.is_some() {
-            self.flags = other.flags;
-        }
-        if other.modseq.is_some() {
-            self.modseq = other.modseq;
-        }
-        if other.size.is_some() {
-            self.size = other.size;
-        }
-        if other.internal_date.is_some() {
-            self.internal_date = other.internal_date;
-        }
-        if other.envelope.is_some() {
-            self.envelope = other.envelope;
-        }
-        if other.body_structure.is_some() {
-            self.body_structure = other.body_structure;
+        take(&mut self.uid, other.uid);
+        take(&mut self.flags, other.flags);
+        take(&mut self.modseq, other.modseq);
+        take(&mut self.size, other.size);
+        take(&mut self.internal_date, other.internal_date);
+        take(&mut self.envelope, other.envelope);
+        take(&mut self.body_structure, other.body_structure);
+        if let Some(extras) = other.extras {
+            match self.extras.as_deref_mut() {
+                Some(mine) => mine.merge(*extras),
+                None => self.extras = Some(extras),
+            }
         }
         for (key, data) in other.sections {
             match self.sections.iter_mut().find(|(k, _)| *k == key) {
@@ -149,5 +323,88 @@ impl Fetch {
                 None => self.sections.push((key, data)),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_keeps_and_replaces() {
+        let mut a = Fetch::new(Seq(1));
+        a.uid = Some(Uid(5));
+        a.flags = Some(vec![Flag::Seen]);
+        a.sections
+            .push((SectionKey::body(vec![], None), Some(b"x".to_vec())));
+        a.extras_mut().binary_sizes.push((vec![1], 3));
+        assert!(!a.is_flags_only());
+        let mut b = Fetch::new(Seq(1));
+        b.flags = Some(vec![]);
+        b.extras_mut().gmail_labels = Some(vec!["\\Inbox".into()]);
+        b.sections
+            .push((SectionKey::body(vec![], None), Some(b"y".to_vec())));
+        b.extras_mut().binary_sizes.push((vec![1], 4));
+        b.extras_mut().binary_sizes.push((vec![2], 9));
+        a.merge(b);
+        assert_eq!(a.uid(), Some(Uid(5)));
+        assert_eq!(a.flags(), Some(&[][..]));
+        assert_eq!(a.body(), Some(&b"y"[..]));
+        assert_eq!(a.sections.len(), 1);
+        assert_eq!(
+            (a.binary_size(&[1]), a.binary_size(&[2])),
+            (Some(4), Some(9))
+        );
+        assert_eq!(a.gmail_labels(), Some(&["\\Inbox".to_string()][..]));
+
+        let mut f = Fetch::new(Seq(2));
+        f.flags = Some(vec![Flag::Seen]);
+        f.uid = Some(Uid(1));
+        f.modseq = Some(7);
+        assert!(f.is_flags_only());
+        f.extras_mut();
+        assert!(f.is_flags_only(), "empty extras");
+        f.extras_mut().email_id = Some("M1".into());
+        assert!(!f.is_flags_only());
+    }
+
+    #[test]
+    fn header_field_sections_by_name() {
+        let mut f = Fetch::new(Seq(1));
+        let fields = |not, names: &[&str]| {
+            SectionKey::body(
+                vec![],
+                Some(SectionText::HeaderFields {
+                    not,
+                    names: names.iter().map(|s| s.to_string()).collect(),
+                }),
+            )
+        };
+        f.sections
+            .push((fields(false, &["FROM", "SUBJECT"]), Some(b"a".to_vec())));
+        f.sections
+            .push((fields(true, &["RECEIVED"]), Some(b"b".to_vec())));
+        f.sections.push((
+            SectionKey::body(vec![1], Some(SectionText::Mime)),
+            Some(b"c".to_vec()),
+        ));
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            f.section(&Section::HeaderFields(names(&["subject", "From"]))),
+            Some(&b"a"[..])
+        );
+        assert_eq!(f.section(&Section::HeaderFields(names(&["subject"]))), None);
+        assert_eq!(
+            f.section(&Section::HeaderFieldsNot(names(&["Received"]))),
+            Some(&b"b"[..])
+        );
+        assert_eq!(
+            f.section(&Section::HeaderFields(names(&["Received"]))),
+            None
+        );
+        assert_eq!(f.section(&Section::Mime(vec![1])), Some(&b"c"[..]));
+        assert_eq!(f.section(&Section::Header), None);
+        assert_eq!(f.header(), Some(&b"a"[..]));
+        assert_eq!(f.part(&[1]), None);
     }
 }

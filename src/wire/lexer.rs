@@ -35,6 +35,36 @@ impl<'a> Cursor<'a> {
             .all(|&b| b == b' ' || b == b'\r' || b == b'\n')
     }
 
+    /// The offset of the next byte in the buffer (for error messages).
+    pub(crate) fn pos(&self) -> usize {
+        self.pos
+    }
+
+    /// The byte `n` places ahead of the next one, without consuming anything.
+    pub(crate) fn peek_at(&self, n: usize) -> Option<u8> {
+        self.pos
+            .checked_add(n)
+            .and_then(|i| self.buf.get(i))
+            .copied()
+    }
+
+    /// Consumes the next byte, if there is one.
+    pub(crate) fn bump(&mut self) {
+        if self.pos < self.buf.len() {
+            self.pos += 1;
+        }
+    }
+
+    /// Consumes the run of bytes for which `keep` holds, from the next byte on (no spaces
+    /// skipped first); empty if the next byte does not qualify.
+    pub(crate) fn take_while(&mut self, keep: impl Fn(u8) -> bool) -> &'a [u8] {
+        let start = self.pos;
+        while self.peek().is_some_and(&keep) {
+            self.pos += 1;
+        }
+        &self.buf[start..self.pos]
+    }
+
     /// Skips any number of spaces (servers send doubled and trailing ones).
     pub(crate) fn spaces(&mut self) {
         while self.peek() == Some(b' ') {
@@ -270,6 +300,24 @@ mod tests {
         assert!(c.list(true, |c| c.number()).unwrap().is_empty());
         c.skip_value().unwrap();
         assert!(c.at_end());
+    }
+
+    #[test]
+    fn byte_level_steps() {
+        let mut c = Cursor::new(b"BODY[1.2]<5>");
+        assert_eq!(c.take_while(|b| b.is_ascii_alphabetic()), b"BODY");
+        assert_eq!(
+            (c.pos(), c.peek(), c.peek_at(1)),
+            (4, Some(b'['), Some(b'1'))
+        );
+        assert_eq!(c.take_while(|b| b.is_ascii_digit()), b"");
+        c.bump();
+        assert_eq!(c.take_while(|b| b != b']'), b"1.2");
+        assert_eq!(c.peek_at(usize::MAX), None);
+        for _ in 0..10 {
+            c.bump();
+        }
+        assert_eq!((c.pos(), c.peek()), (12, None));
     }
 
     #[test]

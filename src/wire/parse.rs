@@ -1,16 +1,15 @@
 //! One frame to owned crate types (sans-I/O).
 //!
-//! Status responses, CAPABILITY and the per-message counters (EXISTS, RECENT, EXPUNGE) are
-//! parsed here by hand: they are simple, frequent, and must never fail on a quirky server.
-//! Everything else goes through imap-proto once, and is converted to owned crate types.
+//! Our own parsers handle what is frequent or must never fail on a quirky server: status
+//! responses, CAPABILITY, the per-message counters (EXISTS, RECENT, EXPUNGE), FETCH
+//! (wire/fetch.rs), and LIST, STATUS, NAMESPACE, SEARCH (wire/mailbox.rs). The rest (FLAGS,
+//! VANISHED, ...) goes through imap-proto once and is converted to owned crate types.
 
-use imap_proto::{AttributeValue, MailboxDatum, Response as ProtoResponse};
+use imap_proto::{MailboxDatum, Response as ProtoResponse};
 
 use super::lexer::Cursor;
-use super::mailbox;
+use super::{fetch, mailbox};
 use crate::error::ServerText;
-use crate::types::envelope::{body_from_proto, envelope_from_proto};
-use crate::types::fetch::SectionKey;
 use crate::types::{
     Capabilities, Fetch, Flag, MailboxStatus, Name, Namespaces, ResponseCode, Seq, SequenceSet,
     StatusKind, Uid,
@@ -173,6 +172,14 @@ fn parse_untagged(frame: &[u8], rest: &[u8]) -> Result<Response, String> {
                 Ok(Response::Expunge(n))
             };
         }
+        // `FETCH (` or, from a sloppy server, `FETCH(`.
+        let is_fetch = keyword
+            .get(..5)
+            .is_some_and(|k| k.eq_ignore_ascii_case(b"FETCH"))
+            && matches!(keyword.get(5), None | Some(b'('));
+        if is_fetch {
+            return fetch::parse(frame).map(Response::Fetch);
+        }
     }
     proto(frame)
 }
@@ -186,12 +193,6 @@ fn proto(frame: &[u8]) -> Result<Response, String> {
         }
     })?;
     Ok(match resp {
-        ProtoResponse::Fetch(seq, attrs) => {
-            if seq == 0 {
-                return Err("FETCH for message 0".into());
-            }
-            Response::Fetch(fetch(seq, attrs))
-        }
         ProtoResponse::Expunge(n) => Response::Expunge(n),
         ProtoResponse::Vanished { earlier, uids } => Response::Vanished {
             earlier,
@@ -204,65 +205,6 @@ fn proto(frame: &[u8]) -> Result<Response, String> {
         }
         _ => Response::Other,
     })
-}
-
-fn fetch(seq: u32, attrs: Vec<AttributeValue<'_>>) -> Fetch {
-    let mut f = Fetch::new(Seq(seq));
-    for attr in attrs {
-        match attr {
-            AttributeValue::Uid(u) => f.uid = Some(Uid(u)),
-            AttributeValue::Flags(flags) => {
-                f.flags = Some(flags.iter().map(|x| Flag::parse(x)).collect())
-            }
-            AttributeValue::ModSeq(m) => f.modseq = Some(m),
-            AttributeValue::Rfc822Size(s) => f.size = Some(s),
-            AttributeValue::InternalDate(d) => f.internal_date = Some(d.into_owned()),
-            AttributeValue::Envelope(e) => f.envelope = Some(Box::new(envelope_from_proto(*e))),
-            AttributeValue::BodyStructure(b) => {
-                f.body_structure = Some(Box::new(body_from_proto(b)))
-            }
-            AttributeValue::Rfc822(data) => push_section(&mut f, vec![], None, None, data),
-            AttributeValue::Rfc822Header(data) => {
-                push_section(&mut f, vec![], Some("HEADER"), None, data)
-            }
-            AttributeValue::Rfc822Text(data) => {
-                push_section(&mut f, vec![], Some("TEXT"), None, data)
-            }
-            AttributeValue::BodySection {
-                section,
-                index,
-                data,
-            } => {
-                use imap_proto::{MessageSection, SectionPath};
-                let text_of = |m: MessageSection| match m {
-                    MessageSection::Header => "HEADER",
-                    MessageSection::Mime => "MIME",
-                    MessageSection::Text => "TEXT",
-                };
-                let (part, text) = match section {
-                    None => (vec![], None),
-                    Some(SectionPath::Full(m)) => (vec![], Some(text_of(m))),
-                    Some(SectionPath::Part(p, m)) => (p, m.map(text_of)),
-                };
-                push_section(&mut f, part, text, index, data)
-            }
-            _ => {}
-        }
-    }
-    f
-}
-
-fn push_section(
-    f: &mut Fetch,
-    part: Vec<u32>,
-    text: Option<&'static str>,
-    origin: Option<u32>,
-    data: Option<std::borrow::Cow<'_, [u8]>>,
-) {
-    f.sections.push((
-        SectionKey { part, text, origin },
-        data.map(std::borrow::Cow::into_owned),
-    ));
 }
 
 /// The space-separated words of a CAPABILITY list.
@@ -485,7 +427,7 @@ mod tests {
     }
 
     #[test]
-    fn fetch_through_imap_proto() {
+    fn fetch_is_routed_to_our_parser() {
         let r = untagged("* 12 FETCH (FLAGS (\\Seen $Junk) UID 99 RFC822.SIZE 44 BODY[HEADER.FIELDS (MESSAGE-ID)] {5}\r\nabcde)\r\n");
         let Response::Fetch(f) = r else { panic!() };
         assert_eq!(f.seq(), Seq(12));

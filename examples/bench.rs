@@ -1,0 +1,301 @@
+//! Benchmarks the cleanup job and full-message fetches against a local Dovecot, next to "the
+//! floor": the same commands written to a bare socket that only looks for the tagged OK.
+//!
+//! ```sh
+//! scripts/bench.sh                      # starts the test Dovecot, runs this, stops it
+//! # or, with the server already running (scripts/dovecot.sh start):
+//! eval "$(scripts/dovecot.sh env)"
+//! cargo run --release --example bench -- [--sizes 1000,10000,100000] [--body-sizes 10000]
+//! ```
+//!
+//! For each size N it loads N 1 KiB messages (every Message-ID twice) and times:
+//! `fetch-ids` (UID FETCH 1:* of the Message-ID header), `store` (UID STORE +FLAGS (\Deleted)
+//! of the N/2 duplicates, every FETCH response read) and `expunge` (UID EXPUNGE of them);
+//! then `fetch-body`: UID FETCH 1:* BODY.PEEK[] of N 4 KiB messages. Peak memory is the
+//! process's peak resident set during the phase (Linux `VmHWM`, reset before each phase).
+
+#[path = "../tests/common/load.rs"]
+#[allow(dead_code)]
+mod load;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use blocking_imap::{
+    ClientBuilder, FetchItems, Flag, Section, Security, SequenceSet, Session, StoreAction,
+};
+
+fn die(msg: impl std::fmt::Display) -> ! {
+    eprintln!("error: {msg}");
+    std::process::exit(1)
+}
+
+struct Env {
+    host: String,
+    port: u16,
+}
+
+/// Resets the peak-RSS counter (Linux); false where that is not possible.
+fn reset_peak() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+/// Peak resident set since the last reset, in MiB.
+fn peak_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn session(env: &Env) -> Session {
+    ClientBuilder::new(&env.host, env.port)
+        .security(Security::Plaintext)
+        .read_timeout(Some(Duration::from_secs(600)))
+        .connect()
+        .unwrap_or_else(|e| die(e))
+        .login("bulk", "bulk-pass")
+        .unwrap_or_else(|e| die(e.error))
+}
+
+/// The floor: a bare socket that writes a command and reads until the line `tag OK`.
+struct Bare {
+    sock: TcpStream,
+    buf: Vec<u8>,
+    n: u32,
+}
+
+impl Bare {
+    fn new(env: &Env) -> Bare {
+        let sock = TcpStream::connect((env.host.as_str(), env.port)).unwrap_or_else(|e| die(e));
+        sock.set_nodelay(true).ok();
+        let mut b = Bare {
+            sock,
+            buf: vec![0; 64 * 1024],
+            n: 0,
+        };
+        b.read_until(b"* OK");
+        b.cmd("LOGIN bulk bulk-pass");
+        b
+    }
+
+    fn read_until(&mut self, needle: &[u8]) {
+        // Keep the last bytes of each read so a needle split across reads is found. The
+        // response starts on a fresh line: seed the tail with a line end.
+        let mut tail: Vec<u8> = b"\r\n".to_vec();
+        loop {
+            let n = self.sock.read(&mut self.buf).unwrap_or_else(|e| die(e));
+            if n == 0 {
+                die("bare socket: connection closed");
+            }
+            tail.extend_from_slice(&self.buf[..n]);
+            if tail.windows(needle.len()).any(|w| w == needle) {
+                return;
+            }
+            let keep = tail.len().saturating_sub(needle.len());
+            tail.drain(..keep);
+        }
+    }
+
+    fn cmd(&mut self, cmd: &str) {
+        self.n += 1;
+        let tag = format!("b{}", self.n);
+        self.sock
+            .write_all(format!("{tag} {cmd}\r\n").as_bytes())
+            .unwrap_or_else(|e| die(e));
+        self.read_until(format!("\r\n{tag} OK").as_bytes());
+    }
+}
+
+struct Row {
+    phase: &'static str,
+    n: usize,
+    ours: f64,
+    floor: f64,
+    mib: f64,
+}
+
+fn time(f: impl FnOnce()) -> (f64, f64) {
+    reset_peak();
+    let t = Instant::now();
+    f();
+    (t.elapsed().as_secs_f64(), peak_mib())
+}
+
+fn load_or_die(mailbox: &str, n: usize, unique: usize, size: usize) {
+    let t = Instant::now();
+    load::load(&load::Spec {
+        user: "bulk",
+        mailbox,
+        with_id: n,
+        unique_ids: unique,
+        without_id: 0,
+        size,
+    })
+    .unwrap_or_else(|e| die(e));
+    eprintln!(
+        "loaded {n} messages into {mailbox} in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+}
+
+/// The duplicates of a freshly loaded mailbox: message i (UID i + 1) has id i % (n / 2), so
+/// UIDs n/2 + 1 ..= n are the second copies.
+fn duplicates(n: usize) -> SequenceSet {
+    SequenceSet::from((n / 2 + 1) as u32..=n as u32)
+}
+
+fn cleanup(env: &Env, n: usize, rows: &mut Vec<Row>) {
+    let mailbox = format!("bench-{n}");
+    let dups = duplicates(n);
+
+    // Ours.
+    load_or_die(&mailbox, n, n / 2, 1024);
+    let mut s = session(env);
+    s.select(mailbox.as_str()).unwrap_or_else(|e| die(e));
+    let items = FetchItems::new().uid().header_fields(&["Message-ID"]);
+    let mut count = 0;
+    let (fetch_t, fetch_m) = time(|| {
+        for m in s.uid_fetch(1.., &items).unwrap_or_else(|e| die(e)) {
+            m.unwrap_or_else(|e| die(e));
+            count += 1;
+        }
+    });
+    assert_eq!(count, n, "fetch-ids count");
+    let mut stored = 0;
+    let (store_t, store_m) = time(|| {
+        for m in s
+            .uid_store(dups.clone(), StoreAction::Add, &[Flag::Deleted])
+            .unwrap_or_else(|e| die(e))
+        {
+            m.unwrap_or_else(|e| die(e));
+            stored += 1;
+        }
+    });
+    assert_eq!(stored, n / 2, "store count");
+    let mut gone = 0;
+    let (exp_t, exp_m) = time(|| {
+        gone = s.uid_expunge(dups.clone()).unwrap_or_else(|e| die(e)).len();
+    });
+    assert_eq!(gone as usize, n / 2, "expunge count");
+    assert_eq!(s.mailbox().exists() as usize, n - n / 2);
+    let _ = s.logout();
+
+    // The floor, on a fresh copy of the same mailbox.
+    load_or_die(&mailbox, n, n / 2, 1024);
+    let mut b = Bare::new(env);
+    b.cmd(&format!("SELECT {mailbox}"));
+    let (fetch_f, _) = time(|| b.cmd("UID FETCH 1:* (UID BODY.PEEK[HEADER.FIELDS (Message-ID)])"));
+    let (store_f, _) = time(|| b.cmd(&format!("UID STORE {dups} +FLAGS (\\Deleted)")));
+    let (exp_f, _) = time(|| b.cmd(&format!("UID EXPUNGE {dups}")));
+
+    rows.push(Row {
+        phase: "fetch-ids",
+        n,
+        ours: fetch_t,
+        floor: fetch_f,
+        mib: fetch_m,
+    });
+    rows.push(Row {
+        phase: "store",
+        n: n / 2,
+        ours: store_t,
+        floor: store_f,
+        mib: store_m,
+    });
+    rows.push(Row {
+        phase: "expunge",
+        n: n / 2,
+        ours: exp_t,
+        floor: exp_f,
+        mib: exp_m,
+    });
+}
+
+fn bodies(env: &Env, n: usize, rows: &mut Vec<Row>) {
+    let mailbox = format!("bench-body-{n}");
+    load_or_die(&mailbox, n, n, 4096);
+    let mut s = session(env);
+    s.select(mailbox.as_str()).unwrap_or_else(|e| die(e));
+    let items = FetchItems::new().uid().body_peek(Section::Full);
+    let mut bytes = 0usize;
+    let (ours, mib) = time(|| {
+        for m in s.uid_fetch(1.., &items).unwrap_or_else(|e| die(e)) {
+            bytes += m.unwrap_or_else(|e| die(e)).body().map_or(0, <[u8]>::len);
+        }
+    });
+    assert!(bytes >= n * 4096, "fetched {bytes} bytes");
+    let _ = s.logout();
+    let mut b = Bare::new(env);
+    b.cmd(&format!("SELECT {mailbox}"));
+    // Warm both equally: the first run above already paid for the server's caches.
+    let (floor, _) = time(|| b.cmd("UID FETCH 1:* (UID BODY.PEEK[])"));
+    rows.push(Row {
+        phase: "fetch-body",
+        n,
+        ours,
+        floor,
+        mib,
+    });
+}
+
+fn sizes(arg: Option<String>, default: &[usize]) -> Vec<usize> {
+    match arg {
+        None => default.to_vec(),
+        Some(s) => s
+            .split(',')
+            .filter(|x| !x.is_empty())
+            .map(|x| x.parse().unwrap_or_else(|_| die(format!("bad size {x}"))))
+            .collect(),
+    }
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let (mut cleanup_sizes, mut body_sizes) = (None, None);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--sizes" => cleanup_sizes = args.next(),
+            "--body-sizes" => body_sizes = args.next(),
+            _ => die(format!(
+                "unknown argument {a}; use --sizes N,N --body-sizes N,N"
+            )),
+        }
+    }
+    let env = Env {
+        host: std::env::var("BLOCKING_IMAP_HOST").unwrap_or_else(|_| "127.0.0.1".into()),
+        port: std::env::var("BLOCKING_IMAP_PORT")
+            .ok()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(10143),
+    };
+    if !reset_peak() {
+        eprintln!("note: cannot reset the peak-memory counter; figures are process-wide peaks");
+    }
+    let mut rows = Vec::new();
+    for n in sizes(cleanup_sizes, &[1_000, 10_000, 100_000]) {
+        cleanup(&env, n, &mut rows);
+    }
+    for n in sizes(body_sizes, &[1_000, 10_000, 100_000]) {
+        bodies(&env, n, &mut rows);
+    }
+    println!(
+        "| phase | messages | ours (s) | bare socket (s) | ratio | µs/message | peak RSS (MiB) |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    for r in rows {
+        println!(
+            "| {} | {} | {:.3} | {:.3} | {:.2} | {:.1} | {:.1} |",
+            r.phase,
+            r.n,
+            r.ours,
+            r.floor,
+            r.ours / r.floor,
+            r.ours * 1e6 / r.n as f64,
+            r.mib
+        );
+    }
+}
