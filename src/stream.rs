@@ -177,6 +177,12 @@ impl<'a> FetchStream<'a> {
         self.chunks = Vec::new().into_iter();
     }
 
+    /// Collects every message into a `Vec`, for callers who want them all at once; stops at
+    /// the first error (the rest of the command is still read, so the session stays clean).
+    pub fn into_vec(self) -> Result<Vec<Fetch>> {
+        self.collect()
+    }
+
     /// Reads the rest of the results, discarding them, and reports whether every command
     /// succeeded (the first NO, BAD or connection error otherwise).
     pub fn finish(mut self) -> Result<()> {

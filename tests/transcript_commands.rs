@@ -121,6 +121,25 @@ fn envelope_with_literals_and_nil() {
 }
 
 #[test]
+fn empty_address_lists_and_nil_fields() {
+    let (script, mut s) = session(vec![
+        c("A0002 FETCH 1 (ENVELOPE)\r\n"),
+        s("* 1 FETCH (ENVELOPE (\"Mon, 7 Feb 1994 21:52:25 -0800\" \"\" () NIL () () NIL NIL NIL \"<id@x>\"))\r\n"),
+        s("A0002 OK\r\n"),
+    ]);
+    let f = s
+        .fetch(1, &FetchItems::new().envelope())
+        .unwrap()
+        .into_vec()
+        .unwrap();
+    let env = f[0].envelope().unwrap();
+    assert_eq!(env.subject().unwrap(), b"");
+    assert!(env.from().is_empty() && env.sender().is_empty() && env.to().is_empty());
+    assert_eq!(env.message_id().unwrap(), b"<id@x>");
+    script.assert_done();
+}
+
+#[test]
 fn an_unparsable_fetch_costs_that_message_only() {
     let (script, mut s) = session(vec![
         c("A0002 FETCH 1:3 (UID)\r\n"),
