@@ -121,7 +121,8 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    pub(crate) fn number(&mut self) -> PResult<u32> {
+    /// An unsigned decimal number (no sign, no spaces) that fits `T`.
+    fn decimal<T: std::str::FromStr>(&mut self) -> PResult<T> {
         let at = self.pos;
         let a = self.atom()?;
         std::str::from_utf8(a)
@@ -131,14 +132,12 @@ impl<'a> Cursor<'a> {
             .map_or_else(|| err("a number", at), Ok)
     }
 
+    pub(crate) fn number(&mut self) -> PResult<u32> {
+        self.decimal()
+    }
+
     pub(crate) fn number64(&mut self) -> PResult<u64> {
-        let at = self.pos;
-        let a = self.atom()?;
-        std::str::from_utf8(a)
-            .ok()
-            .filter(|s| s.bytes().all(|b| b.is_ascii_digit()))
-            .and_then(|s| s.parse().ok())
-            .map_or_else(|| err("a number", at), Ok)
+        self.decimal()
     }
 
     /// A quoted string (unescaped) or a literal.
