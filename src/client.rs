@@ -36,6 +36,8 @@ pub const DEFAULT_IO_TIMEOUT: Duration = Duration::from_secs(60);
 pub const DEFAULT_MAX_RESPONSE_SIZE: usize = 64 * 1024 * 1024;
 /// Default longest command line; a longer sequence set is split across several commands.
 pub const DEFAULT_MAX_LINE: usize = 4096;
+/// Default number of unsolicited responses kept until the caller reads them.
+pub const DEFAULT_MAX_UNSOLICITED: usize = 100_000;
 /// Default deepest nesting of parentheses accepted in a response.
 pub const DEFAULT_MAX_NESTING: u32 = 100;
 
@@ -74,6 +76,7 @@ impl ClientBuilder {
                 max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
                 max_nesting: DEFAULT_MAX_NESTING,
                 max_line: DEFAULT_MAX_LINE,
+                max_queue: DEFAULT_MAX_UNSOLICITED,
             },
         }
     }
@@ -146,6 +149,15 @@ impl ClientBuilder {
     /// several commands, transparently, and their results joined.
     pub fn max_command_line(mut self, bytes: usize) -> Self {
         self.opts.max_line = bytes.max(256);
+        self
+    }
+
+    /// How many unsolicited responses wait for the caller at most (default 100,000). Past
+    /// that the oldest are dropped and counted, and the queue reports it with
+    /// [`Unsolicited::Dropped`](crate::Unsolicited::Dropped); the mailbox state is kept
+    /// current regardless. This bounds memory against a server that floods.
+    pub fn max_unsolicited(mut self, items: usize) -> Self {
+        self.opts.max_queue = items.max(1);
         self
     }
 

@@ -23,6 +23,8 @@ pub(crate) struct Options {
     pub(crate) max_nesting: u32,
     /// The longest command line to write; longer sequence sets are split across commands.
     pub(crate) max_line: usize,
+    /// How many unsolicited responses the queue keeps.
+    pub(crate) max_queue: usize,
 }
 
 /// One frame, classified against the tag of the command in progress.
@@ -73,7 +75,7 @@ impl Conn {
             next_tag: 1,
             caps: None,
             state: Mailbox::default(),
-            queue: Queue::default(),
+            queue: Queue::new(opts.max_queue),
             broken: None,
             bye: None,
             opts,
@@ -224,15 +226,26 @@ impl Conn {
     /// Returns the tag. A NO or BAD instead of a `+` ends the command with that error.
     pub(crate) fn send(&mut self, cmd: Command) -> Result<String> {
         self.check()?;
+        let description = cmd.describe();
+        let sensitive = cmd.is_sensitive();
+        let segments = cmd.into_segments();
+        if let Some(last) = segments.last() {
+            // The line must not end in something the server would take for a literal
+            // announcement: raw caller text (`search_raw`, ...) could otherwise desync us.
+            if ends_like_literal(&last.text) {
+                return Err(Error::InvalidArgument(
+                    "command would end in a literal announcement like {5}".into(),
+                ));
+            }
+        }
         let tag = format!("A{:04}", self.next_tag);
         self.next_tag += 1;
-        debug!("C: {tag} {}", cmd.describe());
-        let sensitive = cmd.is_sensitive();
+        debug!("C: {tag} {description}");
         let mode = self.literal_mode();
         let mut out = Vec::with_capacity(64);
         out.extend_from_slice(tag.as_bytes());
         out.push(b' ');
-        for seg in cmd.into_segments() {
+        for seg in segments {
             out.extend_from_slice(&seg.text);
             match seg.literal {
                 None => out.extend_from_slice(b"\r\n"),
@@ -469,9 +482,26 @@ impl Conn {
         self.broken.get_or_insert(why);
     }
 
-    pub(crate) fn drain_queue(&mut self) -> std::collections::vec_deque::Drain<'_, Unsolicited> {
+    pub(crate) fn drain_queue(&mut self) -> impl Iterator<Item = Unsolicited> + '_ {
         self.queue.drain()
     }
+}
+
+/// Does `text` end in `{digits}` or `{digits+}` / `{digits-}`?
+fn ends_like_literal(text: &[u8]) -> bool {
+    let Some(inner) = text.strip_suffix(b"}") else {
+        return false;
+    };
+    let inner = inner
+        .strip_suffix(b"+")
+        .or_else(|| inner.strip_suffix(b"-"))
+        .unwrap_or(inner);
+    let digits = inner
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    digits > 0 && inner[..inner.len() - digits].ends_with(b"{")
 }
 
 /// `* <number> FETCH ...`?
@@ -501,4 +531,30 @@ fn unparsable(bytes: &[u8], reason: String, ours: bool) -> Incoming {
         raw: bytes.to_vec(),
         reason,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literal_announcements_at_the_end() {
+        for yes in [&b"SEARCH ALL {5}"[..], b"X {12+}", b"{0-}", b"a{1}"] {
+            assert!(ends_like_literal(yes), "{:?}", String::from_utf8_lossy(yes));
+        }
+        for no in [
+            &b"SEARCH ALL"[..],
+            b"{}",
+            b"{a}",
+            b"}",
+            b"x {5} y",
+            b"(FLAGS)",
+        ] {
+            assert!(!ends_like_literal(no), "{:?}", String::from_utf8_lossy(no));
+        }
+        assert!(looks_like_fetch(b"* 12 FETCH (UID 1)\r\n"));
+        assert!(looks_like_fetch(b"* 12 fetch (UID 1)\r\n"));
+        assert!(!looks_like_fetch(b"* 12 EXISTS\r\n"));
+        assert!(!looks_like_fetch(b"* FETCH\r\n"));
+    }
 }

@@ -12,7 +12,9 @@ use crate::wire::parse::Response;
 /// A server response that no command asked for, kept for the caller to read with
 /// [`Session::unsolicited`](crate::Session::unsolicited).
 ///
-/// Nothing is dropped: the queue grows until it is drained, and it never blocks the session.
+/// The queue never blocks the session. It keeps up to 100,000 items by default
+/// ([`ClientBuilder::max_unsolicited`](crate::ClientBuilder::max_unsolicited)); past that the
+/// oldest are dropped and reported with [`Unsolicited::Dropped`].
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Unsolicited {
@@ -48,6 +50,11 @@ pub enum Unsolicited {
     MailboxStatus(MailboxStatus),
     /// A SEARCH response no command asked for.
     Search(Vec<u32>),
+    /// The queue was full (see
+    /// [`ClientBuilder::max_unsolicited`](crate::ClientBuilder::max_unsolicited)): this many
+    /// older items were dropped before the ones that follow. The mailbox state still
+    /// reflects them.
+    Dropped(u64),
     /// A response this crate recognised but does not turn into a typed value here, or could
     /// not parse at all; its bytes are kept whole.
     Other {
@@ -177,19 +184,46 @@ impl Mailbox {
     }
 }
 
-/// The unsolicited queue: unbounded, drained by the caller.
-#[derive(Debug, Default)]
+/// The unsolicited queue, drained by the caller. It holds up to `max` items; past that the
+/// oldest are dropped and counted (a hostile server must not exhaust memory), and the next
+/// drain starts with [`Unsolicited::Dropped`].
+#[derive(Debug)]
 pub(crate) struct Queue {
     items: VecDeque<Unsolicited>,
+    max: usize,
+    dropped: u64,
 }
 
 impl Queue {
+    pub(crate) fn new(max: usize) -> Self {
+        Queue {
+            items: VecDeque::new(),
+            max: max.max(1),
+            dropped: 0,
+        }
+    }
+
     pub(crate) fn push(&mut self, item: Unsolicited) {
+        if self.items.len() >= self.max {
+            if self.dropped == 0 {
+                log::warn!(
+                    "unsolicited queue full ({} items): dropping the oldest",
+                    self.max
+                );
+            }
+            self.items.pop_front();
+            self.dropped += 1;
+        }
         self.items.push_back(item);
     }
 
-    pub(crate) fn drain(&mut self) -> std::collections::vec_deque::Drain<'_, Unsolicited> {
-        self.items.drain(..)
+    /// Every item, oldest first, preceded by a `Dropped` marker if any were dropped.
+    pub(crate) fn drain(&mut self) -> impl Iterator<Item = Unsolicited> + '_ {
+        let dropped = std::mem::take(&mut self.dropped);
+        (dropped > 0)
+            .then_some(Unsolicited::Dropped(dropped))
+            .into_iter()
+            .chain(self.items.drain(..))
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -198,6 +232,7 @@ impl Queue {
 
     pub(crate) fn clear(&mut self) {
         self.items.clear();
+        self.dropped = 0;
     }
 }
 

@@ -109,10 +109,11 @@ impl<'a> FetchStream<'a> {
         }
         loop {
             if self.done {
-                if let Some(e) = self.error.take() {
-                    return Some(Err(e));
+                // What arrived before the error first, then the error.
+                if let Some(p) = self.pending.take() {
+                    return Some(Ok(p));
                 }
-                return self.pending.take().map(Ok);
+                return self.error.take().map(Err);
             }
             if self.current.is_none() {
                 match self.start_chunk() {

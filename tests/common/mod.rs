@@ -4,6 +4,7 @@
 
 pub mod dovecot;
 pub mod load;
+pub mod tcp;
 
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
