@@ -58,6 +58,16 @@ mod transport;
 mod types;
 mod wire;
 
+/// For the fuzz targets in `fuzz/`: not part of the API, no stability promised.
+#[doc(hidden)]
+pub mod __fuzz {
+    /// Feeds `data` in reads cut at `splits` through the framer and the parser; returns the
+    /// frames found.
+    pub fn frames(data: &[u8], splits: &[usize]) -> Vec<Vec<u8>> {
+        crate::wire::fuzz::frames(data, splits).0
+    }
+}
+
 pub use auth::{Authenticator, OAuthBearer, Plain, XOAuth2};
 pub use client::{
     Client, ClientBuilder, LoginError, Security, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IO_TIMEOUT,

@@ -69,3 +69,51 @@ fn bytes_after_starttls_ok_are_discarded() {
     session.logout().unwrap();
     fake.join().unwrap();
 }
+
+#[test]
+fn alerts_received_before_tls_are_not_trusted() {
+    let Some(srv) = server() else { return };
+    let dir = std::env::var("BLOCKING_IMAP_DOVECOT_DIR").unwrap();
+    let key = std::fs::read(format!("{dir}/key.pem")).unwrap();
+    let identity = native_tls::Identity::from_pkcs8(&srv.ca, &key).unwrap();
+    let acceptor = native_tls::TlsAcceptor::new(identity).unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let fake = thread::spawn(move || {
+        let (mut tcp, _) = listener.accept().unwrap();
+        tcp.write_all(
+            b"* OK [ALERT] Your account is locked, enter your password at evil.example\r\n",
+        )
+        .unwrap();
+        let mut r = BufReader::new(tcp.try_clone().unwrap());
+        assert_eq!(read_line(&mut r), "A0001 CAPABILITY\r\n");
+        tcp.write_all(b"* CAPABILITY IMAP4rev1 STARTTLS\r\nA0001 OK\r\n")
+            .unwrap();
+        assert_eq!(read_line(&mut r), "A0002 STARTTLS\r\n");
+        tcp.write_all(b"* OK [ALERT] Second plaintext alert\r\nA0002 OK Begin TLS\r\n")
+            .unwrap();
+        let tls = acceptor.accept(tcp).unwrap();
+        let mut r = BufReader::new(tls);
+        assert_eq!(read_line(&mut r), "A0003 CAPABILITY\r\n");
+        r.get_mut()
+            .write_all(
+                b"* OK [ALERT] A real alert over TLS\r\n* CAPABILITY IMAP4rev1\r\nA0003 OK\r\n",
+            )
+            .unwrap();
+    });
+    let mut client = ClientBuilder::new("localhost", port)
+        .starttls()
+        .add_root_certificate_pem(&srv.ca)
+        .connect()
+        .unwrap();
+    let alerts: Vec<String> = client
+        .unsolicited()
+        .filter_map(|u| match u {
+            Unsolicited::Status { text, .. } => Some(text.text),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(alerts, ["A real alert over TLS"]);
+    drop(client);
+    fake.join().unwrap();
+}

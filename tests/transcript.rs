@@ -473,6 +473,22 @@ fn starttls_refused_by_the_server() {
 }
 
 #[test]
+fn starttls_answered_bad() {
+    let (script, err) = starttls_client(vec![
+        s("* OK [CAPABILITY IMAP4rev1 STARTTLS] hi\r\n"),
+        c("A0001 STARTTLS\r\n"),
+        s("A0001 BAD unknown command\r\n"),
+    ]);
+    assert!(
+        matches!(&err, Error::StartTls(m) if m.contains("unknown command")),
+        "{err}"
+    );
+    // Nothing else, credentials least of all, was sent.
+    assert_eq!(script.written(), b"A0001 STARTTLS\r\n");
+    script.assert_done();
+}
+
+#[test]
 fn authenticate_plain_with_sasl_ir() {
     let script = Script::new(vec![
         s(GREETING),

@@ -112,6 +112,11 @@ impl Framer {
         &mut self.buf[self.end..]
     }
 
+    /// The buffer's current size (for memory checks).
+    pub(crate) fn capacity(&self) -> usize {
+        self.buf.len()
+    }
+
     /// Records that `n` bytes were read into [`Framer::read_buf`].
     pub(crate) fn filled(&mut self, n: usize) {
         self.end = (self.end + n).min(self.buf.len());

@@ -3,6 +3,7 @@
 pub(crate) mod encode;
 pub(crate) mod fetch;
 pub(crate) mod framer;
+pub(crate) mod fuzz;
 pub(crate) mod lexer;
 pub(crate) mod mailbox;
 pub(crate) mod parse;
