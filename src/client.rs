@@ -36,6 +36,8 @@ pub const DEFAULT_IO_TIMEOUT: Duration = Duration::from_secs(60);
 pub const DEFAULT_MAX_RESPONSE_SIZE: usize = 64 * 1024 * 1024;
 /// Default longest command line; a longer sequence set is split across several commands.
 pub const DEFAULT_MAX_LINE: usize = 4096;
+/// Default number of chunks of a split command kept in flight at once.
+pub const DEFAULT_PIPELINE_DEPTH: usize = 4;
 /// Default number of unsolicited responses kept until the caller reads them.
 pub const DEFAULT_MAX_UNSOLICITED: usize = 100_000;
 /// Default deepest nesting of parentheses accepted in a response.
@@ -77,6 +79,7 @@ impl ClientBuilder {
                 max_nesting: DEFAULT_MAX_NESTING,
                 max_line: DEFAULT_MAX_LINE,
                 max_queue: DEFAULT_MAX_UNSOLICITED,
+                pipeline_depth: DEFAULT_PIPELINE_DEPTH,
             },
         }
     }
@@ -149,6 +152,15 @@ impl ClientBuilder {
     /// several commands, transparently, and their results joined.
     pub fn max_command_line(mut self, bytes: usize) -> Self {
         self.opts.max_line = bytes.max(256);
+        self
+    }
+
+    /// How many chunks of a command split for a long sequence set may be in flight at once
+    /// (default 4; 1 sends each only after the previous one completed). Chunks are written
+    /// back to back and their completions read in order, which saves round trips on slow
+    /// links. The chunks are small, so they never fill the socket buffers.
+    pub fn pipeline_depth(mut self, depth: usize) -> Self {
+        self.opts.pipeline_depth = depth.clamp(1, 16);
         self
     }
 
@@ -437,6 +449,7 @@ impl Client {
                     self.conn.write(&line, true)?;
                 }
                 Incoming::Done(result) => {
+                    self.conn.done_with(&tag);
                     let text = result?;
                     if let Some(code) = &text.code {
                         self.conn.state.apply_code(code);
@@ -446,6 +459,7 @@ impl Client {
                 }
                 Incoming::Data(resp, raw) => self.conn.route(resp, raw),
                 Incoming::Stray(item) => self.conn.queue.push(item),
+                Incoming::EarlyDone(..) => {}
             }
         }
     }

@@ -25,6 +25,8 @@ pub(crate) struct Options {
     pub(crate) max_line: usize,
     /// How many unsolicited responses the queue keeps.
     pub(crate) max_queue: usize,
+    /// How many chunks of a split command may be in flight at once.
+    pub(crate) pipeline_depth: usize,
 }
 
 /// One frame, classified against the tag of the command in progress.
@@ -38,6 +40,8 @@ pub(crate) enum Incoming {
     Data(Response, Option<Vec<u8>>),
     /// Something for the queue only (a stray tagged response, an unparsable untagged one).
     Stray(Unsolicited),
+    /// The completion of another command still in flight (pipelined), kept for later.
+    EarlyDone(String, std::result::Result<ServerText, Error>),
 }
 
 /// What a step of a command produced.
@@ -64,6 +68,10 @@ pub(crate) struct Conn {
     broken: Option<String>,
     /// A BYE the server sent: the connection is closing.
     bye: Option<ServerText>,
+    /// Tags of commands sent and not yet completed (more than one when pipelining).
+    inflight: Vec<String>,
+    /// Completions that arrived for in-flight commands before the caller asked for them.
+    early: Vec<(String, std::result::Result<ServerText, Error>)>,
     pub(crate) opts: Options,
 }
 
@@ -78,6 +86,8 @@ impl Conn {
             queue: Queue::new(opts.max_queue),
             broken: None,
             bye: None,
+            inflight: Vec::new(),
+            early: Vec::new(),
             opts,
         }
     }
@@ -161,11 +171,14 @@ impl Conn {
                     }
                     return Ok(match parse_frame(bytes) {
                         Ok(Parsed::Tagged { status, text, .. }) if ours => {
-                            Incoming::Done(match status {
-                                StatusKind::Ok => Ok(text),
-                                StatusKind::No => Err(Error::No(text)),
-                                _ => Err(Error::Bad(text)),
-                            })
+                            Incoming::Done(completion(status, text))
+                        }
+                        Ok(Parsed::Tagged {
+                            tag: t,
+                            status,
+                            text,
+                        }) if self.inflight.contains(&t) => {
+                            Incoming::EarlyDone(t, completion(status, text))
                         }
                         Ok(Parsed::Tagged { tag: t, .. }) => {
                             warn!("response with unknown tag {t:?} kept as unsolicited");
@@ -267,6 +280,7 @@ impl Conn {
             }
         }
         self.write(&out, sensitive)?;
+        self.inflight.push(tag.clone());
         Ok(tag)
     }
 
@@ -312,6 +326,7 @@ impl Conn {
                 Incoming::Done(Err(e)) => return Err(e),
                 Incoming::Data(resp, raw) => self.route(resp, raw),
                 Incoming::Stray(item) => self.queue.push(item),
+                Incoming::EarlyDone(t, r) => self.early.push((t, r)),
             }
         }
     }
@@ -325,27 +340,14 @@ impl Conn {
     /// Reads one step of command `tag`: the next response it `wants`, or its completion.
     /// Everything else is applied to the state and queued.
     pub(crate) fn step(&mut self, tag: &str, wants: &dyn Fn(&Response) -> bool) -> Result<Step> {
+        if let Some(i) = self.early.iter().position(|(t, _)| t == tag) {
+            let (_, result) = self.early.remove(i);
+            return Ok(self.complete(tag, result));
+        }
         loop {
             match self.next_incoming(Some(tag))? {
-                Incoming::Done(result) => {
-                    if let Ok(text) = &result {
-                        if let Some(code) = &text.code {
-                            self.state.apply_code(code);
-                            if let ResponseCode::Capability(c) = code {
-                                self.caps = Some(c.clone());
-                            }
-                        }
-                    }
-                    match &result {
-                        Ok(_) => debug!("S: {tag} OK"),
-                        Err(e) => debug!("S: {tag} {e}"),
-                    }
-                    if let Some(bye) = self.bye.take() {
-                        // The server is going away; the command ended, but nothing more can.
-                        self.broken = Some(Error::Bye(bye).to_string());
-                    }
-                    return Ok(Step::Done(result));
-                }
+                Incoming::Done(result) => return Ok(self.complete(tag, result)),
+                Incoming::EarlyDone(t, r) => self.early.push((t, r)),
                 Incoming::Continue(text) => {
                     warn!("unexpected continuation request kept as unsolicited");
                     let mut raw = b"+ ".to_vec();
@@ -379,6 +381,70 @@ impl Conn {
                 }
             }
         }
+    }
+
+    /// Forgets command `tag`, completed outside [`Conn::step`].
+    pub(crate) fn done_with(&mut self, tag: &str) {
+        self.inflight.retain(|t| t != tag);
+    }
+
+    /// Records the completion of command `tag`.
+    fn complete(&mut self, tag: &str, result: std::result::Result<ServerText, Error>) -> Step {
+        self.inflight.retain(|t| t != tag);
+        if let Ok(text) = &result {
+            if let Some(code) = &text.code {
+                self.state.apply_code(code);
+                if let ResponseCode::Capability(c) = code {
+                    self.caps = Some(c.clone());
+                }
+            }
+        }
+        match &result {
+            Ok(_) => debug!("S: {tag} OK"),
+            Err(e) => debug!("S: {tag} {e}"),
+        }
+        if let Some(bye) = self.bye.take() {
+            // The server is going away; the command ended, but nothing more can.
+            self.broken = Some(Error::Bye(bye).to_string());
+        }
+        Step::Done(result)
+    }
+
+    /// Runs several commands, keeping up to the configured pipeline depth in flight, and
+    /// reads their completions in order. Stops sending at the first NO or BAD (commands
+    /// already sent still complete) and returns that error; else every completion.
+    pub(crate) fn run_pipelined(
+        &mut self,
+        cmds: Vec<Command>,
+        wants: &dyn Fn(&Response) -> bool,
+        handle: &mut dyn FnMut(Response),
+    ) -> Result<Vec<ServerText>> {
+        let depth = self.opts.pipeline_depth.max(1);
+        let mut cmds = cmds.into_iter();
+        let mut pending = std::collections::VecDeque::new();
+        let mut texts = Vec::new();
+        let mut first_error = None;
+        loop {
+            while pending.len() < depth && first_error.is_none() {
+                let Some(cmd) = cmds.next() else { break };
+                match self.send(cmd) {
+                    Ok(tag) => pending.push_back(tag),
+                    Err(e) if e.is_fatal() => return Err(e),
+                    Err(e) => first_error = Some(e),
+                }
+            }
+            let Some(tag) = pending.pop_front() else {
+                break;
+            };
+            match self.finish(&tag, wants, handle) {
+                Ok(text) => texts.push(text),
+                Err(e) if e.is_fatal() => return Err(e),
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        first_error.map_or(Ok(texts), Err)
     }
 
     /// Runs a whole command, giving each response it `wants` to `handle`.
@@ -484,6 +550,15 @@ impl Conn {
 
     pub(crate) fn drain_queue(&mut self) -> impl Iterator<Item = Unsolicited> + '_ {
         self.queue.drain()
+    }
+}
+
+/// A tagged status as the command's result.
+fn completion(status: StatusKind, text: ServerText) -> std::result::Result<ServerText, Error> {
+    match status {
+        StatusKind::Ok => Ok(text),
+        StatusKind::No => Err(Error::No(text)),
+        _ => Err(Error::Bad(text)),
     }
 }
 

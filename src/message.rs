@@ -31,6 +31,26 @@ pub(crate) fn flag_list(flags: &[Flag]) -> Result<String> {
     Ok(format!("({})", out.join(" ")))
 }
 
+/// EXPUNGE and VANISHED are what an expunging command answers with.
+fn is_expunge(r: &Response) -> bool {
+    matches!(
+        r,
+        Response::Expunge(_) | Response::Vanished { earlier: false, .. }
+    )
+}
+
+fn collect_expunge(out: &mut Expunged, r: Response) {
+    match r {
+        Response::Expunge(n) => out.seqs.push(Seq(n)),
+        Response::Vanished { uids, .. } => {
+            for r in uids.ranges() {
+                out.vanished.insert_range(r.clone());
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Merges a COPYUID from one chunk into the total.
 fn merge_copyuid(total: &mut Option<CopyUid>, code: &ResponseCode) {
     if let ResponseCode::CopyUid {
@@ -199,36 +219,39 @@ impl Session {
         set: SequenceSet,
         mailbox: &MailboxName,
     ) -> Result<Option<CopyUid>> {
-        let mut total = None;
+        let mut cmds = Vec::new();
         for chunk in set.chunks(self.set_budget(mailbox.wire().len() + 2)) {
             let mut cmd = Command::new(verb);
             cmd.raw(&chunk.to_string());
             cmd.astring(mailbox.wire(), "mailbox name")?;
-            let mut codes = Vec::new();
-            let text = self.conn.run(
-                cmd,
-                &|r| {
-                    matches!(
-                        r,
-                        Response::Status {
-                            kind: StatusKind::Ok,
-                            text: ServerText {
-                                code: Some(ResponseCode::CopyUid { .. }),
-                                ..
-                            }
+            cmds.push(cmd);
+        }
+        // MOVE sends COPYUID in an untagged OK (RFC 6851), COPY in the completion.
+        let mut codes = Vec::new();
+        let texts = self.conn.run_pipelined(
+            cmds,
+            &|r| {
+                matches!(
+                    r,
+                    Response::Status {
+                        kind: StatusKind::Ok,
+                        text: ServerText {
+                            code: Some(ResponseCode::CopyUid { .. }),
+                            ..
                         }
-                    )
-                },
-                &mut |r| {
-                    if let Response::Status { text, .. } = r {
-                        codes.extend(text.code);
                     }
-                },
-            )?;
-            codes.extend(text.code);
-            for code in &codes {
-                merge_copyuid(&mut total, code);
-            }
+                )
+            },
+            &mut |r| {
+                if let Response::Status { text, .. } = r {
+                    codes.extend(text.code);
+                }
+            },
+        )?;
+        codes.extend(texts.into_iter().filter_map(|t| t.code));
+        let mut total = None;
+        for code in &codes {
+            merge_copyuid(&mut total, code);
         }
         Ok(total)
     }
@@ -303,24 +326,8 @@ impl Session {
     }
 
     fn expunge_command(&mut self, cmd: Command, out: &mut Expunged) -> Result<()> {
-        self.conn.run(
-            cmd,
-            &|r| {
-                matches!(
-                    r,
-                    Response::Expunge(_) | Response::Vanished { earlier: false, .. }
-                )
-            },
-            &mut |r| match r {
-                Response::Expunge(n) => out.seqs.push(Seq(n)),
-                Response::Vanished { uids, .. } => {
-                    for r in uids.ranges() {
-                        out.vanished.insert_range(r.clone());
-                    }
-                }
-                _ => {}
-            },
-        )?;
+        self.conn
+            .run(cmd, &is_expunge, &mut |r| collect_expunge(out, r))?;
         Ok(())
     }
 
@@ -341,12 +348,18 @@ impl Session {
             return Err(Error::MissingCapability("UIDPLUS".into()));
         }
         let set = set.into();
+        let cmds = set
+            .chunks(self.set_budget(0))
+            .into_iter()
+            .map(|chunk| {
+                let mut cmd = Command::new("UID EXPUNGE");
+                cmd.raw(&chunk.to_string());
+                cmd
+            })
+            .collect();
         let mut out = Expunged::default();
-        for chunk in set.chunks(self.set_budget(0)) {
-            let mut cmd = Command::new("UID EXPUNGE");
-            cmd.raw(&chunk.to_string());
-            self.expunge_command(cmd, &mut out)?;
-        }
+        self.conn
+            .run_pipelined(cmds, &is_expunge, &mut |r| collect_expunge(&mut out, r))?;
         Ok(out)
     }
 

@@ -1,5 +1,6 @@
 //! Streaming FETCH and STORE results.
 
+use std::collections::VecDeque;
 use std::fmt;
 
 use crate::conn::{Conn, Step};
@@ -36,15 +37,18 @@ pub struct FetchStream<'a> {
     conn: &'a mut Conn,
     cmd: ChunkCommand,
     chunks: std::vec::IntoIter<SequenceSet>,
-    /// The chunk in flight: its tag and set.
-    current: Option<(String, SequenceSet)>,
+    /// The chunks in flight, oldest first: tag and set.
+    inflight: VecDeque<(String, SequenceSet)>,
+    /// How many chunks may be in flight.
+    depth: usize,
+    /// No further chunk will be sent (an error, or the caller dropped the stream).
+    stopped: bool,
     /// A message whose later responses may still come.
     pending: Option<Fetch>,
     /// An error that ends the stream, reported after `pending`.
     error: Option<Error>,
     /// A broken message's error, reported after `pending`; the stream goes on.
     skipped: Option<Error>,
-    done: bool,
 }
 
 impl fmt::Debug for FetchStream<'_> {
@@ -52,7 +56,7 @@ impl fmt::Debug for FetchStream<'_> {
         f.debug_struct("FetchStream")
             .field("command", &self.cmd.name)
             .field("chunks_left", &self.chunks.len())
-            .field("done", &self.done)
+            .field("in_flight", &self.inflight.len())
             .finish_non_exhaustive()
     }
 }
@@ -77,29 +81,34 @@ fn solicited(r: &Response, set: &SequenceSet, uid: bool, want_flags: bool) -> bo
 
 impl<'a> FetchStream<'a> {
     pub(crate) fn new(conn: &'a mut Conn, cmd: ChunkCommand, chunks: Vec<SequenceSet>) -> Self {
+        let depth = conn.opts.pipeline_depth.max(1);
         FetchStream {
             conn,
             cmd,
             chunks: chunks.into_iter(),
-            current: None,
+            inflight: VecDeque::new(),
+            depth,
+            stopped: false,
             pending: None,
             error: None,
             skipped: None,
-            done: false,
         }
     }
 
-    /// Sends the next chunk's command, if there is one.
-    fn start_chunk(&mut self) -> Result<bool> {
-        let Some(set) = self.chunks.next() else {
-            return Ok(false);
-        };
-        let mut c = Command::new(self.cmd.name);
-        c.raw(&set.to_string());
-        c.raw(&self.cmd.args);
-        let tag = self.conn.send(c)?;
-        self.current = Some((tag, set));
-        Ok(true)
+    /// Sends chunks until the pipeline is full or none are left.
+    fn fill_pipeline(&mut self) {
+        while !self.stopped && self.inflight.len() < self.depth {
+            let Some(set) = self.chunks.next() else {
+                return;
+            };
+            let mut c = Command::new(self.cmd.name);
+            c.raw(&set.to_string());
+            c.raw(&self.cmd.args);
+            match self.conn.send(c) {
+                Ok(tag) => self.inflight.push_back((tag, set)),
+                Err(e) => self.fail(e),
+            }
+        }
     }
 
     /// Reads until a whole message is ready, the commands end, or an error.
@@ -108,31 +117,23 @@ impl<'a> FetchStream<'a> {
             return Some(Err(e));
         }
         loop {
-            if self.done {
-                // What arrived before the error first, then the error.
+            self.fill_pipeline();
+            let Some((tag, _)) = self.inflight.front() else {
+                // Everything sent has completed: what arrived first, then the error.
                 if let Some(p) = self.pending.take() {
                     return Some(Ok(p));
                 }
                 return self.error.take().map(Err);
-            }
-            if self.current.is_none() {
-                match self.start_chunk() {
-                    Ok(true) => {}
-                    Ok(false) => {
-                        self.done = true;
-                        continue;
-                    }
-                    Err(e) => {
-                        self.fail(e);
-                        continue;
-                    }
-                }
-            }
-            let Some((tag, set)) = &self.current else {
-                continue;
             };
+            let tag = tag.clone();
             let (uid, want_flags) = (self.cmd.uid, self.cmd.want_flags);
-            match self.conn.step(tag, &|r| solicited(r, set, uid, want_flags)) {
+            let inflight = &self.inflight;
+            let wants = |r: &Response| {
+                inflight
+                    .iter()
+                    .any(|(_, set)| solicited(r, set, uid, want_flags))
+            };
+            match self.conn.step(&tag, &wants) {
                 Ok(Step::Data(Response::Fetch(f))) => {
                     if !keep {
                         continue;
@@ -162,20 +163,27 @@ impl<'a> FetchStream<'a> {
                         }
                     }
                 }
-                Ok(Step::Done(Ok(_))) => self.current = None,
-                Ok(Step::Done(Err(e))) | Err(e) => {
-                    self.current = None;
+                Ok(Step::Done(Ok(_))) => {
+                    self.inflight.pop_front();
+                }
+                Ok(Step::Done(Err(e))) => {
+                    // Chunks already sent still complete; no new ones go out.
+                    self.inflight.pop_front();
+                    self.fail(e);
+                }
+                Err(e) => {
+                    // The connection is gone: nothing more will complete.
+                    self.inflight.clear();
                     self.fail(e);
                 }
             }
         }
     }
 
-    /// Ends the stream with `e`, sending no further chunk.
+    /// Records the first error and sends no further chunk.
     fn fail(&mut self, e: Error) {
-        self.done = true;
+        self.stopped = true;
         self.error.get_or_insert(e);
-        self.chunks = Vec::new().into_iter();
     }
 
     /// Collects every message into a `Vec`, for callers who want them all at once; stops at
@@ -208,8 +216,8 @@ impl Iterator for FetchStream<'_> {
 impl Drop for FetchStream<'_> {
     fn drop(&mut self) {
         if !self.cmd.finish_on_drop {
-            // Nothing more is wanted: finish the command in flight, send no other.
-            self.chunks = Vec::new().into_iter();
+            // Nothing more is wanted: finish the commands in flight, send no other.
+            self.stopped = true;
         }
         self.pending = None;
         while let Some(r) = self.advance(false) {

@@ -294,3 +294,68 @@ fn caller_input_never_becomes_a_second_command() {
     ));
     script.assert_done();
 }
+
+/// The chunks a set of `n`-digit numbers is split into under `budget` bytes (as the crate does:
+/// greedy, comma-separated).
+fn chunk_texts(nums: &[u32], budget: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for n in nums {
+        let w = n.to_string();
+        if !cur.is_empty() && cur.len() + 1 + w.len() > budget {
+            out.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(',');
+        }
+        cur.push_str(&w);
+    }
+    out.push(cur);
+    out
+}
+
+#[test]
+fn split_commands_are_pipelined_and_completions_may_come_out_of_order() {
+    // 70 scattered 6-digit UIDs; with a 256-byte line limit they need three commands.
+    let nums: Vec<u32> = (0..70).map(|i| 100_001 + 2 * i).collect();
+    let args = "+FLAGS.SILENT (\\Deleted)";
+    let chunks = chunk_texts(&nums, 256 - (args.len() + 40));
+    assert_eq!(chunks.len(), 3);
+    let cmd = |tag: &str, set: &str| format!("{tag} UID STORE {set} {args}\r\n");
+    let script = Script::new(vec![
+        s(GREETING),
+        c(LOGIN_LINE),
+        s("A0001 OK\r\n"),
+        // Two commands go out before any answer is read (pipeline depth 2).
+        c(&cmd("A0002", &chunks[0])),
+        c(&cmd("A0003", &chunks[1])),
+        // The server completes the second before the first.
+        s("* 7 EXISTS\r\nA0003 OK second\r\nA0002 OK first\r\n"),
+        c(&cmd("A0004", &chunks[2])),
+        s("A0004 OK third\r\n"),
+        c("A0005 NOOP\r\n"),
+        s("A0005 OK\r\n"),
+    ]);
+    let mut session = blocking_imap::ClientBuilder::new("h", 1)
+        .security(blocking_imap::Security::Plaintext)
+        .max_command_line(256)
+        .pipeline_depth(2)
+        .connect_stream(script.clone())
+        .unwrap()
+        .login("u", "p")
+        .unwrap();
+    let set: blocking_imap::SequenceSet = nums.iter().copied().collect();
+    session
+        .uid_store_silent(set, StoreAction::Add, &[Flag::Deleted])
+        .unwrap();
+    session.noop().unwrap();
+    assert_eq!(session.mailbox().exists(), 7);
+    // No completion was mistaken for a stray response.
+    assert_eq!(
+        session.unsolicited().collect::<Vec<_>>(),
+        [Unsolicited::Exists(7)]
+    );
+    script.assert_done();
+}
+
+const LOGIN_LINE: &str = "A0001 LOGIN u p\r\n";
