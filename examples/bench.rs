@@ -249,6 +249,94 @@ fn bodies(env: &Env, n: usize, rows: &mut Vec<Row>) {
     });
 }
 
+/// A loopback proxy that delays every chunk by `delay` in each direction, to show what
+/// pipelining saves on a real network. (Channels are fine here: this is the benchmark's
+/// network simulator, not the client.)
+fn latency_proxy(env: &Env, delay: Duration) -> u16 {
+    use std::sync::mpsc;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| die(e));
+    let port = listener.local_addr().unwrap_or_else(|e| die(e)).port();
+    let upstream = (env.host.clone(), env.port);
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let Ok(server) = TcpStream::connect((upstream.0.as_str(), upstream.1)) else {
+                continue;
+            };
+            for (mut from, mut to) in [
+                (
+                    client.try_clone().unwrap_or_else(|e| die(e)),
+                    server.try_clone().unwrap_or_else(|e| die(e)),
+                ),
+                (server, client),
+            ] {
+                let (tx, rx) = mpsc::channel::<(Instant, Vec<u8>)>();
+                std::thread::spawn(move || {
+                    let mut buf = vec![0; 64 * 1024];
+                    while let Ok(n) = from.read(&mut buf) {
+                        if n == 0
+                            || tx
+                                .send((Instant::now() + delay, buf[..n].to_vec()))
+                                .is_err()
+                        {
+                            break;
+                        }
+                    }
+                });
+                std::thread::spawn(move || {
+                    for (due, bytes) in rx {
+                        std::thread::sleep(due.saturating_duration_since(Instant::now()));
+                        if to.write_all(&bytes).is_err() {
+                            break;
+                        }
+                    }
+                    let _ = to.shutdown(std::net::Shutdown::Write);
+                });
+            }
+        }
+    });
+    port
+}
+
+/// STORE of every other message (so the set is long and split into several commands) over
+/// a link with `delay` each way, with and without pipelining.
+fn pipelining(env: &Env, n: usize, delay: Duration) {
+    let mailbox = format!("bench-pipe-{n}");
+    load_or_die(&mailbox, n, n, 200);
+    let port = latency_proxy(env, delay);
+    let odd: SequenceSet = (1..=n as u32).step_by(2).collect();
+    println!();
+    println!(
+        "Split UID STORE of {} scattered UIDs ({} bytes of set), {} ms each way:",
+        odd.len(),
+        odd.to_string().len(),
+        delay.as_millis()
+    );
+    println!();
+    println!("| pipeline depth | seconds |");
+    println!("|---:|---:|");
+    for depth in [1, 4] {
+        let mut s = ClientBuilder::new(&env.host, port)
+            .security(Security::Plaintext)
+            .pipeline_depth(depth)
+            .connect()
+            .unwrap_or_else(|e| die(e))
+            .login("bulk", "bulk-pass")
+            .unwrap_or_else(|e| die(e.error));
+        s.select(mailbox.as_str()).unwrap_or_else(|e| die(e));
+        let action = if depth == 1 {
+            StoreAction::Add
+        } else {
+            StoreAction::Remove
+        };
+        let (t, _) = time(|| {
+            s.uid_store_silent(odd.clone(), action, &[Flag::Flagged])
+                .unwrap_or_else(|e| die(e))
+        });
+        println!("| {depth} | {t:.3} |");
+        let _ = s.logout();
+    }
+}
+
 fn sizes(arg: Option<String>, default: &[usize]) -> Vec<usize> {
     match arg {
         None => default.to_vec(),
@@ -262,11 +350,17 @@ fn sizes(arg: Option<String>, default: &[usize]) -> Vec<usize> {
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let (mut cleanup_sizes, mut body_sizes) = (None, None);
+    let (mut cleanup_sizes, mut body_sizes, mut latency) = (None, None, 20u64);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--sizes" => cleanup_sizes = args.next(),
             "--body-sizes" => body_sizes = args.next(),
+            "--latency-ms" => {
+                latency = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or_else(|| die("--latency-ms takes a number"))
+            }
             _ => die(format!(
                 "unknown argument {a}; use --sizes N,N --body-sizes N,N"
             )),
@@ -304,5 +398,8 @@ fn main() {
             r.ours * 1e6 / r.n as f64,
             r.mib
         );
+    }
+    if latency > 0 {
+        pipelining(&env, 10_000, Duration::from_millis(latency));
     }
 }

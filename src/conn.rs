@@ -163,7 +163,11 @@ impl Conn {
             match self.framer.next_frame() {
                 Ok(Some(frame)) => {
                     let bytes = frame.bytes;
-                    let ours = tag.is_some() && tag_of(bytes) == tag.map(str::as_bytes);
+                    // Some servers echo the tag in another case (`a0002 OK`).
+                    let ours = match (tag, tag_of(bytes)) {
+                        (Some(t), Some(b)) => b.eq_ignore_ascii_case(t.as_bytes()),
+                        _ => false,
+                    };
                     if frame.too_deep {
                         let reason =
                             format!("parentheses nested deeper than {}", self.opts.max_nesting);
@@ -177,8 +181,9 @@ impl Conn {
                             tag: t,
                             status,
                             text,
-                        }) if self.inflight.contains(&t) => {
-                            Incoming::EarlyDone(t, completion(status, text))
+                        }) if self.inflight.iter().any(|x| x.eq_ignore_ascii_case(&t)) => {
+                            // Our tags are upper case; keep the one we sent.
+                            Incoming::EarlyDone(t.to_ascii_uppercase(), completion(status, text))
                         }
                         Ok(Parsed::Tagged { tag: t, .. }) => {
                             warn!("response with unknown tag {t:?} kept as unsolicited");

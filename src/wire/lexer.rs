@@ -150,19 +150,30 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// Is a string (quoted, literal or `~{n}` literal8) next? A `~` not followed by `{`
+    /// starts an atom (`~alice`).
+    fn string_next(&self) -> bool {
+        match self.peek() {
+            Some(b'"') | Some(b'{') => true,
+            Some(b'~') => self.peek_at(1) == Some(b'{'),
+            _ => false,
+        }
+    }
+
     /// An atom or a string.
     pub(crate) fn astring(&mut self) -> PResult<Cow<'a, [u8]>> {
         self.spaces();
-        match self.peek() {
-            Some(b'"') | Some(b'{') | Some(b'~') => self.string(),
-            _ => self.atom().map(Cow::Borrowed),
+        if self.string_next() {
+            self.string()
+        } else {
+            self.atom().map(Cow::Borrowed)
         }
     }
 
     /// A string, or `NIL` as `None`.
     pub(crate) fn nstring(&mut self) -> PResult<Option<Cow<'a, [u8]>>> {
         self.spaces();
-        if matches!(self.peek(), Some(b'"') | Some(b'{') | Some(b'~')) {
+        if self.string_next() {
             return self.string().map(Some);
         }
         let at = self.pos;
@@ -271,7 +282,7 @@ impl<'a> Cursor<'a> {
         self.spaces();
         match self.peek() {
             Some(b'(') => self.list(false, |c| c.skip_value()).map(drop),
-            Some(b'"') | Some(b'{') | Some(b'~') => self.string().map(drop),
+            _ if self.string_next() => self.string().map(drop),
             _ => self.atom().map(drop),
         }
     }
@@ -290,6 +301,21 @@ mod tests {
         assert_eq!(c.nstring().unwrap(), None);
         assert_eq!(c.nstring().unwrap().as_deref(), Some(&b""[..]));
         assert!(c.at_end());
+    }
+
+    #[test]
+    fn tilde_starts_an_atom_unless_a_literal8_follows() {
+        let mut c = Cursor::new(b"~alice ~{2}\r\nab ~");
+        assert_eq!(&*c.astring().unwrap(), b"~alice");
+        assert_eq!(&*c.astring().unwrap(), b"ab");
+        assert_eq!(&*c.astring().unwrap(), b"~");
+        assert!(
+            Cursor::new(b"~x").nstring().is_err(),
+            "an atom, not a string"
+        );
+        let mut c = Cursor::new(b"(~a ~{1}\r\nb) x");
+        c.skip_value().unwrap();
+        assert_eq!(c.atom().unwrap(), b"x");
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Hand-written parsers for mailbox-level responses: LIST / LSUB, STATUS, NAMESPACE, SEARCH.
 //! Each takes a cursor placed after the response's keyword.
 
+use std::borrow::Cow;
+
 use super::lexer::{Cursor, PResult};
 use crate::types::{MailboxName, MailboxStatus, Name, NameAttribute, Namespace, Namespaces};
 
@@ -12,6 +14,24 @@ fn delimiter(c: &mut Cursor<'_>) -> PResult<Option<char>> {
     }))
 }
 
+/// A mailbox name: a string, or an atom that may also hold `]` and `[` (ASTRING-CHAR allows
+/// `]`; servers send `[Gmail]/Sent` and `Foo[bar]` unquoted) and 8-bit bytes.
+fn mailbox_name<'a>(c: &mut Cursor<'a>) -> PResult<Cow<'a, [u8]>> {
+    c.spaces();
+    match (c.peek(), c.peek_at(1)) {
+        (Some(b'"' | b'{'), _) | (Some(b'~'), Some(b'{')) => c.astring(),
+        _ => {
+            let at = c.pos();
+            let name =
+                c.take_while(|b| b > b' ' && b != 0x7f && !matches!(b, b'(' | b')' | b'{' | b'"'));
+            if name.is_empty() {
+                return Err(format!("expected a mailbox name at byte {at}"));
+            }
+            Ok(Cow::Borrowed(name))
+        }
+    }
+}
+
 /// `(attrs) delim name [extended data]`
 pub(crate) fn list(c: &mut Cursor<'_>) -> PResult<Name> {
     let attributes = c.list(false, |c| {
@@ -19,7 +39,7 @@ pub(crate) fn list(c: &mut Cursor<'_>) -> PResult<Name> {
             .map(|a| NameAttribute::parse(&String::from_utf8_lossy(a)))
     })?;
     let delimiter = delimiter(c)?;
-    let name = MailboxName::from_wire(&c.astring()?);
+    let name = MailboxName::from_wire(&mailbox_name(c)?);
     // LIST-EXTENDED data such as ("CHILDINFO" ("SUBSCRIBED")) is skipped.
     Ok(Name {
         name,
@@ -30,7 +50,7 @@ pub(crate) fn list(c: &mut Cursor<'_>) -> PResult<Name> {
 
 /// `name (ITEM value ...)`
 pub(crate) fn status(c: &mut Cursor<'_>) -> PResult<MailboxStatus> {
-    let name = MailboxName::from_wire(&c.astring()?);
+    let name = MailboxName::from_wire(&mailbox_name(c)?);
     let mut st = MailboxStatus::new(name);
     c.expect(b'(')?;
     loop {
@@ -116,6 +136,26 @@ mod tests {
         let n = list(&mut Cursor::new(b"() \"/\" inbox\r\n")).unwrap();
         assert!(n.name().is_inbox());
         assert!(list(&mut Cursor::new(b"(\\HasNoChildren \"/\" x\r\n")).is_err());
+    }
+
+    #[test]
+    fn unquoted_names_with_brackets_and_tildes() {
+        let names = [
+            (&b"() \"/\" Foo[bar]\r\n"[..], "Foo[bar]"),
+            (
+                b"() \"/\" [Gmail]/Sent (\"CHILDINFO\" (\"SUBSCRIBED\"))\r\n",
+                "[Gmail]/Sent",
+            ),
+            (b"() \"/\" a]b\r\n", "a]b"),
+            (b"() \".\" ~alice.INBOX\r\n", "~alice.INBOX"),
+            (b"() \"/\" ~{3}\r\nx y\r\n", "x y"),
+        ];
+        for (wire, want) in names {
+            assert_eq!(list(&mut Cursor::new(wire)).unwrap().name().as_str(), want);
+        }
+        let s = status(&mut Cursor::new(b"[Gmail]/All (MESSAGES 3)\r\n")).unwrap();
+        assert_eq!((s.name().as_str(), s.messages()), ("[Gmail]/All", Some(3)));
+        assert!(list(&mut Cursor::new(b"() \"/\" \r\n")).is_err());
     }
 
     #[test]

@@ -2,8 +2,10 @@
 //!
 //! Our own parsers handle what is frequent or must never fail on a quirky server: status
 //! responses, CAPABILITY, the per-message counters (EXISTS, RECENT, EXPUNGE), FETCH
-//! (wire/fetch.rs), and LIST, STATUS, NAMESPACE, SEARCH (wire/mailbox.rs). The rest (FLAGS,
-//! VANISHED, ...) goes through imap-proto once and is converted to owned crate types.
+//! (wire/fetch.rs), and LIST, STATUS, NAMESPACE, SEARCH (wire/mailbox.rs). Extension
+//! responses this crate does not type (ESEARCH, THREAD, METADATA, QUOTA, ...) are recognised
+//! by name and kept whole. The rest (FLAGS, VANISHED, ...) goes through imap-proto once and is
+//! converted to owned crate types.
 
 use imap_proto::{MailboxDatum, Response as ProtoResponse};
 
@@ -131,6 +133,15 @@ pub(crate) fn parse_frame(frame: &[u8]) -> Result<Parsed, String> {
 }
 
 fn parse_untagged(frame: &[u8], rest: &[u8]) -> Result<Response, String> {
+    let trimmed = trim_start(rest);
+    if trimmed.first() == Some(&b'[') {
+        // `* [ALERT] text`: a response code without its status word (no response starts
+        // with `[`). Taken as an untagged OK, so an alert still reaches the caller.
+        return Ok(Response::Status {
+            kind: StatusKind::Ok,
+            text: resp_text(trimmed),
+        });
+    }
     let (first, after) = word(rest);
     if let Some(kind) = StatusKind::parse(first) {
         return Ok(Response::Status {
@@ -154,6 +165,15 @@ fn parse_untagged(frame: &[u8], rest: &[u8]) -> Result<Response, String> {
             let (nums, modseq) = mailbox::search(&mut c)?;
             return Ok(Response::Search { nums, modseq });
         }
+        // Gmail's pre-RFC 6154 XLIST has LIST's grammar (its extra attributes, `\Inbox`,
+        // `\AllMail`, `\Spam`, `\Starred`, stay as they are).
+        b"XLIST" => {
+            return Ok(Response::List {
+                lsub: false,
+                name: mailbox::list(&mut c)?,
+            })
+        }
+        kind if UNTYPED.contains(&kind) => return Ok(Response::Other),
         _ => {}
     }
     if let Some(n) = number(first) {
@@ -183,6 +203,28 @@ fn parse_untagged(frame: &[u8], rest: &[u8]) -> Result<Response, String> {
     }
     proto(frame)
 }
+
+/// Untagged responses of extensions this crate recognises but does not type yet. The framer
+/// has already cut the frame whole, so each is kept as it came (`Response::Other`) without
+/// a parse that could only fail on the many shapes they take (ESEARCH PARTIAL, THREAD trees,
+/// METADATA with an atom mailbox, ...).
+const UNTYPED: &[&[u8]] = &[
+    b"ACL",
+    b"ANNOTATION",
+    b"COMPARATOR",
+    b"CONVERTED",
+    b"ENABLED",
+    b"ESEARCH",
+    b"ID",
+    b"LANGUAGE",
+    b"LISTRIGHTS",
+    b"METADATA",
+    b"MYRIGHTS",
+    b"QUOTA",
+    b"QUOTAROOT",
+    b"SORT",
+    b"THREAD",
+];
 
 /// Everything imap-proto parses for us.
 fn proto(frame: &[u8]) -> Result<Response, String> {
@@ -403,6 +445,57 @@ mod tests {
         assert_eq!(untagged("* 5 RECENT \r\n"), Response::Recent(5));
         assert_eq!(untagged("* 44 EXPUNGE\r\n"), Response::Expunge(44));
         assert!(parse_frame(b"* 0 EXPUNGE\r\n").is_err());
+    }
+
+    #[test]
+    fn code_without_status_word_is_an_ok() {
+        assert_eq!(
+            untagged("* [ALERT] Mailbox almost full\r\n"),
+            Response::Status {
+                kind: StatusKind::Ok,
+                text: ServerText {
+                    code: Some(ResponseCode::Alert),
+                    text: "Mailbox almost full".into()
+                }
+            }
+        );
+        let Response::Status { kind, text } = untagged("*  [UIDNEXT 7]\r\n") else {
+            panic!()
+        };
+        assert_eq!(
+            (kind, text.code, text.text.as_str()),
+            (StatusKind::Ok, Some(ResponseCode::UidNext(Uid(7))), "")
+        );
+        // An unclosed bracket: all text, still no error.
+        let Response::Status { text, .. } = untagged("* [ALERT oops\r\n") else {
+            panic!()
+        };
+        assert_eq!((text.code, text.text.as_str()), (None, "[ALERT oops"));
+    }
+
+    #[test]
+    fn extension_responses_are_kept_untyped() {
+        for frame in [
+            "* ESEARCH (TAG \"A1\") UID PARTIAL (-1:-10 5:14)\r\n",
+            "* esearch (tag \"A1\") UID ALL 1:3\r\n",
+            "* THREAD (1 (2 (3 5)(6))(4))(7)\r\n",
+            "* SORT 2 1\r\n",
+            "* METADATA INBOX (/private/comment \"this is a comment\")\r\n",
+            "* QUOTA \"\" (STORAGE 10 18446744073709551615)\r\n",
+            "* ID NIL\r\n",
+            "* ENABLED QRESYNC\r\n",
+            "* MYRIGHTS INBOX rwiptsldaex\r\n",
+        ] {
+            assert_eq!(untagged(frame), Response::Other, "{frame}");
+        }
+        let Response::List { lsub, name } =
+            untagged("* XLIST (\\HasNoChildren \\Inbox) \"/\" \"Inbox\"\r\n")
+        else {
+            panic!()
+        };
+        assert!(!lsub);
+        assert!(name.name().is_inbox() && name.delimiter() == Some('/'));
+        assert!(parse_frame(b"* XLIST (\\HasNoChildren \"/\" x\r\n").is_err());
     }
 
     #[test]
