@@ -82,31 +82,33 @@ impl Bare {
         b
     }
 
-    fn read_until(&mut self, needle: &[u8]) {
+    fn read_until(&mut self, needle: &[u8]) -> usize {
         // Keep the last bytes of each read so a needle split across reads is found. The
         // response starts on a fresh line: seed the tail with a line end.
         let mut tail: Vec<u8> = b"\r\n".to_vec();
+        let mut total = 0;
         loop {
             let n = self.sock.read(&mut self.buf).unwrap_or_else(|e| die(e));
             if n == 0 {
                 die("bare socket: connection closed");
             }
+            total += n;
             tail.extend_from_slice(&self.buf[..n]);
             if tail.windows(needle.len()).any(|w| w == needle) {
-                return;
+                return total;
             }
             let keep = tail.len().saturating_sub(needle.len());
             tail.drain(..keep);
         }
     }
 
-    fn cmd(&mut self, cmd: &str) {
+    fn cmd(&mut self, cmd: &str) -> usize {
         self.n += 1;
         let tag = format!("b{}", self.n);
         self.sock
             .write_all(format!("{tag} {cmd}\r\n").as_bytes())
             .unwrap_or_else(|e| die(e));
-        self.read_until(format!("\r\n{tag} OK").as_bytes());
+        self.read_until(format!("\r\n{tag} OK").as_bytes())
     }
 }
 
@@ -116,6 +118,44 @@ struct Row {
     ours: f64,
     floor: f64,
     mib: f64,
+    /// Bytes the server sent for the command (as the bare socket counted them).
+    bytes: usize,
+}
+
+/// A read-only FETCH, warmed up once, then timed in alternation with the floor, best of
+/// three each. Checks the message count.
+fn fetch_phase(
+    s: &mut Session,
+    b: &mut Bare,
+    phase: &'static str,
+    items: &FetchItems,
+    wire: &str,
+    n: usize,
+) -> Row {
+    let mut bytes = b.cmd(wire); // warm-up
+    let (mut ours, mut mib, mut floor) = (f64::MAX, 0.0f64, f64::MAX);
+    for _ in 0..3 {
+        let mut count = 0;
+        let (t, m) = time(|| {
+            for msg in s.uid_fetch(1.., items).unwrap_or_else(|e| die(e)) {
+                msg.unwrap_or_else(|e| die(e));
+                count += 1;
+            }
+        });
+        assert_eq!(count, n, "{phase} count");
+        ours = ours.min(t);
+        mib = mib.max(m);
+        let (f, _) = time(|| bytes = b.cmd(wire));
+        floor = floor.min(f);
+    }
+    Row {
+        phase,
+        n,
+        ours,
+        floor,
+        mib,
+        bytes,
+    }
 }
 
 fn time(f: impl FnOnce()) -> (f64, f64) {
@@ -162,21 +202,32 @@ fn cleanup(env: &Env, n: usize, rows: &mut Vec<Row>) {
     b.cmd(&format!("EXAMINE {mailbox}"));
     let fetch_cmd = "UID FETCH 1:* (UID BODY.PEEK[HEADER.FIELDS (Message-ID)])";
     let items = FetchItems::new().uid().header_fields(&["Message-ID"]);
-    b.cmd(fetch_cmd); // warm-up
-    let (mut fetch_t, mut fetch_m, mut fetch_f) = (f64::MAX, 0.0f64, f64::MAX);
-    for _ in 0..3 {
-        let mut count = 0;
-        let (t, m) = time(|| {
-            for msg in s.uid_fetch(1.., &items).unwrap_or_else(|e| die(e)) {
-                msg.unwrap_or_else(|e| die(e));
-                count += 1;
-            }
-        });
-        assert_eq!(count, n, "fetch-ids count");
-        fetch_t = fetch_t.min(t);
-        fetch_m = fetch_m.max(m);
-        fetch_f = fetch_f.min(time(|| b.cmd(fetch_cmd)).0);
-    }
+    rows.push(fetch_phase(
+        &mut s,
+        &mut b,
+        "fetch-ids",
+        &items,
+        fetch_cmd,
+        n,
+    ));
+    let flags = FetchItems::new().uid().flags();
+    rows.push(fetch_phase(
+        &mut s,
+        &mut b,
+        "fetch-flags",
+        &flags,
+        "UID FETCH 1:* (UID FLAGS)",
+        n,
+    ));
+    let env_items = FetchItems::new().uid().envelope();
+    rows.push(fetch_phase(
+        &mut s,
+        &mut b,
+        "fetch-envelope",
+        &env_items,
+        "UID FETCH 1:* (UID ENVELOPE)",
+        n,
+    ));
     drop(b);
     let mut stored = 0;
     let (store_t, store_m) = time(|| {
@@ -201,52 +252,47 @@ fn cleanup(env: &Env, n: usize, rows: &mut Vec<Row>) {
     let mut b = Bare::new(env);
     b.cmd(&format!("SELECT {mailbox}"));
     b.cmd(fetch_cmd);
-    let (store_f, _) = time(|| b.cmd(&format!("UID STORE {dups} +FLAGS (\\Deleted)")));
-    let (exp_f, _) = time(|| b.cmd(&format!("UID EXPUNGE {dups}")));
+    let mut store_bytes = 0;
+    let (store_f, _) =
+        time(|| store_bytes = b.cmd(&format!("UID STORE {dups} +FLAGS (\\Deleted)")));
+    let mut exp_bytes = 0;
+    let (exp_f, _) = time(|| exp_bytes = b.cmd(&format!("UID EXPUNGE {dups}")));
 
-    let row = |phase, n, ours, floor, mib| Row {
-        phase,
-        n,
-        ours,
-        floor,
-        mib,
-    };
-    rows.push(row("fetch-ids", n, fetch_t, fetch_f, fetch_m));
-    rows.push(row("store", n / 2, store_t, store_f, store_m));
-    rows.push(row("expunge", n / 2, exp_t, exp_f, exp_m));
+    rows.push(Row {
+        phase: "store",
+        n: n / 2,
+        ours: store_t,
+        floor: store_f,
+        mib: store_m,
+        bytes: store_bytes,
+    });
+    rows.push(Row {
+        phase: "expunge",
+        n: n / 2,
+        ours: exp_t,
+        floor: exp_f,
+        mib: exp_m,
+        bytes: exp_bytes,
+    });
 }
 
-fn bodies(env: &Env, n: usize, rows: &mut Vec<Row>) {
-    let mailbox = format!("bench-body-{n}");
-    load_or_die(&mailbox, n, n, 4096);
+fn bodies(env: &Env, n: usize, size: usize, phase: &'static str, rows: &mut Vec<Row>) {
+    let mailbox = format!("bench-body-{n}-{size}");
+    load_or_die(&mailbox, n, n, size);
     let mut s = session(env);
     s.examine(mailbox.as_str()).unwrap_or_else(|e| die(e));
     let mut b = Bare::new(env);
     b.cmd(&format!("EXAMINE {mailbox}"));
     let items = FetchItems::new().uid().body_peek(Section::Full);
-    let fetch_cmd = "UID FETCH 1:* (UID BODY.PEEK[])";
-    b.cmd(fetch_cmd); // warm-up
-    let (mut ours, mut mib, mut floor) = (f64::MAX, 0.0f64, f64::MAX);
-    for _ in 0..3 {
-        let mut bytes = 0usize;
-        let (t, m) = time(|| {
-            for msg in s.uid_fetch(1.., &items).unwrap_or_else(|e| die(e)) {
-                bytes += msg.unwrap_or_else(|e| die(e)).body().map_or(0, <[u8]>::len);
-            }
-        });
-        assert!(bytes >= n * 4096, "fetched {bytes} bytes");
-        ours = ours.min(t);
-        mib = mib.max(m);
-        floor = floor.min(time(|| b.cmd(fetch_cmd)).0);
-    }
-    let _ = s.logout();
-    rows.push(Row {
-        phase: "fetch-body",
+    rows.push(fetch_phase(
+        &mut s,
+        &mut b,
+        phase,
+        &items,
+        "UID FETCH 1:* (UID BODY.PEEK[])",
         n,
-        ours,
-        floor,
-        mib,
-    });
+    ));
+    let _ = s.logout();
 }
 
 /// A loopback proxy that delays every chunk by `delay` in each direction, to show what
@@ -350,11 +396,12 @@ fn sizes(arg: Option<String>, default: &[usize]) -> Vec<usize> {
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let (mut cleanup_sizes, mut body_sizes, mut latency) = (None, None, 20u64);
+    let (mut cleanup_sizes, mut body_sizes, mut latency, mut gib) = (None, None, 20u64, false);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--sizes" => cleanup_sizes = args.next(),
             "--body-sizes" => body_sizes = args.next(),
+            "--gib" => gib = true,
             "--latency-ms" => {
                 latency = args
                     .next()
@@ -381,21 +428,27 @@ fn main() {
         cleanup(&env, n, &mut rows);
     }
     for n in sizes(body_sizes, &[1_000, 10_000, 100_000]) {
-        bodies(&env, n, &mut rows);
+        bodies(&env, n, 4096, "fetch-body", &mut rows);
+    }
+    if gib {
+        // 1 GiB of mail in 1 MiB messages: memory must not follow the mailbox.
+        bodies(&env, 1024, 1 << 20, "fetch-1GiB", &mut rows);
     }
     println!(
-        "| phase | messages | ours (s) | bare socket (s) | ratio | µs/message | peak RSS (MiB) |"
+        "| phase | messages | ours (s) | bare socket (s) | ratio | µs/message | messages/s | MB/s | peak RSS (MiB) |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for r in rows {
         println!(
-            "| {} | {} | {:.3} | {:.3} | {:.2} | {:.1} | {:.1} |",
+            "| {} | {} | {:.3} | {:.3} | {:.2} | {:.1} | {:.0} | {:.1} | {:.1} |",
             r.phase,
             r.n,
             r.ours,
             r.floor,
             r.ours / r.floor,
             r.ours * 1e6 / r.n as f64,
+            r.n as f64 / r.ours,
+            r.bytes as f64 / r.ours / 1e6,
             r.mib
         );
     }

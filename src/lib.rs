@@ -66,6 +66,12 @@ pub mod __fuzz {
     pub fn frames(data: &[u8], splits: &[usize]) -> Vec<Vec<u8>> {
         crate::wire::fuzz::frames(data, splits).0
     }
+
+    /// Frames and parses `data` as one stream, in reads of up to 64 KiB, keeping nothing;
+    /// returns (frames, frames that parsed). For the in-memory parse benchmark.
+    pub fn parse_all(data: &[u8]) -> (usize, usize) {
+        crate::wire::fuzz::parse_all(data)
+    }
 }
 
 pub use auth::{Authenticator, OAuthBearer, Plain, XOAuth2};

@@ -44,6 +44,27 @@ pub(crate) fn frames(data: &[u8], splits: &[usize]) -> (Vec<Vec<u8>>, usize) {
     (out, peak)
 }
 
+/// Frames and parses a whole stream without keeping anything: (frames, parsed).
+pub(crate) fn parse_all(data: &[u8]) -> (usize, usize) {
+    let mut framer = Framer::new(64 << 20, 100);
+    let (mut frames, mut parsed) = (0, 0);
+    let mut at = 0;
+    while at < data.len() {
+        let buf = framer.read_buf();
+        let n = buf.len().min(data.len() - at);
+        buf[..n].copy_from_slice(&data[at..at + n]);
+        framer.filled(n);
+        at += n;
+        while let Ok(Some(frame)) = framer.next_frame() {
+            frames += 1;
+            if !frame.too_deep && parse_frame(frame.bytes).is_ok() {
+                parsed += 1;
+            }
+        }
+    }
+    (frames, parsed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
