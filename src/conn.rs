@@ -72,6 +72,8 @@ pub(crate) struct Conn {
     inflight: Vec<String>,
     /// Completions that arrived for in-flight commands before the caller asked for them.
     early: Vec<(String, std::result::Result<ServerText, Error>)>,
+    /// Set from another thread to end an IDLE.
+    pub(crate) idle_stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     pub(crate) opts: Options,
 }
 
@@ -88,6 +90,7 @@ impl Conn {
             bye: None,
             inflight: Vec::new(),
             early: Vec::new(),
+            idle_stop: Default::default(),
             opts,
         }
     }
@@ -121,7 +124,9 @@ impl Conn {
     }
 
     /// Reads more bytes into the framer.
-    fn fill(&mut self) -> Result<()> {
+    /// With `tick`, a read timeout is not an error: it returns `Ok(false)` (IDLE uses short
+    /// read timeouts to look at its deadline and stop flag).
+    fn fill(&mut self, tick: bool) -> Result<bool> {
         let buf = self.framer.read_buf();
         let n = loop {
             match self.stream.read(buf) {
@@ -133,6 +138,9 @@ impl Conn {
                         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
                     ) =>
                 {
+                    if tick {
+                        return Ok(false);
+                    }
                     let after = self.opts.read_timeout.unwrap_or_default();
                     return Err(self.fail(Error::Timeout {
                         operation: "read",
@@ -153,11 +161,25 @@ impl Conn {
             trace!("S: {}", RawBytes::new(&buf[..n]));
         }
         self.framer.filled(n);
-        Ok(())
+        Ok(true)
     }
 
     /// Reads the next frame and classifies it against `tag`.
     pub(crate) fn next_incoming(&mut self, tag: Option<&str>) -> Result<Incoming> {
+        loop {
+            if let Some(incoming) = self.read_incoming(tag, false)? {
+                return Ok(incoming);
+            }
+        }
+    }
+
+    /// Like [`Conn::next_incoming`], but `None` when a read times out with no whole frame
+    /// (for IDLE's short read timeouts).
+    pub(crate) fn poll_incoming(&mut self, tag: Option<&str>) -> Result<Option<Incoming>> {
+        self.read_incoming(tag, true)
+    }
+
+    fn read_incoming(&mut self, tag: Option<&str>, tick: bool) -> Result<Option<Incoming>> {
         self.check()?;
         loop {
             match self.framer.next_frame() {
@@ -171,9 +193,9 @@ impl Conn {
                     if frame.too_deep {
                         let reason =
                             format!("parentheses nested deeper than {}", self.opts.max_nesting);
-                        return Ok(unparsable(bytes, reason, ours));
+                        return Ok(Some(unparsable(bytes, reason, ours)));
                     }
-                    return Ok(match parse_frame(bytes) {
+                    return Ok(Some(match parse_frame(bytes) {
                         Ok(Parsed::Tagged { status, text, .. }) if ours => {
                             Incoming::Done(completion(status, text))
                         }
@@ -198,9 +220,13 @@ impl Conn {
                         }
                         Ok(Parsed::Untagged(r)) => Incoming::Data(r, None),
                         Err(reason) => unparsable(bytes, reason, ours),
-                    });
+                    }));
                 }
-                Ok(None) => self.fill()?,
+                Ok(None) => {
+                    if !self.fill(tick)? {
+                        return Ok(None);
+                    }
+                }
                 Err(e) => {
                     let e = match e {
                         FrameError::LiteralTooLarge { size, limit }
@@ -214,8 +240,8 @@ impl Conn {
         }
     }
 
-    /// Applies an untagged response to the session's state (always), and returns it.
-    fn observe(&mut self, resp: &Response) {
+    /// Applies an untagged response to the session's state (always).
+    pub(crate) fn observe(&mut self, resp: &Response) {
         self.state.apply(resp);
         match resp {
             Response::Capability(c) => self.caps = Some(c.clone()),
@@ -386,6 +412,22 @@ impl Conn {
                 }
             }
         }
+    }
+
+    /// Keeps the completion of a pipelined command that arrived early.
+    pub(crate) fn keep_early(
+        &mut self,
+        tag: String,
+        result: std::result::Result<ServerText, Error>,
+    ) {
+        self.early.push((tag, result));
+    }
+
+    /// Changes the read timeout of the socket (IDLE reads in short ticks).
+    pub(crate) fn set_read_timeout(&mut self, timeout: Option<Duration>) -> Result<()> {
+        self.stream
+            .set_read_timeout(timeout)
+            .map_err(|e| self.fail(Error::Io(e)))
     }
 
     /// Forgets command `tag`, completed outside [`Conn::step`].

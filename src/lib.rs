@@ -50,6 +50,7 @@ mod auth;
 mod client;
 mod conn;
 mod error;
+mod extensions;
 mod message;
 mod session;
 mod state;
@@ -81,6 +82,9 @@ pub use client::{
     DEFAULT_PIPELINE_DEPTH,
 };
 pub use error::{Error, RawBytes, Result, ServerText};
+pub use extensions::idle::{
+    Idle, IdleControl, IdleEnd, IdleHandle, DEFAULT_IDLE_KEEPALIVE, DEFAULT_POLL_INTERVAL,
+};
 pub use session::Session;
 pub use state::{Mailbox, Unsolicited};
 pub use stream::FetchStream;

@@ -66,6 +66,23 @@ impl Write for Stream {
 }
 
 impl Stream {
+    /// The TCP socket under the stream, if there is one.
+    fn tcp(&self) -> Option<&TcpStream> {
+        match self {
+            Stream::Plain(s) => Some(s),
+            Stream::Tls(s) => s.get_ref().tcp(),
+            Stream::Custom(_) | Stream::Closed => None,
+        }
+    }
+
+    /// Sets the read timeout of the TCP socket (a caller's own stream keeps its own).
+    pub(crate) fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        match self.tcp() {
+            Some(t) => t.set_read_timeout(timeout),
+            None => Ok(()),
+        }
+    }
+
     pub(crate) fn is_tls(&self) -> bool {
         matches!(self, Stream::Tls(_))
     }

@@ -1,0 +1,296 @@
+//! IDLE (RFC 2177, RFC 9051 section 6.3.13): wait for the server to report changes.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::conn::Incoming;
+use crate::error::{Error, Result};
+use crate::session::Session;
+use crate::state::{unsolicited, Unsolicited};
+use crate::wire::encode::Command;
+
+/// How often an idling session looks at its deadline and its stop flag.
+const TICK: Duration = Duration::from_millis(200);
+/// Servers may end an IDLE after 30 minutes (RFC 9051): re-issue it before that.
+pub const DEFAULT_IDLE_KEEPALIVE: Duration = Duration::from_secs(29 * 60);
+/// Without IDLE, how often NOOP polls.
+pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(30);
+
+/// Stops an IDLE from another thread: [`Session::idle_handle`] gives one, `Clone + Send`.
+///
+/// A stop asked for while no IDLE runs ends the next one as soon as it starts. It takes
+/// effect within a fraction of a second for TCP and TLS connections; over a stream given
+/// to [`ClientBuilder::connect_stream`](crate::ClientBuilder::connect_stream) it is seen
+/// only when the stream returns data or a timeout.
+#[derive(Debug, Clone)]
+pub struct IdleHandle(Arc<AtomicBool>);
+
+impl IdleHandle {
+    /// Asks the IDLE to end; it sends DONE and returns [`IdleEnd::Interrupted`].
+    pub fn stop(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// What the callback of [`Idle::run`] wants next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdleControl {
+    /// Keep waiting.
+    Continue,
+    /// End the IDLE now.
+    Stop,
+}
+
+/// Why an IDLE ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IdleEnd {
+    /// The callback said [`IdleControl::Stop`].
+    Stopped,
+    /// The deadline passed.
+    TimedOut,
+    /// [`IdleHandle::stop`] was called.
+    Interrupted,
+}
+
+/// How a stretch of idling ended.
+enum Waited {
+    End(IdleEnd),
+    Keepalive,
+    ServerEnded,
+}
+
+/// An IDLE being set up: see [`Session::idle`].
+#[derive(Debug)]
+pub struct Idle<'a> {
+    session: &'a mut Session,
+    deadline: Option<Instant>,
+    keepalive: Duration,
+    poll: Duration,
+}
+
+impl Session {
+    /// Waits for the server to report changes, with IDLE when the server has it and NOOP
+    /// polling when it does not. Configure it, then call [`Idle::run`]:
+    ///
+    /// ```no_run
+    /// # let mut session: blocking_imap::Session = todo!();
+    /// use std::time::Duration;
+    /// use blocking_imap::{IdleControl, Unsolicited};
+    /// session.select("INBOX")?;
+    /// let end = session.idle().timeout(Duration::from_secs(600)).run(|news| {
+    ///     println!("{news:?}");
+    ///     if matches!(news, Unsolicited::Exists(_)) { IdleControl::Stop } else { IdleControl::Continue }
+    /// })?;
+    /// # Ok::<(), blocking_imap::Error>(())
+    /// ```
+    pub fn idle(&mut self) -> Idle<'_> {
+        Idle {
+            session: self,
+            deadline: None,
+            keepalive: DEFAULT_IDLE_KEEPALIVE,
+            poll: DEFAULT_POLL_INTERVAL,
+        }
+    }
+
+    /// A handle that stops this session's IDLE from another thread.
+    pub fn idle_handle(&self) -> IdleHandle {
+        IdleHandle(self.conn.idle_stop.clone())
+    }
+}
+
+impl Idle<'_> {
+    /// Stop at this instant. The deadline is absolute: responses do not extend it.
+    pub fn deadline(mut self, at: Instant) -> Self {
+        self.deadline = Some(at);
+        self
+    }
+
+    /// Stop after this long from now.
+    pub fn timeout(self, after: Duration) -> Self {
+        let at = Instant::now() + after;
+        self.deadline(at)
+    }
+
+    /// Re-issue IDLE this often, before servers drop it (default 29 minutes).
+    pub fn keepalive(mut self, every: Duration) -> Self {
+        self.keepalive = every.max(Duration::from_secs(1));
+        self
+    }
+
+    /// Without IDLE, send NOOP this often (default 30 s).
+    pub fn poll_interval(mut self, every: Duration) -> Self {
+        self.poll = every.max(Duration::from_millis(100));
+        self
+    }
+
+    /// Runs the IDLE: `on_news` sees every response no command asked for — first those
+    /// already queued, then each as it arrives — and says whether to keep waiting. Responses
+    /// that arrive while the IDLE is being ended go to [`Session::unsolicited`]; none is
+    /// lost. The mailbox state follows everything.
+    ///
+    /// Errors: connection errors (a BYE from the server is [`Error::Bye`]); an IDLE the
+    /// server refuses is [`Error::No`] / [`Error::Bad`].
+    pub fn run(self, mut on_news: impl FnMut(&Unsolicited) -> IdleControl) -> Result<IdleEnd> {
+        let conn = &mut self.session.conn;
+        let queued: Vec<Unsolicited> = conn.drain_queue().collect();
+        let mut rest = queued.into_iter();
+        for item in rest.by_ref() {
+            if on_news(&item) == IdleControl::Stop {
+                // Whatever the callback did not see goes back to the queue.
+                for later in rest {
+                    conn.queue.push(later);
+                }
+                return Ok(IdleEnd::Stopped);
+            }
+        }
+        if conn.capabilities()?.has("IDLE") {
+            self.run_idle(&mut on_news)
+        } else {
+            self.run_polling(&mut on_news)
+        }
+    }
+
+    /// Waits until the first news (or the deadline) and returns what arrived.
+    pub fn wait_for_news(self) -> Result<Vec<Unsolicited>> {
+        let mut got = Vec::new();
+        self.run(|u| {
+            got.push(u.clone());
+            IdleControl::Stop
+        })?;
+        Ok(got)
+    }
+
+    fn stop_requested(&self) -> bool {
+        self.session.conn.idle_stop.swap(false, Ordering::SeqCst)
+    }
+
+    fn deadline_passed(&self) -> bool {
+        self.deadline.is_some_and(|d| Instant::now() >= d)
+    }
+
+    fn run_polling(self, on_news: &mut dyn FnMut(&Unsolicited) -> IdleControl) -> Result<IdleEnd> {
+        loop {
+            let next_poll = Instant::now() + self.poll;
+            while Instant::now() < next_poll {
+                if self.stop_requested() {
+                    return Ok(IdleEnd::Interrupted);
+                }
+                if self.deadline_passed() {
+                    return Ok(IdleEnd::TimedOut);
+                }
+                std::thread::sleep(TICK);
+            }
+            self.session.noop()?;
+            let news: Vec<Unsolicited> = self.session.conn.drain_queue().collect();
+            let mut news = news.into_iter();
+            for item in news.by_ref() {
+                if on_news(&item) == IdleControl::Stop {
+                    for later in news {
+                        self.session.conn.queue.push(later);
+                    }
+                    return Ok(IdleEnd::Stopped);
+                }
+            }
+        }
+    }
+
+    fn run_idle(mut self, on_news: &mut dyn FnMut(&Unsolicited) -> IdleControl) -> Result<IdleEnd> {
+        let normal = self.session.conn.opts.read_timeout;
+        loop {
+            if self.stop_requested() {
+                return Ok(IdleEnd::Interrupted);
+            }
+            if self.deadline_passed() {
+                return Ok(IdleEnd::TimedOut);
+            }
+            let tag = self.session.conn.send(Command::new("IDLE"))?;
+            // Responses before the "+" are news too.
+            let mut end = None;
+            loop {
+                match self.session.conn.next_incoming(Some(&tag))? {
+                    Incoming::Continue(_) => break,
+                    Incoming::Done(result) => {
+                        self.session.conn.done_with(&tag);
+                        result?;
+                        return Err(Error::Protocol(
+                            "server ended IDLE before accepting it".into(),
+                        ));
+                    }
+                    Incoming::Data(resp, raw) => {
+                        self.session.conn.observe(&resp);
+                        let item = unsolicited(resp, raw.as_deref().unwrap_or_default());
+                        if end.is_none() && on_news(&item) == IdleControl::Stop {
+                            end = Some(IdleEnd::Stopped);
+                        }
+                    }
+                    Incoming::Stray(item) => self.session.conn.queue.push(item),
+                    Incoming::EarlyDone(t, r) => self.session.conn.keep_early(t, r),
+                }
+            }
+            let started = Instant::now();
+            self.session.conn.set_read_timeout(Some(TICK))?;
+            let waited = self.wait(&tag, started, end, on_news);
+            self.session.conn.set_read_timeout(normal)?;
+            let end = match waited? {
+                Waited::ServerEnded => continue,
+                Waited::Keepalive => None,
+                Waited::End(end) => Some(end),
+            };
+            // End this IDLE; whatever arrives until its completion goes to the queue.
+            self.session.conn.write(b"DONE\r\n", false)?;
+            self.session.conn.finish(&tag, &|_| false, &mut |_| {})?;
+            if let Some(end) = end {
+                return Ok(end);
+            }
+        }
+    }
+
+    /// Reads while idling, until it is time to end or to re-issue the IDLE.
+    fn wait(
+        &mut self,
+        tag: &str,
+        started: Instant,
+        mut end: Option<IdleEnd>,
+        on_news: &mut dyn FnMut(&Unsolicited) -> IdleControl,
+    ) -> Result<Waited> {
+        loop {
+            if let Some(end) = end {
+                return Ok(Waited::End(end));
+            }
+            if self.stop_requested() {
+                end = Some(IdleEnd::Interrupted);
+                continue;
+            }
+            if self.deadline_passed() {
+                end = Some(IdleEnd::TimedOut);
+                continue;
+            }
+            if started.elapsed() >= self.keepalive {
+                return Ok(Waited::Keepalive);
+            }
+            let conn = &mut self.session.conn;
+            match conn.poll_incoming(Some(tag))? {
+                None => {}
+                Some(Incoming::Data(resp, raw)) => {
+                    conn.observe(&resp);
+                    let item = unsolicited(resp, raw.as_deref().unwrap_or_default());
+                    if on_news(&item) == IdleControl::Stop {
+                        end = Some(IdleEnd::Stopped);
+                    }
+                }
+                Some(Incoming::Done(result)) => {
+                    // The server ended the IDLE itself (some do after a while): no DONE is
+                    // due; go again unless it refused.
+                    conn.done_with(tag);
+                    result?;
+                    return Ok(Waited::ServerEnded);
+                }
+                Some(Incoming::Stray(item)) => conn.queue.push(item),
+                Some(Incoming::EarlyDone(t, r)) => conn.keep_early(t, r),
+                Some(Incoming::Continue(_)) => {}
+            }
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! IMAP extensions, one file each.
+
+pub(crate) mod idle;
