@@ -72,6 +72,8 @@ pub(crate) struct Conn {
     inflight: Vec<String>,
     /// Completions that arrived for in-flight commands before the caller asked for them.
     early: Vec<(String, std::result::Result<ServerText, Error>)>,
+    /// Extensions turned on with ENABLE (RFC 5161).
+    pub(crate) enabled: Vec<String>,
     /// Set from another thread to end an IDLE.
     pub(crate) idle_stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     pub(crate) opts: Options,
@@ -90,6 +92,7 @@ impl Conn {
             bye: None,
             inflight: Vec::new(),
             early: Vec::new(),
+            enabled: Vec::new(),
             idle_stop: Default::default(),
             opts,
         }

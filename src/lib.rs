@@ -82,6 +82,7 @@ pub use client::{
     DEFAULT_PIPELINE_DEPTH,
 };
 pub use error::{Error, RawBytes, Result, ServerText};
+pub use extensions::condstore::Resync;
 pub use extensions::idle::{
     Idle, IdleControl, IdleEnd, IdleHandle, DEFAULT_IDLE_KEEPALIVE, DEFAULT_POLL_INTERVAL,
 };

@@ -106,15 +106,36 @@ impl Session {
     }
 
     fn open(&mut self, verb: &'static str, name: MailboxName) -> Result<Mailbox> {
+        self.open_with(verb, name, None, &mut |_| {})
+    }
+
+    /// SELECT / EXAMINE with optional parameters (`(CONDSTORE)`, `(QRESYNC (...))`);
+    /// VANISHED (EARLIER) and FETCH responses during it go to `extra`.
+    pub(crate) fn open_with(
+        &mut self,
+        verb: &'static str,
+        name: MailboxName,
+        params: Option<String>,
+        extra: &mut dyn FnMut(Response),
+    ) -> Result<Mailbox> {
         let mut cmd = Command::new(verb);
         cmd.astring(name.wire(), "mailbox name")?;
+        let resync = params.is_some();
+        if let Some(p) = &params {
+            cmd.raw(p);
+        }
         // Whatever was selected is closed the moment the command is sent.
         self.conn.state = Mailbox {
             name: Some(name),
             read_only: verb == "EXAMINE",
             ..Mailbox::default()
         };
-        let result = self.conn.run(cmd, &is_select_data, &mut |_| {});
+        let wants = |r: &Response| is_select_data(r) || (resync && matches!(r, Response::Fetch(_)));
+        let result = self.conn.run(cmd, &wants, &mut |r| {
+            if matches!(r, Response::Vanished { .. } | Response::Fetch(_)) {
+                extra(r);
+            }
+        });
         match result {
             Ok(text) => {
                 self.conn.state.selected = true;

@@ -70,6 +70,9 @@ pub struct FetchItems {
     items: Vec<String>,
     error: Option<String>,
     pub(crate) flags: bool,
+    /// FETCH modifiers (RFC 7162): `CHANGEDSINCE n`, `VANISHED`.
+    changed_since: Option<u64>,
+    vanished: bool,
 }
 
 impl FetchItems {
@@ -177,6 +180,22 @@ impl FetchItems {
         self.push(item)
     }
 
+    /// Only messages whose mod-sequence is above `modseq` (the `CHANGEDSINCE` modifier,
+    /// RFC 7162; needs CONDSTORE).
+    pub fn changed_since(mut self, modseq: u64) -> Self {
+        self.changed_since = Some(modseq);
+        self
+    }
+
+    /// With [`changed_since`](Self::changed_since) on a UID FETCH: also report the UIDs
+    /// expunged since then (RFC 7162; needs QRESYNC enabled). They arrive in
+    /// [`Session::unsolicited`](crate::Session::unsolicited) as
+    /// [`Unsolicited::Vanished`](crate::Unsolicited::Vanished) with `earlier: true`.
+    pub fn vanished(mut self) -> Self {
+        self.vanished = true;
+        self
+    }
+
     /// The list as the command writes it: `(UID FLAGS ...)`.
     pub(crate) fn render(&self, uid: bool) -> Result<String> {
         if let Some(e) = &self.error {
@@ -189,7 +208,16 @@ impl FetchItems {
         if items.is_empty() {
             items.push("UID");
         }
-        Ok(format!("({})", items.join(" ")))
+        let mut out = format!("({})", items.join(" "));
+        if let Some(m) = self.changed_since {
+            let vanished = if self.vanished && uid {
+                " VANISHED"
+            } else {
+                ""
+            };
+            out.push_str(&format!(" (CHANGEDSINCE {m}{vanished})"));
+        }
+        Ok(out)
     }
 }
 
