@@ -266,6 +266,7 @@ fn cleanup(env: &Env, n: usize, rows: &mut Vec<Row>) {
         mib: store_m,
         bytes: store_bytes,
     });
+    load::unload("bulk", &mailbox);
     rows.push(Row {
         phase: "expunge",
         n: n / 2,
@@ -293,6 +294,7 @@ fn bodies(env: &Env, n: usize, size: usize, phase: &'static str, rows: &mut Vec<
         n,
     ));
     let _ = s.logout();
+    load::unload("bulk", &mailbox);
 }
 
 /// A loopback proxy that delays every chunk by `delay` in each direction, to show what
@@ -381,6 +383,7 @@ fn pipelining(env: &Env, n: usize, delay: Duration) {
         println!("| {depth} | {t:.3} |");
         let _ = s.logout();
     }
+    load::unload("bulk", &mailbox);
 }
 
 fn sizes(arg: Option<String>, default: &[usize]) -> Vec<usize> {

@@ -25,7 +25,8 @@
 #
 # Mailboxes: sdbox, hierarchy separator "/", empty on every `start`. Special-use
 # mailboxes Drafts, Sent, Trash, Junk, Archive are created and subscribed on first login.
-# Extensions on top of the Dovecot defaults: QUOTA (count backend, 1 GiB storage),
+# Extensions on top of the Dovecot defaults: QUOTA (count backend, 16 GiB storage: the
+# benchmarks load a 1 GiB mailbox),
 # METADATA (file dict), COMPRESS=DEFLATE, ACL (vfile), SPECIAL-USE.
 #
 # Files (state dir ${BLOCKING_IMAP_DOVECOT_DIR:-/tmp/blocking-imap-dovecot}):
@@ -314,7 +315,7 @@ namespace inbox {
 mail_plugins = \$mail_plugins quota acl
 plugin {
   quota = count:User quota
-  quota_rule = *:storage=1G
+  quota_rule = *:storage=16G
   quota_vsizes = yes
   acl = vfile
 }
