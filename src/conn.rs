@@ -417,6 +417,16 @@ impl Conn {
         }
     }
 
+    /// Switches the stream to COMPRESS=DEFLATE; bytes already read past the server's OK are
+    /// compressed data and go to the decompressor first.
+    pub(crate) fn start_compression(&mut self) {
+        let pending = self.framer.take_buffered();
+        let inner = std::mem::replace(&mut self.stream, Stream::Closed);
+        self.stream = Stream::Deflate(Box::new(crate::extensions::compress::Deflate::new(
+            inner, pending,
+        )));
+    }
+
     /// Keeps the completion of a pipelined command that arrived early.
     pub(crate) fn keep_early(
         &mut self,

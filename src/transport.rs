@@ -15,6 +15,8 @@ pub(crate) enum Stream {
     Plain(TcpStream),
     Tls(Box<native_tls::TlsStream<Stream>>),
     Custom(Box<dyn ReadWrite>),
+    /// COMPRESS=DEFLATE over any of the others.
+    Deflate(Box<crate::extensions::compress::Deflate>),
     /// Taken apart for a TLS upgrade that failed.
     Closed,
 }
@@ -25,6 +27,7 @@ impl std::fmt::Debug for Stream {
             Stream::Plain(_) => "Stream::Plain",
             Stream::Tls(_) => "Stream::Tls",
             Stream::Custom(_) => "Stream::Custom",
+            Stream::Deflate(_) => "Stream::Deflate",
             Stream::Closed => "Stream::Closed",
         })
     }
@@ -40,6 +43,7 @@ impl Read for Stream {
             Stream::Plain(s) => s.read(buf),
             Stream::Tls(s) => s.read(buf),
             Stream::Custom(s) => s.read(buf),
+            Stream::Deflate(s) => s.read(buf),
             Stream::Closed => Err(closed()),
         }
     }
@@ -51,6 +55,7 @@ impl Write for Stream {
             Stream::Plain(s) => s.write(buf),
             Stream::Tls(s) => s.write(buf),
             Stream::Custom(s) => s.write(buf),
+            Stream::Deflate(s) => s.write(buf),
             Stream::Closed => Err(closed()),
         }
     }
@@ -60,6 +65,7 @@ impl Write for Stream {
             Stream::Plain(s) => s.flush(),
             Stream::Tls(s) => s.flush(),
             Stream::Custom(s) => s.flush(),
+            Stream::Deflate(s) => s.flush(),
             Stream::Closed => Err(closed()),
         }
     }
@@ -71,6 +77,7 @@ impl Stream {
         match self {
             Stream::Plain(s) => Some(s),
             Stream::Tls(s) => s.get_ref().tcp(),
+            Stream::Deflate(s) => s.inner.tcp(),
             Stream::Custom(_) | Stream::Closed => None,
         }
     }
@@ -84,7 +91,15 @@ impl Stream {
     }
 
     pub(crate) fn is_tls(&self) -> bool {
-        matches!(self, Stream::Tls(_))
+        match self {
+            Stream::Tls(_) => true,
+            Stream::Deflate(s) => s.inner.is_tls(),
+            _ => false,
+        }
+    }
+
+    pub(crate) fn is_compressed(&self) -> bool {
+        matches!(self, Stream::Deflate(_))
     }
 }
 

@@ -119,3 +119,52 @@ fn qresync_reports_what_changed_since_last_time() {
     assert_eq!(gone.vanished().to_string(), "1");
     assert_eq!(s.mailbox().exists(), 2);
 }
+
+#[test]
+fn compress_deflate_is_transparent() {
+    let Some(srv) = server() else { return };
+    for tls in [false, true] {
+        let mut s = if tls {
+            srv.tls()
+                .connect()
+                .unwrap()
+                .login("bob", "bob-pass")
+                .unwrap()
+        } else {
+            srv.login("bob", "bob-pass")
+        };
+        let name = format!("t-compress-{tls}");
+        let _ = s.delete(name.as_str());
+        s.create(name.as_str()).unwrap();
+        s.compress().unwrap();
+        assert!(matches!(
+            s.compress(),
+            Err(blocking_imap::Error::InvalidArgument(_))
+        ));
+        let big = format!(
+            "Subject: big\r\n\r\n{}\r\n",
+            "compressible text ".repeat(20_000)
+        );
+        for i in 1..=20 {
+            s.append(name.as_str(), &message(i)).unwrap();
+        }
+        s.append(name.as_str(), big.as_bytes()).unwrap();
+        s.select(name.as_str()).unwrap();
+        let all = s
+            .fetch(
+                1..,
+                &FetchItems::new()
+                    .uid()
+                    .body_peek(blocking_imap::Section::Full),
+            )
+            .unwrap()
+            .into_vec()
+            .unwrap();
+        assert_eq!(all.len(), 21);
+        assert_eq!(all[0].body().unwrap(), message(1));
+        assert_eq!(all[20].body().unwrap(), big.as_bytes());
+        assert_eq!(s.is_tls(), tls);
+        s.noop().unwrap();
+        s.logout().unwrap();
+    }
+}

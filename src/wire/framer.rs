@@ -122,6 +122,13 @@ impl Framer {
         self.end = (self.end + n).min(self.buf.len());
     }
 
+    /// Takes every byte received but not yet handed out (COMPRESS: they are compressed).
+    pub(crate) fn take_buffered(&mut self) -> Vec<u8> {
+        let bytes = self.buf[self.start..self.end].to_vec();
+        self.discard_buffered();
+        bytes
+    }
+
     /// Discards every byte received but not yet handed out (used after STARTTLS, where
     /// anything the server sent before the TLS handshake must not be trusted).
     pub(crate) fn discard_buffered(&mut self) -> usize {
