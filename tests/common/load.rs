@@ -121,8 +121,8 @@ pub fn load(spec: &Spec) -> Result<usize, String> {
 /// Deletes a loaded mailbox (benchmarks clean up after themselves).
 pub fn unload(user: &str, mailbox: &str) {
     if let Ok(conf) = std::env::var("BLOCKING_IMAP_DOVECOT_CONF") {
-        let _ = run(Command::new("doveadm").args([
-            "-c", &conf, "mailbox", "delete", "-u", user, mailbox,
-        ]));
+        let _ =
+            run(Command::new("doveadm")
+                .args(["-c", &conf, "mailbox", "delete", "-u", user, mailbox]));
     }
 }
