@@ -82,10 +82,17 @@ pub use client::{
     DEFAULT_PIPELINE_DEPTH,
 };
 pub use error::{Error, RawBytes, Result, ServerText};
+pub use extensions::acl::{AclEntry, ListRights, Rights};
+pub use extensions::append::AppendMessage;
 pub use extensions::condstore::Resync;
+pub use extensions::id::IdInfo;
 pub use extensions::idle::{
     Idle, IdleControl, IdleEnd, IdleHandle, DEFAULT_IDLE_KEEPALIVE, DEFAULT_POLL_INTERVAL,
 };
+pub use extensions::lists::{ListEntry, ListOptions};
+pub use extensions::metadata::{Metadata, MetadataDepth, MetadataEntry, MetadataOptions};
+pub use extensions::quota::{Quota, QuotaResource, QuotaRoots, QuotaUsage};
+pub use extensions::search::{ReturnOption, SearchResult, SortKey, Thread, ThreadAlgorithm};
 pub use session::Session;
 pub use state::{Mailbox, Unsolicited};
 pub use stream::FetchStream;

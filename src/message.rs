@@ -1,6 +1,7 @@
 //! Message commands: FETCH, STORE, COPY, MOVE, EXPUNGE, SEARCH, APPEND.
 
 use crate::error::{Error, Result, ServerText};
+use crate::extensions::append::AppendMessage;
 use crate::session::Session;
 use crate::stream::{ChunkCommand, FetchStream};
 use crate::types::{
@@ -424,10 +425,12 @@ impl Session {
     }
 
     /// Adds a message to a mailbox (APPEND, RFC 9051 section 6.3.12). Returns its UID when the
-    /// server supports UIDPLUS.
+    /// server supports UIDPLUS. A message holding NUL bytes goes as a literal8 (`~{n}`) to
+    /// a server that advertises BINARY (RFC 3516).
     ///
-    /// Errors: [`Error::InvalidArgument`] for a message holding NUL bytes; [`Error::No`],
-    /// often with `TRYCREATE` when the mailbox does not exist.
+    /// Errors: [`Error::MissingCapability`] (`"BINARY"`) for a message holding NUL bytes
+    /// when the server lacks BINARY; [`Error::No`], often with `TRYCREATE` when the mailbox
+    /// does not exist.
     pub fn append(
         &mut self,
         mailbox: impl Into<MailboxName>,
@@ -436,7 +439,11 @@ impl Session {
         self.append_with(mailbox, message, &[], None)
     }
 
-    /// APPEND with flags and an internal date (`"17-Jul-1996 02:44:25 -0700"`).
+    /// APPEND with flags and an internal date (`"17-Jul-1996 02:44:25 -0700"`); several
+    /// messages in one command with [`append_many`](Self::append_many).
+    ///
+    /// Errors: as [`append`](Self::append), and [`Error::InvalidArgument`] for a flag that
+    /// cannot be stored or a malformed date.
     pub fn append_with(
         &mut self,
         mailbox: impl Into<MailboxName>,
@@ -444,36 +451,16 @@ impl Session {
         flags: &[Flag],
         internal_date: Option<&str>,
     ) -> Result<Option<AppendUid>> {
-        let mailbox = mailbox.into();
-        if message.contains(&0) {
-            return Err(Error::InvalidArgument("message contains a NUL byte".into()));
-        }
-        let mut cmd = Command::new("APPEND");
-        cmd.astring(mailbox.wire(), "mailbox name")?;
-        if !flags.is_empty() {
-            cmd.raw(&flag_list(flags)?);
-        }
+        let mut msg = AppendMessage::new(message).flags(flags);
         if let Some(date) = internal_date {
-            if !valid_date_time(date) {
-                return Err(Error::InvalidArgument(format!(
-                    "internal date {date:?} (want \"17-Jul-1996 02:44:25 -0700\")"
-                )));
-            }
-            cmd.raw(&format!("\"{date}\""));
+            msg = msg.internal_date(date);
         }
-        cmd.literal_arg(message.to_vec());
-        let text = self.conn.simple(cmd)?;
-        Ok(match text.code {
-            Some(ResponseCode::AppendUid { uid_validity, uids }) => {
-                Some(AppendUid { uid_validity, uids })
-            }
-            _ => None,
-        })
+        self.append_messages(mailbox.into(), std::slice::from_ref(&msg))
     }
 }
 
 /// `dd-Mon-yyyy hh:mm:ss +zzzz` (day may be space-padded).
-fn valid_date_time(s: &str) -> bool {
+pub(crate) fn valid_date_time(s: &str) -> bool {
     let b = s.as_bytes();
     let s = if b.first() == Some(&b' ') { &s[1..] } else { s };
     let b = s.as_bytes();

@@ -3,6 +3,13 @@
 use std::collections::VecDeque;
 
 use crate::error::ServerText;
+use crate::extensions::search::{SearchResult, Thread};
+use crate::extensions::{
+    acl::{AclEntry, ListRights, Rights},
+    id::IdInfo,
+    metadata::Metadata,
+    quota::Quota,
+};
 use crate::types::{
     Capabilities, Fetch, Flag, MailboxName, MailboxStatus, Name, ResponseCode, Seq, SequenceSet,
     StatusKind,
@@ -50,6 +57,60 @@ pub enum Unsolicited {
     MailboxStatus(MailboxStatus),
     /// A SEARCH response no command asked for.
     Search(Vec<u32>),
+    /// An ESEARCH response (RFC 4731) no command asked for: one for another command's tag,
+    /// say, or a CONTEXT=SEARCH update (whose ADDTO / REMOVETO data is not typed).
+    ESearch {
+        /// The `(TAG ...)` correlator: which command the response answers.
+        tag: Option<String>,
+        /// What it reported.
+        result: SearchResult,
+    },
+    /// A SORT response (RFC 5256) no command asked for.
+    Sort(Vec<u32>),
+    /// A THREAD response (RFC 5256) no command asked for.
+    Thread(Vec<Thread<u32>>),
+    /// A QUOTA response (RFC 9208) no command asked for: servers may send one after a
+    /// command changed the usage.
+    Quota(Quota),
+    /// A QUOTAROOT response (RFC 9208) no command asked for.
+    QuotaRoot {
+        /// The mailbox.
+        mailbox: MailboxName,
+        /// The names of its quota roots, as sent.
+        roots: Vec<Vec<u8>>,
+    },
+    /// A METADATA response with values (RFC 5464) no command asked for.
+    Metadata(Metadata),
+    /// An unsolicited METADATA response naming entries whose values changed (RFC 5464
+    /// section 4.4.2); read them with
+    /// [`Session::get_metadata`](crate::Session::get_metadata).
+    MetadataChanged {
+        /// The mailbox (the empty name for server metadata).
+        mailbox: MailboxName,
+        /// The entries that changed.
+        entries: Vec<String>,
+    },
+    /// An ACL response (RFC 4314) no command asked for.
+    Acl {
+        /// The mailbox.
+        mailbox: MailboxName,
+        /// Its access control list.
+        entries: Vec<AclEntry>,
+    },
+    /// A MYRIGHTS response (RFC 4314) no command asked for.
+    MyRights {
+        /// The mailbox.
+        mailbox: MailboxName,
+        /// The logged-in user's rights on it.
+        rights: Rights,
+    },
+    /// A LISTRIGHTS response (RFC 4314) no command asked for.
+    ListRights(ListRights),
+    /// An ID response (RFC 2971) no command asked for.
+    Id(IdInfo),
+    /// An ENABLED response (RFC 5161) no command asked for. It does not change what
+    /// [`Session::enabled`](crate::Session::enabled) reports.
+    Enabled(Vec<String>),
     /// The queue was full (see
     /// [`ClientBuilder::max_unsolicited`](crate::ClientBuilder::max_unsolicited)): this many
     /// older items were dropped before the ones that follow. The mailbox state still
@@ -250,6 +311,20 @@ pub(crate) fn unsolicited(resp: Response, raw: &[u8]) -> Unsolicited {
         Response::List { name, .. } => Unsolicited::List(name),
         Response::MailboxStatus(s) => Unsolicited::MailboxStatus(s),
         Response::Search { nums, .. } => Unsolicited::Search(nums),
+        Response::ESearch { tag, result } => Unsolicited::ESearch { tag, result },
+        Response::Sort { nums, .. } => Unsolicited::Sort(nums),
+        Response::Thread(t) => Unsolicited::Thread(t),
+        Response::Quota(q) => Unsolicited::Quota(q),
+        Response::QuotaRoot { mailbox, roots } => Unsolicited::QuotaRoot { mailbox, roots },
+        Response::Metadata(m) => Unsolicited::Metadata(m),
+        Response::MetadataChanged { mailbox, entries } => {
+            Unsolicited::MetadataChanged { mailbox, entries }
+        }
+        Response::Acl { mailbox, entries } => Unsolicited::Acl { mailbox, entries },
+        Response::MyRights { mailbox, rights } => Unsolicited::MyRights { mailbox, rights },
+        Response::ListRights(l) => Unsolicited::ListRights(l),
+        Response::Id(i) => Unsolicited::Id(i),
+        Response::Enabled(e) => Unsolicited::Enabled(e),
         Response::Namespace(_) => Unsolicited::Other {
             raw: raw.to_vec(),
             reason: "NAMESPACE response no command asked for".into(),

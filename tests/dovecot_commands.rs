@@ -98,8 +98,9 @@ fn append_with_flags_and_date_then_fetch_them() {
 
     let err = s.append("t-append-missing", b"x\r\n").unwrap_err();
     assert_eq!(err.response_code(), Some(&ResponseCode::TryCreate));
-    let err = s.append("t-append", b"nul\0byte").unwrap_err();
-    assert!(matches!(err, Error::InvalidArgument(_)));
+    // Dovecot has BINARY, so a message holding NUL goes as a literal8 (`~{n}`); without
+    // BINARY it is refused (tests/transcript_ext_search.rs).
+    assert!(s.append("t-append", b"nul\0byte").unwrap().is_some());
 }
 
 #[test]

@@ -417,15 +417,16 @@ fn large_fetch_modseq() {
     assert_eq!(f[0].modseq(), Some(90060115205545359));
 }
 
-// A 64-bit QUOTA limit. QUOTA responses are not typed by this crate yet: the response is
-// kept whole as "not typed" (not as a parse failure), the NOOP completes.
+// A 64-bit QUOTA limit, unsolicited: typed (RFC 9208 numbers are 63-bit, u64 here), the
+// NOOP completes.
 #[test]
 fn sixty_four_bit_quota_is_kept_whole() {
     let (q, _) = noop_quirk("* QUOTA \"\" (STORAGE 10 18446744073709551615)\r\nA0002 OK\r\n");
     match &q[..] {
-        [Unsolicited::Other { raw, reason }] => {
-            assert!(raw.starts_with(b"* QUOTA \"\" (STORAGE 10 1844"));
-            assert_eq!(reason, "not typed by this command");
+        [Unsolicited::Quota(quota)] => {
+            assert_eq!(quota.root(), b"");
+            assert_eq!(quota.resources()[0].usage(), 10);
+            assert_eq!(quota.resources()[0].limit(), u64::MAX);
         }
         other => panic!("{other:?}"),
     }

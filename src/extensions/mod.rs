@@ -1,5 +1,12 @@
 //! IMAP extensions, one file each.
 
+pub(crate) mod acl;
+pub(crate) mod append;
 pub(crate) mod compress;
 pub(crate) mod condstore;
+pub(crate) mod id;
 pub(crate) mod idle;
+pub(crate) mod lists;
+pub(crate) mod metadata;
+pub(crate) mod quota;
+pub(crate) mod search;

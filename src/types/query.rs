@@ -158,6 +158,42 @@ impl FetchItems {
         ))
     }
 
+    /// A BINARY item (RFC 3516) for `part` (`[]` is the whole message), with `suffix`.
+    fn binary_item(self, name: &str, part: &[u32], suffix: &str) -> Self {
+        if part.contains(&0) {
+            let mut s = self;
+            s.error
+                .get_or_insert(format!("part number {part:?} (parts count from 1)"));
+            return s;
+        }
+        let part: Vec<String> = part.iter().map(u32::to_string).collect();
+        self.push(format!("{name}[{}]{suffix}", part.join(".")))
+    }
+
+    /// `BINARY[part]` (RFC 3516): the part with its content transfer encoding (base64,
+    /// quoted-printable) undone by the server, marking the message `\Seen`. `&[]` is the
+    /// whole message. Read it with [`Fetch::binary`](crate::Fetch::binary). The server must
+    /// advertise BINARY.
+    pub fn binary(self, part: &[u32]) -> Self {
+        self.binary_item("BINARY", part, "")
+    }
+
+    /// `BINARY.PEEK[part]` (RFC 3516): as [`binary`](Self::binary), leaving the flags alone.
+    pub fn binary_peek(self, part: &[u32]) -> Self {
+        self.binary_item("BINARY.PEEK", part, "")
+    }
+
+    /// `BINARY.PEEK[part]<origin.length>` (RFC 3516): part of a decoded part.
+    pub fn binary_peek_partial(self, part: &[u32], origin: u32, length: u32) -> Self {
+        self.binary_item("BINARY.PEEK", part, &format!("<{origin}.{length}>"))
+    }
+
+    /// `BINARY.SIZE[part]` (RFC 3516): the size of the decoded part, read with
+    /// [`Fetch::binary_size`](crate::Fetch::binary_size).
+    pub fn binary_size(self, part: &[u32]) -> Self {
+        self.binary_item("BINARY.SIZE", part, "")
+    }
+
     /// Any other item, as IMAP writes it (`X-GM-LABELS`, `BINARY.PEEK[1]`, `SAVEDATE`...).
     /// It must not hold CR, LF or NUL.
     pub fn raw(self, item: &str) -> Self {
@@ -264,6 +300,18 @@ mod tests {
         assert_eq!(FetchItems::new().render(false).unwrap(), "(UID)");
         assert_eq!(
             FetchItems::new()
+                .binary_peek(&[])
+                .binary_peek(&[1, 2])
+                .binary(&[3])
+                .binary_peek_partial(&[1], 0, 100)
+                .binary_size(&[])
+                .binary_size(&[2, 1])
+                .render(false)
+                .unwrap(),
+            "(BINARY.PEEK[] BINARY.PEEK[1.2] BINARY[3] BINARY.PEEK[1]<0.100> BINARY.SIZE[] BINARY.SIZE[2.1])"
+        );
+        assert_eq!(
+            FetchItems::new()
                 .body_peek(Section::Full)
                 .render(false)
                 .unwrap(),
@@ -285,6 +333,10 @@ mod tests {
             );
         }
         assert!(FetchItems::new().raw("FAST").render(false).is_ok());
+        assert!(matches!(
+            FetchItems::new().binary_peek(&[1, 0]).render(false),
+            Err(Error::InvalidArgument(_))
+        ));
         assert!(FetchItems::new().raw("(FLAGS UID)").flags);
     }
 }

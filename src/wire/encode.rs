@@ -129,6 +129,36 @@ impl Command {
         self
     }
 
+    /// Appends ` ` and a literal8 (`~{n}`, RFC 3516) holding `data`, which may hold NUL
+    /// bytes. Only for servers that advertise BINARY.
+    ///
+    /// The `~` ends the segment's text: the engine writes the `{n}` / `{n+}` announcement
+    /// right after a segment's text, so the server reads `~{n}` (or `~{n+}`, RFC 7888).
+    pub(crate) fn literal8_arg(&mut self, data: Vec<u8>) -> &mut Self {
+        self.current.extend_from_slice(b" ~");
+        self.literal(data)
+    }
+
+    /// Appends ` (s1 s2 ...)`: a parenthesised list of strings, each a quoted string or a
+    /// literal (LIST-EXTENDED patterns). A string holding NUL cannot be sent; on that error
+    /// the command is unchanged.
+    pub(crate) fn string_list(&mut self, items: &[&[u8]], what: &str) -> Result<&mut Self> {
+        if items.iter().any(|s| s.contains(&0)) {
+            return Err(Error::InvalidArgument(format!(
+                "{what} contains a NUL byte"
+            )));
+        }
+        self.current.extend_from_slice(b" (");
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                self.current.push(b' ');
+            }
+            self.push_string(item, what, false)?;
+        }
+        self.current.push(b')');
+        Ok(self)
+    }
+
     /// The finished command's segments; the last one has no literal.
     pub(crate) fn into_segments(mut self) -> Vec<Segment> {
         let text = std::mem::take(&mut self.current);
@@ -293,6 +323,33 @@ mod tests {
         let mut c = Command::new("SELECT");
         c.astring(b"a\r\nb", "mailbox").unwrap();
         assert_eq!(c.describe(), "SELECT {4}");
+    }
+
+    #[test]
+    fn literal8_segments_and_string_lists() {
+        let mut c = Command::new("APPEND");
+        c.astring(b"INBOX", "mailbox").unwrap();
+        c.literal8_arg(b"a\0b".to_vec());
+        c.literal_arg(b"plain".to_vec());
+        assert_eq!(c.describe(), "APPEND INBOX ~{3} {5}");
+        let segs = wire(c);
+        assert_eq!(segs.len(), 3);
+        assert_eq!(segs[0].text, b"APPEND INBOX ~");
+        assert_eq!(segs[0].literal.as_deref(), Some(&b"a\0b"[..]));
+        assert_eq!(segs[1].text, b" ");
+
+        let mut c = Command::new("LIST");
+        c.string(b"", "reference").unwrap();
+        c.string_list(&[b"a*", b"b c", b"x\r\ny"], "pattern")
+            .unwrap();
+        c.raw("RETURN ()");
+        let segs = wire(c);
+        assert_eq!(segs[0].text, b"LIST \"\" (\"a*\" \"b c\" ");
+        assert_eq!(segs[0].literal.as_deref(), Some(&b"x\r\ny"[..]));
+        assert_eq!(segs[1].text, b") RETURN ()");
+        let mut c = Command::new("LIST");
+        assert!(c.string_list(&[b"ok", b"n\0l"], "pattern").is_err());
+        assert_eq!(wire(c)[0].text, b"LIST");
     }
 
     #[test]

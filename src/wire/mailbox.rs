@@ -32,20 +32,74 @@ fn mailbox_name<'a>(c: &mut Cursor<'a>) -> PResult<Cow<'a, [u8]>> {
     }
 }
 
-/// `(attrs) delim name [extended data]`
+/// `(attrs) delim name [extended data]`, without the extended data.
+#[cfg(test)]
 pub(crate) fn list(c: &mut Cursor<'_>) -> PResult<Name> {
+    list_extended(c).map(|(name, _)| name)
+}
+
+/// The LIST-EXTENDED data (RFC 5258 `mbox-list-extended`) this crate reads: CHILDINFO
+/// (RFC 5258) and OLDNAME (RFC 5465, RFC 9051). Other items are skipped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ListExtra {
+    /// `("CHILDINFO" ("SUBSCRIBED" ...))`, upper-cased.
+    pub(crate) child_info: Vec<String>,
+    /// `("OLDNAME" ("name"))`: the mailbox was renamed from this name.
+    pub(crate) old_name: Option<MailboxName>,
+}
+
+/// `(attrs) delim name [extended data]`, with the extended data. Extended data that does not
+/// parse is ignored, as it was before it was read at all.
+pub(crate) fn list_extended(c: &mut Cursor<'_>) -> PResult<(Name, ListExtra)> {
     let attributes = c.list(false, |c| {
         c.atom()
             .map(|a| NameAttribute::parse(&String::from_utf8_lossy(a)))
     })?;
     let delimiter = delimiter(c)?;
     let name = MailboxName::from_wire(&mailbox_name(c)?);
-    // LIST-EXTENDED data such as ("CHILDINFO" ("SUBSCRIBED")) is skipped.
-    Ok(Name {
-        name,
-        delimiter,
-        attributes,
-    })
+    let extra = list_extra(c).unwrap_or_default();
+    Ok((
+        Name {
+            name,
+            delimiter,
+            attributes,
+        },
+        extra,
+    ))
+}
+
+/// `"(" [tag SP value *(SP tag SP value)] ")"` after a LIST name, or nothing.
+fn list_extra(c: &mut Cursor<'_>) -> PResult<ListExtra> {
+    let mut extra = ListExtra::default();
+    c.spaces();
+    if c.peek() != Some(b'(') {
+        return Ok(extra);
+    }
+    c.expect(b'(')?;
+    loop {
+        if c.eat(b')') {
+            return Ok(extra);
+        }
+        if c.peek().is_none() {
+            return Err("unterminated LIST extended data".into());
+        }
+        let tag = c.astring()?.to_ascii_uppercase();
+        match tag.as_slice() {
+            b"CHILDINFO" => {
+                extra.child_info = c.list(false, |c| {
+                    c.astring()
+                        .map(|s| String::from_utf8_lossy(&s).to_ascii_uppercase())
+                })?
+            }
+            b"OLDNAME" => {
+                let names = c.list(false, |c| {
+                    mailbox_name(c).map(|n| MailboxName::from_wire(&n))
+                })?;
+                extra.old_name = names.into_iter().next();
+            }
+            _ => c.skip_value()?,
+        }
+    }
 }
 
 /// `name (ITEM value ...)`
@@ -135,7 +189,39 @@ mod tests {
         assert!(!n.is_selectable());
         let n = list(&mut Cursor::new(b"() \"/\" inbox\r\n")).unwrap();
         assert!(n.name().is_inbox());
+        let n = list(&mut Cursor::new(b"() \"/\" inbox (\"CHILDINFO\" (\r\n")).unwrap();
+        assert!(n.name().is_inbox());
         assert!(list(&mut Cursor::new(b"(\\HasNoChildren \"/\" x\r\n")).is_err());
+    }
+
+    #[test]
+    fn list_extended_data() {
+        // RFC 5258 section 5, example 9.
+        let (n, x) = list_extended(&mut Cursor::new(
+            b"(\\NonExistent) \"/\" \"Foo\" (\"CHILDINFO\" (\"SUBSCRIBED\"))\r\n",
+        ))
+        .unwrap();
+        assert_eq!(n.name().as_str(), "Foo");
+        assert_eq!(x.child_info, ["SUBSCRIBED"]);
+        assert_eq!(x.old_name, None);
+        // RFC 9051 section 7.3.1: OLDNAME; an unknown item and lower case around it.
+        let (n, x) = list_extended(&mut Cursor::new(
+            b"() \"/\" \"NewMailbox\" (x-foo (1 (2)) \"OLDNAME\" (\"Old&AOk-\") childinfo (subscribed x-y))\r\n",
+        ))
+        .unwrap();
+        assert_eq!(n.name().as_str(), "NewMailbox");
+        assert_eq!(x.old_name.unwrap().as_str(), "Old\u{e9}");
+        assert_eq!(x.child_info, ["SUBSCRIBED", "X-Y"]);
+        // No extended data, or data that does not parse: empty, and the name still parses.
+        for wire in [
+            &b"() \"/\" Foo\r\n"[..],
+            b"() \"/\" Foo ()\r\n",
+            b"() \"/\" Foo (\"CHILDINFO\" \"SUBSCRIBED\")\r\n",
+            b"() \"/\" Foo (\"CHILDINFO\"\r\n",
+        ] {
+            let (n, x) = list_extended(&mut Cursor::new(wire)).unwrap();
+            assert_eq!((n.name().as_str(), x), ("Foo", ListExtra::default()));
+        }
     }
 
     #[test]

@@ -2,9 +2,10 @@
 //!
 //! Our own parsers handle what is frequent or must never fail on a quirky server: status
 //! responses, CAPABILITY, the per-message counters (EXISTS, RECENT, EXPUNGE), FETCH
-//! (wire/fetch.rs), and LIST, STATUS, NAMESPACE, SEARCH (wire/mailbox.rs). Extension
-//! responses this crate does not type (ESEARCH, THREAD, METADATA, QUOTA, ...) are recognised
-//! by name and kept whole. The rest (FLAGS, VANISHED, ...) goes through imap-proto once and is
+//! (wire/fetch.rs), LIST, STATUS, NAMESPACE, SEARCH (wire/mailbox.rs), and ESEARCH, SORT,
+//! THREAD (extensions/search.rs), QUOTA, METADATA, ACL, ID, ENABLED (extensions/). Extension
+//! responses this crate does not type (ANNOTATION, LANGUAGE, ...) are recognised by name and
+//! kept whole. The rest (FLAGS, VANISHED, ...) goes through imap-proto once and is
 //! converted to owned crate types.
 
 use imap_proto::{MailboxDatum, Response as ProtoResponse};
@@ -12,9 +13,16 @@ use imap_proto::{MailboxDatum, Response as ProtoResponse};
 use super::lexer::Cursor;
 use super::{fetch, mailbox};
 use crate::error::ServerText;
+use crate::extensions::search::{self as search_ext, SearchResult, Thread};
+use crate::extensions::{
+    acl::{self, AclEntry, ListRights, Rights},
+    id::{self, IdInfo},
+    metadata::{self, Metadata},
+    quota::{self, Quota},
+};
 use crate::types::{
-    Capabilities, Fetch, Flag, MailboxStatus, Name, Namespaces, ResponseCode, Seq, SequenceSet,
-    StatusKind, Uid,
+    Capabilities, Fetch, Flag, MailboxName, MailboxStatus, Name, Namespaces, ResponseCode, Seq,
+    SequenceSet, StatusKind, Uid,
 };
 
 /// A parsed frame.
@@ -52,6 +60,8 @@ pub(crate) enum Response {
     List {
         lsub: bool,
         name: Name,
+        /// LIST-EXTENDED data (CHILDINFO, OLDNAME).
+        extra: mailbox::ListExtra,
     },
     MailboxStatus(MailboxStatus),
     Namespace(Namespaces),
@@ -59,6 +69,48 @@ pub(crate) enum Response {
         nums: Vec<u32>,
         modseq: Option<u64>,
     },
+    /// `* ESEARCH` (RFC 4731) and its `(TAG ...)` correlator.
+    ESearch {
+        tag: Option<String>,
+        result: SearchResult,
+    },
+    /// `* SORT` (RFC 5256).
+    Sort {
+        nums: Vec<u32>,
+        modseq: Option<u64>,
+    },
+    /// `* THREAD` (RFC 5256).
+    Thread(Vec<Thread<u32>>),
+    /// `* QUOTA` (RFC 9208).
+    Quota(Quota),
+    /// `* QUOTAROOT` (RFC 9208).
+    QuotaRoot {
+        mailbox: MailboxName,
+        roots: Vec<Vec<u8>>,
+    },
+    /// `* METADATA mailbox (entry value ...)` (RFC 5464).
+    Metadata(Metadata),
+    /// `* METADATA mailbox entry ...`: entries that changed (RFC 5464 section 4.4.2).
+    MetadataChanged {
+        mailbox: MailboxName,
+        entries: Vec<String>,
+    },
+    /// `* ACL` (RFC 4314).
+    Acl {
+        mailbox: MailboxName,
+        entries: Vec<AclEntry>,
+    },
+    /// `* MYRIGHTS` (RFC 4314).
+    MyRights {
+        mailbox: MailboxName,
+        rights: Rights,
+    },
+    /// `* LISTRIGHTS` (RFC 4314).
+    ListRights(ListRights),
+    /// `* ID` (RFC 2971).
+    Id(IdInfo),
+    /// `* ENABLED` (RFC 5161).
+    Enabled(Vec<String>),
     /// A response imap-proto understood that this crate does not type yet.
     Other,
 }
@@ -154,10 +206,12 @@ fn parse_untagged(frame: &[u8], rest: &[u8]) -> Result<Response, String> {
     match upper.as_slice() {
         b"CAPABILITY" => return Ok(Response::Capability(capability_list(after))),
         b"LIST" | b"LSUB" => {
+            let (name, extra) = mailbox::list_extended(&mut c)?;
             return Ok(Response::List {
                 lsub: upper == b"LSUB",
-                name: mailbox::list(&mut c)?,
-            })
+                name,
+                extra,
+            });
         }
         b"STATUS" => return mailbox::status(&mut c).map(Response::MailboxStatus),
         b"NAMESPACE" => return mailbox::namespace(&mut c).map(Response::Namespace),
@@ -165,13 +219,41 @@ fn parse_untagged(frame: &[u8], rest: &[u8]) -> Result<Response, String> {
             let (nums, modseq) = mailbox::search(&mut c)?;
             return Ok(Response::Search { nums, modseq });
         }
+        b"ESEARCH" => {
+            let (tag, result) = search_ext::parse_esearch(&mut c)?;
+            return Ok(Response::ESearch { tag, result });
+        }
+        b"SORT" => {
+            let (nums, modseq) = mailbox::search(&mut c)?;
+            return Ok(Response::Sort { nums, modseq });
+        }
+        b"THREAD" => return search_ext::parse_thread(&mut c).map(Response::Thread),
+        b"QUOTA" => return quota::parse_quota(&mut c).map(Response::Quota),
+        b"QUOTAROOT" => {
+            let (mailbox, roots) = quota::parse_quotaroot(&mut c)?;
+            return Ok(Response::QuotaRoot { mailbox, roots });
+        }
+        b"METADATA" => return metadata::parse_metadata(&mut c),
+        b"ACL" => {
+            let (mailbox, entries) = acl::parse_acl(&mut c)?;
+            return Ok(Response::Acl { mailbox, entries });
+        }
+        b"MYRIGHTS" => {
+            let (mailbox, rights) = acl::parse_myrights(&mut c)?;
+            return Ok(Response::MyRights { mailbox, rights });
+        }
+        b"LISTRIGHTS" => return acl::parse_listrights(&mut c).map(Response::ListRights),
+        b"ID" => return id::parse_id(&mut c).map(Response::Id),
+        b"ENABLED" => return id::parse_enabled(&mut c).map(Response::Enabled),
         // Gmail's pre-RFC 6154 XLIST has LIST's grammar (its extra attributes, `\Inbox`,
         // `\AllMail`, `\Spam`, `\Starred`, stay as they are).
         b"XLIST" => {
+            let (name, extra) = mailbox::list_extended(&mut c)?;
             return Ok(Response::List {
                 lsub: false,
-                name: mailbox::list(&mut c)?,
-            })
+                name,
+                extra,
+            });
         }
         kind if UNTYPED.contains(&kind) => return Ok(Response::Other),
         _ => {}
@@ -206,25 +288,8 @@ fn parse_untagged(frame: &[u8], rest: &[u8]) -> Result<Response, String> {
 
 /// Untagged responses of extensions this crate recognises but does not type yet. The framer
 /// has already cut the frame whole, so each is kept as it came (`Response::Other`) without
-/// a parse that could only fail on the many shapes they take (ESEARCH PARTIAL, THREAD trees,
-/// METADATA with an atom mailbox, ...).
-const UNTYPED: &[&[u8]] = &[
-    b"ACL",
-    b"ANNOTATION",
-    b"COMPARATOR",
-    b"CONVERTED",
-    b"ENABLED",
-    b"ESEARCH",
-    b"ID",
-    b"LANGUAGE",
-    b"LISTRIGHTS",
-    b"METADATA",
-    b"MYRIGHTS",
-    b"QUOTA",
-    b"QUOTAROOT",
-    b"SORT",
-    b"THREAD",
-];
+/// a parse that could only fail on the many shapes they take.
+const UNTYPED: &[&[u8]] = &[b"ANNOTATION", b"COMPARATOR", b"CONVERTED", b"LANGUAGE"];
 
 /// Everything imap-proto parses for us.
 fn proto(frame: &[u8]) -> Result<Response, String> {
@@ -476,19 +541,12 @@ mod tests {
     #[test]
     fn extension_responses_are_kept_untyped() {
         for frame in [
-            "* ESEARCH (TAG \"A1\") UID PARTIAL (-1:-10 5:14)\r\n",
-            "* esearch (tag \"A1\") UID ALL 1:3\r\n",
-            "* THREAD (1 (2 (3 5)(6))(4))(7)\r\n",
-            "* SORT 2 1\r\n",
-            "* METADATA INBOX (/private/comment \"this is a comment\")\r\n",
-            "* QUOTA \"\" (STORAGE 10 18446744073709551615)\r\n",
-            "* ID NIL\r\n",
-            "* ENABLED QRESYNC\r\n",
-            "* MYRIGHTS INBOX rwiptsldaex\r\n",
+            "* LANGUAGE (EN DE IT i-default)\r\n",
+            "* COMPARATOR i;unicode-casemap\r\n",
         ] {
             assert_eq!(untagged(frame), Response::Other, "{frame}");
         }
-        let Response::List { lsub, name } =
+        let Response::List { lsub, name, .. } =
             untagged("* XLIST (\\HasNoChildren \\Inbox) \"/\" \"Inbox\"\r\n")
         else {
             panic!()
@@ -496,6 +554,81 @@ mod tests {
         assert!(!lsub);
         assert!(name.name().is_inbox() && name.delimiter() == Some('/'));
         assert!(parse_frame(b"* XLIST (\\HasNoChildren \"/\" x\r\n").is_err());
+    }
+
+    #[test]
+    fn esearch_sort_and_thread_are_typed() {
+        let Response::ESearch { tag, result } =
+            untagged("* ESEARCH (TAG \"A1\") UID PARTIAL (-1:-10 5:14)\r\n")
+        else {
+            panic!()
+        };
+        assert_eq!((tag.as_deref(), result.uid), (Some("A1"), true));
+        let Response::ESearch { tag, result } = untagged("* esearch (tag \"A1\") UID ALL 1:3\r\n")
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (tag.as_deref(), result.all.to_string()),
+            (Some("A1"), "1:3".into())
+        );
+        let Response::Thread(t) = untagged("* THREAD (1 (2 (3 5)(6))(4))(7)\r\n") else {
+            panic!()
+        };
+        assert_eq!(t.len(), 2);
+        assert_eq!(t[0].iter().count(), 6);
+        assert_eq!(untagged("* THREAD\r\n"), Response::Thread(vec![]));
+        assert_eq!(
+            untagged("* sort 2 1 (MODSEQ 5)\r\n"),
+            Response::Sort {
+                nums: vec![2, 1],
+                modseq: Some(5)
+            }
+        );
+        assert!(parse_frame(b"* THREAD (1 (2)\r\n").is_err());
+        assert!(parse_frame(b"* SORT 1 x\r\n").is_err());
+    }
+
+    #[test]
+    fn admin_extension_responses_are_typed() {
+        let Response::Quota(q) = untagged("* QUOTA \"\" (STORAGE 10 18446744073709551615)\r\n")
+        else {
+            panic!()
+        };
+        assert_eq!(q.resources()[0].limit(), u64::MAX);
+        assert!(matches!(
+            untagged("* QUOTAROOT INBOX \"\"\r\n"),
+            Response::QuotaRoot { roots, .. } if roots == [b""]
+        ));
+        let Response::Metadata(m) =
+            untagged("* METADATA INBOX (/private/comment \"this is a comment\")\r\n")
+        else {
+            panic!()
+        };
+        assert_eq!(m.get("/private/comment"), Some(&b"this is a comment"[..]));
+        assert!(matches!(
+            untagged("* METADATA \"\" /shared/comment\r\n"),
+            Response::MetadataChanged { entries, .. } if entries == ["/shared/comment"]
+        ));
+        assert!(matches!(untagged("* ID NIL\r\n"), Response::Id(i) if i.is_empty()));
+        assert_eq!(
+            untagged("* ENABLED QRESYNC\r\n"),
+            Response::Enabled(vec!["QRESYNC".into()])
+        );
+        assert!(matches!(
+            untagged("* MYRIGHTS INBOX rwiptsldaex\r\n"),
+            Response::MyRights { rights, .. } if rights.as_str() == "rwiptsldaex"
+        ));
+        assert!(matches!(
+            untagged("* ACL INBOX Fred rwipsldexta\r\n"),
+            Response::Acl { entries, .. } if entries.len() == 1
+        ));
+        assert!(matches!(
+            untagged("* LISTRIGHTS INBOX anyone \"\" l r\r\n"),
+            Response::ListRights(l) if l.optional().len() == 2
+        ));
+        assert!(parse_frame(b"* QUOTA \"\" (STORAGE 1)\r\n").is_err());
+        assert!(parse_frame(b"* ID (\"name\")\r\n").is_err());
     }
 
     #[test]

@@ -1,0 +1,152 @@
+//! APPEND of several messages in one command (MULTIAPPEND, RFC 3502) and of messages holding
+//! NUL bytes as literal8 (BINARY, RFC 3516).
+
+use crate::error::{Error, Result};
+use crate::message::{flag_list, valid_date_time};
+use crate::session::Session;
+use crate::types::{AppendUid, Flag, MailboxName, ResponseCode};
+use crate::wire::encode::Command;
+
+/// One message to APPEND, with the flags and internal date it should get.
+///
+/// ```
+/// use blocking_imap::{AppendMessage, Flag};
+/// let raw = b"From: a@example.org\r\nSubject: hi\r\n\r\nHello\r\n";
+/// let msg = AppendMessage::new(raw)
+///     .flags(&[Flag::Seen])
+///     .internal_date("17-Jul-1996 02:44:25 -0700");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppendMessage<'a> {
+    message: &'a [u8],
+    flags: Vec<Flag>,
+    internal_date: Option<String>,
+}
+
+impl<'a> AppendMessage<'a> {
+    /// The message's bytes (RFC 5322, CRLF line ends), with no flags and the server's
+    /// choice of internal date (usually now).
+    pub fn new(message: &'a [u8]) -> Self {
+        AppendMessage {
+            message,
+            flags: Vec::new(),
+            internal_date: None,
+        }
+    }
+
+    /// The flags the message gets (checked when the command is sent).
+    pub fn flags(mut self, flags: &[Flag]) -> Self {
+        self.flags = flags.to_vec();
+        self
+    }
+
+    /// The internal date the message gets, as IMAP writes it: `"17-Jul-1996 02:44:25
+    /// -0700"` (checked when the command is sent).
+    pub fn internal_date(mut self, date: &str) -> Self {
+        self.internal_date = Some(date.to_string());
+        self
+    }
+
+    /// The message's bytes.
+    pub fn message(&self) -> &'a [u8] {
+        self.message
+    }
+}
+
+impl Session {
+    /// Adds several messages to a mailbox in one APPEND command (MULTIAPPEND, RFC 3502):
+    /// either all of them are added or none is. Returns their UIDs, in order, when the
+    /// server supports UIDPLUS. Messages go as non-synchronising literals when the server
+    /// has LITERAL+ (else each waits for the server's `+`), and a message holding NUL bytes
+    /// as a literal8 (`~{n}`) when it has BINARY (RFC 3516). A single message needs no
+    /// MULTIAPPEND.
+    ///
+    /// ```no_run
+    /// # let mut session: blocking_imap::Session = todo!();
+    /// use blocking_imap::{AppendMessage, Flag};
+    /// let (a, b) = (b"Subject: one\r\n\r\n1\r\n", b"Subject: two\r\n\r\n2\r\n");
+    /// let uids = session.append_many(
+    ///     "Archive",
+    ///     &[AppendMessage::new(a), AppendMessage::new(b).flags(&[Flag::Seen])],
+    /// )?;
+    /// # Ok::<(), blocking_imap::Error>(())
+    /// ```
+    ///
+    /// Errors: [`Error::MissingCapability`] (`"MULTIAPPEND"`) for more than one message when
+    /// the server lacks MULTIAPPEND, and (`"BINARY"`) for a message holding NUL bytes when
+    /// it lacks BINARY; [`Error::InvalidArgument`] for no messages, a flag that cannot be
+    /// stored or a malformed date (nothing is sent then); [`Error::No`], often with
+    /// `TRYCREATE` when the mailbox does not exist, and then no message was added.
+    pub fn append_many(
+        &mut self,
+        mailbox: impl Into<MailboxName>,
+        messages: &[AppendMessage<'_>],
+    ) -> Result<Option<AppendUid>> {
+        if messages.len() > 1 && !self.conn.capabilities()?.has("MULTIAPPEND") {
+            return Err(Error::MissingCapability("MULTIAPPEND".into()));
+        }
+        self.append_messages(mailbox.into(), messages)
+    }
+
+    /// APPEND of one or more messages (the caller has checked MULTIAPPEND for several).
+    pub(crate) fn append_messages(
+        &mut self,
+        mailbox: MailboxName,
+        messages: &[AppendMessage<'_>],
+    ) -> Result<Option<AppendUid>> {
+        if messages.is_empty() {
+            return Err(Error::InvalidArgument("no messages to append".into()));
+        }
+        let caps = self.conn.capabilities()?;
+        let binary = caps.has("BINARY") || caps.has("IMAP4rev2");
+        let mut cmd = Command::new("APPEND");
+        cmd.astring(mailbox.wire(), "mailbox name")?;
+        for msg in messages {
+            if !msg.flags.is_empty() {
+                cmd.raw(&flag_list(&msg.flags)?);
+            }
+            if let Some(date) = &msg.internal_date {
+                if !valid_date_time(date) {
+                    return Err(Error::InvalidArgument(format!(
+                        "internal date {date:?} (want \"17-Jul-1996 02:44:25 -0700\")"
+                    )));
+                }
+                cmd.raw(&format!("\"{date}\""));
+            }
+            if msg.message.contains(&0) {
+                if !binary {
+                    return Err(Error::MissingCapability("BINARY".into()));
+                }
+                cmd.literal8_arg(msg.message.to_vec());
+            } else {
+                cmd.literal_arg(msg.message.to_vec());
+            }
+        }
+        let text = self.conn.simple(cmd)?;
+        Ok(match text.code {
+            Some(ResponseCode::AppendUid { uid_validity, uids }) => {
+                Some(AppendUid { uid_validity, uids })
+            }
+            _ => None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builder_keeps_what_it_is_given() {
+        let m = AppendMessage::new(b"x")
+            .flags(&[Flag::Seen, Flag::Draft])
+            .internal_date("1-Jan-2024 00:00:00 +0000");
+        assert_eq!(m.message(), b"x");
+        assert_eq!(m.flags, [Flag::Seen, Flag::Draft]);
+        assert_eq!(
+            m.internal_date.as_deref(),
+            Some("1-Jan-2024 00:00:00 +0000")
+        );
+        assert_eq!(AppendMessage::new(b"y").flags, []);
+    }
+}

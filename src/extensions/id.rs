@@ -1,0 +1,331 @@
+//! ID (RFC 2971) and ENABLE (RFC 5161).
+
+use std::borrow::Cow;
+
+use super::acl::{at_end, pair_list, quoted, Value};
+use crate::error::{Error, Result};
+use crate::session::Session;
+use crate::wire::encode::Command;
+use crate::wire::lexer::{Cursor, PResult};
+use crate::wire::parse::Response;
+
+/// What a server says about itself in its ID response (RFC 2971): field / value pairs such
+/// as `name`, `version`, `vendor`, `support-url`. Empty when the server sent `ID NIL`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IdInfo {
+    fields: Vec<(String, Option<Vec<u8>>)>,
+}
+
+impl IdInfo {
+    /// The value of `field` (compared without regard to ASCII case) exactly as sent;
+    /// `None` when the field is absent or `NIL`.
+    pub fn get(&self, field: &str) -> Option<&[u8]> {
+        self.fields
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(field))
+            .and_then(|(_, v)| v.as_deref())
+    }
+
+    /// The value of `field` as text: invalid UTF-8 becomes U+FFFD.
+    pub fn get_lossy(&self, field: &str) -> Option<Cow<'_, str>> {
+        self.get(field).map(String::from_utf8_lossy)
+    }
+
+    /// The server's `name` (`Dovecot`, `GImap`, `Cyrus` ...), as text.
+    pub fn name(&self) -> Option<Cow<'_, str>> {
+        self.get_lossy("name")
+    }
+
+    /// The server's `version`, as text.
+    pub fn version(&self) -> Option<Cow<'_, str>> {
+        self.get_lossy("version")
+    }
+
+    /// Every field and its value, in the server's order.
+    pub fn fields(&self) -> impl Iterator<Item = (&str, Option<&[u8]>)> {
+        self.fields.iter().map(|(k, v)| (k.as_str(), v.as_deref()))
+    }
+
+    /// Did the server send no fields (`ID NIL`)?
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+}
+
+/// `"(" string SP nstring *(SP string SP nstring) ")"` or `NIL` (RFC 2971 section 4).
+pub(crate) fn parse_id(c: &mut Cursor<'_>) -> PResult<IdInfo> {
+    c.spaces();
+    if c.peek() != Some(b'(') {
+        c.keyword("NIL")?;
+        return Ok(IdInfo::default());
+    }
+    let fields = c.list(false, |c| {
+        // Field names are strings; an atom from a sloppy server is read as well.
+        let key = String::from_utf8_lossy(&c.astring()?).into_owned();
+        let value = c.nstring()?.map(Cow::into_owned);
+        Ok((key, value))
+    })?;
+    Ok(IdInfo { fields })
+}
+
+/// `*(SP capability)` (RFC 5161 section 4): the extensions the server enabled.
+pub(crate) fn parse_enabled(c: &mut Cursor<'_>) -> PResult<Vec<String>> {
+    let mut names = Vec::new();
+    while !at_end(c) {
+        names.push(String::from_utf8_lossy(c.atom()?).into_owned());
+    }
+    Ok(names)
+}
+
+/// Field names up to 30 octets, values up to 1024, at most 30 pairs (RFC 2971 section 3.3).
+fn id_command(fields: &[(&str, &str)]) -> Result<Command> {
+    let mut cmd = Command::new("ID");
+    if fields.is_empty() {
+        cmd.raw("NIL");
+        return Ok(cmd);
+    }
+    if fields.len() > 30 {
+        return Err(Error::InvalidArgument("ID allows at most 30 fields".into()));
+    }
+    let mut pairs = Vec::with_capacity(fields.len());
+    for (key, value) in fields {
+        let k = quoted(key.as_bytes())
+            .filter(|_| !key.is_empty() && key.len() <= 30)
+            .ok_or_else(|| Error::InvalidArgument(format!("ID field name {key:?}")))?;
+        let v = Value::string(value.as_bytes())
+            .filter(|_| value.len() <= 1024)
+            .ok_or_else(|| Error::InvalidArgument(format!("ID value of {key:?}")))?;
+        pairs.push((k, v));
+    }
+    pair_list(&mut cmd, pairs);
+    Ok(cmd)
+}
+
+/// ENABLE's arguments are capability names: atoms.
+fn enable_command(extensions: &[&str]) -> Result<Command> {
+    if extensions.is_empty() {
+        return Err(Error::InvalidArgument(
+            "ENABLE needs at least one extension".into(),
+        ));
+    }
+    let mut cmd = Command::new("ENABLE");
+    for ext in extensions {
+        let ok = !ext.is_empty()
+            && ext.bytes().all(|b| {
+                b > 0x20
+                    && b < 0x7f
+                    && !matches!(b, b'(' | b')' | b'{' | b'%' | b'*' | b'"' | b'\\' | b']')
+            });
+        if !ok {
+            return Err(Error::InvalidArgument(format!("extension name {ext:?}")));
+        }
+        cmd.raw(ext);
+    }
+    Ok(cmd)
+}
+
+impl Session {
+    /// Tells the server who we are and asks who it is, with ID (RFC 2971). `fields` are
+    /// pairs such as `("name", "my-client")`, `("version", "1.0")`; none sends `ID NIL`.
+    ///
+    /// ```no_run
+    /// # let mut session: blocking_imap::Session = todo!();
+    /// let server = session.id(&[("name", "my-client"), ("version", env!("CARGO_PKG_VERSION"))])?;
+    /// println!("server: {:?} {:?}", server.name(), server.version());
+    /// # Ok::<(), blocking_imap::Error>(())
+    /// ```
+    ///
+    /// A server that answers without an ID response gives an empty [`IdInfo`].
+    ///
+    /// Errors: [`Error::MissingCapability`] when the server lacks ID;
+    /// [`Error::InvalidArgument`] for more than 30 fields, an empty field name or one longer
+    /// than 30 bytes or not printable ASCII, or a value longer than 1024 bytes or holding NUL.
+    pub fn id(&mut self, fields: &[(&str, &str)]) -> Result<IdInfo> {
+        let cmd = id_command(fields)?;
+        if !self.conn.capabilities()?.has("ID") {
+            return Err(Error::MissingCapability("ID".into()));
+        }
+        let mut got = None;
+        self.conn
+            .run(cmd, &|r| matches!(r, Response::Id(_)), &mut |r| {
+                if let Response::Id(info) = r {
+                    got = Some(info);
+                }
+            })?;
+        Ok(got.unwrap_or_default())
+    }
+
+    /// Turns on extensions that change the server's behaviour, with ENABLE (RFC 5161), and
+    /// returns those the server enabled (a subset of `extensions`; unknown ones are silently
+    /// ignored by the server). The session remembers them: see [`enabled`](Self::enabled).
+    ///
+    /// ```no_run
+    /// # let mut session: blocking_imap::Session = todo!();
+    /// let on = session.enable(&["CONDSTORE"])?;
+    /// assert!(session.is_enabled("CONDSTORE") == on.iter().any(|e| e == "CONDSTORE"));
+    /// # Ok::<(), blocking_imap::Error>(())
+    /// ```
+    ///
+    /// ENABLE must be sent before a mailbox is selected; servers answer BAD otherwise.
+    ///
+    /// Errors: [`Error::MissingCapability`] when the server lacks ENABLE (and is not
+    /// IMAP4rev2); [`Error::InvalidArgument`] for no extension or a name that is not an
+    /// atom; [`Error::Bad`] when the server refuses it (in the selected state, say).
+    pub fn enable(&mut self, extensions: &[&str]) -> Result<Vec<String>> {
+        let cmd = enable_command(extensions)?;
+        if !self.conn.capabilities()?.has("ENABLE") && !self.is_imap4rev2()? {
+            return Err(Error::MissingCapability("ENABLE".into()));
+        }
+        let mut on: Vec<String> = Vec::new();
+        self.conn
+            .run(cmd, &|r| matches!(r, Response::Enabled(_)), &mut |r| {
+                if let Response::Enabled(names) = r {
+                    on.extend(names);
+                }
+            })?;
+        for name in &on {
+            if !self.is_enabled(name) {
+                self.conn.enabled.push(name.clone());
+            }
+        }
+        Ok(on)
+    }
+
+    /// The extensions enabled so far in this session (by [`enable`](Self::enable) or by
+    /// commands that enable what they need, such as QRESYNC), as the server named them.
+    pub fn enabled(&self) -> &[String] {
+        &self.conn.enabled
+    }
+
+    /// Is `extension` enabled in this session (compared without regard to case)?
+    pub fn is_enabled(&self, extension: &str) -> bool {
+        self.conn
+            .enabled
+            .iter()
+            .any(|e| e.eq_ignore_ascii_case(extension))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Recorded by MailKit's tests (corpus/mailkit/common/id.txt).
+    const CORPUS_ID: &[u8] = b"(\"name\" \"GImap\" \"vendor\" \"Google, Inc.\" \"support-url\" \"http://support.google.com/mail\" \"version\" \"gmail_imap_150623.03_p1\" \"remote-host\" \"127.0.0.1\")\r\n";
+    /// corpus/mailkit/dovecot/enable-qresync.txt
+    const CORPUS_ENABLED: &[u8] = b"QRESYNC CONDSTORE\r\n";
+
+    fn line(cmd: Command) -> String {
+        cmd.into_segments()
+            .iter()
+            .map(|s| {
+                let mut t = String::from_utf8_lossy(&s.text).into_owned();
+                if let Some(l) = &s.literal {
+                    t.push_str(&format!("{{{}}}<{}>", l.len(), String::from_utf8_lossy(l)));
+                }
+                t
+            })
+            .collect()
+    }
+
+    #[test]
+    fn id_responses() {
+        // RFC 2971 section 3.2 examples.
+        let info = parse_id(&mut Cursor::new(b"(\"name\" \"Cyrus\" \"version\" \"1.5\" \"os\" \"sunos\" \"os-version\" \"5.5\" \"support-url\" \"mailto:cyrus-bugs+@andrew.cmu.edu\")\r\n")).unwrap();
+        assert_eq!(info.name().as_deref(), Some("Cyrus"));
+        assert_eq!(info.version().as_deref(), Some("1.5"));
+        assert_eq!(info.get("OS"), Some(&b"sunos"[..]));
+        assert_eq!(info.fields().count(), 5);
+        assert!(parse_id(&mut Cursor::new(b"NIL\r\n")).unwrap().is_empty());
+        let info = parse_id(&mut Cursor::new(CORPUS_ID)).unwrap();
+        assert_eq!(info.name().as_deref(), Some("GImap"));
+        assert_eq!(info.get_lossy("vendor").as_deref(), Some("Google, Inc."));
+        // Dovecot; NIL values, 8-bit literal values and an atom field name.
+        let info = parse_id(&mut Cursor::new(b"(\"name\" \"Dovecot\")\r\n")).unwrap();
+        assert_eq!(info.name().as_deref(), Some("Dovecot"));
+        assert_eq!(info.version(), None);
+        let info = parse_id(&mut Cursor::new(
+            b"(\"name\" NIL vendor {4}\r\n\xc3\xa9\r\n \"x\" \"\")\r\n",
+        ))
+        .unwrap();
+        assert_eq!(info.name(), None);
+        assert_eq!(info.get("vendor"), Some(&b"\xc3\xa9\r\n"[..]));
+        assert_eq!(info.get("x"), Some(&b""[..]));
+        assert_eq!(
+            info.fields().map(|(k, _)| k).collect::<Vec<_>>(),
+            ["name", "vendor", "x"]
+        );
+        for bad in [
+            &b"\r\n"[..],
+            b"NILS\r\n",
+            b"(\"name\")\r\n",
+            b"(\"a\" \"b\"\r\n",
+        ] {
+            assert!(parse_id(&mut Cursor::new(bad)).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn enabled_responses() {
+        // RFC 5161 section 3.1 examples.
+        assert_eq!(
+            parse_enabled(&mut Cursor::new(b"X-GOOD-IDEA\r\n")).unwrap(),
+            ["X-GOOD-IDEA"]
+        );
+        assert!(parse_enabled(&mut Cursor::new(b"\r\n")).unwrap().is_empty());
+        assert!(parse_enabled(&mut Cursor::new(b"")).unwrap().is_empty());
+        assert_eq!(
+            parse_enabled(&mut Cursor::new(CORPUS_ENABLED)).unwrap(),
+            ["QRESYNC", "CONDSTORE"]
+        );
+        assert_eq!(
+            parse_enabled(&mut Cursor::new(b"  UTF8=ACCEPT  condstore \r\n")).unwrap(),
+            ["UTF8=ACCEPT", "condstore"]
+        );
+        assert!(parse_enabled(&mut Cursor::new(b"A (B)\r\n")).is_err());
+    }
+
+    #[test]
+    fn id_arguments() {
+        assert_eq!(line(id_command(&[]).unwrap()), "ID NIL");
+        assert_eq!(
+            line(id_command(&[("name", "blocking-imap"), ("version", "0.1")]).unwrap()),
+            "ID (\"name\" \"blocking-imap\" \"version\" \"0.1\")"
+        );
+        // UTF-8 goes as a literal, kept before a quoted value.
+        assert_eq!(
+            line(id_command(&[("vendor", "Müller"), ("name", "x \"y\"")]).unwrap()),
+            "ID (\"vendor\" {7}<Müller> \"name\" \"x \\\"y\\\"\")"
+        );
+        let long_key = "k".repeat(31);
+        let long_value = "v".repeat(1025);
+        let many: Vec<(&str, &str)> = (0..31).map(|_| ("a", "b")).collect();
+        for bad in [
+            vec![("", "x")],
+            vec![(long_key.as_str(), "x")],
+            vec![("naïve", "x")],
+            vec![("name", long_value.as_str())],
+            vec![("name", "a\0b")],
+            many,
+        ] {
+            assert!(
+                matches!(id_command(&bad), Err(Error::InvalidArgument(_))),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn enable_arguments() {
+        assert_eq!(
+            line(enable_command(&["CONDSTORE", "UTF8=ACCEPT"]).unwrap()),
+            "ENABLE CONDSTORE UTF8=ACCEPT"
+        );
+        for bad in [&[][..], &[""], &["A B"], &["X\r\nA2 LOGOUT"], &["(X)"]] {
+            assert!(
+                matches!(enable_command(bad), Err(Error::InvalidArgument(_))),
+                "{bad:?}"
+            );
+        }
+    }
+}

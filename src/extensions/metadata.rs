@@ -1,0 +1,616 @@
+//! METADATA (RFC 5464): GETMETADATA and SETMETADATA, on a mailbox or on the server.
+
+use std::borrow::Cow;
+
+use super::acl::{astring_text, at_end, mailbox, pair_list, Value};
+use crate::error::{Error, Result};
+use crate::session::Session;
+use crate::types::{MailboxName, ResponseCode};
+use crate::wire::encode::Command;
+use crate::wire::lexer::{Cursor, PResult};
+use crate::wire::parse::Response;
+
+/// One metadata entry and its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetadataEntry {
+    name: String,
+    value: Option<Vec<u8>>,
+}
+
+impl MetadataEntry {
+    /// The entry's name (`/private/comment`, `/shared/vendor/...`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The value exactly as the server sent it (it may hold CR, LF, 8-bit bytes, even NUL);
+    /// `None` when the entry has no value (`NIL`).
+    pub fn value(&self) -> Option<&[u8]> {
+        self.value.as_deref()
+    }
+
+    /// The value as text: invalid UTF-8 becomes U+FFFD.
+    pub fn value_lossy(&self) -> Option<Cow<'_, str>> {
+        self.value.as_deref().map(String::from_utf8_lossy)
+    }
+
+    /// The value, owned.
+    pub fn into_value(self) -> Option<Vec<u8>> {
+        self.value
+    }
+}
+
+/// What GETMETADATA answers: the entries of a mailbox (or of the server) and their values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Metadata {
+    mailbox: MailboxName,
+    entries: Vec<MetadataEntry>,
+    long_entries: Option<u64>,
+}
+
+impl Metadata {
+    /// The mailbox the entries belong to; the empty name for server metadata.
+    pub fn mailbox(&self) -> &MailboxName {
+        &self.mailbox
+    }
+
+    /// Are these server metadata (mailbox `""`)?
+    pub fn is_server(&self) -> bool {
+        self.mailbox.wire().is_empty()
+    }
+
+    /// Every entry the server returned, in its order. Entries that do not exist come back
+    /// with no value, or not at all, as the server chooses.
+    pub fn entries(&self) -> &[MetadataEntry] {
+        &self.entries
+    }
+
+    /// The value of entry `name` (compared without regard to ASCII case); `None` when the
+    /// entry was not returned or has no value.
+    pub fn get(&self, name: &str) -> Option<&[u8]> {
+        self.entries
+            .iter()
+            .find(|e| e.name.eq_ignore_ascii_case(name))
+            .and_then(MetadataEntry::value)
+    }
+
+    /// With a [`MetadataOptions::max_size`], the size of the largest value that was left
+    /// out for being larger (the server's `[METADATA LONGENTRIES n]`).
+    pub fn long_entries(&self) -> Option<u64> {
+        self.long_entries
+    }
+}
+
+/// How deep GETMETADATA looks below each entry asked for (RFC 5464 section 4.2.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MetadataDepth {
+    /// `DEPTH 0`: only the entries named (the default).
+    Zero,
+    /// `DEPTH 1`: also their immediate children.
+    One,
+    /// `DEPTH infinity`: the whole tree below each entry.
+    Infinity,
+}
+
+impl MetadataDepth {
+    fn as_str(self) -> &'static str {
+        match self {
+            MetadataDepth::Zero => "0",
+            MetadataDepth::One => "1",
+            MetadataDepth::Infinity => "infinity",
+        }
+    }
+}
+
+/// Options of GETMETADATA (RFC 5464 section 4.2).
+///
+/// ```
+/// use blocking_imap::{MetadataDepth, MetadataOptions};
+/// let options = MetadataOptions::new().max_size(4096).depth(MetadataDepth::Infinity);
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MetadataOptions {
+    max_size: Option<u64>,
+    depth: Option<MetadataDepth>,
+}
+
+impl MetadataOptions {
+    /// No options: every entry named, whatever its size.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// `MAXSIZE n`: leave out values longer than `n` octets (the result's
+    /// [`long_entries`](Metadata::long_entries) then says how long the longest was).
+    pub fn max_size(mut self, octets: u64) -> Self {
+        self.max_size = Some(octets);
+        self
+    }
+
+    /// `DEPTH`: also return the entries below those named.
+    pub fn depth(mut self, depth: MetadataDepth) -> Self {
+        self.depth = Some(depth);
+        self
+    }
+
+    fn render(&self) -> Option<String> {
+        let mut items = Vec::new();
+        if let Some(n) = self.max_size {
+            items.push(format!("MAXSIZE {n}"));
+        }
+        if let Some(d) = self.depth {
+            items.push(format!("DEPTH {}", d.as_str()));
+        }
+        (!items.is_empty()).then(|| format!("({})", items.join(" ")))
+    }
+}
+
+/// A METADATA response: `mailbox SP "(" entry SP value *(SP entry SP value) ")"` with values
+/// (`nstring` or `literal8`), or `mailbox SP entry *(SP entry)`, the unsolicited form that
+/// only names entries that changed (RFC 5464 section 4.4).
+pub(crate) fn parse_metadata(c: &mut Cursor<'_>) -> PResult<Response> {
+    let mailbox = mailbox(c)?;
+    c.spaces();
+    if c.peek() != Some(b'(') {
+        let mut entries = Vec::new();
+        while !at_end(c) {
+            entries.push(String::from_utf8_lossy(&c.astring()?).into_owned());
+        }
+        if entries.is_empty() {
+            return Err(format!("expected metadata entries at byte {}", c.pos()));
+        }
+        return Ok(Response::MetadataChanged { mailbox, entries });
+    }
+    let entries = c.list(false, |c| {
+        let name = String::from_utf8_lossy(&c.astring()?).into_owned();
+        let value = c.nstring()?.map(Cow::into_owned);
+        Ok(MetadataEntry { name, value })
+    })?;
+    Ok(Response::Metadata(Metadata {
+        mailbox,
+        entries,
+        long_entries: None,
+    }))
+}
+
+/// An entry name as SETMETADATA / GETMETADATA send it: it must start with `/` and holds
+/// neither wildcards nor anything that needs a literal (RFC 5464 section 3.2).
+fn entry_arg(name: &str) -> Result<String> {
+    let ok = name.starts_with('/')
+        && !name.contains(['*', '%'])
+        && name.bytes().all(|b| b > 0x1f && b < 0x7f);
+    ok.then(|| astring_text(name.as_bytes()))
+        .flatten()
+        .ok_or_else(|| Error::InvalidArgument(format!("metadata entry name {name:?}")))
+}
+
+fn getmetadata_command(
+    mailbox: &MailboxName,
+    entries: &[&str],
+    options: &MetadataOptions,
+) -> Result<Command> {
+    if entries.is_empty() {
+        return Err(Error::InvalidArgument(
+            "GETMETADATA needs at least one entry".into(),
+        ));
+    }
+    let names = entries
+        .iter()
+        .map(|e| entry_arg(e))
+        .collect::<Result<Vec<_>>>()?;
+    let mut cmd = Command::new("GETMETADATA");
+    if let Some(opts) = options.render() {
+        cmd.raw(&opts);
+    }
+    cmd.astring(mailbox.wire(), "mailbox name")?;
+    cmd.raw(&format!("({})", names.join(" ")));
+    Ok(cmd)
+}
+
+fn setmetadata_command(
+    mailbox: &MailboxName,
+    entries: &[(&str, Option<&[u8]>)],
+    binary: bool,
+) -> Result<Command> {
+    if entries.is_empty() {
+        return Err(Error::InvalidArgument(
+            "SETMETADATA needs at least one entry".into(),
+        ));
+    }
+    let mut pairs = Vec::with_capacity(entries.len());
+    for (name, value) in entries {
+        let value = match value {
+            None => Value::Text("NIL".into()),
+            Some(v) => match Value::string(v) {
+                Some(v) => v,
+                None if binary => Value::Literal8(v.to_vec()),
+                None => {
+                    return Err(Error::InvalidArgument(format!(
+                        "value of {name:?} holds NUL, which needs BINARY (literal8)"
+                    )))
+                }
+            },
+        };
+        pairs.push((entry_arg(name)?, value));
+    }
+    let mut cmd = Command::new("SETMETADATA");
+    cmd.astring(mailbox.wire(), "mailbox name")?;
+    pair_list(&mut cmd, pairs);
+    Ok(cmd)
+}
+
+/// `[METADATA LONGENTRIES n]` in a completion.
+fn long_entries(code: Option<&ResponseCode>) -> Option<u64> {
+    match code {
+        Some(ResponseCode::Other {
+            name,
+            args: Some(args),
+        }) if name == "METADATA" => {
+            let mut words = args.split_ascii_whitespace();
+            match (words.next(), words.next()) {
+                (Some(k), Some(n)) if k.eq_ignore_ascii_case("LONGENTRIES") => n.parse().ok(),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+impl Session {
+    /// METADATA for mailboxes; METADATA or METADATA-SERVER for the server (`""`).
+    fn require_metadata(&mut self, mailbox: &MailboxName) -> Result<()> {
+        let caps = self.conn.capabilities()?;
+        let server = mailbox.wire().is_empty();
+        if caps.has("METADATA") || (server && caps.has("METADATA-SERVER")) {
+            Ok(())
+        } else {
+            Err(Error::MissingCapability("METADATA".into()))
+        }
+    }
+
+    /// Reads metadata entries of `mailbox` with GETMETADATA (RFC 5464 section 4.2); the
+    /// mailbox `""` stands for the server's own metadata.
+    ///
+    /// ```no_run
+    /// # let mut session: blocking_imap::Session = todo!();
+    /// let md = session.get_metadata("INBOX", &["/private/comment", "/shared/comment"])?;
+    /// if let Some(comment) = md.get("/private/comment") {
+    ///     println!("{}", String::from_utf8_lossy(comment));
+    /// }
+    /// # Ok::<(), blocking_imap::Error>(())
+    /// ```
+    ///
+    /// Errors: [`Error::MissingCapability`] when the server lacks METADATA (for `""`,
+    /// METADATA-SERVER is enough); [`Error::InvalidArgument`] for no entries or an entry
+    /// name that does not start with `/` or holds `*`, `%` or control characters;
+    /// [`Error::No`] when the mailbox does not exist or may not be read.
+    pub fn get_metadata(
+        &mut self,
+        mailbox: impl Into<MailboxName>,
+        entries: &[&str],
+    ) -> Result<Metadata> {
+        self.get_metadata_with(mailbox, entries, &MetadataOptions::new())
+    }
+
+    /// Like [`get_metadata`](Self::get_metadata), with the `MAXSIZE` and `DEPTH` options.
+    ///
+    /// ```no_run
+    /// # let mut session: blocking_imap::Session = todo!();
+    /// use blocking_imap::{MetadataDepth, MetadataOptions};
+    /// let opts = MetadataOptions::new().max_size(1024).depth(MetadataDepth::Infinity);
+    /// let md = session.get_metadata_with("", &["/shared"], &opts)?;
+    /// for e in md.entries() {
+    ///     println!("{} = {:?}", e.name(), e.value_lossy());
+    /// }
+    /// if let Some(n) = md.long_entries() {
+    ///     println!("some values were longer than 1024 bytes, up to {n}");
+    /// }
+    /// # Ok::<(), blocking_imap::Error>(())
+    /// ```
+    ///
+    /// Errors: as [`get_metadata`](Self::get_metadata).
+    pub fn get_metadata_with(
+        &mut self,
+        mailbox: impl Into<MailboxName>,
+        entries: &[&str],
+        options: &MetadataOptions,
+    ) -> Result<Metadata> {
+        let name = mailbox.into();
+        let cmd = getmetadata_command(&name, entries, options)?;
+        self.require_metadata(&name)?;
+        let mut found = Vec::new();
+        let text = self.conn.run(
+            cmd,
+            &|r| matches!(r, Response::Metadata(m) if m.mailbox.wire() == name.wire()),
+            &mut |r| {
+                if let Response::Metadata(m) = r {
+                    found.extend(m.entries);
+                }
+            },
+        )?;
+        Ok(Metadata {
+            mailbox: name,
+            entries: found,
+            long_entries: long_entries(text.code.as_ref()),
+        })
+    }
+
+    /// Sets or removes metadata entries of `mailbox` with SETMETADATA (RFC 5464 section
+    /// 4.3); the mailbox `""` stands for the server. A value of `None` removes the entry
+    /// (`NIL`). Values go as literals when they hold CR, LF or 8-bit bytes, and as literal8
+    /// when they hold NUL (only with the BINARY capability).
+    ///
+    /// ```no_run
+    /// # let mut session: blocking_imap::Session = todo!();
+    /// session.set_metadata(
+    ///     "INBOX",
+    ///     &[
+    ///         ("/private/comment", Some("My own comment".as_bytes())),
+    ///         ("/shared/comment", None),
+    ///     ],
+    /// )?;
+    /// # Ok::<(), blocking_imap::Error>(())
+    /// ```
+    ///
+    /// Errors: [`Error::MissingCapability`] when the server lacks METADATA (for `""`,
+    /// METADATA-SERVER is enough); [`Error::InvalidArgument`] for no entries, a bad entry
+    /// name, or a value with NUL without BINARY; [`Error::No`] when the server refuses, often
+    /// with a code: `[METADATA MAXSIZE n]`, `[METADATA TOOMANY]`, `[METADATA NOPRIVATE]`
+    /// (as [`ResponseCode::Other`] named `METADATA`), or `[CANNOT]` for an entry that may not
+    /// be changed.
+    pub fn set_metadata(
+        &mut self,
+        mailbox: impl Into<MailboxName>,
+        entries: &[(&str, Option<&[u8]>)],
+    ) -> Result<()> {
+        let name = mailbox.into();
+        self.require_metadata(&name)?;
+        let binary = self.conn.capabilities()?.has("BINARY");
+        let cmd = setmetadata_command(&name, entries, binary)?;
+        self.conn.simple(cmd).map(drop)
+    }
+
+    /// Removes metadata entries of `mailbox` (`""` for the server): SETMETADATA with `NIL`
+    /// for each entry.
+    ///
+    /// Errors: as [`set_metadata`](Self::set_metadata).
+    pub fn delete_metadata(
+        &mut self,
+        mailbox: impl Into<MailboxName>,
+        entries: &[&str],
+    ) -> Result<()> {
+        let pairs: Vec<(&str, Option<&[u8]>)> = entries.iter().map(|e| (*e, None)).collect();
+        self.set_metadata(mailbox, &pairs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::encode::Segment;
+
+    /// Recorded by MailKit's tests (corpus/mailkit/metadata/).
+    const CORPUS_GETMETADATA: &[u8] = b"\"\" (/private/comment \"this is a comment\")\r\n";
+    const CORPUS_MULTI: &[u8] = b"\"INBOX\" (/private/comment \"this is a private comment\" /shared/comment \"this is a shared comment\")\r\n";
+    const CORPUS_OPTIONS_DONE: &[u8] = b"[METADATA LONGENTRIES 2199] GETMETADATA complete";
+    const CORPUS_MAXSIZE_NO: &[u8] = b"[METADATA MAXSIZE 10] SETMETADATA failed";
+
+    fn metadata(s: &[u8]) -> Metadata {
+        match parse_metadata(&mut Cursor::new(s)) {
+            Ok(Response::Metadata(m)) => m,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn text(segs: &[Segment]) -> String {
+        segs.iter()
+            .map(|s| {
+                let mut t = String::from_utf8_lossy(&s.text).into_owned();
+                if let Some(l) = &s.literal {
+                    t.push_str(&format!("{{{}}}<{}>", l.len(), String::from_utf8_lossy(l)));
+                }
+                t
+            })
+            .collect()
+    }
+
+    #[test]
+    fn rfc_examples() {
+        // RFC 5464 section 4.2 examples.
+        let m = metadata(b"\"\" (/shared/comment \"Shared comment\")\r\n");
+        assert!(m.is_server());
+        assert_eq!(m.get("/shared/comment"), Some(&b"Shared comment"[..]));
+        let m = metadata(
+            b"INBOX (/shared/comment \"Shared comment\" /private/comment \"My own comment\")\r\n",
+        );
+        assert!(m.mailbox().is_inbox() && !m.is_server());
+        assert_eq!(m.entries().len(), 2);
+        assert_eq!(m.entries()[1].name(), "/private/comment");
+        assert_eq!(m.get("/PRIVATE/Comment"), Some(&b"My own comment"[..]));
+        let m = metadata(b"INBOX (/private/filters/values/small \"SMALLER 5000\" /private/filters/values/boss \"FROM \\\"boss@example.com\\\"\")\r\n");
+        assert_eq!(
+            m.get("/private/filters/values/boss"),
+            Some(&b"FROM \"boss@example.com\""[..])
+        );
+        // Section 4.3's value across lines, as a literal.
+        let m =
+            metadata(b"INBOX (/private/comment {33}\r\nMy new comment across\r\ntwo lines.)\r\n");
+        assert_eq!(
+            m.entries()[0].value_lossy().as_deref(),
+            Some("My new comment across\r\ntwo lines.")
+        );
+        // Section 4.4.2: unsolicited, naming the entries that changed.
+        let r = parse_metadata(&mut Cursor::new(
+            b"INBOX /shared/comment /private/comment\r\n",
+        ))
+        .unwrap();
+        assert_eq!(
+            r,
+            Response::MetadataChanged {
+                mailbox: MailboxName::from("INBOX"),
+                entries: vec!["/shared/comment".into(), "/private/comment".into()]
+            }
+        );
+    }
+
+    #[test]
+    fn corpus_and_dovecot() {
+        let m = metadata(CORPUS_GETMETADATA);
+        assert_eq!(
+            m.entries()[0].value_lossy().as_deref(),
+            Some("this is a comment")
+        );
+        let m = metadata(CORPUS_MULTI);
+        assert!(m.mailbox().is_inbox());
+        assert_eq!(
+            m.get("/shared/comment"),
+            Some(&b"this is a shared comment"[..])
+        );
+        let done = crate::wire::parse::resp_text(CORPUS_OPTIONS_DONE);
+        assert_eq!(long_entries(done.code.as_ref()), Some(2199));
+        let no = crate::wire::parse::resp_text(CORPUS_MAXSIZE_NO);
+        assert_eq!(long_entries(no.code.as_ref()), None);
+        assert_eq!(long_entries(None), None);
+        // Dovecot: NIL for a missing entry, an atom mailbox, 8-bit literal values.
+        let m = metadata(b"\"\" (/private/comment NIL)\r\n");
+        assert_eq!(m.entries()[0].value(), None);
+        assert_eq!(m.get("/private/comment"), None);
+        let m = metadata(
+            b"ext-a-probe (/private/comment {5}\r\na\r\n\xffb /shared/comment {1}\r\nx)\r\n",
+        );
+        assert_eq!(m.mailbox().as_str(), "ext-a-probe");
+        assert_eq!(m.get("/private/comment"), Some(&b"a\r\n\xffb"[..]));
+        assert_eq!(
+            m.entries()[0].clone().into_value(),
+            Some(b"a\r\n\xffb".to_vec())
+        );
+        // literal8 carries NUL.
+        let m = metadata(b"INBOX (/private/blob ~{3}\r\na\0b)\r\n");
+        assert_eq!(m.get("/private/blob"), Some(&b"a\0b"[..]));
+        // Empty list.
+        assert!(metadata(b"INBOX ()\r\n").entries().is_empty());
+    }
+
+    #[test]
+    fn malformed_responses_are_errors() {
+        for bad in [
+            &b"INBOX\r\n"[..],
+            b"\r\n",
+            b"INBOX (/private/comment)\r\n",
+            b"INBOX (/private/comment \"x\"\r\n",
+            b"INBOX (/private/comment {9}\r\nab)\r\n",
+            b"INBOX (/private/comment value)\r\n",
+        ] {
+            assert!(parse_metadata(&mut Cursor::new(bad)).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn getmetadata_arguments() {
+        let all = MetadataOptions::new()
+            .max_size(1024)
+            .depth(MetadataDepth::Infinity);
+        let cmd = getmetadata_command(&"".into(), &["/shared", "/private"], &all).unwrap();
+        assert_eq!(
+            text(&cmd.into_segments()),
+            "GETMETADATA (MAXSIZE 1024 DEPTH infinity) \"\" (/shared /private)"
+        );
+        let one = MetadataOptions::new().depth(MetadataDepth::One);
+        let cmd = getmetadata_command(&"INBOX".into(), &["/private/comment"], &one).unwrap();
+        assert_eq!(
+            text(&cmd.into_segments()),
+            "GETMETADATA (DEPTH 1) INBOX (/private/comment)"
+        );
+        let zero = MetadataOptions::new().depth(MetadataDepth::Zero);
+        let cmd = getmetadata_command(&"Ä b".into(), &["/shared/a b"], &zero).unwrap();
+        assert_eq!(
+            text(&cmd.into_segments()),
+            "GETMETADATA (DEPTH 0) \"&AMQ- b\" (\"/shared/a b\")"
+        );
+        let none = MetadataOptions::new();
+        for bad in [
+            &[][..],
+            &["private/comment"],
+            &["/shared/*"],
+            &["/shared/%"],
+            &["/a\r\nA2 LOGOUT"],
+            &["/é"],
+        ] {
+            assert!(
+                matches!(
+                    getmetadata_command(&"INBOX".into(), bad, &none),
+                    Err(Error::InvalidArgument(_))
+                ),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn setmetadata_arguments() {
+        let inbox = MailboxName::from("INBOX");
+        // RFC 5464 section 4.3 examples.
+        let cmd = setmetadata_command(
+            &inbox,
+            &[("/private/comment", Some(&b"My new comment"[..]))],
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            text(&cmd.into_segments()),
+            "SETMETADATA INBOX (/private/comment \"My new comment\")"
+        );
+        let cmd = setmetadata_command(&inbox, &[("/private/comment", None)], false).unwrap();
+        assert_eq!(
+            text(&cmd.into_segments()),
+            "SETMETADATA INBOX (/private/comment NIL)"
+        );
+        // CRLF and 8-bit bytes go as a literal, kept before the text value.
+        let cmd = setmetadata_command(
+            &"".into(),
+            &[
+                ("/private/comment", Some(&b"a\r\n\xffb"[..])),
+                ("/shared/comment", Some(&b"x"[..])),
+            ],
+            false,
+        )
+        .unwrap();
+        let segs = cmd.into_segments();
+        assert_eq!(segs.len(), 2);
+        assert_eq!(segs[0].literal.as_deref(), Some(&b"a\r\n\xffb"[..]));
+        assert_eq!(
+            text(&segs),
+            "SETMETADATA \"\" (/private/comment {5}<a\r\n\u{fffd}b> /shared/comment \"x\")"
+        );
+        // NUL needs literal8 (BINARY).
+        let nul = [("/private/blob", Some(&b"a\0b"[..]))];
+        assert!(matches!(
+            setmetadata_command(&inbox, &nul, false),
+            Err(Error::InvalidArgument(_))
+        ));
+        let cmd = setmetadata_command(&inbox, &nul, true).unwrap();
+        let segs = cmd.into_segments();
+        assert_eq!(
+            String::from_utf8_lossy(&segs[0].text),
+            "SETMETADATA INBOX (/private/blob ~"
+        );
+        assert_eq!(segs[0].literal.as_deref(), Some(&b"a\0b"[..]));
+        assert_eq!(String::from_utf8_lossy(&segs[1].text), " )");
+        // An empty value is a quoted empty string, not NIL.
+        let cmd = setmetadata_command(&inbox, &[("/private/x", Some(&b""[..]))], false).unwrap();
+        assert_eq!(
+            text(&cmd.into_segments()),
+            "SETMETADATA INBOX (/private/x \"\")"
+        );
+        assert!(matches!(
+            setmetadata_command(&inbox, &[], false),
+            Err(Error::InvalidArgument(_))
+        ));
+        assert!(matches!(
+            setmetadata_command(&inbox, &[("bad", None)], false),
+            Err(Error::InvalidArgument(_))
+        ));
+    }
+}
