@@ -427,6 +427,24 @@ impl Conn {
         )));
     }
 
+    /// Is UTF8=ACCEPT (RFC 6855 / RFC 9755) enabled? Then mailbox names go as UTF-8 and
+    /// SEARCH carries no CHARSET.
+    pub(crate) fn utf8_accept(&self) -> bool {
+        self.enabled
+            .iter()
+            .any(|e| e.eq_ignore_ascii_case("UTF8=ACCEPT") || e.eq_ignore_ascii_case("UTF8=ONLY"))
+    }
+
+    /// A mailbox name as this session writes it: modified UTF-7, or UTF-8 once UTF8=ACCEPT
+    /// is enabled (a name that came from the server is sent back as it came).
+    pub(crate) fn adapt(&self, name: crate::types::MailboxName) -> crate::types::MailboxName {
+        if self.utf8_accept() && name.is_valid_utf7() {
+            crate::types::MailboxName::from_wire(name.as_str().as_bytes())
+        } else {
+            name
+        }
+    }
+
     /// Keeps the completion of a pipelined command that arrived early.
     pub(crate) fn keep_early(
         &mut self,

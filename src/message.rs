@@ -266,7 +266,7 @@ impl Session {
         set: impl Into<SequenceSet>,
         mailbox: impl Into<MailboxName>,
     ) -> Result<Option<CopyUid>> {
-        self.chunked_copy("COPY", set.into(), &mailbox.into())
+        self.chunked_copy("COPY", set.into(), &self.conn.adapt(mailbox.into()))
     }
 
     /// Like [`copy`](Self::copy), with UIDs (UID COPY).
@@ -275,7 +275,7 @@ impl Session {
         set: impl Into<SequenceSet>,
         mailbox: impl Into<MailboxName>,
     ) -> Result<Option<CopyUid>> {
-        self.chunked_copy("UID COPY", set.into(), &mailbox.into())
+        self.chunked_copy("UID COPY", set.into(), &self.conn.adapt(mailbox.into()))
     }
 
     /// Moves messages to another mailbox: MOVE (RFC 6851) when the server has it, else COPY,
@@ -290,7 +290,7 @@ impl Session {
         mailbox: impl Into<MailboxName>,
     ) -> Result<Option<CopyUid>> {
         let set = set.into();
-        let mailbox = mailbox.into();
+        let mailbox = self.conn.adapt(mailbox.into());
         let has_move = self.conn.capabilities()?.has("MOVE") || self.is_imap4rev2()?;
         if has_move && set.chunks(self.set_budget(mailbox.wire().len() + 2)).len() <= 1 {
             return self.chunked_copy("MOVE", set, &mailbox);
@@ -312,7 +312,7 @@ impl Session {
         mailbox: impl Into<MailboxName>,
     ) -> Result<Option<CopyUid>> {
         let set = set.into();
-        let mailbox = mailbox.into();
+        let mailbox = self.conn.adapt(mailbox.into());
         let caps = self.conn.capabilities()?;
         if caps.has("MOVE") || caps.has("IMAP4rev2") {
             return self.chunked_copy("UID MOVE", set, &mailbox);
@@ -366,7 +366,8 @@ impl Session {
 
     fn search_command(&mut self, verb: &'static str, query: &Search) -> Result<Vec<u32>> {
         let mut cmd = Command::new(verb);
-        if query.needs_utf8() {
+        // With UTF8=ACCEPT, SEARCH must not name a charset (RFC 6855 erratum 4029).
+        if query.needs_utf8() && !self.conn.utf8_accept() {
             cmd.raw("CHARSET UTF-8");
         }
         query.encode(&mut cmd)?;
@@ -455,7 +456,7 @@ impl Session {
         if let Some(date) = internal_date {
             msg = msg.internal_date(date);
         }
-        self.append_messages(mailbox.into(), std::slice::from_ref(&msg))
+        self.append_messages(self.conn.adapt(mailbox.into()), std::slice::from_ref(&msg))
     }
 }
 

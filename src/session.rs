@@ -95,14 +95,14 @@ impl Session {
     /// Errors: [`Error::No`] when the mailbox does not exist or cannot be opened (no mailbox
     /// is selected afterwards).
     pub fn select(&mut self, mailbox: impl Into<MailboxName>) -> Result<Mailbox> {
-        self.open("SELECT", mailbox.into())
+        self.open("SELECT", self.conn.adapt(mailbox.into()))
     }
 
     /// Opens `mailbox` read-only with EXAMINE (RFC 9051 section 6.3.3).
     ///
     /// Errors: as [`select`](Self::select).
     pub fn examine(&mut self, mailbox: impl Into<MailboxName>) -> Result<Mailbox> {
-        self.open("EXAMINE", mailbox.into())
+        self.open("EXAMINE", self.conn.adapt(mailbox.into()))
     }
 
     fn open(&mut self, verb: &'static str, name: MailboxName) -> Result<Mailbox> {
@@ -194,14 +194,14 @@ impl Session {
     /// Errors: [`Error::No`] when it exists already (often with an `ALREADYEXISTS` code) or
     /// cannot be created.
     pub fn create(&mut self, mailbox: impl Into<MailboxName>) -> Result<()> {
-        self.mailbox_command("CREATE", &[&mailbox.into()])
+        self.mailbox_command("CREATE", &[&self.conn.adapt(mailbox.into())])
     }
 
     /// Deletes a mailbox (DELETE, RFC 9051 section 6.3.5).
     ///
     /// Errors: [`Error::No`] when it does not exist or cannot be deleted.
     pub fn delete(&mut self, mailbox: impl Into<MailboxName>) -> Result<()> {
-        self.mailbox_command("DELETE", &[&mailbox.into()])
+        self.mailbox_command("DELETE", &[&self.conn.adapt(mailbox.into())])
     }
 
     /// Renames a mailbox (RENAME, RFC 9051 section 6.3.6).
@@ -212,17 +212,20 @@ impl Session {
         from: impl Into<MailboxName>,
         to: impl Into<MailboxName>,
     ) -> Result<()> {
-        self.mailbox_command("RENAME", &[&from.into(), &to.into()])
+        self.mailbox_command(
+            "RENAME",
+            &[&self.conn.adapt(from.into()), &self.conn.adapt(to.into())],
+        )
     }
 
     /// Subscribes to a mailbox (SUBSCRIBE, RFC 9051 section 6.3.7).
     pub fn subscribe(&mut self, mailbox: impl Into<MailboxName>) -> Result<()> {
-        self.mailbox_command("SUBSCRIBE", &[&mailbox.into()])
+        self.mailbox_command("SUBSCRIBE", &[&self.conn.adapt(mailbox.into())])
     }
 
     /// Unsubscribes from a mailbox (UNSUBSCRIBE, RFC 9051 section 6.3.8).
     pub fn unsubscribe(&mut self, mailbox: impl Into<MailboxName>) -> Result<()> {
-        self.mailbox_command("UNSUBSCRIBE", &[&mailbox.into()])
+        self.mailbox_command("UNSUBSCRIBE", &[&self.conn.adapt(mailbox.into())])
     }
 
     /// Lists mailboxes matching `pattern` under `reference` (LIST, RFC 9051 section 6.3.9).
@@ -245,8 +248,14 @@ impl Session {
     ) -> Result<Vec<Name>> {
         let lsub = verb == "LSUB";
         let mut cmd = Command::new(verb);
-        cmd.string(MailboxName::from(reference).wire(), "reference")?;
-        cmd.string(MailboxName::from(pattern).wire(), "pattern")?;
+        cmd.string(
+            self.conn.adapt(MailboxName::from(reference)).wire(),
+            "reference",
+        )?;
+        cmd.string(
+            self.conn.adapt(MailboxName::from(pattern)).wire(),
+            "pattern",
+        )?;
         let mut names = Vec::new();
         self.conn.run(
             cmd,
@@ -277,7 +286,7 @@ impl Session {
         mailbox: impl Into<MailboxName>,
         items: &[StatusItem],
     ) -> Result<MailboxStatus> {
-        let name = mailbox.into();
+        let name = self.conn.adapt(mailbox.into());
         let mut cmd = Command::new("STATUS");
         cmd.astring(name.wire(), "mailbox name")?;
         let list: Vec<&str> = items.iter().map(|i| i.as_str()).collect();

@@ -359,3 +359,32 @@ fn split_commands_are_pipelined_and_completions_may_come_out_of_order() {
 }
 
 const LOGIN_LINE: &str = "A0001 LOGIN u p\r\n";
+
+#[test]
+fn utf8_accept_sends_names_as_utf8_and_no_charset() {
+    let script = Script::new(vec![
+        s(GREETING),
+        c(LOGIN_LINE),
+        s("A0001 OK [CAPABILITY IMAP4rev1 ENABLE UTF8=ACCEPT LITERAL+] in\r\n"),
+        c("A0002 ENABLE UTF8=ACCEPT\r\n"),
+        s("* ENABLED UTF8=ACCEPT\r\nA0002 OK\r\n"),
+        c("A0003 SELECT {9+}\r\nEntwürfe\r\n"),
+        s("* 0 EXISTS\r\nA0003 OK [READ-WRITE] done\r\n"),
+        c("A0004 SEARCH SUBJECT {7+}\r\nGrüße\r\n"),
+        s("* SEARCH\r\nA0004 OK\r\n"),
+        c("A0005 LIST \"\" \"*\"\r\n"),
+        s("* LIST () \"/\" \"Entwürfe\"\r\nA0005 OK\r\n"),
+    ]);
+    let mut session = client(&script).login("u", "p").unwrap();
+    assert_eq!(session.enable(&["UTF8=ACCEPT"]).unwrap(), ["UTF8=ACCEPT"]);
+    session.select("Entwürfe").unwrap();
+    assert!(session
+        .search(&Search::all().subject("Grüße"))
+        .unwrap()
+        .is_empty());
+    let names = session.list("", "*").unwrap();
+    assert_eq!(names[0].name().as_str(), "Entwürfe");
+    // A name from the server goes back byte for byte.
+    assert_eq!(names[0].name().wire(), "Entwürfe".as_bytes());
+    script.assert_done();
+}

@@ -378,7 +378,7 @@ impl Session {
     /// server answers OK without a MYRIGHTS response.
     pub fn my_rights(&mut self, mailbox: impl Into<MailboxName>) -> Result<Rights> {
         self.require_acl()?;
-        let name = mailbox.into();
+        let name = self.conn.adapt(mailbox.into());
         let mut cmd = Command::new("MYRIGHTS");
         cmd.astring(name.wire(), "mailbox name")?;
         let mut got = None;
@@ -401,7 +401,7 @@ impl Session {
     /// the server answers OK without an ACL response.
     pub fn get_acl(&mut self, mailbox: impl Into<MailboxName>) -> Result<Vec<AclEntry>> {
         self.require_acl()?;
-        let name = mailbox.into();
+        let name = self.conn.adapt(mailbox.into());
         let mut cmd = Command::new("GETACL");
         cmd.astring(name.wire(), "mailbox name")?;
         let mut got: Option<Vec<AclEntry>> = None;
@@ -439,7 +439,11 @@ impl Session {
         identifier: impl AsRef<[u8]>,
         rights: &str,
     ) -> Result<()> {
-        let cmd = setacl_command(&mailbox.into(), identifier.as_ref(), rights)?;
+        let cmd = setacl_command(
+            &self.conn.adapt(mailbox.into()),
+            identifier.as_ref(),
+            rights,
+        )?;
         self.require_acl()?;
         self.conn.simple(cmd).map(drop)
     }
@@ -455,7 +459,7 @@ impl Session {
         mailbox: impl Into<MailboxName>,
         identifier: impl AsRef<[u8]>,
     ) -> Result<()> {
-        let name = mailbox.into();
+        let name = self.conn.adapt(mailbox.into());
         let mut cmd = Command::new("DELETEACL");
         cmd.astring(name.wire(), "mailbox name")?;
         identifier_arg(&mut cmd, identifier.as_ref())?;
@@ -475,7 +479,7 @@ impl Session {
         mailbox: impl Into<MailboxName>,
         identifier: impl AsRef<[u8]>,
     ) -> Result<ListRights> {
-        let name = mailbox.into();
+        let name = self.conn.adapt(mailbox.into());
         let mut cmd = Command::new("LISTRIGHTS");
         cmd.astring(name.wire(), "mailbox name")?;
         identifier_arg(&mut cmd, identifier.as_ref())?;

@@ -85,7 +85,7 @@ impl Session {
         if messages.len() > 1 && !self.conn.capabilities()?.has("MULTIAPPEND") {
             return Err(Error::MissingCapability("MULTIAPPEND".into()));
         }
-        self.append_messages(mailbox.into(), messages)
+        self.append_messages(self.conn.adapt(mailbox.into()), messages)
     }
 
     /// APPEND of one or more messages (the caller has checked MULTIAPPEND for several).

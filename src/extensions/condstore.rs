@@ -60,7 +60,7 @@ impl Session {
         }
         self.open_with(
             "SELECT",
-            mailbox.into(),
+            self.conn.adapt(mailbox.into()),
             Some("(CONDSTORE)".into()),
             &mut |_| {},
         )
@@ -86,15 +86,20 @@ impl Session {
             .map_or(String::new(), |s| format!(" {s}"));
         let params = format!("(QRESYNC ({uid_validity} {modseq}{known}))");
         let mut resync = Resync::default();
-        let mailbox = self.open_with("SELECT", mailbox.into(), Some(params), &mut |r| match r {
-            Response::Vanished { uids, .. } => {
-                for r in uids.ranges() {
-                    resync.vanished.insert_range(r.clone());
+        let mailbox = self.open_with(
+            "SELECT",
+            self.conn.adapt(mailbox.into()),
+            Some(params),
+            &mut |r| match r {
+                Response::Vanished { uids, .. } => {
+                    for r in uids.ranges() {
+                        resync.vanished.insert_range(r.clone());
+                    }
                 }
-            }
-            Response::Fetch(f) => resync.changed.push(f),
-            _ => {}
-        })?;
+                Response::Fetch(f) => resync.changed.push(f),
+                _ => {}
+            },
+        )?;
         Ok((mailbox, resync))
     }
 

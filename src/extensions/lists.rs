@@ -253,8 +253,14 @@ impl Session {
         if !selection.is_empty() {
             cmd.raw(&format!("({})", selection.join(" ")));
         }
-        cmd.string(MailboxName::from(reference).wire(), "reference")?;
-        let names: Vec<MailboxName> = patterns.iter().map(|p| MailboxName::from(*p)).collect();
+        cmd.string(
+            self.conn.adapt(MailboxName::from(reference)).wire(),
+            "reference",
+        )?;
+        let names: Vec<MailboxName> = patterns
+            .iter()
+            .map(|p| self.conn.adapt(MailboxName::from(*p)))
+            .collect();
         if let [one] = names.as_slice() {
             cmd.string(one.wire(), "pattern")?;
         } else {

@@ -317,7 +317,7 @@ impl Session {
         entries: &[&str],
         options: &MetadataOptions,
     ) -> Result<Metadata> {
-        let name = mailbox.into();
+        let name = self.conn.adapt(mailbox.into());
         let cmd = getmetadata_command(&name, entries, options)?;
         self.require_metadata(&name)?;
         let mut found = Vec::new();
@@ -365,7 +365,7 @@ impl Session {
         mailbox: impl Into<MailboxName>,
         entries: &[(&str, Option<&[u8]>)],
     ) -> Result<()> {
-        let name = mailbox.into();
+        let name = self.conn.adapt(mailbox.into());
         self.require_metadata(&name)?;
         let binary = self.conn.capabilities()?.has("BINARY");
         let cmd = setmetadata_command(&name, entries, binary)?;

@@ -258,7 +258,7 @@ impl Session {
     /// the mailbox does not exist.
     pub fn get_quota_root(&mut self, mailbox: impl Into<MailboxName>) -> Result<QuotaRoots> {
         self.require_quota("")?;
-        let name = mailbox.into();
+        let name = self.conn.adapt(mailbox.into());
         let mut cmd = Command::new("GETQUOTAROOT");
         cmd.astring(name.wire(), "mailbox name")?;
         let mut roots: Option<Vec<Vec<u8>>> = None;

@@ -475,7 +475,7 @@ impl Session {
         }
         let mut cmd = Command::new(verb);
         cmd.raw(&format!("RETURN ({})", words.join(" ")));
-        if query.needs_utf8() {
+        if query.needs_utf8() && !self.conn.utf8_accept() {
             cmd.raw("CHARSET UTF-8");
         }
         query.encode(&mut cmd)?;
