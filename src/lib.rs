@@ -21,14 +21,76 @@
 //! Each command writes its request and reads until its own tagged completion. Untagged
 //! responses it asked for become its result; everything else (EXISTS, EXPUNGE, flag changes,
 //! ALERTs, BYE) updates [`Session::mailbox`] and waits in [`Session::unsolicited`] until the
-//! caller reads it, whenever that is. The queue never blocks anything.
+//! caller reads it, whenever that is. The queue never blocks anything (it keeps the newest
+//! 100,000 items by default and reports drops with [`Unsolicited::Dropped`]).
 //!
-//! # Security
+//! # TLS and STARTTLS
 //!
-//! [`ClientBuilder`] uses implicit TLS by default and checks the certificate and host name.
-//! [`Security::StartTls`] is never opportunistic: a server without STARTTLS, a refused
-//! STARTTLS or a PREAUTH greeting is an error before any credential is sent, and everything
-//! received before the TLS handshake is discarded.
+//! [`ClientBuilder`] uses implicit TLS (native-tls) by default and checks the certificate and
+//! host name; [`ClientBuilder::add_root_certificate_pem`] trusts a private CA, and the
+//! `danger_*` switches turn the checks off. [`Security::StartTls`] is never opportunistic: a
+//! server without STARTTLS, a refused STARTTLS or a PREAUTH greeting is an error before any
+//! credential is sent, and everything received before the TLS handshake is discarded.
+//!
+//! ```no_run
+//! use blocking_imap::{ClientBuilder, Security};
+//! let pem = std::fs::read("ca.pem").unwrap_or_default();
+//! let client = ClientBuilder::new("mail.internal", 143)
+//!     .security(Security::StartTls)
+//!     .add_root_certificate_pem(&pem)
+//!     .connect()?;
+//! # Ok::<(), blocking_imap::Error>(())
+//! ```
+//!
+//! # Authentication
+//!
+//! [`Client::login`] sends LOGIN; [`Client::authenticate`] runs a SASL mechanism: [`Plain`],
+//! [`XOAuth2`] and [`OAuthBearer`] are built in, and any [`Authenticator`] works. A failed
+//! attempt returns a [`LoginError`] holding the [`Client`] for another try.
+//!
+//! ```no_run
+//! # let client = blocking_imap::ClientBuilder::new("imap.gmail.com", 993).connect()?;
+//! let token = std::env::var("OAUTH_TOKEN").unwrap_or_default();
+//! let session = match client.authenticate(&mut blocking_imap::XOAuth2::new("me@gmail.com", token)) {
+//!     Ok(session) => session,
+//!     Err(failed) => {
+//!         eprintln!("{}", failed.error);
+//!         failed.client.login("me@gmail.com", "app-password")?
+//!     }
+//! };
+//! # Ok::<(), blocking_imap::Error>(())
+//! ```
+//!
+//! # Fetching and streaming
+//!
+//! [`Session::fetch`] and [`Session::uid_fetch`] return a [`FetchStream`]: an iterator that
+//! yields each message as its response arrives, so memory holds one message however big the
+//! mailbox. Dropping it early reads the rest of the command; [`FetchStream::into_vec`] collects
+//! everything. Sets too long for one command line are split and pipelined transparently.
+//!
+//! ```no_run
+//! # let mut session: blocking_imap::Session = todo!();
+//! use blocking_imap::{FetchItems, Section};
+//! session.select("INBOX")?;
+//! for msg in session.uid_fetch(1.., &FetchItems::new().uid().body_peek(Section::Full))? {
+//!     let msg = msg?;
+//!     std::fs::write(format!("{}.eml", msg.uid().map_or(0, |u| u.0)), msg.body().unwrap_or_default())?;
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # IDLE
+//!
+//! [`Session::idle`] waits for changes with an absolute deadline, a callback per response
+//! and a stop handle usable from another thread ([`Session::idle_handle`]); it polls with
+//! NOOP where the server lacks IDLE.
+//!
+//! # Errors
+//!
+//! One [`Error`] enum: the server's NO / BAD / BYE with its text and response code, parse
+//! errors with the offending bytes, I/O errors, timeouts that name the operation, and
+//! [`Error::Broken`] for every command after the connection became unusable
+//! ([`Session::is_broken`]).
 //!
 //! # Logging
 //!
@@ -42,9 +104,18 @@
 //! it is read into memory; responses nested deeper than 100 parentheses are skipped.
 //! After an I/O error, a timeout, a BYE or an unreadable stream, the session reports
 //! [`Session::is_broken`] and every later command fails with [`Error::Broken`].
+//!
+//! # Minimum Rust version
+//!
+//! Rust 1.79.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 
 mod auth;
 mod client;

@@ -227,6 +227,30 @@ impl<const N: usize> From<[u32; N]> for SequenceSet {
     }
 }
 
+impl From<Vec<Uid>> for SequenceSet {
+    fn from(s: Vec<Uid>) -> Self {
+        s.into_iter().collect()
+    }
+}
+
+impl From<Vec<Seq>> for SequenceSet {
+    fn from(s: Vec<Seq>) -> Self {
+        s.into_iter().collect()
+    }
+}
+
+impl From<&Vec<Uid>> for SequenceSet {
+    fn from(s: &Vec<Uid>) -> Self {
+        s.iter().copied().collect()
+    }
+}
+
+impl From<&Vec<Seq>> for SequenceSet {
+    fn from(s: &Vec<Seq>) -> Self {
+        s.iter().copied().collect()
+    }
+}
+
 impl From<Vec<u32>> for SequenceSet {
     fn from(s: Vec<u32>) -> Self {
         s.into_iter().collect()
