@@ -83,9 +83,12 @@ impl Bare {
     }
 
     fn read_until(&mut self, needle: &[u8]) -> usize {
-        // Keep the last bytes of each read so a needle split across reads is found. The
-        // response starts on a fresh line: seed the tail with a line end.
+        // The server sends nothing after the completion we wait for, so it is always at the
+        // end of what has arrived: look only at the last bytes (keeping a short tail so a
+        // needle split across reads is found). The response starts on a fresh line: seed
+        // the tail with a line end.
         let mut tail: Vec<u8> = b"\r\n".to_vec();
+        let keep = needle.len() + 256;
         let mut total = 0;
         loop {
             let n = self.sock.read(&mut self.buf).unwrap_or_else(|e| die(e));
@@ -93,12 +96,14 @@ impl Bare {
                 die("bare socket: connection closed");
             }
             total += n;
-            tail.extend_from_slice(&self.buf[..n]);
-            if tail.windows(needle.len()).any(|w| w == needle) {
+            let chunk = &self.buf[..n];
+            tail.extend_from_slice(&chunk[n.saturating_sub(keep)..]);
+            if tail.len() > 2 * keep {
+                tail.drain(..tail.len() - keep);
+            }
+            if tail.ends_with(b"\n") && tail.windows(needle.len()).any(|w| w == needle) {
                 return total;
             }
-            let keep = tail.len().saturating_sub(needle.len());
-            tail.drain(..keep);
         }
     }
 

@@ -84,6 +84,12 @@ fn run(name: &str, data: &[u8], rounds: usize) {
 }
 
 fn main() {
+    // `parse_bench envelopes` runs only that input (for profilers).
+    if std::env::args().nth(1).as_deref() == Some("envelopes") {
+        let data = synthetic_envelopes(20_000);
+        println!("{:?}", blocking_imap::__fuzz::parse_all(&data));
+        return;
+    }
     println!("| input | responses | parsed | MB | MB/s | responses/s |");
     println!("|---|---:|---:|---:|---:|---:|");
     run("FETCH (UID FLAGS) x 100,000", &synthetic_flags(100_000), 5);

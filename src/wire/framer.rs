@@ -204,11 +204,23 @@ impl Framer {
         let mut i = self.scan;
         let data = &self.buf[..self.end];
         while i < data.len() {
-            let b = data[i];
-            if self.in_quote {
-                if self.escaped {
-                    self.escaped = false;
-                } else if b == b'\\' {
+            if self.in_quote && self.escaped {
+                // The byte after a backslash stands for itself (a LF still ends the line).
+                self.escaped = false;
+                if data[i] == b'\n' {
+                    return Some(i);
+                }
+            } else if self.in_quote {
+                // Skip to the next byte that matters inside a quoted string.
+                match data[i..].iter().position(|&b| IN_QUOTE[usize::from(b)]) {
+                    Some(k) => i += k,
+                    None => {
+                        i = data.len();
+                        break;
+                    }
+                }
+                let b = data[i];
+                if b == b'\\' {
                     self.escaped = true;
                 } else if b == b'"' {
                     self.in_quote = false;
@@ -216,7 +228,15 @@ impl Framer {
                     return Some(i);
                 }
             } else {
-                match b {
+                // Skip to the next byte that matters outside quotes.
+                match data[i..].iter().position(|&b| OUTSIDE[usize::from(b)]) {
+                    Some(k) => i += k,
+                    None => {
+                        i = data.len();
+                        break;
+                    }
+                }
+                match data[i] {
                     b'\n' => return Some(i),
                     b'"' => self.in_quote = true,
                     b'(' | b'[' => {
@@ -225,8 +245,7 @@ impl Framer {
                             self.too_deep = true;
                         }
                     }
-                    b')' | b']' => self.depth = self.depth.saturating_sub(1),
-                    _ => {}
+                    _ => self.depth = self.depth.saturating_sub(1),
                 }
             }
             i += 1;
@@ -234,6 +253,21 @@ impl Framer {
         self.scan = i;
         None
     }
+}
+
+/// Bytes the scanner must look at outside a quoted string.
+const OUTSIDE: [bool; 256] = byte_set(b"\n\"()[]");
+/// Bytes the scanner must look at inside a quoted string (an escaped LF still ends a line).
+const IN_QUOTE: [bool; 256] = byte_set(b"\n\"\\");
+
+const fn byte_set(bytes: &[u8]) -> [bool; 256] {
+    let mut set = [false; 256];
+    let mut i = 0;
+    while i < bytes.len() {
+        set[bytes[i] as usize] = true;
+        i += 1;
+    }
+    set
 }
 
 /// If `line` (without its LF) ends in a literal announcement `{n}`, `{n+}` or `{n-}`, its length.
@@ -396,6 +430,20 @@ mod tests {
         let next = f.next_frame().unwrap().unwrap();
         assert!(!next.too_deep);
         assert_eq!(next.bytes, b"* 2 FETCH (UID 3)\r\n");
+    }
+
+    #[test]
+    fn escapes_inside_quotes_at_every_split() {
+        let line = b"* LIST () \"/\" \"a\\\\b\\\"(((c\" ((x))\r\n* 1 EXISTS\r\n";
+        for split in 0..=line.len() {
+            let (a, b) = line.split_at(split);
+            let frames = frames_of(&[a, b], LIMIT).unwrap();
+            assert_eq!(frames.len(), 2, "split {split}");
+        }
+        let mut f = Framer::new(LIMIT, 2);
+        f.read_buf()[..line.len()].copy_from_slice(line);
+        f.filled(line.len());
+        assert!(!f.next_frame().unwrap().unwrap().too_deep);
     }
 
     #[test]

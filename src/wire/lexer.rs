@@ -188,14 +188,22 @@ impl<'a> Cursor<'a> {
         let mut i = start;
         let mut escapes = false;
         loop {
-            match self.buf.get(i) {
-                None | Some(b'\r') | Some(b'\n') => return err("a closing quote", i),
-                Some(b'\\') => {
+            // Jump to the next byte that matters: most quoted strings have none but the end.
+            let rest = self.buf.get(i..).unwrap_or_default();
+            match rest
+                .iter()
+                .position(|&b| matches!(b, b'"' | b'\\' | b'\r' | b'\n'))
+            {
+                None => return err("a closing quote", self.buf.len()),
+                Some(k) => i += k,
+            }
+            match self.buf[i] {
+                b'\\' => {
                     escapes = true;
                     i += 2;
                 }
-                Some(b'"') => break,
-                Some(_) => i += 1,
+                b'"' => break,
+                _ => return err("a closing quote", i),
             }
         }
         self.pos = i + 1;
