@@ -82,13 +82,11 @@ impl Bare {
         b
     }
 
-    fn read_until(&mut self, needle: &[u8]) -> usize {
-        // The server sends nothing after the completion we wait for, so it is always at the
-        // end of what has arrived: look only at the last bytes (keeping a short tail so a
-        // needle split across reads is found). The response starts on a fresh line: seed
-        // the tail with a line end.
-        let mut tail: Vec<u8> = b"\r\n".to_vec();
-        let keep = needle.len() + 256;
+    /// Reads until a line starting with `prefix` (the tagged completion) has arrived.
+    /// The server sends nothing after it, so only the last line of each read is looked at.
+    fn read_until(&mut self, prefix: &[u8]) -> usize {
+        // The last, possibly incomplete, line received so far.
+        let mut line: Vec<u8> = Vec::new();
         let mut total = 0;
         loop {
             let n = self.sock.read(&mut self.buf).unwrap_or_else(|e| die(e));
@@ -97,13 +95,22 @@ impl Bare {
             }
             total += n;
             let chunk = &self.buf[..n];
-            tail.extend_from_slice(&chunk[n.saturating_sub(keep)..]);
-            if tail.len() > 2 * keep {
-                tail.drain(..tail.len() - keep);
+            let Some(end) = chunk.iter().rposition(|&b| b == b'\n') else {
+                line.extend_from_slice(chunk);
+                continue;
+            };
+            match chunk[..end].iter().rposition(|&b| b == b'\n') {
+                Some(start) => {
+                    line.clear();
+                    line.extend_from_slice(&chunk[start + 1..=end]);
+                }
+                None => line.extend_from_slice(&chunk[..=end]),
             }
-            if tail.ends_with(b"\n") && tail.windows(needle.len()).any(|w| w == needle) {
+            if line.starts_with(prefix) {
                 return total;
             }
+            line.clear();
+            line.extend_from_slice(&chunk[end + 1..]);
         }
     }
 
@@ -113,7 +120,7 @@ impl Bare {
         self.sock
             .write_all(format!("{tag} {cmd}\r\n").as_bytes())
             .unwrap_or_else(|e| die(e));
-        self.read_until(format!("\r\n{tag} OK").as_bytes())
+        self.read_until(format!("{tag} OK").as_bytes())
     }
 }
 
