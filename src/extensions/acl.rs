@@ -514,15 +514,7 @@ mod tests {
     const CORPUS_MYRIGHTS: &[u8] = b"INBOX rwiptsldaex\r\n";
 
     fn text(segs: &[Segment]) -> String {
-        segs.iter()
-            .map(|s| {
-                let mut t = String::from_utf8_lossy(&s.text).into_owned();
-                if let Some(l) = &s.literal {
-                    t.push_str(&format!("{{{}}}<{}>", l.len(), String::from_utf8_lossy(l)));
-                }
-                t
-            })
-            .collect()
+        crate::wire::encode::segments_text(segs)
     }
 
     #[test]

@@ -216,16 +216,7 @@ mod tests {
     const CORPUS_ENABLED: &[u8] = b"QRESYNC CONDSTORE\r\n";
 
     fn line(cmd: Command) -> String {
-        cmd.into_segments()
-            .iter()
-            .map(|s| {
-                let mut t = String::from_utf8_lossy(&s.text).into_owned();
-                if let Some(l) = &s.literal {
-                    t.push_str(&format!("{{{}}}<{}>", l.len(), String::from_utf8_lossy(l)));
-                }
-                t
-            })
-            .collect()
+        crate::wire::encode::segments_text(&cmd.into_segments())
     }
 
     #[test]

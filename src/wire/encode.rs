@@ -195,6 +195,20 @@ impl Command {
     }
 }
 
+/// A command's segments as one string, literals shown as `{n}<bytes>`: for tests.
+#[cfg(test)]
+pub(crate) fn segments_text(segs: &[Segment]) -> String {
+    segs.iter()
+        .map(|s| {
+            let mut t = String::from_utf8_lossy(&s.text).into_owned();
+            if let Some(l) = &s.literal {
+                t.push_str(&format!("{{{}}}<{}>", l.len(), String::from_utf8_lossy(l)));
+            }
+            t
+        })
+        .collect()
+}
+
 /// ATOM-CHAR: any CHAR except atom-specials ( ) { SP CTL % * " \ ]
 fn is_atom_char(b: u8) -> bool {
     b > 0x20 && b < 0x7f && !matches!(b, b'(' | b')' | b'{' | b'%' | b'*' | b'"' | b'\\' | b']')
