@@ -31,9 +31,15 @@
 #
 # Files (state dir ${BLOCKING_IMAP_DOVECOT_DIR:-/tmp/blocking-imap-dovecot}):
 #   dovecot.conf   config (use it with doveadm:  doveadm -c "$BLOCKING_IMAP_DOVECOT_CONF" ...)
-#   ca.pem         self-signed certificate (CN=localhost, SAN DNS:localhost, IP:127.0.0.1,
-#                  IP:::1, CA:TRUE), served by Dovecot and usable as the client's trusted root
-#   key.pem        its private key
+#   ca.pem         the test CA (self-signed, CA:TRUE, keyCertSign): the clients' trusted
+#                  root, $BLOCKING_IMAP_CA;  ca-key.pem  its key
+#   server.pem     what Dovecot serves, signed by the CA: CN=localhost, SAN DNS:localhost,
+#                  IP:127.0.0.1, IP:::1, CA:FALSE, serverAuth ($BLOCKING_IMAP_SERVER_CERT;
+#                  rustls refuses a CA certificate as a server's)
+#   server-key.pem its key, PKCS#8 ($BLOCKING_IMAP_SERVER_KEY; for fake TLS servers in tests)
+#   key.pem        link to ca-key.pem, for checkouts older than the CA/server split
+#   openssl.cnf    how they were made.  All are kept across starts while valid for another
+#                  day, and regenerated together otherwise.
 #   users          passwd-file
 #   dovecot.log    Dovecot's log;  master.out  stdout/stderr of the daemonised master
 #   run/           base_dir (master.pid, sockets);  state/  state_dir
@@ -69,7 +75,9 @@ LOG="$DIR/dovecot.log"
 MASTER_OUT="$DIR/master.out"
 USERS="$DIR/users"
 CA="$DIR/ca.pem"
-KEY="$DIR/key.pem"
+CA_KEY="$DIR/ca-key.pem"
+SERVER_CERT="$DIR/server.pem"
+SERVER_KEY="$DIR/server-key.pem"
 PIDFILE="$BASE_DIR/master.pid"
 
 if [[ -n "${BLOCKING_IMAP_DOVECOT_MAIL_DIR:-}" ]]; then
@@ -173,35 +181,83 @@ ensure_mail_user() {
 # ---------------------------------------------------------------------------------------
 # files
 
+cert_ok() {
+    # The CA and the server certificate exist, belong together, are valid for at least
+    # another day, and the server certificate is a leaf for localhost, 127.0.0.1 and ::1.
+    [[ -s "$CA" && -s "$CA_KEY" && -s "$SERVER_CERT" && -s "$SERVER_KEY" ]] || return 1
+    openssl x509 -in "$CA" -noout -checkend 86400 >/dev/null 2>&1 || return 1
+    openssl x509 -in "$SERVER_CERT" -noout -checkend 86400 >/dev/null 2>&1 || return 1
+    openssl x509 -in "$SERVER_CERT" -noout -ext basicConstraints 2>/dev/null \
+        | grep -q 'CA:FALSE' || return 1
+    local ip
+    for ip in 127.0.0.1 ::1; do
+        openssl verify -CAfile "$CA" -purpose sslserver -verify_hostname localhost \
+            -verify_ip "$ip" "$SERVER_CERT" >/dev/null 2>&1 || return 1
+    done
+    # The key belongs to the certificate.
+    [[ "$(openssl x509 -in "$SERVER_CERT" -noout -pubkey 2>/dev/null)" \
+        == "$(openssl pkey -in "$SERVER_KEY" -pubout 2>/dev/null)" ]] || return 1
+}
+
 write_cert() {
-    # Keep an existing certificate that is valid for at least another day.
-    if [[ -s "$CA" && -s "$KEY" ]] && openssl x509 -in "$CA" -noout -checkend 86400 >/dev/null 2>&1 \
-        && openssl x509 -in "$CA" -noout -ext subjectAltName 2>/dev/null | grep -q 'IP Address:127.0.0.1'; then
+    # Keep the certificates while they are good (see cert_ok).
+    if cert_ok; then
+        ln -sfn "$(basename "$CA_KEY")" "$DIR/key.pem"
         return 0
     fi
-    local cnf="$DIR/openssl.cnf"
-    cat >"$cnf" <<'EOF'
+    local cnf="$DIR/openssl.cnf" tmp="$DIR/cert.tmp"
+    cat >"$cnf" <<'CNF'
 [req]
 distinguished_name = dn
-x509_extensions = v3
 prompt = no
 
 [dn]
-CN = localhost
+CN = blocking-imap test CA
 
-[v3]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, digitalSignature, keyEncipherment, keyCertSign
+[ca]
+basicConstraints = critical, CA:TRUE, pathlen:0
+keyUsage = critical, keyCertSign, cRLSign, digitalSignature
+subjectKeyIdentifier = hash
+# Only so that checkouts older than the CA/server split (they serve ca.pem with key.pem,
+# now a link to ca-key.pem) keep working against this state dir.
+subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1
+extendedKeyUsage = serverAuth
+
+[server]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
 extendedKeyUsage = serverAuth
 subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1
 subjectKeyIdentifier = hash
-EOF
-    (umask 077 && openssl req -x509 -config "$cnf" -newkey rsa:2048 -nodes -sha256 -days 3650 \
-        -keyout "$KEY.tmp" -out "$CA.tmp" 2>/dev/null) || die "openssl could not create the certificate"
-    chmod 0600 "$KEY.tmp"
-    chmod 0644 "$CA.tmp"
-    mv -f "$KEY.tmp" "$KEY"
-    mv -f "$CA.tmp" "$CA"
+authorityKeyIdentifier = keyid
+CNF
+    rm -rf "$tmp"
+    mkdir -m 0700 "$tmp"
+    # The CA (self-signed, 10 years), then the server's key (PKCS#8: what `openssl req`
+    # writes) and a certificate for it signed by the CA.
+    if ! (
+        umask 077
+        openssl req -x509 -config "$cnf" -extensions ca -newkey rsa:2048 -nodes -sha256 \
+            -days 3650 -keyout "$tmp/ca-key.pem" -out "$tmp/ca.pem" &&
+            openssl req -new -config "$cnf" -subj /CN=localhost -newkey rsa:2048 -nodes \
+                -sha256 -keyout "$tmp/server-key.pem" -out "$tmp/server.csr" &&
+            openssl x509 -req -in "$tmp/server.csr" -CA "$tmp/ca.pem" -CAkey "$tmp/ca-key.pem" \
+                -set_serial "0x$(openssl rand -hex 16)" -days 3649 -sha256 \
+                -extfile "$cnf" -extensions server -out "$tmp/server.pem"
+    ) >"$tmp/openssl.log" 2>&1; then
+        cat "$tmp/openssl.log" >&2
+        rm -rf "$tmp"
+        die "openssl could not create the certificates"
+    fi
+    chmod 0600 "$tmp/ca-key.pem" "$tmp/server-key.pem"
+    chmod 0644 "$tmp/ca.pem" "$tmp/server.pem"
+    mv -f "$tmp/ca-key.pem" "$CA_KEY"
+    mv -f "$tmp/server-key.pem" "$SERVER_KEY"
+    mv -f "$tmp/server.pem" "$SERVER_CERT"
+    mv -f "$tmp/ca.pem" "$CA"
+    rm -rf "$tmp"
+    ln -sfn "$(basename "$CA_KEY")" "$DIR/key.pem"
+    cert_ok || die "the generated certificates do not verify"
 }
 
 write_users() {
@@ -240,8 +296,8 @@ default_client_limit = 4000
 default_vsz_limit = 512M
 
 ssl = yes
-ssl_cert = <$CA
-ssl_key = <$KEY
+ssl_cert = <$SERVER_CERT
+ssl_key = <$SERVER_KEY
 ssl_min_protocol = TLSv1.2
 
 # --- authentication -------------------------------------------------------------
@@ -533,6 +589,8 @@ do_env() {
     printf 'export BLOCKING_IMAP_PORT=%q\n' "$PORT"
     printf 'export BLOCKING_IMAP_TLS_PORT=%q\n' "$TLS_PORT"
     printf 'export BLOCKING_IMAP_CA=%q\n' "$CA"
+    printf 'export BLOCKING_IMAP_SERVER_CERT=%q\n' "$SERVER_CERT"
+    printf 'export BLOCKING_IMAP_SERVER_KEY=%q\n' "$SERVER_KEY"
     printf 'export BLOCKING_IMAP_DOVECOT_DIR=%q\n' "$DIR"
     printf 'export BLOCKING_IMAP_DOVECOT_CONF=%q\n' "$CONF"
     printf 'export BLOCKING_IMAP_DOVECOT=1\n'

@@ -6,11 +6,16 @@
 # 1. scripts/dovecot.sh start   (installs Dovecot with apt-get if needed: run as root;
 #                                wipes the test mailboxes; see that script for users/ports)
 # 2. exports the variables from `scripts/dovecot.sh env` (BLOCKING_IMAP_HOST, _PORT,
-#    _TLS_PORT, _CA, _DOVECOT_DIR, _DOVECOT_CONF, BLOCKING_IMAP_DOVECOT=1)
-# 3. cargo test --all-targets "$@"   and   cargo test --doc "$@"
+#    _TLS_PORT, _CA, _SERVER_CERT, _SERVER_KEY, _DOVECOT_DIR, _DOVECOT_CONF,
+#    BLOCKING_IMAP_DOVECOT=1)
+# 3. cargo test --all-targets "$@"   and   cargo test --doc "$@"   (native-tls, the default)
 #    (if the extra args already select targets, e.g. --test foo or --lib, runs only
 #    cargo test "$@" once, since cargo refuses to mix --doc/--all-targets with them)
-# 4. stops Dovecot again, whatever happened (set BLOCKING_IMAP_KEEP_DOVECOT=1 to leave it
+# 4. the other TLS backend: cargo test --no-default-features --features rustls "$@" over the
+#    Dovecot-backed suites (tests/dovecot_*.rs, idle, starttls_injection), with
+#    BLOCKING_IMAP_TEST_OVER_TLS=1 so that their sessions run over implicit TLS too.
+#    Skipped when the extra args select targets, or with BLOCKING_IMAP_SKIP_RUSTLS=1.
+# 5. stops Dovecot again, whatever happened (set BLOCKING_IMAP_KEEP_DOVECOT=1 to leave it
 #    running for debugging), and exits with cargo's status (the first failure).
 #
 # Ports and state dir can be changed with BLOCKING_IMAP_PORT, BLOCKING_IMAP_TLS_PORT and
@@ -67,6 +72,17 @@ else
         doc_status=0
         cargo test --doc "$@" || doc_status=$?
         ((status != 0)) || status=$doc_status
+    fi
+    if [[ "${BLOCKING_IMAP_SKIP_RUSTLS:-0}" != 1 ]]; then
+        rustls_targets=()
+        for f in tests/dovecot_*.rs tests/idle.rs tests/starttls_injection.rs; do
+            if [[ -f "$f" ]]; then rustls_targets+=(--test "$(basename "$f" .rs)"); fi
+        done
+        echo "test.sh: again with the rustls backend, sessions over TLS: ${rustls_targets[*]}" >&2
+        rustls_status=0
+        BLOCKING_IMAP_TEST_OVER_TLS=1 cargo test --no-default-features --features rustls \
+            "${rustls_targets[@]}" "$@" || rustls_status=$?
+        ((status != 0)) || status=$rustls_status
     fi
 fi
 

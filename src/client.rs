@@ -97,6 +97,8 @@ impl ClientBuilder {
 
     /// Trusts this PEM certificate as a root, besides the system's (for a private CA or a
     /// self-signed server certificate). An invalid PEM makes [`connect`](Self::connect) fail.
+    /// With the `rustls` backend every certificate in the PEM is trusted, and a self-signed
+    /// server certificate must not be a CA certificate (`CA:TRUE`); native-tls takes the first.
     pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Self {
         self.tls.root_pems.push(pem.to_vec());
         self

@@ -90,7 +90,7 @@ pub enum Error {
     /// A read or write made no progress within the configured timeout.
     #[error("{operation} timed out after {after:?}")]
     Timeout {
-        /// `"read"`, `"write"` or `"connect"`.
+        /// `"read"`, `"write"`, `"connect"` or `"tls handshake"`.
         operation: &'static str,
         /// The timeout that expired.
         after: Duration,

@@ -26,7 +26,7 @@
 //!
 //! # TLS and STARTTLS
 //!
-//! [`ClientBuilder`] uses implicit TLS (native-tls) by default and checks the certificate and
+//! [`ClientBuilder`] uses implicit TLS by default and checks the certificate and
 //! host name; [`ClientBuilder::add_root_certificate_pem`] trusts a private CA, and the
 //! `danger_*` switches turn the checks off. [`Security::StartTls`] is never opportunistic: a
 //! server without STARTTLS, a refused STARTTLS or a PREAUTH greeting is an error before any
@@ -41,6 +41,22 @@
 //!     .connect()?;
 //! # Ok::<(), blocking_imap::Error>(())
 //! ```
+//!
+//! ## TLS backends (cargo features)
+//!
+//! - `native-tls` (default): the platform's TLS library (OpenSSL on Linux, Secure Transport
+//!   on macOS, SChannel on Windows) and its trust store.
+//! - `rustls`: rustls with the *ring* crypto provider (pure Rust plus ring's own C and
+//!   assembly; no OpenSSL, no cmake), trusting the platform's root certificates (read once
+//!   per process) plus those added with [`ClientBuilder::add_root_certificate_pem`]. Use it
+//!   with `default-features = false, features = ["rustls"]`.
+//!
+//! Exactly one backend is used. With both features enabled (say, one dependency asks for
+//! `rustls` while another keeps the default), rustls is used and native-tls is not. With
+//! neither, the crate does not compile. The API is the same either way: no type of either
+//! library appears in it, and TLS failures are [`Error::Tls`] on both. Differences: with
+//! rustls, a PEM holding several certificates adds them all as roots, and TLS 1.2 is the
+//! oldest version offered (TLS 1.0 and 1.1 are never).
 //!
 //! # Authentication
 //!
@@ -111,6 +127,13 @@
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+
+#[cfg(not(any(feature = "native-tls", feature = "rustls")))]
+compile_error!(
+    "blocking-imap needs a TLS backend: enable the `native-tls` feature (the default) or the \
+     `rustls` feature, e.g. `blocking-imap = { version = \"0.1\", default-features = false, \
+     features = [\"rustls\"] }`"
+);
 
 /// The README's examples, compiled as doctests.
 #[cfg(doctest)]

@@ -1,10 +1,22 @@
 //! The only module that touches sockets and TLS.
+//!
+//! TLS runs on one of two backends, chosen at compile time: native-tls (the `native-tls`
+//! feature, the default) or rustls (the `rustls` feature, which wins when both are enabled).
+//! Each lives in its own module below with the same items (`TlsStream`, `inner`, `read`,
+//! `connect`); the rest of the crate sees only [`Stream::Tls`].
 
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
 use crate::error::{Error, Result};
+
+#[cfg(all(feature = "native-tls", not(feature = "rustls")))]
+use self::native_backend as backend;
+#[cfg(not(any(feature = "native-tls", feature = "rustls")))]
+use self::no_backend as backend;
+#[cfg(feature = "rustls")]
+use self::rustls_backend as backend;
 
 /// Any stream the session can run over.
 pub trait ReadWrite: Read + Write + Send {}
@@ -13,7 +25,8 @@ impl<T: Read + Write + Send> ReadWrite for T {}
 /// The connection under a session.
 pub(crate) enum Stream {
     Plain(TcpStream),
-    Tls(Box<native_tls::TlsStream<Stream>>),
+    /// TLS over any of the others (the backend's stream; see the module docs).
+    Tls(Box<backend::TlsStream>),
     Custom(Box<dyn ReadWrite>),
     /// COMPRESS=DEFLATE over any of the others.
     Deflate(Box<crate::extensions::compress::Deflate>),
@@ -41,7 +54,7 @@ impl Read for Stream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
             Stream::Plain(s) => s.read(buf),
-            Stream::Tls(s) => s.read(buf),
+            Stream::Tls(s) => backend::read(s, buf),
             Stream::Custom(s) => s.read(buf),
             Stream::Deflate(s) => s.read(buf),
             Stream::Closed => Err(closed()),
@@ -76,7 +89,7 @@ impl Stream {
     fn tcp(&self) -> Option<&TcpStream> {
         match self {
             Stream::Plain(s) => Some(s),
-            Stream::Tls(s) => s.get_ref().tcp(),
+            Stream::Tls(s) => backend::inner(s).tcp(),
             Stream::Deflate(s) => s.inner.tcp(),
             Stream::Custom(_) | Stream::Closed => None,
         }
@@ -145,24 +158,363 @@ pub(crate) fn connect_tcp(
     })
 }
 
-/// Runs the TLS handshake over `stream`, checking the certificate against `host`.
+/// Runs the TLS handshake over `stream`, checking the certificate against `host`. The
+/// handshake is complete when this returns.
+///
+/// Errors: [`Error::Tls`] for a bad root certificate PEM, a failed handshake or certificate
+/// check (a connection closed or reset mid-handshake included), [`Error::Timeout`] when the
+/// server stops answering during the handshake.
 pub(crate) fn tls_wrap(stream: Stream, host: &str, opts: &TlsOptions) -> Result<Stream> {
-    let mut b = native_tls::TlsConnector::builder();
-    b.danger_accept_invalid_certs(opts.accept_invalid_certs);
-    b.danger_accept_invalid_hostnames(opts.accept_invalid_hostnames);
-    for pem in &opts.root_pems {
-        let cert = native_tls::Certificate::from_pem(pem).map_err(|e| Error::Tls(Box::new(e)))?;
-        b.add_root_certificate(cert);
-    }
-    let connector = b.build().map_err(|e| Error::Tls(Box::new(e)))?;
     // Host names in brackets (IPv6 literals) are checked without them.
     let name = host.trim_start_matches('[').trim_end_matches(']');
-    match connector.connect(name, stream) {
-        Ok(s) => Ok(Stream::Tls(Box::new(s))),
-        Err(native_tls::HandshakeError::Failure(e)) => Err(Error::Tls(Box::new(e))),
-        Err(native_tls::HandshakeError::WouldBlock(_)) => Err(Error::Timeout {
-            operation: "tls handshake",
-            after: Duration::ZERO,
-        }),
+    // The timeout that would have fired, for the error message.
+    let after = stream
+        .tcp()
+        .and_then(|t| t.read_timeout().ok().flatten())
+        .unwrap_or_default();
+    let tls = backend::connect(stream, name, opts, after)?;
+    Ok(Stream::Tls(Box::new(tls)))
+}
+
+fn handshake_timeout(after: Duration) -> Error {
+    Error::Timeout {
+        operation: "tls handshake",
+        after,
+    }
+}
+
+/// TLS through the platform's library (OpenSSL, Secure Transport, SChannel).
+#[cfg(all(feature = "native-tls", not(feature = "rustls")))]
+mod native_backend {
+    use std::io::{self, Read};
+    use std::time::Duration;
+
+    use super::{handshake_timeout, Stream, TlsOptions};
+    use crate::error::{Error, Result};
+
+    pub(crate) type TlsStream = native_tls::TlsStream<Stream>;
+
+    pub(super) fn inner(s: &TlsStream) -> &Stream {
+        s.get_ref()
+    }
+
+    pub(super) fn read(s: &mut TlsStream, buf: &mut [u8]) -> io::Result<usize> {
+        s.read(buf)
+    }
+
+    pub(super) fn connect(
+        stream: Stream,
+        name: &str,
+        opts: &TlsOptions,
+        after: Duration,
+    ) -> Result<TlsStream> {
+        let mut b = native_tls::TlsConnector::builder();
+        b.danger_accept_invalid_certs(opts.accept_invalid_certs);
+        b.danger_accept_invalid_hostnames(opts.accept_invalid_hostnames);
+        for pem in &opts.root_pems {
+            let cert =
+                native_tls::Certificate::from_pem(pem).map_err(|e| Error::Tls(Box::new(e)))?;
+            b.add_root_certificate(cert);
+        }
+        let connector = b.build().map_err(|e| Error::Tls(Box::new(e)))?;
+        match connector.connect(name, stream) {
+            Ok(s) => Ok(s),
+            Err(native_tls::HandshakeError::Failure(e)) => Err(Error::Tls(Box::new(e))),
+            // A blocking socket only "would block" when its timeout expired.
+            Err(native_tls::HandshakeError::WouldBlock(_)) => Err(handshake_timeout(after)),
+        }
+    }
+}
+
+/// TLS in pure Rust: rustls with the ring provider, roots from the platform's store.
+#[cfg(feature = "rustls")]
+mod rustls_backend {
+    use std::io::{self, Read};
+    use std::sync::{Arc, OnceLock};
+    use std::time::Duration;
+
+    use log::warn;
+    use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+    use rustls::client::WebPkiServerVerifier;
+    use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+    use rustls::{
+        CertificateError, ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore,
+        SignatureScheme, StreamOwned,
+    };
+
+    use super::{handshake_timeout, Stream, TlsOptions};
+    use crate::error::{Error, Result};
+
+    pub(crate) type TlsStream = StreamOwned<ClientConnection, Stream>;
+
+    pub(super) fn inner(s: &TlsStream) -> &Stream {
+        s.get_ref()
+    }
+
+    pub(super) fn read(s: &mut TlsStream, buf: &mut [u8]) -> io::Result<usize> {
+        match s.read(buf) {
+            // A TCP close without TLS close_notify: the end of the stream, as with native-tls.
+            // IMAP delimits its own responses, so a truncation cannot go unnoticed: a cut
+            // response is an incomplete frame, and the session says the connection closed.
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(0),
+            r => r,
+        }
+    }
+
+    fn tls_error(e: impl std::error::Error + Send + Sync + 'static) -> Error {
+        Error::Tls(Box::new(e))
+    }
+
+    /// The platform's trusted roots, read at the first connection that needs them and kept
+    /// for the life of the process.
+    fn system_roots() -> &'static RootCertStore {
+        static ROOTS: OnceLock<RootCertStore> = OnceLock::new();
+        ROOTS.get_or_init(|| {
+            let found = rustls_native_certs::load_native_certs();
+            for e in &found.errors {
+                warn!("loading the system's root certificates: {e}");
+            }
+            let mut roots = RootCertStore::empty();
+            let (_, unusable) = roots.add_parsable_certificates(found.certs);
+            if unusable > 0 {
+                warn!("skipped {unusable} unusable system root certificates");
+            }
+            if roots.is_empty() {
+                warn!("no system root certificates found: only added roots are trusted");
+            }
+            roots
+        })
+    }
+
+    /// The certificates of each PEM given to `add_root_certificate_pem` (all of them, when a
+    /// PEM holds several). A PEM without a certificate, or with a certificate that cannot be
+    /// a root, is an error, even with `danger_accept_invalid_certs` (as with native-tls).
+    fn added_roots(opts: &TlsOptions) -> Result<RootCertStore> {
+        let bad_pem =
+            |e: &dyn std::fmt::Display| Error::Tls(format!("add_root_certificate_pem: {e}").into());
+        let mut roots = RootCertStore::empty();
+        for pem in &opts.root_pems {
+            let before = roots.len();
+            for cert in CertificateDer::pem_slice_iter(pem) {
+                let cert = cert.map_err(|e| bad_pem(&e))?;
+                roots
+                    .add(cert)
+                    .map_err(|e| bad_pem(&format!("unusable certificate: {e}")))?;
+            }
+            if roots.len() == before {
+                return Err(bad_pem(&"no certificate found in the PEM"));
+            }
+        }
+        Ok(roots)
+    }
+
+    fn verifier(
+        opts: &TlsOptions,
+        provider: &Arc<CryptoProvider>,
+    ) -> Result<Arc<dyn ServerCertVerifier>> {
+        let added = added_roots(opts)?;
+        if opts.accept_invalid_certs {
+            return Ok(Arc::new(AcceptAnyCert(provider.clone())));
+        }
+        let mut roots = system_roots().clone();
+        roots.roots.extend(added.roots);
+        let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+            .build()
+            .map_err(tls_error)?;
+        if opts.accept_invalid_hostnames {
+            Ok(Arc::new(AnyHostName(webpki)))
+        } else {
+            Ok(webpki)
+        }
+    }
+
+    pub(super) fn connect(
+        mut stream: Stream,
+        name: &str,
+        opts: &TlsOptions,
+        after: Duration,
+    ) -> Result<TlsStream> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let verifier = verifier(opts, &provider)?;
+        let config = ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(tls_error)?
+            .dangerous()
+            .with_custom_certificate_verifier(verifier)
+            .with_no_client_auth();
+        // A DNS name is sent as SNI and checked against the certificate's DNS names; an IP
+        // address is not sent (RFC 6066) and is checked against its IP addresses.
+        let server_name = ServerName::try_from(name.to_string()).map_err(|e| {
+            Error::Tls(format!("{name:?} is neither a DNS name nor an IP address: {e}").into())
+        })?;
+        let mut conn = ClientConnection::new(Arc::new(config), server_name).map_err(tls_error)?;
+        // The whole handshake now, so that certificate errors surface from connect().
+        while conn.is_handshaking() {
+            match conn.complete_io(&mut stream) {
+                Ok((0, 0)) => {
+                    return Err(Error::Tls(
+                        "the tls handshake stalled without reading or writing".into(),
+                    ))
+                }
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(handshake_error(e, after)),
+            }
+        }
+        Ok(StreamOwned::new(conn, stream))
+    }
+
+    /// A failed handshake: a timeout, a TLS error (rustls wraps those in `InvalidData`), or
+    /// the connection lost (an error too, as with native-tls).
+    fn handshake_error(e: io::Error, after: Duration) -> Error {
+        match e.kind() {
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => handshake_timeout(after),
+            io::ErrorKind::UnexpectedEof => {
+                Error::Tls("the server closed the connection during the tls handshake".into())
+            }
+            _ => match e.downcast::<rustls::Error>() {
+                Ok(tls) => tls_error(tls),
+                Err(e) => tls_error(e),
+            },
+        }
+    }
+
+    /// `danger_accept_invalid_certs`: any certificate is accepted, but the handshake's
+    /// signatures are still checked, so the peer must hold the key of the certificate it sent.
+    #[derive(Debug)]
+    struct AcceptAnyCert(Arc<CryptoProvider>);
+
+    impl ServerCertVerifier for AcceptAnyCert {
+        fn verify_server_cert(
+            &self,
+            _end_entity: &CertificateDer<'_>,
+            _intermediates: &[CertificateDer<'_>],
+            _server_name: &ServerName<'_>,
+            _ocsp_response: &[u8],
+            _now: UnixTime,
+        ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+            Ok(ServerCertVerified::assertion())
+        }
+
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+            verify_tls12_signature(
+                message,
+                cert,
+                dss,
+                &self.0.signature_verification_algorithms,
+            )
+        }
+
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+            verify_tls13_signature(
+                message,
+                cert,
+                dss,
+                &self.0.signature_verification_algorithms,
+            )
+        }
+
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.0.signature_verification_algorithms.supported_schemes()
+        }
+    }
+
+    /// `danger_accept_invalid_hostnames`: the chain must be valid (trusted root, dates, key
+    /// usage), but it may be issued for another name. The WebPKI verifier checks the name
+    /// only after the chain, so "not valid for name" means everything else passed.
+    #[derive(Debug)]
+    struct AnyHostName(Arc<WebPkiServerVerifier>);
+
+    impl ServerCertVerifier for AnyHostName {
+        fn verify_server_cert(
+            &self,
+            end_entity: &CertificateDer<'_>,
+            intermediates: &[CertificateDer<'_>],
+            server_name: &ServerName<'_>,
+            ocsp_response: &[u8],
+            now: UnixTime,
+        ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+            match self.0.verify_server_cert(
+                end_entity,
+                intermediates,
+                server_name,
+                ocsp_response,
+                now,
+            ) {
+                Err(rustls::Error::InvalidCertificate(
+                    CertificateError::NotValidForName
+                    | CertificateError::NotValidForNameContext { .. },
+                )) => Ok(ServerCertVerified::assertion()),
+                other => other,
+            }
+        }
+
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+            self.0.verify_tls12_signature(message, cert, dss)
+        }
+
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+            self.0.verify_tls13_signature(message, cert, dss)
+        }
+
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.0.supported_verify_schemes()
+        }
+    }
+}
+
+/// Neither feature: lib.rs stops the build with a clear message; this only keeps the
+/// compiler from adding a pile of unrelated errors to it.
+#[cfg(not(any(feature = "native-tls", feature = "rustls")))]
+mod no_backend {
+    use std::io;
+    use std::time::Duration;
+
+    use super::{Stream, TlsOptions};
+    use crate::error::{Error, Result};
+
+    pub(crate) enum TlsStream {}
+
+    impl io::Write for TlsStream {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            match *self {}
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            match *self {}
+        }
+    }
+
+    pub(super) fn inner(s: &TlsStream) -> &Stream {
+        match *s {}
+    }
+
+    pub(super) fn read(s: &mut TlsStream, _: &mut [u8]) -> io::Result<usize> {
+        match *s {}
+    }
+
+    pub(super) fn connect(_: Stream, _: &str, _: &TlsOptions, _: Duration) -> Result<TlsStream> {
+        Err(Error::Tls("built without a tls backend".into()))
     }
 }

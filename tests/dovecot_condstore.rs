@@ -131,7 +131,11 @@ fn compress_deflate_is_transparent() {
                 .login("bob", "bob-pass")
                 .unwrap()
         } else {
-            srv.login("bob", "bob-pass")
+            srv.plain()
+                .connect()
+                .unwrap()
+                .login("bob", "bob-pass")
+                .unwrap()
         };
         let name = format!("t-compress-{tls}");
         let _ = s.delete(name.as_str());

@@ -176,3 +176,100 @@ fn plaintext_over_the_implicit_tls_port_times_out_cleanly() {
         "{err}"
     );
 }
+
+#[test]
+fn ip_addresses_are_checked_against_the_certificate() {
+    let Some(srv) = server() else { return };
+    let tcp = || TcpStream::connect((srv.host.as_str(), srv.tls_port)).unwrap();
+    // The certificate names 127.0.0.1 and ::1 (Dovecot listens on 127.0.0.1 only, so ::1 is
+    // checked over that socket).
+    for host in ["127.0.0.1", "[::1]"] {
+        let client = ClientBuilder::new(host, srv.tls_port)
+            .add_root_certificate_pem(&srv.ca)
+            .connect_stream(tcp())
+            .unwrap_or_else(|e| panic!("{host}: {e}"));
+        assert!(client.is_tls());
+    }
+    let err = ClientBuilder::new("127.0.0.2", srv.tls_port)
+        .add_root_certificate_pem(&srv.ca)
+        .connect_stream(tcp())
+        .unwrap_err();
+    assert!(matches!(err, Error::Tls(_)), "{err}");
+}
+
+#[test]
+fn accepting_any_host_name_still_needs_a_trusted_certificate() {
+    let Some(srv) = server() else { return };
+    let err = ClientBuilder::new("localhost", srv.tls_port)
+        .danger_accept_invalid_hostnames(true)
+        .connect()
+        .unwrap_err();
+    assert!(matches!(err, Error::Tls(_)), "{err}");
+    // Accepting any certificate accepts any name too.
+    let tcp = TcpStream::connect((srv.host.as_str(), srv.tls_port)).unwrap();
+    let client = ClientBuilder::new("mail.example.org", srv.tls_port)
+        .danger_accept_invalid_certs(true)
+        .connect_stream(tcp)
+        .unwrap();
+    client.logout().unwrap();
+}
+
+#[test]
+fn a_root_certificate_that_is_not_pem_fails_connect() {
+    let Some(srv) = server() else { return };
+    let err = ClientBuilder::new("localhost", srv.tls_port)
+        .add_root_certificate_pem(b"not a certificate")
+        .connect()
+        .unwrap_err();
+    assert!(matches!(err, Error::Tls(_)), "{err}");
+}
+
+#[test]
+fn tls_handshake_failures() {
+    let Some(srv) = server() else { return };
+    // Implicit TLS against the plaintext port: the greeting is no TLS record.
+    let err = srv
+        .plain()
+        .security(Security::Tls)
+        .add_root_certificate_pem(&srv.ca)
+        .connect()
+        .unwrap_err();
+    assert!(matches!(err, Error::Tls(_)), "{err}");
+
+    // A server that accepts and says nothing: the read timeout ends the handshake.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (done, wait) = std::sync::mpsc::channel::<()>();
+    let silent = std::thread::spawn(move || {
+        let (tcp, _) = listener.accept().unwrap();
+        let _ = wait.recv();
+        drop(tcp);
+    });
+    let timeout = std::time::Duration::from_millis(300);
+    let err = ClientBuilder::new("127.0.0.1", port)
+        .add_root_certificate_pem(&srv.ca)
+        .read_timeout(Some(timeout))
+        .connect()
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Timeout { operation: "tls handshake", after } if after == timeout),
+        "{err}"
+    );
+    done.send(()).unwrap();
+    silent.join().unwrap();
+
+    // A server that hangs up on the ClientHello.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let rude = std::thread::spawn(move || {
+        let (mut tcp, _) = listener.accept().unwrap();
+        let mut hello = [0u8; 5];
+        std::io::Read::read_exact(&mut tcp, &mut hello).unwrap();
+    });
+    let err = ClientBuilder::new("127.0.0.1", port)
+        .add_root_certificate_pem(&srv.ca)
+        .connect()
+        .unwrap_err();
+    assert!(matches!(err, Error::Tls(_)), "{err:?}");
+    rude.join().unwrap();
+}

@@ -1,14 +1,60 @@
 //! STARTTLS response injection: a server (or a man in the middle) that pipelines plaintext
 //! responses after its STARTTLS OK. Everything before the handshake must be discarded.
+//!
+//! The fake server speaks TLS with the library the crate was built with (rustls when that
+//! feature is on, else native-tls), with the certificate Dovecot serves.
 
 mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
+use std::net::{TcpListener, TcpStream};
 use std::thread;
 
-use blocking_imap::{ClientBuilder, StatusKind, Unsolicited};
-use common::dovecot::server;
+use blocking_imap::{ClientBuilder, ReadWrite, StatusKind, Unsolicited};
+use common::dovecot::{server, server_identity};
+
+/// Accepts TLS connections as the test server.
+type Acceptor = Box<dyn Fn(TcpStream) -> Box<dyn ReadWrite> + Send>;
+
+#[cfg(feature = "rustls")]
+fn acceptor() -> Acceptor {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    use std::sync::Arc;
+
+    let (cert, key) = server_identity();
+    let chain = CertificateDer::pem_slice_iter(&cert)
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    let key = PrivateKeyDer::from_pem_slice(&key).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .unwrap();
+    let config = Arc::new(config);
+    Box::new(move |tcp| {
+        let conn = rustls::ServerConnection::new(config.clone()).unwrap();
+        Box::new(rustls::StreamOwned::new(conn, tcp))
+    })
+}
+
+#[cfg(all(feature = "native-tls", not(feature = "rustls")))]
+fn acceptor() -> Acceptor {
+    let (cert, key) = server_identity();
+    let identity = native_tls::Identity::from_pkcs8(&cert, &key).unwrap();
+    let acceptor = native_tls::TlsAcceptor::new(identity).unwrap();
+    Box::new(move |tcp| Box::new(acceptor.accept(tcp).unwrap()))
+}
+
+/// Writes and flushes (rustls buffers what it encrypts).
+fn send<S: Read + Write>(r: &mut BufReader<S>, bytes: &[u8]) {
+    let s = r.get_mut();
+    s.write_all(bytes).unwrap();
+    s.flush().unwrap();
+}
 
 fn read_line<S: Read>(r: &mut BufReader<S>) -> String {
     let mut line = String::new();
@@ -19,10 +65,7 @@ fn read_line<S: Read>(r: &mut BufReader<S>) -> String {
 #[test]
 fn bytes_after_starttls_ok_are_discarded() {
     let Some(srv) = server() else { return };
-    let dir = std::env::var("BLOCKING_IMAP_DOVECOT_DIR").unwrap();
-    let key = std::fs::read(format!("{dir}/key.pem")).unwrap();
-    let identity = native_tls::Identity::from_pkcs8(&srv.ca, &key).unwrap();
-    let acceptor = native_tls::TlsAcceptor::new(identity).unwrap();
+    let accept = acceptor();
 
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -37,17 +80,15 @@ fn bytes_after_starttls_ok_are_discarded() {
             b"A0001 OK Begin TLS\r\n* OK [ALERT] injected\r\n* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n",
         )
         .unwrap();
-        let tls = acceptor.accept(tcp).unwrap();
+        let tls = accept(tcp);
         let mut r = BufReader::new(tls);
         assert_eq!(read_line(&mut r), "A0002 CAPABILITY\r\n");
-        r.get_mut()
-            .write_all(b"* CAPABILITY IMAP4rev1 IDLE\r\nA0002 OK\r\n")
-            .unwrap();
+        send(&mut r, b"* CAPABILITY IMAP4rev1 IDLE\r\nA0002 OK\r\n");
         // The credentials arrive over TLS only.
         assert_eq!(read_line(&mut r), "A0003 LOGIN user pass\r\n");
-        r.get_mut().write_all(b"A0003 OK welcome\r\n").unwrap();
+        send(&mut r, b"A0003 OK welcome\r\n");
         assert_eq!(read_line(&mut r), "A0004 LOGOUT\r\n");
-        r.get_mut().write_all(b"* BYE\r\nA0004 OK\r\n").unwrap();
+        send(&mut r, b"* BYE\r\nA0004 OK\r\n");
     });
 
     let mut client = ClientBuilder::new("localhost", port)
@@ -73,10 +114,7 @@ fn bytes_after_starttls_ok_are_discarded() {
 #[test]
 fn alerts_received_before_tls_are_not_trusted() {
     let Some(srv) = server() else { return };
-    let dir = std::env::var("BLOCKING_IMAP_DOVECOT_DIR").unwrap();
-    let key = std::fs::read(format!("{dir}/key.pem")).unwrap();
-    let identity = native_tls::Identity::from_pkcs8(&srv.ca, &key).unwrap();
-    let acceptor = native_tls::TlsAcceptor::new(identity).unwrap();
+    let accept = acceptor();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let fake = thread::spawn(move || {
@@ -92,14 +130,13 @@ fn alerts_received_before_tls_are_not_trusted() {
         assert_eq!(read_line(&mut r), "A0002 STARTTLS\r\n");
         tcp.write_all(b"* OK [ALERT] Second plaintext alert\r\nA0002 OK Begin TLS\r\n")
             .unwrap();
-        let tls = acceptor.accept(tcp).unwrap();
+        let tls = accept(tcp);
         let mut r = BufReader::new(tls);
         assert_eq!(read_line(&mut r), "A0003 CAPABILITY\r\n");
-        r.get_mut()
-            .write_all(
-                b"* OK [ALERT] A real alert over TLS\r\n* CAPABILITY IMAP4rev1\r\nA0003 OK\r\n",
-            )
-            .unwrap();
+        send(
+            &mut r,
+            b"* OK [ALERT] A real alert over TLS\r\n* CAPABILITY IMAP4rev1\r\nA0003 OK\r\n",
+        );
     });
     let mut client = ClientBuilder::new("localhost", port)
         .starttls()
@@ -115,5 +152,32 @@ fn alerts_received_before_tls_are_not_trusted() {
         .collect();
     assert_eq!(alerts, ["A real alert over TLS"]);
     drop(client);
+    fake.join().unwrap();
+}
+
+/// A TLS server that hangs up without close_notify: the connection closed, on either TLS
+/// backend (rustls reports it as an unexpected EOF, native-tls as the end of the stream).
+#[test]
+fn a_tls_close_without_close_notify_is_a_closed_connection() {
+    let Some(srv) = server() else { return };
+    let accept = acceptor();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let fake = thread::spawn(move || {
+        let (tcp, _) = listener.accept().unwrap();
+        let mut r = BufReader::new(accept(tcp.try_clone().unwrap()));
+        send(&mut r, b"* OK [CAPABILITY IMAP4rev1] hi\r\n");
+        assert_eq!(read_line(&mut r), "A0001 NOOP\r\n");
+        tcp.shutdown(std::net::Shutdown::Both).unwrap();
+    });
+    let mut client = ClientBuilder::new("localhost", port)
+        .add_root_certificate_pem(&srv.ca)
+        .connect()
+        .unwrap();
+    let err = client.noop().unwrap_err();
+    assert!(
+        matches!(err, blocking_imap::Error::ConnectionClosed),
+        "{err:?}"
+    );
     fake.join().unwrap();
 }

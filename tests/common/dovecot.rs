@@ -49,12 +49,33 @@ impl Server {
         ClientBuilder::new("localhost", self.tls_port).add_root_certificate_pem(&self.ca)
     }
 
-    /// A logged-in plaintext session.
+    /// A logged-in session: plaintext, or implicit TLS when BLOCKING_IMAP_TEST_OVER_TLS=1
+    /// (scripts/test.sh sets it for the rustls run, to put whole command suites through TLS).
     pub fn login(&self, user: &str, password: &str) -> Session {
-        self.plain()
+        let builder = if over_tls() { self.tls() } else { self.plain() };
+        builder
             .connect()
             .expect("connect")
             .login(user, password)
             .expect("login")
     }
+}
+
+/// Should [`Server::login`] use implicit TLS?
+pub fn over_tls() -> bool {
+    std::env::var_os("BLOCKING_IMAP_TEST_OVER_TLS").is_some_and(|v| v == "1")
+}
+
+/// The certificate Dovecot serves and its PKCS#8 key (PEM), for fake TLS servers.
+pub fn server_identity() -> (Vec<u8>, Vec<u8>) {
+    let read = |var: &str| {
+        let path = std::env::var(var).unwrap_or_else(|_| {
+            panic!("{var} not set: use the env of a current scripts/dovecot.sh")
+        });
+        std::fs::read(&path).unwrap_or_else(|e| panic!("read {path}: {e}"))
+    };
+    (
+        read("BLOCKING_IMAP_SERVER_CERT"),
+        read("BLOCKING_IMAP_SERVER_KEY"),
+    )
 }
