@@ -93,7 +93,7 @@ impl Conn {
             inflight: Vec::new(),
             early: Vec::new(),
             enabled: Vec::new(),
-            idle_stop: Default::default(),
+            idle_stop: std::sync::Arc::default(),
             opts,
         }
     }
@@ -134,7 +134,7 @@ impl Conn {
         let n = loop {
             match self.stream.read(buf) {
                 Ok(n) => break n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e)
                     if matches!(
                         e.kind(),

@@ -127,6 +127,33 @@
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+// clippy::pedantic, less what does not fit this crate: errors are documented in prose
+// ("Errors: ..."), builders take their arguments by value, getters are not must_use, and
+// numeric casts are saturated or bounded where they matter.
+#![cfg_attr(not(test), warn(clippy::pedantic))]
+#![cfg_attr(
+    not(test),
+    allow(
+        clippy::must_use_candidate,
+        clippy::missing_errors_doc,
+        clippy::return_self_not_must_use,
+        clippy::doc_markdown,
+        clippy::needless_pass_by_value,
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::module_name_repetitions,
+        clippy::unnested_or_patterns,
+        clippy::match_same_arms,
+        clippy::single_match_else,
+        clippy::items_after_statements,
+        clippy::struct_excessive_bools,
+        clippy::struct_field_names,
+        clippy::similar_names,
+        clippy::format_push_string,
+        clippy::too_many_lines,
+        clippy::unnecessary_literal_bound
+    )
+)]
 
 #[cfg(not(any(feature = "native-tls", feature = "rustls")))]
 compile_error!(

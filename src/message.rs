@@ -74,7 +74,7 @@ fn merge_copyuid(total: &mut Option<CopyUid>, code: &ResponseCode) {
                     uid_validity: *uid_validity,
                     source: source.clone(),
                     destination: destination.clone(),
-                })
+                });
             }
         }
     }

@@ -214,7 +214,7 @@ impl Mailbox {
                 let gone = u32::try_from(uids.len()).unwrap_or(u32::MAX);
                 self.exists = self.exists.saturating_sub(gone);
             }
-            Response::Flags(flags) => self.flags = flags.clone(),
+            Response::Flags(flags) => self.flags.clone_from(flags),
             Response::Fetch(f) => {
                 if let (Some(m), Some(h)) = (f.modseq(), self.highest_modseq) {
                     self.highest_modseq = Some(h.max(m));
@@ -237,7 +237,7 @@ impl Mailbox {
             ResponseCode::HighestModSeq(m) => self.highest_modseq = Some(*m),
             ResponseCode::NoModSeq => self.highest_modseq = None,
             ResponseCode::Unseen(s) => self.unseen = Some(s.0),
-            ResponseCode::PermanentFlags(f) => self.permanent_flags = f.clone(),
+            ResponseCode::PermanentFlags(f) => self.permanent_flags.clone_from(f),
             ResponseCode::ReadOnly => self.read_only = true,
             ResponseCode::ReadWrite => self.read_only = false,
             _ => {}

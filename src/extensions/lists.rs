@@ -264,7 +264,7 @@ impl Session {
         if let [one] = names.as_slice() {
             cmd.string(one.wire(), "pattern")?;
         } else {
-            let wires: Vec<&[u8]> = names.iter().map(|n| n.wire()).collect();
+            let wires: Vec<&[u8]> = names.iter().map(MailboxName::wire).collect();
             cmd.string_list(&wires, "pattern")?;
         }
         if !returns.is_empty() {

@@ -272,7 +272,7 @@ impl Session {
             &mut |r| match r {
                 Response::Quota(q) => quotas.push(q),
                 Response::QuotaRoot { roots: found, .. } => {
-                    roots.get_or_insert_with(Vec::new).extend(found)
+                    roots.get_or_insert_with(Vec::new).extend(found);
                 }
                 _ => {}
             },

@@ -495,7 +495,7 @@ impl Session {
         self.conn.finish(&tag, &ours, &mut |r| match r {
             Response::ESearch { result: r, .. } => result.merge(r),
             Response::Search { nums, modseq } => {
-                result.merge(SearchResult::from_plain(&nums, modseq, uid, options))
+                result.merge(SearchResult::from_plain(&nums, modseq, uid, options));
             }
             _ => {}
         })?;

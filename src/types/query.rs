@@ -154,7 +154,7 @@ impl FetchItems {
     /// `BODY.PEEK[HEADER.FIELDS (names)]`: just these header fields.
     pub fn header_fields(self, names: &[&str]) -> Self {
         self.body_peek(Section::HeaderFields(
-            names.iter().map(|s| s.to_string()).collect(),
+            names.iter().map(|s| (*s).to_string()).collect(),
         ))
     }
 

@@ -144,7 +144,7 @@ impl SequenceSet {
 
     /// Every number of the set, in ascending order. Beware of ranges ending in `*`.
     pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
-        self.ranges.iter().flat_map(|r| r.clone())
+        self.ranges.iter().flat_map(Clone::clone)
     }
 }
 

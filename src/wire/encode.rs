@@ -249,14 +249,14 @@ pub(crate) fn base64_encode(data: &[u8]) -> String {
 /// Decodes standard base64, ignoring white space; `None` if it is not base64.
 pub(crate) fn base64_decode(text: &[u8]) -> Option<Vec<u8>> {
     fn value(c: u8) -> Option<u32> {
-        Some(match c {
+        Some(u32::from(match c {
             b'A'..=b'Z' => c - b'A',
             b'a'..=b'z' => c - b'a' + 26,
             b'0'..=b'9' => c - b'0' + 52,
             b'+' => 62,
             b'/' => 63,
             _ => return None,
-        } as u32)
+        }))
     }
     let clean: Vec<u8> = text
         .iter()

@@ -289,7 +289,7 @@ impl<'a> Cursor<'a> {
     pub(crate) fn skip_value(&mut self) -> PResult<()> {
         self.spaces();
         match self.peek() {
-            Some(b'(') => self.list(false, |c| c.skip_value()).map(drop),
+            Some(b'(') => self.list(false, Self::skip_value).map(drop),
             _ if self.string_next() => self.string().map(drop),
             _ => self.atom().map(drop),
         }

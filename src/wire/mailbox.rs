@@ -89,7 +89,7 @@ fn list_extra(c: &mut Cursor<'_>) -> PResult<ListExtra> {
                 extra.child_info = c.list(false, |c| {
                     c.astring()
                         .map(|s| String::from_utf8_lossy(&s).to_ascii_uppercase())
-                })?
+                })?;
             }
             b"OLDNAME" => {
                 let names = c.list(false, |c| {
