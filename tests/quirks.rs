@@ -14,22 +14,13 @@ use blocking_imap::{
     Error, FetchItems, Flag, NameAttribute, ResponseCode, Search, Section, Seq, Session,
     StatusItem, StatusKind, TransferEncoding, Uid, Unsolicited,
 };
-use common::{c, client, s, Script, Step, GREETING};
+use common::{c, client, s, Script, Step};
 
 /// Capabilities the default session has after LOGIN.
 const CAPS: &str = "IMAP4rev1 UIDPLUS LITERAL+ MOVE NAMESPACE";
 
-/// A logged-in session (LOGIN is `A0001`) whose script goes on with `steps`.
 fn session_with(caps: &str, steps: Vec<Step>) -> (Script, Session) {
-    let mut all = vec![
-        s(GREETING),
-        c("A0001 LOGIN u p\r\n"),
-        s(&format!("A0001 OK [CAPABILITY {caps}] in\r\n")),
-    ];
-    all.extend(steps);
-    let script = Script::new(all);
-    let session = client(&script).login("u", "p").unwrap();
-    (script, session)
+    common::logged_in(caps, steps)
 }
 
 /// The client sends `line` as `A0002`, the server answers `reply` (which must complete

@@ -4,19 +4,10 @@
 mod common;
 
 use blocking_imap::{Error, MetadataOptions, QuotaResource, ResponseCode, Session, Unsolicited};
-use common::{c, client, s, Script, Step, GREETING};
+use common::{c, s, Script, Step};
 
-/// A logged-in session whose capabilities are `caps` (the script starts after LOGIN).
 fn session(caps: &str, steps: Vec<Step>) -> (Script, Session) {
-    let mut all = vec![
-        s(GREETING),
-        c("A0001 LOGIN u p\r\n"),
-        s(&format!("A0001 OK [CAPABILITY {caps}] in\r\n")),
-    ];
-    all.extend(steps);
-    let script = Script::new(all);
-    let session = client(&script).login("u", "p").unwrap();
-    (script, session)
+    common::logged_in(caps, steps)
 }
 
 const ALL: &str = "IMAP4rev1 QUOTA METADATA ACL ID ENABLE LITERAL+ BINARY";

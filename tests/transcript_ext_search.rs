@@ -8,19 +8,10 @@ use blocking_imap::{
     ReturnOption, Search, Security, Seq, SequenceSet, Session, SortKey, StatusItem,
     ThreadAlgorithm, Uid, Unsolicited,
 };
-use common::{c, client, s, Script, Step, GREETING};
+use common::{c, s, Script, Step, GREETING};
 
-/// A logged-in session whose server reports `caps`, then `steps`.
 fn session(caps: &str, steps: Vec<Step>) -> (Script, Session) {
-    let mut all = vec![
-        s(GREETING),
-        c("A0001 LOGIN u p\r\n"),
-        s(&format!("A0001 OK [CAPABILITY {caps}] in\r\n")),
-    ];
-    all.extend(steps);
-    let script = Script::new(all);
-    let session = client(&script).login("u", "p").unwrap();
-    (script, session)
+    common::logged_in(caps, steps)
 }
 
 fn missing(err: Error, cap: &str) {

@@ -190,3 +190,17 @@ pub fn client(script: &Script) -> Client {
 }
 
 pub const GREETING: &str = "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN SASL-IR ID IDLE] ready\r\n";
+
+/// A logged-in session (LOGIN is `A0001`, answered with capabilities `caps`) whose script
+/// goes on with `steps`.
+pub fn logged_in(caps: &str, steps: Vec<Step>) -> (Script, blocking_imap::Session) {
+    let mut all = vec![
+        s(GREETING),
+        c("A0001 LOGIN u p\r\n"),
+        s(&format!("A0001 OK [CAPABILITY {caps}] in\r\n")),
+    ];
+    all.extend(steps);
+    let script = Script::new(all);
+    let session = client(&script).login("u", "p").expect("login");
+    (script, session)
+}
