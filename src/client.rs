@@ -40,6 +40,11 @@ pub const DEFAULT_MAX_LINE: usize = 4096;
 pub const DEFAULT_PIPELINE_DEPTH: usize = 4;
 /// Default number of unsolicited responses kept until the caller reads them.
 pub const DEFAULT_MAX_UNSOLICITED: usize = 100_000;
+/// Default total size of the unsolicited responses kept until the caller reads them.
+pub const DEFAULT_MAX_UNSOLICITED_BYTES: usize = 64 * 1024 * 1024;
+/// Default largest result one command may collect over all its responses (a SEARCH ALL of
+/// a 10-million-message mailbox is about 80 MB on the wire).
+pub const DEFAULT_MAX_RESULT_SIZE: usize = 256 * 1024 * 1024;
 /// Default deepest nesting of parentheses accepted in a response.
 pub const DEFAULT_MAX_NESTING: u32 = 100;
 
@@ -79,6 +84,9 @@ impl ClientBuilder {
                 max_nesting: DEFAULT_MAX_NESTING,
                 max_line: DEFAULT_MAX_LINE,
                 max_queue: DEFAULT_MAX_UNSOLICITED,
+                max_queue_bytes: DEFAULT_MAX_UNSOLICITED_BYTES,
+                max_result_size: DEFAULT_MAX_RESULT_SIZE,
+                command_deadline: None,
                 pipeline_depth: DEFAULT_PIPELINE_DEPTH,
             },
         }
@@ -172,6 +180,38 @@ impl ClientBuilder {
     /// current regardless. This bounds memory against a server that floods.
     pub fn max_unsolicited(mut self, items: usize) -> Self {
         self.opts.max_queue = items.max(1);
+        self
+    }
+
+    /// How many bytes of unsolicited responses wait for the caller at most (default 64 MiB),
+    /// counted as the size of each response on the wire. Past that the oldest are dropped
+    /// and reported as with [`max_unsolicited`](Self::max_unsolicited).
+    pub fn max_unsolicited_bytes(mut self, bytes: usize) -> Self {
+        self.opts.max_queue_bytes = bytes.max(1);
+        self
+    }
+
+    /// The most one command may collect into its result over all its responses (default
+    /// 256 MiB, counted as the responses' size on the wire): the numbers of a SEARCH, SORT
+    /// or ESEARCH, the tree of a THREAD, the entries of a LIST, the messages an EXPUNGE
+    /// reports. A server that sends more makes the command fail with
+    /// [`Error::LimitExceeded`](crate::Error::LimitExceeded); the rest of its responses are
+    /// read and discarded, so the session stays usable. Streamed FETCH results are not
+    /// collected: each message is bounded by
+    /// [`max_response_size`](Self::max_response_size) instead.
+    pub fn max_result_size(mut self, bytes: usize) -> Self {
+        self.opts.max_result_size = bytes.max(1);
+        self
+    }
+
+    /// The longest one command may take, from its first write to its tagged completion
+    /// (default: no limit, so that long FETCHes work). A server that trickles bytes just
+    /// inside the read timeout cannot stretch a command past it: the command fails with
+    /// [`Error::Timeout`] (operation `"command"`) and the session becomes unusable, since
+    /// the rest of the response was never read. The drain of a dropped stream and LOGOUT
+    /// respect it too.
+    pub fn command_deadline(mut self, deadline: Option<Duration>) -> Self {
+        self.opts.command_deadline = deadline;
         self
     }
 

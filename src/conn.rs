@@ -25,6 +25,12 @@ pub(crate) struct Options {
     pub(crate) max_line: usize,
     /// How many unsolicited responses the queue keeps.
     pub(crate) max_queue: usize,
+    /// How many bytes of unsolicited responses the queue keeps.
+    pub(crate) max_queue_bytes: usize,
+    /// How many bytes of responses one command may collect into its result.
+    pub(crate) max_result_size: usize,
+    /// The longest one command may take from its first write to its completion.
+    pub(crate) command_deadline: Option<Duration>,
     /// How many chunks of a split command may be in flight at once.
     pub(crate) pipeline_depth: usize,
 }

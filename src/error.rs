@@ -126,6 +126,16 @@ pub enum Error {
         /// The configured maximum response size.
         limit: usize,
     },
+    /// A command's responses went past a limit on what one command may collect (see
+    /// [`ClientBuilder::max_result_size`](crate::ClientBuilder::max_result_size)). The rest
+    /// of the command was read and discarded: the session is still usable.
+    #[error("{what} exceeded its limit of {limit}")]
+    LimitExceeded {
+        /// What grew too large (`"SEARCH result"`, `"one message's FETCH data"`, ...).
+        what: String,
+        /// The limit, in the unit `what` is counted in (bytes or items).
+        limit: usize,
+    },
     /// The server broke the protocol in a way that is not a parse error of one response.
     #[error("protocol error: {0}")]
     Protocol(String),

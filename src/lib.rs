@@ -200,8 +200,8 @@ pub mod __fuzz {
 pub use auth::{Authenticator, OAuthBearer, Plain, XOAuth2};
 pub use client::{
     Client, ClientBuilder, LoginError, Security, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IO_TIMEOUT,
-    DEFAULT_MAX_LINE, DEFAULT_MAX_NESTING, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_MAX_UNSOLICITED,
-    DEFAULT_PIPELINE_DEPTH,
+    DEFAULT_MAX_LINE, DEFAULT_MAX_NESTING, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_MAX_RESULT_SIZE,
+    DEFAULT_MAX_UNSOLICITED, DEFAULT_MAX_UNSOLICITED_BYTES, DEFAULT_PIPELINE_DEPTH,
 };
 pub use error::{Error, RawBytes, Result, ServerText};
 pub use extensions::acl::{AclEntry, ListRights, Rights};
