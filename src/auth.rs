@@ -1,6 +1,6 @@
 //! SASL authentication (RFC 4422) for the AUTHENTICATE command.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// A SASL mechanism for [`Client::authenticate`](crate::Client::authenticate).
 ///
@@ -18,10 +18,49 @@ pub trait Authenticator {
     }
 
     /// The answer to a server challenge (already base64-decoded).
+    ///
+    /// An error here makes [`Client::authenticate`](crate::Client::authenticate) cancel the
+    /// exchange (`*`) and return that error.
     fn respond(&mut self, challenge: &[u8]) -> Result<Vec<u8>>;
+
+    /// Checks that the mechanism's fields can be sent at all, without sending anything:
+    /// call it to refuse bad credentials before connecting. The default accepts everything.
+    ///
+    /// The built-in mechanisms refuse bytes their message format reserves as separators
+    /// (NUL for PLAIN, `0x01` for XOAUTH2 and OAUTHBEARER), which would shift or forge a field.
+    /// They also check on their own: with a bad field,
+    /// [`initial_response`](Self::initial_response) gives nothing (so no credential goes on
+    /// the AUTHENTICATE line) and [`respond`](Self::respond) returns this error, so
+    /// [`Client::authenticate`](crate::Client::authenticate) cancels the exchange before any
+    /// credential is sent and returns the error.
+    ///
+    /// Errors: [`Error::InvalidArgument`] naming the field (never its value).
+    fn validate(&self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// Refuses a field holding one of `forbidden`: the message names the mechanism and the field,
+/// never the value (it may be a password or a token).
+fn check_field(mechanism: &str, field: &str, value: &str, forbidden: &[u8]) -> Result<()> {
+    match value.bytes().find(|b| forbidden.contains(b)) {
+        None => Ok(()),
+        Some(0) => Err(Error::InvalidArgument(format!(
+            "{mechanism} {field} contains a NUL byte"
+        ))),
+        Some(b) => Err(Error::InvalidArgument(format!(
+            "{mechanism} {field} contains the byte 0x{b:02x}, which separates the message's fields"
+        ))),
+    }
 }
 
 /// SASL PLAIN (RFC 4616): user name and password.
+///
+/// None of the user name, password and authorisation identity may hold a NUL byte (PLAIN
+/// separates them with NUL): such a `Plain` fails [`validate`](Authenticator::validate), and
+/// [`Client::authenticate`](crate::Client::authenticate) returns
+/// [`Error::InvalidArgument`] without sending any of them (the server sees the AUTHENTICATE
+/// command, then its cancellation).
 pub struct Plain {
     authzid: String,
     user: String,
@@ -44,6 +83,7 @@ impl Plain {
         self
     }
 
+    /// `[authzid] NUL authcid NUL passwd`; the caller has checked the fields.
     fn message(&self) -> Vec<u8> {
         let mut m = Vec::new();
         m.extend_from_slice(self.authzid.as_bytes());
@@ -68,16 +108,29 @@ impl Authenticator for Plain {
         "PLAIN"
     }
 
+    fn validate(&self) -> Result<()> {
+        check_field("PLAIN", "authorization identity", &self.authzid, b"\0")?;
+        check_field("PLAIN", "user name", &self.user, b"\0")?;
+        check_field("PLAIN", "password", &self.password, b"\0")
+    }
+
     fn initial_response(&mut self) -> Option<Vec<u8>> {
-        Some(self.message())
+        self.validate().ok().map(|()| self.message())
     }
 
     fn respond(&mut self, _challenge: &[u8]) -> Result<Vec<u8>> {
+        self.validate()?;
         Ok(self.message())
     }
 }
 
 /// Google's and Microsoft's XOAUTH2: a user name and an OAuth 2.0 access token.
+///
+/// Neither may hold the byte `0x01` (XOAUTH2's field separator) or NUL: such an `XOAuth2`
+/// fails [`validate`](Authenticator::validate), and
+/// [`Client::authenticate`](crate::Client::authenticate) returns
+/// [`Error::InvalidArgument`] without sending either (the server sees the AUTHENTICATE
+/// command, then its cancellation).
 pub struct XOAuth2 {
     user: String,
     token: String,
@@ -108,12 +161,19 @@ impl Authenticator for XOAuth2 {
         "XOAUTH2"
     }
 
+    fn validate(&self) -> Result<()> {
+        check_field("XOAUTH2", "user name", &self.user, b"\0\x01")?;
+        check_field("XOAUTH2", "access token", &self.token, b"\0\x01")
+    }
+
     fn initial_response(&mut self) -> Option<Vec<u8>> {
+        self.validate().ok()?;
         self.sent = true;
         Some(format!("user={}\x01auth=Bearer {}\x01\x01", self.user, self.token).into_bytes())
     }
 
     fn respond(&mut self, _challenge: &[u8]) -> Result<Vec<u8>> {
+        self.validate()?;
         if self.sent {
             // The challenge is the server's JSON error; an empty answer lets it send its NO.
             Ok(Vec::new())
@@ -124,6 +184,14 @@ impl Authenticator for XOAuth2 {
 }
 
 /// OAUTHBEARER (RFC 7628): a user name and an OAuth 2.0 bearer token.
+///
+/// The user name goes in the GS2 header as the authorisation identity, with `,` and `=`
+/// written `=2C` and `=3D` (RFC 5801); an empty one is left out. The user name, token and
+/// host may not hold the byte `0x01` (the message's field separator) or NUL: such an
+/// `OAuthBearer` fails [`validate`](Authenticator::validate), and
+/// [`Client::authenticate`](crate::Client::authenticate) returns
+/// [`Error::InvalidArgument`] without sending any of them (the server sees the AUTHENTICATE
+/// command, then its cancellation).
 pub struct OAuthBearer {
     user: String,
     token: String,
@@ -148,10 +216,18 @@ impl OAuthBearer {
         self
     }
 
+    /// RFC 7628 section 3.1: `gs2-header %x01 [host %x01 port %x01] auth %x01 %x01`; the
+    /// caller has checked the fields.
     fn message(&self) -> Vec<u8> {
-        // gs2-header: no channel binding, authzid = the user (commas and '=' escaped).
-        let user = self.user.replace('=', "=3D").replace(',', "=2C");
-        let mut m = format!("n,a={user},\x01");
+        // gs2-header: no channel binding ("n"), then the authzid as a saslname (RFC 5801
+        // section 4: "=" and "," written "=3D" and "=2C"; at least one character, so an
+        // empty user name leaves the authzid out).
+        let mut m = if self.user.is_empty() {
+            String::from("n,,\x01")
+        } else {
+            let user = self.user.replace('=', "=3D").replace(',', "=2C");
+            format!("n,a={user},\x01")
+        };
         if let Some((host, port)) = &self.host {
             m.push_str(&format!("host={host}\x01port={port}\x01"));
         }
@@ -173,12 +249,23 @@ impl Authenticator for OAuthBearer {
         "OAUTHBEARER"
     }
 
+    fn validate(&self) -> Result<()> {
+        check_field("OAUTHBEARER", "user name", &self.user, b"\0\x01")?;
+        check_field("OAUTHBEARER", "bearer token", &self.token, b"\0\x01")?;
+        if let Some((host, _)) = &self.host {
+            check_field("OAUTHBEARER", "host", host, b"\0\x01")?;
+        }
+        Ok(())
+    }
+
     fn initial_response(&mut self) -> Option<Vec<u8>> {
+        self.validate().ok()?;
         self.sent = true;
         Some(self.message())
     }
 
     fn respond(&mut self, _challenge: &[u8]) -> Result<Vec<u8>> {
+        self.validate()?;
         if self.sent {
             // RFC 7628 section 3.2.3: after an error challenge the client sends a lone %x01.
             Ok(vec![0x01])
@@ -212,5 +299,116 @@ mod tests {
         );
         assert_eq!(o.respond(b"{}").unwrap(), b"\x01");
         assert!(!format!("{:?}", Plain::new("u", "secret")).contains("secret"));
+    }
+
+    /// A refused mechanism: `validate` (also through `dyn Authenticator`) and `respond` fail
+    /// with a message naming `field` and not the secret value, and `initial_response` gives
+    /// nothing, so nothing of the credentials can go out.
+    fn refused(mut auth: impl Authenticator, field: &str, secret: &str) {
+        let dynamic: &dyn Authenticator = &auth;
+        for err in [
+            dynamic.validate().unwrap_err(),
+            auth.respond(b"").unwrap_err(),
+        ] {
+            match err {
+                Error::InvalidArgument(m) => {
+                    assert!(m.contains(field), "{m}");
+                    assert!(!m.contains(secret), "{m}");
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(auth.initial_response(), None);
+        // Still refused after the empty first challenge of a server without SASL-IR.
+        assert!(auth.respond(b"").is_err());
+    }
+
+    #[test]
+    fn plain_refuses_nul_in_any_field() {
+        refused(Plain::new("al\0ice", "hunter2"), "user name", "ice");
+        refused(Plain::new("alice", "hun\0ter2"), "password", "ter2");
+        refused(Plain::new("alice", "\0"), "password", "\0");
+        refused(
+            Plain::new("alice", "hunter2").authorize_as("ad\0min"),
+            "authorization identity",
+            "min",
+        );
+        // A password that would shift the fields ("\0admin\0x" as authzid / user / pass).
+        let err = Plain::new("bob", "x\0admin\0pw").validate().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid argument: PLAIN password contains a NUL byte"
+        );
+        // Everything else goes as it is, 0x01 and non-ASCII included.
+        let mut p = Plain::new("\u{1}ünï", "p\u{1}w").authorize_as("a,=b");
+        assert!(p.validate().is_ok());
+        assert_eq!(
+            p.initial_response().unwrap(),
+            "a,=b\0\u{1}ünï\0p\u{1}w".as_bytes()
+        );
+    }
+
+    #[test]
+    fn xoauth2_refuses_the_separator() {
+        refused(
+            XOAuth2::new("a@b.c\x01auth=Bearer x", "tok"),
+            "user name",
+            "auth=Bearer x",
+        );
+        refused(
+            XOAuth2::new("a@b.c", "s3cr3t\x01\x01"),
+            "access token",
+            "s3cr3t",
+        );
+        refused(XOAuth2::new("a@b.c", "s3\0cr3t"), "access token", "cr3t");
+        refused(XOAuth2::new("al\0ice", "s3cr3t"), "user name", "ice");
+        let err = XOAuth2::new("a", "secret-\x01").validate().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid argument: XOAUTH2 access token contains the byte 0x01, which separates the message's fields"
+        );
+    }
+
+    #[test]
+    fn oauthbearer_refuses_the_separator_and_escapes_the_gs2_header() {
+        refused(
+            OAuthBearer::new("u\x01host=evil", "tok"),
+            "user name",
+            "host=evil",
+        );
+        refused(OAuthBearer::new("al\0ice", "s3cr3t"), "user name", "ice");
+        refused(
+            OAuthBearer::new("u", "s3cr3t\x01x"),
+            "bearer token",
+            "s3cr3t",
+        );
+        refused(OAuthBearer::new("u", "s3\0cr3t"), "bearer token", "cr3t");
+        refused(
+            OAuthBearer::new("u", "s3cr3t").with_host("h\x01port=1", 993),
+            "host",
+            "port=1",
+        );
+        // RFC 7628 section 3.1 / RFC 5801: "," and "=" in the authzid become =2C and =3D (in
+        // that order, so "=2C" typed by the user stays itself); an empty user is left out.
+        let mut o = OAuthBearer::new("a=2C,b", "tok");
+        assert_eq!(
+            o.initial_response().unwrap(),
+            b"n,a=a=3D2C=2Cb,\x01auth=Bearer tok\x01\x01"
+        );
+        let mut o = OAuthBearer::new("", "tok");
+        assert_eq!(
+            o.initial_response().unwrap(),
+            b"n,,\x01auth=Bearer tok\x01\x01"
+        );
+        // RFC 7628 section 4.1's example message.
+        let mut o = OAuthBearer::new(
+            "user@example.com",
+            "vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==",
+        )
+        .with_host("server.example.com", 143);
+        assert_eq!(
+            o.initial_response().unwrap(),
+            &b"n,a=user@example.com,\x01host=server.example.com\x01port=143\x01auth=Bearer vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==\x01\x01"[..]
+        );
     }
 }

@@ -13,6 +13,7 @@ use crate::state::Unsolicited;
 use crate::transport::{self, ReadWrite, Stream, TlsOptions};
 use crate::types::{Capabilities, StatusKind};
 use crate::wire::encode::{base64_decode, base64_encode, Command};
+use crate::wire::lexer::MAX_LIST_DEPTH;
 
 /// How the connection is secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +50,9 @@ pub const DEFAULT_MAX_RESULT_SIZE: usize = 256 * 1024 * 1024;
 pub const DEFAULT_MAX_NESTING: u32 = 100;
 
 /// Configures and opens a connection to an IMAP server.
+///
+/// TLS (implicit or after STARTTLS) requires TLS 1.2 or newer, on either backend: a server
+/// that offers only TLS 1.0 or 1.1 fails the handshake with [`Error::Tls`].
 ///
 /// ```no_run
 /// use blocking_imap::ClientBuilder;
@@ -125,7 +129,12 @@ impl ClientBuilder {
         self
     }
 
-    /// Time allowed for the TCP connection to be established (default 30 s).
+    /// Time allowed for the TCP connection to be established (default 30 s), in all:
+    /// resolving the host name, then trying each of its addresses in turn with the time
+    /// left. When it runs out, [`connect`](Self::connect) fails with [`Error::Timeout`]
+    /// (operation `"connect"`). The system's resolver cannot be interrupted, so a lookup
+    /// that outlives the timeout finishes on a helper thread of its own, and its result is
+    /// dropped. An IP address as the host skips the lookup.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
@@ -151,9 +160,11 @@ impl ClientBuilder {
     }
 
     /// The deepest nesting of parentheses accepted in one response (default 100); a deeper
-    /// response is skipped as unparsable rather than parsed recursively.
+    /// response is skipped as unparsable rather than parsed recursively. Clamped to
+    /// 1..=256: parsing nests a call per level, and 256 levels keep the stack it needs small
+    /// (well under the 2 MiB of a spawned thread's default stack).
     pub fn max_nesting_depth(mut self, depth: u32) -> Self {
-        self.opts.max_nesting = depth;
+        self.opts.max_nesting = depth.clamp(1, MAX_LIST_DEPTH);
         self
     }
 
@@ -183,9 +194,11 @@ impl ClientBuilder {
         self
     }
 
-    /// How many bytes of unsolicited responses wait for the caller at most (default 64 MiB),
-    /// counted as the size of each response on the wire. Past that the oldest are dropped
-    /// and reported as with [`max_unsolicited`](Self::max_unsolicited).
+    /// How many bytes of memory the unsolicited responses waiting for the caller may hold
+    /// at most (default 64 MiB; each item counted roughly, from the data it carries). Past
+    /// that the oldest are dropped and reported as with
+    /// [`max_unsolicited`](Self::max_unsolicited); an item larger than the whole budget is
+    /// dropped itself.
     pub fn max_unsolicited_bytes(mut self, bytes: usize) -> Self {
         self.opts.max_queue_bytes = bytes.max(1);
         self
@@ -300,6 +313,13 @@ impl From<LoginError> for Error {
 
 impl Client {
     /// The greeting's text and response code.
+    ///
+    /// After STARTTLS (with [`Security::StartTls`] or [`starttls`](Self::starttls)) this is
+    /// empty: no code and no text. The greeting came in plaintext, where anyone on the path
+    /// could have written it, and RFC 9051 (section 6.2.1) has the client discard what it
+    /// learnt before TLS; the STARTTLS reply came in plaintext too, so it cannot stand in.
+    /// Capabilities are asked for again over TLS, and the unsolicited queue and the mailbox
+    /// state start empty.
     pub fn greeting(&self) -> &ServerText {
         &self.greeting
     }
@@ -331,6 +351,8 @@ impl Client {
     }
 
     /// Upgrades to TLS with STARTTLS (RFC 9051 section 6.2.1), refusing to go on without it.
+    /// Everything received before TLS is discarded: the greeting (see
+    /// [`greeting`](Self::greeting)), capabilities, unsolicited responses and mailbox state.
     ///
     /// Errors: [`Error::StartTls`] when the server greets with PREAUTH, lacks STARTTLS, or
     /// refuses it; [`Error::Tls`] when the handshake fails.
@@ -364,11 +386,15 @@ impl Client {
             Err(e) => return Err(self.conn.fail(e)),
         }
         // Whatever arrived in plaintext before the handshake may have been injected by a
-        // man in the middle: drop it, and everything learnt so far.
+        // man in the middle: drop it, and everything learnt so far, the greeting included.
         let dropped = self.conn.forget_plaintext();
         if dropped > 0 {
             warn!("discarded {dropped} bytes the server sent after its STARTTLS reply");
         }
+        self.greeting = ServerText {
+            code: None,
+            text: String::new(),
+        };
         let plain = std::mem::replace(&mut self.conn.stream, Stream::Closed);
         match transport::tls_wrap(plain, &self.host, &self.tls) {
             Ok(s) => self.conn.stream = s,
@@ -447,6 +473,8 @@ impl Client {
                 "SASL mechanism name {mechanism:?}"
             )));
         }
+        // A field that would forge or shift the mechanism's fields: nothing is sent at all.
+        auth.validate()?;
         let caps = self.conn.capabilities()?;
         if !caps.has_auth(&mechanism) {
             return Err(Error::MissingCapability(format!("AUTH={mechanism}")));

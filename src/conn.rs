@@ -2,7 +2,7 @@
 //! write a command, read until its tagged completion, route everything in between.
 
 use std::io::{self, Read, Write};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use log::{debug, log_enabled, trace, warn, Level};
 
@@ -74,10 +74,20 @@ pub(crate) struct Conn {
     broken: Option<String>,
     /// A BYE the server sent: the connection is closing.
     bye: Option<ServerText>,
-    /// Tags of commands sent and not yet completed (more than one when pipelining).
-    inflight: Vec<String>,
-    /// Completions that arrived for in-flight commands before the caller asked for them.
+    /// Tags and names of commands sent and not yet completed (more than one when
+    /// pipelining; at most the pipeline depth plus one).
+    inflight: Vec<(String, &'static str)>,
+    /// Completions that arrived for in-flight commands before the caller asked for them: at
+    /// most one per in-flight tag (a duplicate goes to the bounded queue).
     early: Vec<(String, std::result::Result<ServerText, Error>)>,
+    /// The size on the wire of the last frame read.
+    last_frame_len: usize,
+    /// When the commands in flight must have completed ([`Options::command_deadline`]).
+    deadline: Option<Instant>,
+    /// Has this command already logged that some FETCH items could not be read?
+    warned_unparsed: bool,
+    /// Is the socket's read timeout shortened to a deadline (to be restored after)?
+    read_timeout_shortened: bool,
     /// Extensions turned on with ENABLE (RFC 5161).
     pub(crate) enabled: Vec<String>,
     /// Set from another thread to end an IDLE.
@@ -93,11 +103,15 @@ impl Conn {
             next_tag: 1,
             caps: None,
             state: Mailbox::default(),
-            queue: Queue::new(opts.max_queue),
+            queue: Queue::new(opts.max_queue, opts.max_queue_bytes),
             broken: None,
             bye: None,
             inflight: Vec::new(),
             early: Vec::new(),
+            last_frame_len: 0,
+            deadline: None,
+            warned_unparsed: false,
+            read_timeout_shortened: false,
             enabled: Vec::new(),
             idle_stop: std::sync::Arc::default(),
             opts,
@@ -136,6 +150,7 @@ impl Conn {
     /// With `tick`, a read timeout is not an error: it returns `Ok(false)` (IDLE uses short
     /// read timeouts to look at its deadline and stop flag).
     fn fill(&mut self, tick: bool) -> Result<bool> {
+        let limited = self.limit_read_to_deadline()?;
         let buf = self.framer.read_buf();
         let n = loop {
             match self.stream.read(buf) {
@@ -149,6 +164,9 @@ impl Conn {
                 {
                     if tick {
                         return Ok(false);
+                    }
+                    if limited {
+                        return Err(self.deadline_error());
                     }
                     let after = self.opts.read_timeout.unwrap_or_default();
                     return Err(self.fail(Error::Timeout {
@@ -173,6 +191,44 @@ impl Conn {
         Ok(true)
     }
 
+    /// With a command deadline running, shortens the socket's read timeout to the time left
+    /// (returns whether it did), or fails once the deadline has passed.
+    fn limit_read_to_deadline(&mut self) -> Result<bool> {
+        let Some(deadline) = self.deadline else {
+            if self.read_timeout_shortened {
+                self.read_timeout_shortened = false;
+                let normal = self.opts.read_timeout;
+                self.stream
+                    .set_read_timeout(normal)
+                    .map_err(|e| self.fail(Error::Io(e)))?;
+            }
+            return Ok(false);
+        };
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(self.deadline_error());
+        }
+        let shorter = self.opts.read_timeout.map_or(true, |t| left < t);
+        let timeout = if shorter {
+            Some(left)
+        } else {
+            self.opts.read_timeout
+        };
+        self.stream
+            .set_read_timeout(timeout)
+            .map_err(|e| self.fail(Error::Io(e)))?;
+        self.read_timeout_shortened = shorter;
+        Ok(shorter)
+    }
+
+    fn deadline_error(&mut self) -> Error {
+        let after = self.opts.command_deadline.unwrap_or_default();
+        self.fail(Error::Timeout {
+            operation: "command",
+            after,
+        })
+    }
+
     /// Reads the next frame and classifies it against `tag`.
     pub(crate) fn next_incoming(&mut self, tag: Option<&str>) -> Result<Incoming> {
         loop {
@@ -194,6 +250,7 @@ impl Conn {
             match self.framer.next_frame() {
                 Ok(Some(frame)) => {
                     let bytes = frame.bytes;
+                    self.last_frame_len = bytes.len();
                     // Some servers echo the tag in another case (`a0002 OK`).
                     let ours = match (tag, tag_of(bytes)) {
                         (Some(t), Some(b)) => b.eq_ignore_ascii_case(t.as_bytes()),
@@ -212,7 +269,11 @@ impl Conn {
                             tag: t,
                             status,
                             text,
-                        }) if self.inflight.iter().any(|x| x.eq_ignore_ascii_case(&t)) => {
+                        }) if self
+                            .inflight
+                            .iter()
+                            .any(|(x, _)| x.eq_ignore_ascii_case(&t)) =>
+                        {
                             // Our tags are upper case; keep the one we sent.
                             Incoming::EarlyDone(t.to_ascii_uppercase(), completion(status, text))
                         }
@@ -227,7 +288,10 @@ impl Conn {
                         Ok(Parsed::Untagged(Response::Other)) => {
                             Incoming::Data(Response::Other, Some(bytes.to_vec()))
                         }
-                        Ok(Parsed::Untagged(r)) => Incoming::Data(r, None),
+                        Ok(Parsed::Untagged(r)) => {
+                            self.note_unparsed(&r);
+                            Incoming::Data(r, None)
+                        }
                         Err(reason) => unparsable(bytes, reason, ours),
                     }));
                 }
@@ -249,6 +313,24 @@ impl Conn {
         }
     }
 
+    /// Logs, once per command, that a FETCH response held items that could not be read.
+    fn note_unparsed(&mut self, r: &Response) {
+        let Response::Fetch(f) = r else { return };
+        let Some(first) = f.unparsed().first() else {
+            return;
+        };
+        if !self.warned_unparsed {
+            self.warned_unparsed = true;
+            warn!(
+                "FETCH item {} of message {} could not be read ({}); kept in Fetch::unparsed, \
+                 further ones in this command are not logged",
+                crate::error::Escaped(first.name()),
+                f.seq(),
+                crate::error::Escaped(first.reason())
+            );
+        }
+    }
+
     /// Applies an untagged response to the session's state (always).
     pub(crate) fn observe(&mut self, resp: &Response) {
         self.state.apply(resp);
@@ -262,7 +344,7 @@ impl Conn {
                     self.bye = Some(text.clone());
                 }
                 if matches!(text.code, Some(ResponseCode::Alert)) {
-                    warn!("server alert: {}", text.text);
+                    warn!("server alert: {}", crate::error::Escaped(&text.text));
                 }
             }
             _ => {}
@@ -280,6 +362,7 @@ impl Conn {
     pub(crate) fn send(&mut self, cmd: Command) -> Result<String> {
         self.check()?;
         let description = cmd.describe();
+        let name = cmd.name();
         let sensitive = cmd.is_sensitive();
         let segments = cmd.into_segments();
         if let Some(last) = segments.last() {
@@ -293,6 +376,14 @@ impl Conn {
         }
         let tag = format!("A{:04}", self.next_tag);
         self.next_tag += 1;
+        self.warned_unparsed = false;
+        if self.inflight.is_empty() {
+            // IDLE is meant to last; it has deadlines of its own.
+            self.deadline = match self.opts.command_deadline {
+                Some(d) if name != "IDLE" => Instant::now().checked_add(d),
+                _ => None,
+            };
+        }
         debug!("C: {tag} {description}");
         let mode = self.literal_mode();
         let mut out = Vec::with_capacity(64);
@@ -320,7 +411,7 @@ impl Conn {
             }
         }
         self.write(&out, sensitive)?;
-        self.inflight.push(tag.clone());
+        self.inflight.push((tag.clone(), name));
         Ok(tag)
     }
 
@@ -366,7 +457,7 @@ impl Conn {
                 Incoming::Done(Err(e)) => return Err(e),
                 Incoming::Data(resp, raw) => self.route(resp, raw),
                 Incoming::Stray(item) => self.queue.push(item),
-                Incoming::EarlyDone(t, r) => self.early.push((t, r)),
+                Incoming::EarlyDone(t, r) => self.keep_early(t, r),
             }
         }
     }
@@ -387,7 +478,7 @@ impl Conn {
         loop {
             match self.next_incoming(Some(tag))? {
                 Incoming::Done(result) => return Ok(self.complete(tag, result)),
-                Incoming::EarlyDone(t, r) => self.early.push((t, r)),
+                Incoming::EarlyDone(t, r) => self.keep_early(t, r),
                 Incoming::Continue(text) => {
                     warn!("unexpected continuation request kept as unsolicited");
                     let mut raw = b"+ ".to_vec();
@@ -451,12 +542,26 @@ impl Conn {
         }
     }
 
-    /// Keeps the completion of a pipelined command that arrived early.
+    /// Keeps the completion of a pipelined command that arrived early: one per tag. A
+    /// second completion for the same tag is the server's mistake; it goes to the bounded
+    /// queue, so that no server can make this list grow.
     pub(crate) fn keep_early(
         &mut self,
         tag: String,
         result: std::result::Result<ServerText, Error>,
     ) {
+        if self.early.iter().any(|(t, _)| *t == tag) {
+            warn!("second completion for command {tag} kept as unsolicited");
+            let shown = match &result {
+                Ok(text) => format!("{tag} OK {text}"),
+                Err(e) => format!("{tag} {e}"),
+            };
+            self.queue.push(Unsolicited::Other {
+                raw: shown.into_bytes(),
+                reason: format!("duplicate completion for command {tag}"),
+            });
+            return;
+        }
         self.early.push((tag, result));
     }
 
@@ -469,12 +574,15 @@ impl Conn {
 
     /// Forgets command `tag`, completed outside [`Conn::step`].
     pub(crate) fn done_with(&mut self, tag: &str) {
-        self.inflight.retain(|t| t != tag);
+        self.inflight.retain(|(t, _)| t != tag);
+        if self.inflight.is_empty() {
+            self.deadline = None;
+        }
     }
 
     /// Records the completion of command `tag`.
     fn complete(&mut self, tag: &str, result: std::result::Result<ServerText, Error>) -> Step {
-        self.inflight.retain(|t| t != tag);
+        self.done_with(tag);
         if let Ok(text) = &result {
             if let Some(code) = &text.code {
                 self.state.apply_code(code);
@@ -542,16 +650,48 @@ impl Conn {
         self.finish(&tag, wants, handle)
     }
 
+    /// The name of in-flight command `tag` (for messages).
+    fn command_name(&self, tag: &str) -> &'static str {
+        self.inflight
+            .iter()
+            .find(|(t, _)| t == tag)
+            .map_or("command", |(_, n)| n)
+    }
+
     /// Reads the rest of command `tag`.
+    ///
+    /// What the command collects is bounded: once the responses given to `handle` add up to
+    /// more than [`Options::max_result_size`] bytes on the wire, the rest are read and
+    /// dropped (still applied to the mailbox state), and the command fails with
+    /// [`Error::LimitExceeded`] when it completes: the stream stays in sync.
     pub(crate) fn finish(
         &mut self,
         tag: &str,
         wants: &dyn Fn(&Response) -> bool,
         handle: &mut dyn FnMut(Response),
     ) -> Result<ServerText> {
+        let name = self.command_name(tag);
+        let limit = self.opts.max_result_size;
+        let mut collected = 0usize;
         loop {
             match self.step(tag, wants)? {
-                Step::Data(resp) => handle(resp),
+                Step::Data(resp) => {
+                    if collected <= limit {
+                        collected = collected.saturating_add(self.last_frame_len);
+                        if collected > limit {
+                            warn!("{name}: responses exceed {limit} bytes; the rest is discarded");
+                        } else {
+                            handle(resp);
+                        }
+                    }
+                }
+                Step::Done(result) if collected > limit => {
+                    result?;
+                    return Err(Error::LimitExceeded {
+                        what: format!("the result of {name}"),
+                        limit,
+                    });
+                }
                 Step::Done(result) => return result,
                 Step::UnparsedFetch(_) => {}
             }
@@ -619,11 +759,17 @@ impl Conn {
         }
     }
 
-    /// Forgets everything learnt over the connection so far (after STARTTLS): capabilities,
-    /// queued responses, and any bytes received but not yet read.
+    /// Forgets everything learnt over the connection so far (after STARTTLS, RFC 9051
+    /// section 6.2.1; RFC 3501 section 6.2.1): capabilities, the mailbox state (EXISTS,
+    /// UIDVALIDITY and the like sent in plaintext), queued responses, completions kept for
+    /// later, extensions enabled, a BYE, and any bytes received but not yet read. Returns
+    /// how many bytes were discarded. The greeting is the caller's to drop.
     pub(crate) fn forget_plaintext(&mut self) -> usize {
         self.caps = None;
+        self.state = Mailbox::default();
         self.queue.clear();
+        self.early.clear();
+        self.enabled.clear();
         self.bye = None;
         self.framer.discard_buffered()
     }
@@ -695,6 +841,126 @@ fn unparsable(bytes: &[u8], reason: String, ours: bool) -> Incoming {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A server that has said everything in advance; writes are swallowed.
+    struct Canned(io::Cursor<Vec<u8>>);
+
+    impl Read for Canned {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.0.read(buf)
+        }
+    }
+
+    impl Write for Canned {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn conn(server: Vec<u8>, opts: impl FnOnce(&mut Options)) -> Conn {
+        let mut o = Options {
+            read_timeout: None,
+            write_timeout: None,
+            max_response_size: 1 << 20,
+            max_nesting: 100,
+            max_line: 4096,
+            max_queue: 100_000,
+            max_queue_bytes: 64 << 20,
+            max_result_size: 256 << 20,
+            command_deadline: None,
+            pipeline_depth: 4,
+        };
+        opts(&mut o);
+        Conn::new(Stream::Custom(Box::new(Canned(io::Cursor::new(server)))), o)
+    }
+
+    #[test]
+    fn repeated_completions_for_a_pipelined_tag_do_not_accumulate() {
+        let mut server = b"A0002 OK first\r\n".repeat(1000);
+        server.extend_from_slice(b"A0001 OK\r\nA0003 OK\r\n");
+        let mut conn = conn(server, |_| {});
+        let a = conn.send(Command::new("NOOP")).unwrap();
+        let b = conn.send(Command::new("NOOP")).unwrap();
+        assert_eq!((a.as_str(), b.as_str()), ("A0001", "A0002"));
+        conn.finish(&a, &|_| false, &mut |_| {}).unwrap();
+        assert_eq!(conn.early.len(), 1, "one early completion per tag");
+        assert_eq!(conn.queue.len(), 999, "the duplicates are queued (bounded)");
+        let text = conn.finish(&b, &|_| false, &mut |_| {}).unwrap();
+        assert_eq!(text.text, "first");
+        assert!(conn.early.is_empty() && conn.inflight.is_empty());
+        // A completion for a tag no longer in flight is unknown: queued, not kept.
+        let c = conn.send(Command::new("NOOP")).unwrap();
+        conn.finish(&c, &|_| false, &mut |_| {}).unwrap();
+        assert!(conn.early.is_empty());
+        let dup = conn.drain_queue().nth(1).unwrap();
+        assert!(
+            matches!(&dup, Unsolicited::Other { reason, .. } if reason.contains("duplicate")),
+            "{dup:?}"
+        );
+    }
+
+    #[test]
+    fn a_command_result_is_bounded_and_the_stream_stays_in_step() {
+        let line = format!("* SEARCH {}\r\n", "12345 ".repeat(100).trim_end());
+        let mut server = line.repeat(50).into_bytes();
+        server.extend_from_slice(b"* 3 EXISTS\r\nA0001 OK done\r\nA0002 OK\r\n");
+        let mut conn = conn(server, |o| o.max_result_size = 10_000);
+        let tag = conn.send(Command::new("SEARCH")).unwrap();
+        let mut got = 0;
+        let r = conn.finish(&tag, &|r| matches!(r, Response::Search { .. }), &mut |_| {
+            got += 1
+        });
+        match r {
+            Err(Error::LimitExceeded { what, limit }) => {
+                assert_eq!(limit, 10_000);
+                assert!(what.contains("SEARCH"), "{what}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(got > 0 && got < 50, "{got} responses handled");
+        assert!(!conn.is_broken());
+        assert_eq!(conn.state.exists, 3, "state still follows");
+        let tag = conn.send(Command::new("NOOP")).unwrap();
+        assert!(conn.finish(&tag, &|_| false, &mut |_| {}).is_ok());
+    }
+
+    #[test]
+    fn the_queue_is_bounded_in_bytes() {
+        let alert = format!("* OK [ALERT] {}\r\n", "x".repeat(10_000));
+        let mut server = alert.repeat(100).into_bytes();
+        server.extend_from_slice(b"* 1 EXISTS\r\nA0001 OK\r\n");
+        let mut conn = conn(server, |o| o.max_queue_bytes = 100_000);
+        let tag = conn.send(Command::new("NOOP")).unwrap();
+        conn.finish(&tag, &|_| false, &mut |_| {}).unwrap();
+        assert!(conn.queue.bytes() <= 100_000, "{}", conn.queue.bytes());
+        let items: Vec<_> = conn.drain_queue().collect();
+        let Unsolicited::Dropped(n) = items[0] else {
+            panic!("{:?}", items[0])
+        };
+        assert!(n >= 90, "{n} dropped");
+        assert_eq!(
+            n as usize + items.len() - 1,
+            101,
+            "each item kept or counted"
+        );
+        assert_eq!(
+            items.last(),
+            Some(&Unsolicited::Exists(1)),
+            "the newest kept"
+        );
+        // An item larger than the whole budget is dropped itself, and counted.
+        let mut q = Queue::new(10, 1000);
+        q.push(Unsolicited::Other {
+            raw: vec![b'x'; 5000],
+            reason: String::new(),
+        });
+        q.push(Unsolicited::Exists(2));
+        let items: Vec<_> = q.drain().collect();
+        assert_eq!(items, [Unsolicited::Dropped(1), Unsolicited::Exists(2)]);
+    }
 
     #[test]
     fn literal_announcements_at_the_end() {

@@ -17,12 +17,46 @@ pub struct ServerText {
     pub text: String,
 }
 
+/// Shown with its control characters escaped (line breaks as `\r` / `\n`, other controls
+/// and bidirectional overrides as `\u{..}`): a server's text cannot start a new line in a log
+/// or send escape sequences to a terminal. The field [`text`](ServerText::text) keeps it as
+/// sent.
 impl fmt::Display for ServerText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.code {
-            Some(code) => write!(f, "[{}] {}", code.name(), self.text),
-            None => f.write_str(&self.text),
+        if let Some(code) = &self.code {
+            write!(f, "[{}] ", Escaped(code.name()))?;
         }
+        write!(f, "{}", Escaped(&self.text))
+    }
+}
+
+/// Text from a server, shown with control characters escaped: line breaks (`\n`, `\r`),
+/// tabs, escape sequences (`\u{1b}`), the C1 controls and the Unicode bidirectional
+/// overrides. Everything else (accented and non-Latin text) is shown as it is. Every log
+/// record and error message that shows server text goes through this.
+pub(crate) struct Escaped<'a>(pub(crate) &'a str);
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.0;
+        let needs = |c: char| {
+            c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        };
+        let mut rest = s;
+        while let Some(i) = rest.find(needs) {
+            f.write_str(&rest[..i])?;
+            let Some(c) = rest[i..].chars().next() else {
+                break;
+            };
+            match c {
+                '\n' => f.write_str("\\n")?,
+                '\r' => f.write_str("\\r")?,
+                '\t' => f.write_str("\\t")?,
+                c => write!(f, "{}", c.escape_unicode())?,
+            }
+            rest = &rest[i + c.len_utf8()..];
+        }
+        f.write_str(rest)
     }
 }
 
@@ -90,7 +124,8 @@ pub enum Error {
     /// A read or write made no progress within the configured timeout.
     #[error("{operation} timed out after {after:?}")]
     Timeout {
-        /// `"read"`, `"write"`, `"connect"` or `"tls handshake"`.
+        /// `"read"`, `"write"`, `"connect"`, `"tls handshake"`, or `"command"` for a
+        /// [`command_deadline`](crate::ClientBuilder::command_deadline) that passed.
         operation: &'static str,
         /// The timeout that expired.
         after: Duration,
@@ -193,5 +228,24 @@ mod tests {
         let shown = raw.to_string();
         assert!(shown.starts_with("\"* 1 FETCH \\0\\xff\\r\\n"), "{shown}");
         assert!(shown.ends_with("(758 more bytes)"), "{shown}");
+    }
+
+    #[test]
+    fn server_text_cannot_forge_lines_or_drive_a_terminal() {
+        let t = ServerText {
+            code: Some(ResponseCode::Alert),
+            text: "quota\r\nWARN forged line \x1b[31mred\u{9b}2J \u{202e}txet Überfüllt\ttab"
+                .into(),
+        };
+        let shown = t.to_string();
+        assert_eq!(
+            shown,
+            "[ALERT] quota\\r\\nWARN forged line \\u{1b}[31mred\\u{9b}2J \\u{202e}txet Überfüllt\\ttab"
+        );
+        assert!(!shown.chars().any(char::is_control));
+        // The text itself is kept as sent.
+        assert!(t.text.contains("\r\n"));
+        let e = Error::No(t);
+        assert!(!e.to_string().chars().any(char::is_control));
     }
 }

@@ -54,9 +54,9 @@
 //! Exactly one backend is used. With both features enabled (say, one dependency asks for
 //! `rustls` while another keeps the default), rustls is used and native-tls is not. With
 //! neither, the crate does not compile. The API is the same either way: no type of either
-//! library appears in it, and TLS failures are [`Error::Tls`] on both. Differences: with
-//! rustls, a PEM holding several certificates adds them all as roots, and TLS 1.2 is the
-//! oldest version offered (TLS 1.0 and 1.1 are never).
+//! library appears in it, and TLS failures are [`Error::Tls`] on both. Both offer TLS 1.2
+//! and newer only (TLS 1.0 and 1.1 are never used). One difference: with rustls, a PEM
+//! holding several certificates adds them all as roots.
 //!
 //! # Authentication
 //!
@@ -115,11 +115,44 @@
 //!
 //! # Limits and timeouts
 //!
-//! Every blocking call is bounded: 30 s to connect and 60 s for any read or write to make
-//! progress by default. A server response larger than 64 MiB (configurable) is refused before
-//! it is read into memory; responses nested deeper than 100 parentheses are skipped.
+//! Every blocking call is bounded: 30 s to connect (name lookup and every address of the
+//! host together) and 60 s for any read or write to make progress by default; an optional
+//! [`ClientBuilder::command_deadline`] bounds a whole command against a server that trickles
+//! bytes just inside the read timeout.
+//!
+//! Memory is bounded at every level where a server could make it grow, each limit
+//! configurable on [`ClientBuilder`]:
+//!
+//! | what | default | past it |
+//! |---|---|---|
+//! | one response (a line plus its literals) | 64 MiB | refused before it is read; the session is unusable |
+//! | nesting of parentheses in one response | 100 (at most 256) | that response is skipped as unparsable |
+//! | one message merged from several FETCH responses | 64 MiB, 10,000 items | that message is an [`Error::LimitExceeded`]; the stream goes on |
+//! | what one command collects (SEARCH numbers, LIST entries, THREAD trees, EXPUNGE reports...) | 256 MiB on the wire | the command fails with [`Error::LimitExceeded`]; the session goes on |
+//! | the unsolicited queue | 100,000 items and 64 MiB | the oldest are dropped and reported as [`Unsolicited::Dropped`] |
+//!
+//! Sequence sets are built in O(n log n) whatever the order of their numbers, and merging
+//! FETCH responses costs O(1) per item, so no server can make the client's CPU time grow
+//! faster than what it sends.
+//!
 //! After an I/O error, a timeout, a BYE or an unreadable stream, the session reports
 //! [`Session::is_broken`] and every later command fails with [`Error::Broken`].
+//!
+//! # Tolerance
+//!
+//! One odd item never costs the rest of a response. Inside a FETCH, a STATUS, an ESEARCH
+//! or LIST extended data, an item whose value does not follow the grammar (a signed or
+//! fractional number, `NIL` where a list belongs, a value missing) is skipped and kept
+//! whole with the reason ([`Fetch::unparsed`], [`MailboxStatus::unparsed`],
+//! [`SearchResult::unparsed`]), and the others are read as usual; it is logged at WARN once
+//! per command. Unambiguous readings are taken where servers are known to be sloppy (see
+//! [`Fetch::unparsed`]). Only a broken frame (unbalanced parentheses, a literal whose count
+//! lies) costs a whole response: an [`Error::Parse`] for that one message of a FETCH stream,
+//! or an [`Unsolicited::Other`] holding its bytes.
+//!
+//! Server text is shown with its control characters escaped in every log record and in the
+//! `Display` of errors (no forged log lines, no terminal escape sequences); the raw text
+//! stays in [`ServerText::text`].
 //!
 //! # Minimum Rust version
 //!
@@ -223,5 +256,5 @@ pub use types::{
     Address, AppendUid, BodyStructure, Capabilities, ContentDisposition, CopyUid, Envelope,
     Expunged, Fetch, FetchItems, Flag, MailboxName, MailboxStatus, Name, NameAttribute, Namespace,
     Namespaces, ResponseCode, Search, SearchDate, Section, Seq, SequenceSet, StatusItem,
-    StatusKind, StoreAction, TransferEncoding, Uid, STAR,
+    StatusKind, StoreAction, TransferEncoding, Uid, UnparsedItem, STAR,
 };

@@ -19,9 +19,10 @@ use crate::wire::parse::Response;
 /// A server response that no command asked for, kept for the caller to read with
 /// [`Session::unsolicited`](crate::Session::unsolicited).
 ///
-/// The queue never blocks the session. It keeps up to 100,000 items by default
-/// ([`ClientBuilder::max_unsolicited`](crate::ClientBuilder::max_unsolicited)); past that the
-/// oldest are dropped and reported with [`Unsolicited::Dropped`].
+/// The queue never blocks the session. It keeps up to 100,000 items and 64 MiB by default
+/// ([`ClientBuilder::max_unsolicited`](crate::ClientBuilder::max_unsolicited),
+/// [`ClientBuilder::max_unsolicited_bytes`](crate::ClientBuilder::max_unsolicited_bytes));
+/// past either the oldest are dropped and reported with [`Unsolicited::Dropped`].
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Unsolicited {
@@ -245,55 +246,123 @@ impl Mailbox {
     }
 }
 
-/// The unsolicited queue, drained by the caller. It holds up to `max` items; past that the
-/// oldest are dropped and counted (a hostile server must not exhaust memory), and the next
-/// drain starts with [`Unsolicited::Dropped`].
+/// The unsolicited queue, drained by the caller. It holds up to `max` items and about
+/// `max_bytes` bytes of memory; past either the oldest are dropped and counted (a hostile
+/// server must not exhaust memory), and the next drain starts with [`Unsolicited::Dropped`].
 #[derive(Debug)]
 pub(crate) struct Queue {
-    items: VecDeque<Unsolicited>,
+    /// Each item with its size as counted by [`item_size`].
+    items: VecDeque<(Unsolicited, usize)>,
     max: usize,
+    max_bytes: usize,
+    bytes: usize,
     dropped: u64,
 }
 
 impl Queue {
-    pub(crate) fn new(max: usize) -> Self {
+    pub(crate) fn new(max: usize, max_bytes: usize) -> Self {
         Queue {
             items: VecDeque::new(),
             max: max.max(1),
+            max_bytes: max_bytes.max(1),
+            bytes: 0,
             dropped: 0,
         }
     }
 
+    /// Adds an item, dropping the oldest ones while the queue would hold too many items or
+    /// bytes. An item larger than the whole byte budget is dropped itself. Each item is
+    /// pushed and popped once: linear time overall.
     pub(crate) fn push(&mut self, item: Unsolicited) {
-        if self.items.len() >= self.max {
-            if self.dropped == 0 {
-                log::warn!(
-                    "unsolicited queue full ({} items): dropping the oldest",
-                    self.max
-                );
-            }
-            self.items.pop_front();
+        let size = item_size(&item);
+        while !self.items.is_empty()
+            && (self.items.len() >= self.max || self.bytes.saturating_add(size) > self.max_bytes)
+        {
+            self.drop_oldest();
+        }
+        if size > self.max_bytes {
+            self.warn_full();
+            self.dropped += 1;
+            return;
+        }
+        self.bytes += size;
+        self.items.push_back((item, size));
+    }
+
+    fn warn_full(&self) {
+        if self.dropped == 0 {
+            log::warn!(
+                "unsolicited queue full ({} items or {} bytes): dropping the oldest",
+                self.max,
+                self.max_bytes
+            );
+        }
+    }
+
+    fn drop_oldest(&mut self) {
+        self.warn_full();
+        if let Some((_, size)) = self.items.pop_front() {
+            self.bytes -= size;
             self.dropped += 1;
         }
-        self.items.push_back(item);
     }
 
     /// Every item, oldest first, preceded by a `Dropped` marker if any were dropped.
     pub(crate) fn drain(&mut self) -> impl Iterator<Item = Unsolicited> + '_ {
         let dropped = std::mem::take(&mut self.dropped);
+        self.bytes = 0;
         (dropped > 0)
             .then_some(Unsolicited::Dropped(dropped))
             .into_iter()
-            .chain(self.items.drain(..))
+            .chain(self.items.drain(..).map(|(item, _)| item))
     }
 
     pub(crate) fn len(&self) -> usize {
         self.items.len()
     }
 
+    /// Roughly how much memory the queued items hold.
+    #[cfg(test)]
+    pub(crate) fn bytes(&self) -> usize {
+        self.bytes
+    }
+
     pub(crate) fn clear(&mut self) {
         self.items.clear();
+        self.bytes = 0;
         self.dropped = 0;
+    }
+}
+
+/// Counts the bytes written to it: the length of a value's `Debug` form without building it.
+struct Counter(usize);
+
+impl std::fmt::Write for Counter {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0 = self.0.saturating_add(s.len());
+        Ok(())
+    }
+}
+
+/// Roughly how many bytes of memory an item holds: exact enough to bound the queue, linear
+/// in the item's size. The common small items cost a constant; FETCH data is counted from
+/// its parts; the rarer kinds by the length of their `Debug` form (counted, not built).
+pub(crate) fn item_size(item: &Unsolicited) -> usize {
+    const BASE: usize = std::mem::size_of::<Unsolicited>();
+    BASE + match item {
+        Unsolicited::Exists(_)
+        | Unsolicited::Recent(_)
+        | Unsolicited::Expunge(_)
+        | Unsolicited::Dropped(_) => 0,
+        Unsolicited::Fetch(f) => f.approx_size(),
+        Unsolicited::Other { raw, reason } => raw.len() + reason.len(),
+        Unsolicited::Search(n) | Unsolicited::Sort(n) => n.len() * 4,
+        Unsolicited::Status { text, .. } => text.text.len() + 64,
+        other => {
+            let mut c = Counter(0);
+            let _ = std::fmt::write(&mut c, format_args!("{other:?}"));
+            c.0
+        }
     }
 }
 

@@ -9,6 +9,10 @@ use crate::types::{Fetch, SequenceSet, STAR};
 use crate::wire::encode::Command;
 use crate::wire::parse::Response;
 
+/// The most items (body sections, binary sizes, unparsed items) one message may gather
+/// over several FETCH responses.
+pub(crate) const MAX_ITEMS_PER_MESSAGE: usize = 10_000;
+
 /// How to build the command for each chunk of the set.
 #[derive(Debug, Clone)]
 pub(crate) struct ChunkCommand {
@@ -45,6 +49,10 @@ pub struct FetchStream<'a> {
     stopped: bool,
     /// A message whose later responses may still come.
     pending: Option<Fetch>,
+    /// Roughly how much memory `pending` holds (grown with each merge).
+    pending_size: usize,
+    /// A message that went past the limits: its further responses are dropped.
+    overflowed: Option<crate::types::Seq>,
     /// An error that ends the stream, reported after `pending`.
     error: Option<Error>,
     /// A broken message's error, reported after `pending`; the stream goes on.
@@ -90,6 +98,8 @@ impl<'a> FetchStream<'a> {
             depth,
             stopped: false,
             pending: None,
+            pending_size: 0,
+            overflowed: None,
             error: None,
             skipped: None,
         }
@@ -138,16 +148,32 @@ impl<'a> FetchStream<'a> {
                     if !keep {
                         continue;
                     }
+                    if self.overflowed == Some(f.seq()) {
+                        // More of a message already reported as too large.
+                        continue;
+                    }
+                    self.overflowed = None;
+                    let size = f.approx_size();
                     match self.pending.take() {
                         Some(mut p) if p.seq() == f.seq() => {
+                            // O(1) per item merged, plus the new response's own size.
+                            self.pending_size = self.pending_size.saturating_add(size);
                             p.merge(f);
+                            if let Some(e) = self.too_large(&p) {
+                                self.overflowed = Some(p.seq());
+                                return Some(Err(e));
+                            }
                             self.pending = Some(p);
                         }
                         Some(p) => {
+                            self.pending_size = size;
                             self.pending = Some(f);
                             return Some(Ok(p));
                         }
-                        None => self.pending = Some(f),
+                        None => {
+                            self.pending_size = size;
+                            self.pending = Some(f);
+                        }
                     }
                 }
                 Ok(Step::Data(_)) => {}
@@ -178,6 +204,31 @@ impl<'a> FetchStream<'a> {
                 }
             }
         }
+    }
+
+    /// Has the message being merged gone past the limits on one message: the largest
+    /// response size, or [`MAX_ITEMS_PER_MESSAGE`] items?
+    fn too_large(&self, p: &Fetch) -> Option<Error> {
+        let limit = self.conn.opts.max_response_size;
+        if self.pending_size > limit {
+            return Some(Error::LimitExceeded {
+                what: format!(
+                    "FETCH data for message {} (merged over several responses, bytes)",
+                    p.seq()
+                ),
+                limit,
+            });
+        }
+        if p.item_count() > MAX_ITEMS_PER_MESSAGE {
+            return Some(Error::LimitExceeded {
+                what: format!(
+                    "FETCH data for message {} (merged over several responses, items)",
+                    p.seq()
+                ),
+                limit: MAX_ITEMS_PER_MESSAGE,
+            });
+        }
+        None
     }
 
     /// Records the first error and sends no further chunk.

@@ -6,8 +6,12 @@
 //! `connect`); the rest of the crate sees only [`Stream::Tls`].
 
 use std::io::{self, Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
-use std::time::Duration;
+use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use log::debug;
 
 use crate::error::{Error, Result};
 
@@ -124,7 +128,12 @@ pub(crate) struct TlsOptions {
     pub(crate) root_pems: Vec<Vec<u8>>,
 }
 
-/// Connects over TCP to the first address of `host` that answers, within `timeout` each.
+/// Connects over TCP to the first address of `host` that answers. `timeout` bounds the whole:
+/// resolving the name, then trying its addresses in turn, each with the time left.
+///
+/// Errors: [`Error::Timeout`] (operation `"connect"`) when the time runs out, resolving or
+/// connecting; [`Error::Io`] when the name does not resolve, or with the last address's
+/// error (connection refused, unreachable...) when none answered.
 pub(crate) fn connect_tcp(
     host: &str,
     port: u16,
@@ -132,28 +141,151 @@ pub(crate) fn connect_tcp(
     read_timeout: Option<Duration>,
     write_timeout: Option<Duration>,
 ) -> Result<TcpStream> {
-    let addrs = (host, port).to_socket_addrs()?;
-    let mut last = None;
-    for addr in addrs {
-        match TcpStream::connect_timeout(&addr, timeout) {
-            Ok(s) => {
-                s.set_read_timeout(read_timeout)?;
-                s.set_write_timeout(write_timeout)?;
-                s.set_nodelay(true)?;
-                return Ok(s);
+    // No deadline when `timeout` is too large to add to now: that is waiting forever.
+    let deadline = Instant::now().checked_add(timeout);
+    let addrs = resolve(host, port, deadline, timeout)?;
+    let s = connect_addrs(&addrs, deadline, timeout)?;
+    s.set_read_timeout(read_timeout)?;
+    s.set_write_timeout(write_timeout)?;
+    s.set_nodelay(true)?;
+    Ok(s)
+}
+
+fn connect_timeout(after: Duration) -> Error {
+    Error::Timeout {
+        operation: "connect",
+        after,
+    }
+}
+
+/// The time left until `deadline`; zero once it has passed. `None` (no deadline) is `limit`.
+fn time_left(deadline: Option<Instant>, limit: Duration) -> Duration {
+    match deadline {
+        Some(d) => d.saturating_duration_since(Instant::now()),
+        None => limit,
+    }
+}
+
+/// `host` as an IP address, if it is one: `192.0.2.1`, `2001:db8::1` or `[2001:db8::1]`.
+fn ip_literal(host: &str) -> Option<IpAddr> {
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    bare.parse().ok()
+}
+
+/// The addresses of `host`, found before `deadline`. An IP literal needs no lookup; a name
+/// is looked up by the system's resolver on a helper thread (see [`before_deadline`]).
+fn resolve(
+    host: &str,
+    port: u16,
+    deadline: Option<Instant>,
+    timeout: Duration,
+) -> Result<Vec<SocketAddr>> {
+    if let Some(ip) = ip_literal(host) {
+        return Ok(vec![SocketAddr::new(ip, port)]);
+    }
+    let name = host.to_string();
+    let lookup = move || -> io::Result<Vec<SocketAddr>> {
+        Ok((name.as_str(), port).to_socket_addrs()?.collect())
+    };
+    match before_deadline(lookup, deadline)? {
+        Some(Ok(addrs)) if addrs.is_empty() => Err(Error::Io(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("no address found for {host}"),
+        ))),
+        Some(Ok(addrs)) => Ok(addrs),
+        Some(Err(e)) => Err(Error::Io(e)),
+        None => {
+            debug!("resolving {host} took longer than the connect timeout ({timeout:?})");
+            Err(connect_timeout(timeout))
+        }
+    }
+}
+
+/// Runs `work` on a helper thread and waits for its result until `deadline` (forever when
+/// `None`); `Ok(None)` when the deadline passed first.
+///
+/// This is for the system resolver, which blocks for as long as it likes and cannot be
+/// cancelled. A lookup that outlives the deadline is left to finish on its own, detached:
+/// its thread ends when the resolver returns, and its result is dropped. The thread and the
+/// caller share one slot, a `Mutex` plus a `Condvar`, used only here and only for this one
+/// result; the helper holds the lock just to store the result, so the caller never waits past
+/// the deadline. This is the crate's one helper thread; a session never has one.
+fn before_deadline<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+    deadline: Option<Instant>,
+) -> Result<Option<T>> {
+    let slot = Arc::new((Mutex::new(None), Condvar::new()));
+    let theirs = Arc::clone(&slot);
+    thread::Builder::new()
+        .name("blocking-imap-resolver".into())
+        .spawn(move || {
+            let result = work();
+            let (lock, ready) = &*theirs;
+            *lock.lock().unwrap_or_else(PoisonError::into_inner) = Some(result);
+            ready.notify_all();
+        })?;
+    let (lock, ready) = &*slot;
+    let mut result = lock.lock().unwrap_or_else(PoisonError::into_inner);
+    loop {
+        if let Some(r) = result.take() {
+            return Ok(Some(r));
+        }
+        // Spurious wake-ups come back here; the deadline is checked on each.
+        result = match deadline {
+            None => ready.wait(result).unwrap_or_else(PoisonError::into_inner),
+            Some(d) => {
+                let left = d.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Ok(None);
+                }
+                match ready.wait_timeout(result, left) {
+                    Ok((r, _)) => r,
+                    Err(poisoned) => poisoned.into_inner().0,
+                }
             }
-            Err(e) => last = Some(e),
+        };
+    }
+}
+
+/// Tries `addrs` in order until one accepts, each with the time left before `deadline`.
+fn connect_addrs(
+    addrs: &[SocketAddr],
+    deadline: Option<Instant>,
+    timeout: Duration,
+) -> Result<TcpStream> {
+    let mut last: Option<io::Error> = None;
+    for addr in addrs {
+        let left = time_left(deadline, timeout);
+        if left.is_zero() {
+            // Out of time before this address (a slow lookup, or earlier ones that hung).
+            debug!("connect timeout ({timeout:?}) reached before trying {addr}");
+            return Err(connect_timeout(timeout));
+        }
+        match TcpStream::connect_timeout(addr, left) {
+            Ok(s) => return Ok(s),
+            Err(e) => {
+                debug!("connecting to {addr}: {e}");
+                last = Some(e);
+            }
         }
     }
     Err(match last {
-        Some(e) if e.kind() == io::ErrorKind::TimedOut => Error::Timeout {
-            operation: "connect",
-            after: timeout,
-        },
+        Some(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+            ) =>
+        {
+            connect_timeout(timeout)
+        }
+        // The last address's own error: refused, unreachable...
         Some(e) => Error::Io(e),
         None => Error::Io(io::Error::new(
             io::ErrorKind::NotFound,
-            format!("no address found for {host}"),
+            "no address to connect to",
         )),
     })
 }
@@ -209,6 +341,9 @@ mod native_backend {
         after: Duration,
     ) -> Result<TlsStream> {
         let mut b = native_tls::TlsConnector::builder();
+        // TLS 1.2 or newer, as with rustls (its safe defaults): 1.0 and 1.1 are deprecated
+        // (RFC 8996), and the library's own default may still allow them.
+        b.min_protocol_version(Some(native_tls::Protocol::Tlsv12));
         b.danger_accept_invalid_certs(opts.accept_invalid_certs);
         b.danger_accept_invalid_hostnames(opts.accept_invalid_hostnames);
         for pem in &opts.root_pems {
@@ -516,5 +651,142 @@ mod no_backend {
 
     pub(super) fn connect(_: Stream, _: &str, _: &TlsOptions, _: Duration) -> Result<TlsStream> {
         Err(Error::Tls("built without a tls backend".into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    /// A listening socket whose accept queue is full, so that a further connect hangs (its
+    /// SYN is dropped), plus the connections that fill it. `None` where the system never
+    /// lets a connect hang that way.
+    fn hanging_listener() -> Option<(TcpListener, Vec<TcpStream>, SocketAddr)> {
+        let listener = TcpListener::bind("127.0.0.1:0").ok()?;
+        let addr = listener.local_addr().ok()?;
+        let mut fill = Vec::new();
+        // Linux queues backlog + 1 connections (std asks for 128, capped by somaxconn).
+        for _ in 0..10_000 {
+            match TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+                Ok(s) => fill.push(s),
+                Err(e) if e.kind() == io::ErrorKind::TimedOut => {
+                    return Some((listener, fill, addr));
+                }
+                Err(_) => return None,
+            }
+        }
+        None
+    }
+
+    /// A port on 127.0.0.1 with nothing listening.
+    fn refusing() -> SocketAddr {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    }
+
+    #[test]
+    fn ip_literals_need_no_lookup() {
+        let v4: IpAddr = "192.0.2.1".parse().unwrap();
+        let v6: IpAddr = "2001:db8::1".parse().unwrap();
+        assert_eq!(ip_literal("192.0.2.1"), Some(v4));
+        assert_eq!(ip_literal("2001:db8::1"), Some(v6));
+        assert_eq!(ip_literal("[2001:db8::1]"), Some(v6));
+        for name in [
+            "localhost",
+            "imap.example.com",
+            "[localhost]",
+            "",
+            "[192.0.2.1",
+        ] {
+            assert_eq!(ip_literal(name), None, "{name}");
+        }
+        let addrs = resolve("[::1]", 143, None, Duration::ZERO).unwrap();
+        assert_eq!(addrs, [SocketAddr::new("::1".parse().unwrap(), 143)]);
+    }
+
+    #[test]
+    fn a_slow_lookup_is_abandoned_at_the_deadline() {
+        let start = Instant::now();
+        let deadline = start.checked_add(Duration::from_millis(100));
+        let slow = || thread::sleep(Duration::from_secs(5));
+        assert!(before_deadline(slow, deadline).unwrap().is_none());
+        assert!(start.elapsed() < Duration::from_secs(2));
+        // A quick one, with and without a deadline.
+        let deadline = Instant::now().checked_add(Duration::from_secs(5));
+        assert_eq!(before_deadline(|| 7, deadline).unwrap(), Some(7));
+        assert_eq!(before_deadline(|| 8, None).unwrap(), Some(8));
+    }
+
+    #[test]
+    fn names_resolve_within_the_timeout() {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let s = connect_tcp("localhost", port, Duration::from_secs(10), None, None).unwrap();
+        assert!(s.peer_addr().unwrap().ip().is_loopback());
+        let e = connect_tcp(
+            "nonexistent.invalid",
+            port,
+            Duration::from_secs(10),
+            None,
+            None,
+        )
+        .unwrap_err();
+        assert!(matches!(e, Error::Io(_) | Error::Timeout { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn a_refused_connection_fails_fast_with_its_error() {
+        let addr = refusing();
+        let start = Instant::now();
+        let e = connect_tcp(
+            "127.0.0.1",
+            addr.port(),
+            Duration::from_secs(10),
+            None,
+            None,
+        )
+        .unwrap_err();
+        assert!(start.elapsed() < Duration::from_secs(2));
+        match e {
+            Error::Io(e) => assert_eq!(e.kind(), io::ErrorKind::ConnectionRefused),
+            e => panic!("{e:?}"),
+        }
+    }
+
+    #[test]
+    fn the_next_address_is_tried_after_a_refusal() {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let good = l.local_addr().unwrap();
+        let deadline = Instant::now().checked_add(Duration::from_secs(10));
+        let s = connect_addrs(&[refusing(), good], deadline, Duration::from_secs(10)).unwrap();
+        assert_eq!(s.peer_addr().unwrap(), good);
+        let e = connect_addrs(&[], deadline, Duration::from_secs(10)).unwrap_err();
+        assert!(matches!(e, Error::Io(ref e) if e.kind() == io::ErrorKind::NotFound));
+    }
+
+    #[test]
+    fn the_timeout_bounds_all_addresses_together() {
+        let Some((_listener, _fill, hang)) = hanging_listener() else {
+            eprintln!("skipped: no way to make a connect hang here");
+            return;
+        };
+        let timeout = Duration::from_millis(600);
+        let start = Instant::now();
+        let deadline = start.checked_add(timeout);
+        // Three hanging addresses: 1.8 s if each had the whole timeout.
+        let e = connect_addrs(&[hang, hang, hang], deadline, timeout).unwrap_err();
+        let took = start.elapsed();
+        assert!(
+            matches!(e, Error::Timeout { operation: "connect", after } if after == timeout),
+            "{e:?}"
+        );
+        assert!(took >= Duration::from_millis(550), "{took:?}");
+        assert!(took < Duration::from_millis(1100), "{took:?}");
+        // A working address after the time ran out is not tried.
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let good = l.local_addr().unwrap();
+        let e = connect_addrs(&[good], deadline, timeout).unwrap_err();
+        assert!(matches!(e, Error::Timeout { .. }), "{e:?}");
     }
 }

@@ -2,9 +2,12 @@
 //!
 //! Every test scripts a reply holding one quirk, checks what the caller sees (typed data, or
 //! the error for that one response), and then proves the stream is still in step: a NOOP on
-//! the same session completes and the whole script was played. A quirk is either parsed into
-//! typed data or skipped as one frame (kept whole as `Unsolicited::Other`, or a per-message
-//! `Error::Parse` in a FETCH stream); it never costs the command, a panic or the sync.
+//! the same session completes and the whole script was played. A quirk is parsed into typed
+//! data; or, inside a response of several independent items (FETCH, STATUS, ESEARCH, LIST
+//! extended data), costs only that item, which is kept whole (`Fetch::unparsed`,
+//! `MailboxStatus::unparsed`, `SearchResult::unparsed`); or, for a broken frame, is skipped
+//! as one frame (kept whole as `Unsolicited::Other`, or a per-message `Error::Parse` in a
+//! FETCH stream). It never costs the command, a panic or the sync.
 //!
 //! Where a quirk was found in a public bug report, the comment above the test names it.
 
@@ -1096,4 +1099,182 @@ fn fetch_without_space_before_the_list() {
         fetch_all(s, 4, &FetchItems::new().uid())
     });
     assert_eq!(f[0].uid(), Some(Uid(40)));
+}
+
+// ---------------------------------------------------------------------------------------
+// One odd item costs that item, never the message (issue 11)
+// ---------------------------------------------------------------------------------------
+
+/// The names of a message's unparsed items.
+fn unparsed_names(f: &blocking_imap::Fetch) -> Vec<&str> {
+    f.unparsed().iter().map(|u| u.name()).collect()
+}
+
+// An envelope wrapped in one pair of parentheses too many, as one enterprise server sends
+// it (`ENVELOPE ((...))`): read from inside them; the UID and FLAGS are kept either way.
+#[test]
+fn envelope_in_parentheses_too_many() {
+    let f = quirk(
+        "FETCH 1 (UID FLAGS ENVELOPE)",
+        "* 1 FETCH (UID 5 FLAGS (\\Seen) ENVELOPE ((\"Tue, 1 Mar 2022 10:00:00 +0000\" \"Report\" \
+((\"Ann\" NIL \"ann\" \"example.com\")) NIL NIL ((NIL NIL \"bob\" \"example.com\")) NIL NIL NIL \
+\"<1@example.com>\")))\r\nA0002 OK\r\n",
+        |s| fetch_all(s, 1, &FetchItems::new().uid().flags().envelope()),
+    );
+    assert_eq!(
+        (f[0].uid(), f[0].flags()),
+        (Some(Uid(5)), Some(&[Flag::Seen][..]))
+    );
+    let env = f[0]
+        .envelope()
+        .expect("envelope read from inside the extra parentheses");
+    assert_eq!(env.subject(), Some(&b"Report"[..]));
+    assert_eq!(env.to()[0].mailbox(), Some(&b"bob"[..]));
+    assert!(f[0].unparsed().is_empty());
+}
+
+// Numbers outside the grammar: a signed MODSEQ (`MODSEQ (-1)`, treated as absent), a
+// fractional UID, a number larger than its type. Each costs only itself.
+#[test]
+fn numbers_outside_the_grammar_cost_only_their_item() {
+    let f = quirk(
+        "FETCH 1:3 (UID FLAGS MODSEQ)",
+        "* 1 FETCH (UID 11 MODSEQ (-1) FLAGS (\\Seen))\r\n\
+         * 2 FETCH (UID 12.5 MODSEQ (7) FLAGS ())\r\n\
+         * 3 FETCH (UID 4294967296 MODSEQ (99999999999999999999) FLAGS (\\Flagged))\r\nA0002 OK\r\n",
+        |s| {
+            s.fetch(1..=3, &FetchItems::new().uid().flags().modseq())
+                .unwrap()
+                .into_vec()
+                .unwrap()
+        },
+    );
+    assert_eq!(f.len(), 3, "no message lost");
+    assert_eq!((f[0].uid(), f[0].modseq()), (Some(Uid(11)), None));
+    assert_eq!(unparsed_names(&f[0]), ["MODSEQ"]);
+    assert_eq!((f[1].uid(), f[1].modseq()), (None, Some(7)));
+    assert_eq!(unparsed_names(&f[1]), ["UID"]);
+    assert_eq!(f[1].unparsed()[0].raw(), b"UID 12.5");
+    assert_eq!((f[2].uid(), f[2].modseq()), (None, None));
+    assert_eq!(f[2].flags(), Some(&[Flag::Flagged][..]));
+    assert_eq!(unparsed_names(&f[2]), ["UID", "MODSEQ"]);
+}
+
+// A value missing altogether right before the closing paren (`BODY[2] )`): an empty
+// section, listed as unparsed; the message keeps its UID.
+#[test]
+fn a_section_with_no_value() {
+    let f = quirk(
+        "FETCH 1 (UID BODY.PEEK[2])",
+        "* 1 FETCH (UID 3 BODY[2] )\r\nA0002 OK\r\n",
+        |s| {
+            fetch_all(
+                s,
+                1,
+                &FetchItems::new().uid().body_peek(Section::Part(vec![2])),
+            )
+        },
+    );
+    assert_eq!(
+        (f[0].uid(), f[0].part(&[2])),
+        (Some(Uid(3)), Some(&b""[..]))
+    );
+    assert_eq!(unparsed_names(&f[0]), ["BODY"]);
+}
+
+// `NIL` where a list is required, a list where a string is required: the item is skipped
+// (or read from a one-string list), the rest of the message is kept.
+#[test]
+fn nil_for_a_list_and_a_list_for_a_string() {
+    let f = quirk(
+        "FETCH 1 (UID INTERNALDATE BODY.PEEK[HEADER.FIELDS (SUBJECT)])",
+        "* 1 FETCH (UID 8 INTERNALDATE (\"01-Mar-2022 10:00:00 +0000\") \
+         BODY[HEADER.FIELDS NIL] {11}\r\nSubject: x\n FLAGS NIL)\r\nA0002 OK\r\n",
+        |s| {
+            let items = FetchItems::new()
+                .uid()
+                .internal_date()
+                .body_peek(Section::HeaderFields(vec!["SUBJECT".into()]));
+            fetch_all(s, 1, &items)
+        },
+    );
+    assert_eq!(f[0].uid(), Some(Uid(8)));
+    assert_eq!(f[0].internal_date(), Some("01-Mar-2022 10:00:00 +0000"));
+    assert_eq!(f[0].flags(), Some(&[][..]), "NIL flags are no flags");
+    assert_eq!(unparsed_names(&f[0]), ["BODY"]);
+    assert_eq!(
+        f[0].unparsed()[0].raw(),
+        b"BODY[HEADER.FIELDS NIL] {11}\r\nSubject: x\n"
+    );
+}
+
+// Several odd items in one STATUS: each costs only itself.
+#[test]
+fn status_with_odd_attributes() {
+    let st = quirk(
+        "STATUS INBOX (MESSAGES UNSEEN UIDNEXT)",
+        "* STATUS INBOX (MESSAGES -1 UNSEEN 3 X-GUID \"abc\" UIDNEXT (9) RECENT)\r\nA0002 OK\r\n",
+        |s| {
+            s.status(
+                "INBOX",
+                &[
+                    StatusItem::Messages,
+                    StatusItem::Unseen,
+                    StatusItem::UidNext,
+                ],
+            )
+            .unwrap()
+        },
+    );
+    assert_eq!(
+        (st.messages(), st.unseen(), st.uid_next()),
+        (None, Some(3), None)
+    );
+    let names: Vec<_> = st.unparsed().iter().map(|u| u.name()).collect();
+    assert_eq!(names, ["MESSAGES", "X-GUID", "UIDNEXT", "RECENT"]);
+    assert_eq!(st.unparsed()[1].raw(), b"X-GUID \"abc\"");
+}
+
+// ESEARCH return data with a bad value next to good ones.
+#[test]
+fn esearch_with_an_odd_item() {
+    let (script, mut session) = session_with(
+        "IMAP4rev1 ESEARCH",
+        vec![
+            c("A0002 SEARCH RETURN (MIN COUNT) ALL\r\n"),
+            s("* ESEARCH (TAG \"A0002\") MIN -1 COUNT 4 PARTIAL (1:2 3,4)\r\nA0002 OK\r\n"),
+            c("A0003 NOOP\r\n"),
+            s("A0003 OK\r\n"),
+        ],
+    );
+    let r = session
+        .search_extended(
+            &Search::all(),
+            &[
+                blocking_imap::ReturnOption::Min,
+                blocking_imap::ReturnOption::Count,
+            ],
+        )
+        .unwrap();
+    assert_eq!((r.min, r.count), (None, Some(4)));
+    let names: Vec<_> = r.unparsed.iter().map(|u| u.name()).collect();
+    assert_eq!(names, ["MIN", "PARTIAL"]);
+    session.noop().unwrap();
+    script.assert_done();
+}
+
+// LIST extended data with a broken CHILDINFO: the entry and its other data are kept.
+#[test]
+fn list_with_odd_extended_data() {
+    let names = quirk(
+        "LIST \"\" \"*\"",
+        "* LIST (\\HasChildren) \"/\" Work (\"CHILDINFO\" NIL \"X-Y\" (1 2))\r\n\
+         * LIST () \"/\" Home\r\nA0002 OK\r\n",
+        |s| s.list("", "*").unwrap(),
+    );
+    let shown: Vec<_> = names
+        .iter()
+        .map(|n| n.name().as_str().to_string())
+        .collect();
+    assert_eq!(shown, ["Work", "Home"]);
 }

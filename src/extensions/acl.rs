@@ -1,8 +1,4 @@
 //! ACL (RFC 4314): MYRIGHTS, GETACL, SETACL, DELETEACL, LISTRIGHTS.
-//!
-//! Also the small helpers the other administrative extensions (QUOTA, METADATA, ID) share:
-//! a lenient mailbox-name reader and the rendering of a parenthesised list whose values may
-//! need literals.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -13,6 +9,7 @@ use crate::types::MailboxName;
 use crate::wire::encode::Command;
 use crate::wire::lexer::{Cursor, PResult};
 use crate::wire::parse::Response;
+use crate::wire::values::{at_end, mailbox};
 
 /// A set of access rights (RFC 4314 section 2.1): one lower-case letter or digit per right,
 /// such as `l` (lookup), `r` (read), `s` (keep seen), `w` (write flags), `i` (insert),
@@ -119,145 +116,6 @@ impl ListRights {
     pub fn allows(&self, right: char) -> bool {
         self.required.contains(right) || self.optional.iter().any(|r| r.contains(right))
     }
-}
-
-// ----------------------------------------------------------------------------------------
-// Helpers shared by the administrative extensions.
-
-/// A mailbox name: a string, or an atom that may hold `]` and 8-bit bytes (servers send
-/// `[Gmail]/Sent` and `Foo]bar` unquoted).
-pub(super) fn mailbox(c: &mut Cursor<'_>) -> PResult<MailboxName> {
-    c.spaces();
-    match (c.peek(), c.peek_at(1)) {
-        (Some(b'"' | b'{'), _) | (Some(b'~'), Some(b'{')) => {
-            Ok(MailboxName::from_wire(&c.astring()?))
-        }
-        _ => {
-            let at = c.pos();
-            let name =
-                c.take_while(|b| b > b' ' && b != 0x7f && !matches!(b, b'(' | b')' | b'{' | b'"'));
-            if name.is_empty() {
-                return Err(format!("expected a mailbox name at byte {at}"));
-            }
-            Ok(MailboxName::from_wire(name))
-        }
-    }
-}
-
-/// Is the rest of the response only spaces (or nothing)?
-pub(super) fn at_end(c: &mut Cursor<'_>) -> bool {
-    c.spaces();
-    matches!(c.peek(), None | Some(b'\r') | Some(b'\n'))
-}
-
-/// `s` as an atom when it can be one, else as a quoted string; `None` when it needs a
-/// literal (CR, LF, NUL or 8-bit bytes).
-pub(super) fn astring_text(s: &[u8]) -> Option<String> {
-    let atom = !s.is_empty()
-        && !s.eq_ignore_ascii_case(b"NIL")
-        && s.iter().all(|&b| {
-            b > 0x20
-                && b < 0x7f
-                && !matches!(b, b'(' | b')' | b'{' | b'%' | b'*' | b'"' | b'\\' | b']')
-        });
-    if atom {
-        return std::str::from_utf8(s).ok().map(str::to_string);
-    }
-    quoted(s)
-}
-
-/// `s` as a quoted string, or `None` when it needs a literal.
-pub(super) fn quoted(s: &[u8]) -> Option<String> {
-    if !s
-        .iter()
-        .all(|&b| b != 0 && b != b'\r' && b != b'\n' && b < 0x80)
-    {
-        return None;
-    }
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for &b in s {
-        if b == b'"' || b == b'\\' {
-            out.push('\\');
-        }
-        out.push(char::from(b));
-    }
-    out.push('"');
-    Some(out)
-}
-
-/// A value in a parenthesised list of pairs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Value {
-    /// Rendered text: `NIL`, a quoted string, an atom.
-    Text(String),
-    /// A literal (`{n}`).
-    Literal(Vec<u8>),
-    /// A literal8 (`~{n}`, RFC 3516), for values holding NUL.
-    Literal8(Vec<u8>),
-}
-
-/// Quoted strings up to this long; longer values go as literals.
-const MAX_QUOTED: usize = 1024;
-
-impl Value {
-    /// A string value: quoted when it can be, else a literal; `None` for one holding NUL,
-    /// which only a literal8 can carry.
-    pub(super) fn string(s: &[u8]) -> Option<Value> {
-        if s.contains(&0) {
-            return None;
-        }
-        match quoted(s).filter(|_| s.len() <= MAX_QUOTED) {
-            Some(q) => Some(Value::Text(q)),
-            None => Some(Value::Literal(s.to_vec())),
-        }
-    }
-}
-
-/// Appends ` (k1 v1 k2 v2 ...)`: keys are rendered text, values text or literals.
-///
-/// `Command::raw` writes a space before its text, so nothing can follow a literal without a
-/// space: when the last value would be a literal, a pair with a text value is moved to the
-/// end (the order of these pairs carries no meaning). Only when every value is a literal does
-/// the list end in ` )`, which the servers tried accept.
-pub(super) fn pair_list(cmd: &mut Command, mut pairs: Vec<(String, Value)>) {
-    let last_is_literal = matches!(
-        pairs.last(),
-        Some((_, Value::Literal(_) | Value::Literal8(_)))
-    );
-    if last_is_literal {
-        if let Some(i) = pairs.iter().rposition(|(_, v)| matches!(v, Value::Text(_))) {
-            let pair = pairs.remove(i);
-            pairs.push(pair);
-        }
-    }
-    let mut pending = String::from("(");
-    for (key, value) in pairs {
-        if !pending.is_empty() && pending != "(" {
-            pending.push(' ');
-        }
-        pending.push_str(&key);
-        match value {
-            Value::Text(t) => {
-                pending.push(' ');
-                pending.push_str(&t);
-            }
-            Value::Literal(data) => {
-                pending.push(' ');
-                cmd.raw(&pending);
-                pending.clear();
-                cmd.literal(data);
-            }
-            Value::Literal8(data) => {
-                pending.push_str(" ~");
-                cmd.raw(&pending);
-                pending.clear();
-                cmd.literal(data);
-            }
-        }
-    }
-    pending.push(')');
-    cmd.raw(&pending);
 }
 
 // ----------------------------------------------------------------------------------------
@@ -611,54 +469,5 @@ mod tests {
             setacl_command(&inbox, b"a\0b", "l"),
             Err(Error::InvalidArgument(_))
         ));
-    }
-
-    #[test]
-    fn shared_helpers() {
-        assert_eq!(
-            astring_text(b"/private/comment").as_deref(),
-            Some("/private/comment")
-        );
-        assert_eq!(astring_text(b"").as_deref(), Some("\"\""));
-        assert_eq!(astring_text(b"nil").as_deref(), Some("\"nil\""));
-        assert_eq!(astring_text(b"a \"b\\").as_deref(), Some("\"a \\\"b\\\\\""));
-        assert_eq!(astring_text(b"a\r\n"), None);
-        assert_eq!(astring_text("é".as_bytes()), None);
-        assert_eq!(Value::string(b"x"), Some(Value::Text("\"x\"".into())));
-        assert_eq!(
-            Value::string(&[b'x'; 1025]),
-            Some(Value::Literal(vec![b'x'; 1025]))
-        );
-        assert_eq!(Value::string(b"a\0"), None);
-
-        // A literal last is moved before a text value.
-        let mut cmd = Command::new("X");
-        pair_list(
-            &mut cmd,
-            vec![
-                ("a".into(), Value::Text("NIL".into())),
-                ("b".into(), Value::Literal(b"1\r\n".to_vec())),
-            ],
-        );
-        assert_eq!(text(&cmd.into_segments()), "X (b {3}<1\r\n> a NIL)");
-        // Every value a literal: the only case that ends in ` )`.
-        let mut cmd = Command::new("X");
-        pair_list(
-            &mut cmd,
-            vec![
-                ("a".into(), Value::Literal8(b"\0".to_vec())),
-                ("b".into(), Value::Literal(b"\xff".to_vec())),
-            ],
-        );
-        assert_eq!(
-            text(&cmd.into_segments()),
-            "X (a ~{1}<\0> b {1}<\u{fffd}> )"
-        );
-        let mut cmd = Command::new("X");
-        pair_list(
-            &mut cmd,
-            vec![("\"k\"".into(), Value::Text("\"v\"".into()))],
-        );
-        assert_eq!(text(&cmd.into_segments()), "X (\"k\" \"v\")");
     }
 }

@@ -2,12 +2,12 @@
 
 use std::borrow::Cow;
 
-use super::acl::{at_end, pair_list, quoted, Value};
 use crate::error::{Error, Result};
 use crate::session::Session;
 use crate::wire::encode::Command;
 use crate::wire::lexer::{Cursor, PResult};
 use crate::wire::parse::Response;
+use crate::wire::values::{at_end, pair_list, quoted, Value};
 
 /// What a server says about itself in its ID response (RFC 2971): field / value pairs such
 /// as `name`, `version`, `vendor`, `support-url`. Empty when the server sent `ID NIL`.
@@ -303,6 +303,44 @@ mod tests {
                 matches!(id_command(&bad), Err(Error::InvalidArgument(_))),
                 "{bad:?}"
             );
+        }
+    }
+
+    /// Issue 11: a value that goes as a literal last (here every one) must be followed by
+    /// `)` directly, never by ` )`.
+    #[test]
+    fn id_literals_frame_strictly() {
+        use crate::wire::encode::{check_framing, wire_bytes, LiteralMode};
+        let segs = id_command(&[("os", "Linüx"), ("vendor", "Müller")])
+            .unwrap()
+            .into_segments();
+        assert_eq!(
+            wire_bytes("A1", &segs, LiteralMode::Plus),
+            "A1 ID (\"os\" {6+}\r\nLinüx \"vendor\" {7+}\r\nMüller)\r\n".as_bytes()
+        );
+        let segs = id_command(&[("name", "ü")]).unwrap().into_segments();
+        assert_eq!(
+            wire_bytes("A1", &segs, LiteralMode::Synchronising),
+            "A1 ID (\"name\" {2}\r\nü)\r\n".as_bytes()
+        );
+        for fields in [
+            &[("a", "ü")][..],
+            &[("a", "ü"), ("b", "x")],
+            &[("a", "x"), ("b", "ü")],
+            &[("a", "x"), ("b", "ü"), ("c", "y")],
+            &[("a", "ü"), ("b", "é\r\n"), ("c", "ö")],
+            &[("a", "x"), ("b", "")],
+        ] {
+            let segs = id_command(fields).unwrap().into_segments();
+            for mode in [
+                LiteralMode::Plus,
+                LiteralMode::Minus,
+                LiteralMode::Synchronising,
+            ] {
+                if let Err(e) = check_framing(&wire_bytes("A1", &segs, mode)) {
+                    panic!("{fields:?} in {mode:?}: {e}");
+                }
+            }
         }
     }
 

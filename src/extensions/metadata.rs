@@ -2,13 +2,13 @@
 
 use std::borrow::Cow;
 
-use super::acl::{astring_text, at_end, mailbox, pair_list, Value};
 use crate::error::{Error, Result};
 use crate::session::Session;
 use crate::types::{MailboxName, ResponseCode};
 use crate::wire::encode::Command;
 use crate::wire::lexer::{Cursor, PResult};
 use crate::wire::parse::Response;
+use crate::wire::values::{astring_text, at_end, mailbox, pair_list, Value};
 
 /// One metadata entry and its value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -540,6 +540,74 @@ mod tests {
         }
     }
 
+    /// Issue 11: values that all go as literals ended the list in ` )`, which RFC 5464's
+    /// grammar does not allow and Cyrus answers with BAD.
+    #[test]
+    fn setmetadata_literals_in_every_position_frame_strictly() {
+        use crate::wire::encode::{check_framing, wire_bytes, LiteralMode};
+        let inbox = MailboxName::from("INBOX");
+        // The exact bytes when every value is a literal.
+        let cmd = setmetadata_command(
+            &inbox,
+            &[
+                ("/private/a", Some(&b"line 1\r\nline 2"[..])),
+                ("/private/b", Some(&b"caf\xc3\xa9"[..])),
+            ],
+            false,
+        )
+        .unwrap();
+        let segs = cmd.into_segments();
+        assert_eq!(
+            wire_bytes("A1", &segs, LiteralMode::Plus),
+            b"A1 SETMETADATA INBOX (/private/a {14+}\r\nline 1\r\nline 2 /private/b {5+}\r\ncaf\xc3\xa9)\r\n"
+        );
+        assert_eq!(
+            wire_bytes("A1", &segs, LiteralMode::Synchronising),
+            b"A1 SETMETADATA INBOX (/private/a {14}\r\nline 1\r\nline 2 /private/b {5}\r\ncaf\xc3\xa9)\r\n"
+        );
+        let cmd = setmetadata_command(&inbox, &[("/private/x", Some(&b"1\n"[..]))], false).unwrap();
+        assert_eq!(
+            wire_bytes("A1", &cmd.into_segments(), LiteralMode::Minus),
+            b"A1 SETMETADATA INBOX (/private/x {2+}\r\n1\n)\r\n"
+        );
+
+        // A literal (or literal8, or one too big for LITERAL-) first, in the middle, last,
+        // alone, among NIL and quoted values.
+        let lit: &[u8] = b"a )\r\n( b";
+        let big = vec![b'\xff'; 4097];
+        let nul: &[u8] = b"\0 )";
+        let values: [Option<&[u8]>; 5] = [Some(lit), Some(&big), Some(nul), None, Some(b"q ( )")];
+        let mut shapes: Vec<Vec<Option<&[u8]>>> = Vec::new();
+        for &v in &values {
+            for &w in &values {
+                shapes.push(vec![v]);
+                shapes.push(vec![v, w]);
+                shapes.push(vec![w, v, w]);
+                shapes.push(vec![v, v, v]);
+            }
+        }
+        for shape in shapes {
+            let names: Vec<String> = (0..shape.len()).map(|i| format!("/private/e{i}")).collect();
+            let entries: Vec<(&str, Option<&[u8]>)> = names
+                .iter()
+                .map(String::as_str)
+                .zip(shape.iter().copied())
+                .collect();
+            let segs = setmetadata_command(&inbox, &entries, true)
+                .unwrap()
+                .into_segments();
+            for mode in [
+                LiteralMode::Plus,
+                LiteralMode::Minus,
+                LiteralMode::Synchronising,
+            ] {
+                if let Err(e) = check_framing(&wire_bytes("A1", &segs, mode)) {
+                    panic!("{entries:?} in {mode:?}: {e}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn setmetadata_arguments() {
         let inbox = MailboxName::from("INBOX");
@@ -589,7 +657,7 @@ mod tests {
             "SETMETADATA INBOX (/private/blob ~"
         );
         assert_eq!(segs[0].literal.as_deref(), Some(&b"a\0b"[..]));
-        assert_eq!(String::from_utf8_lossy(&segs[1].text), " )");
+        assert_eq!(String::from_utf8_lossy(&segs[1].text), ")");
         // An empty value is a quoted empty string, not NIL.
         let cmd = setmetadata_command(&inbox, &[("/private/x", Some(&b""[..]))], false).unwrap();
         assert_eq!(

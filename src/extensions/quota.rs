@@ -3,13 +3,13 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use super::acl::{at_end, mailbox};
 use crate::error::{Error, Result};
 use crate::session::Session;
 use crate::types::MailboxName;
 use crate::wire::encode::Command;
 use crate::wire::lexer::{Cursor, PResult};
 use crate::wire::parse::Response;
+use crate::wire::values::{at_end, mailbox};
 
 /// A resource a quota limits (RFC 9208 section 5).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

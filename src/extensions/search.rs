@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::session::Session;
-use crate::types::{Search, Seq, SequenceSet, Uid};
+use crate::types::{Search, Seq, SequenceSet, Uid, UnparsedItem};
 use crate::wire::encode::Command;
 use crate::wire::lexer::{Cursor, PResult};
 use crate::wire::parse::{sequence_set, Response};
@@ -59,6 +59,10 @@ pub struct SearchResult {
     pub modseq: Option<u64>,
     /// Are the numbers UIDs (the response carried `UID`)?
     pub uid: bool,
+    /// Return data whose value could not be read (a negative `COUNT`, a list where a
+    /// number belongs, a bad set) and return data this crate does not know (`PARTIAL`,
+    /// `RELEVANCY`, ...), kept whole. One odd item never costs the others.
+    pub unparsed: Vec<crate::types::UnparsedItem>,
 }
 
 impl SearchResult {
@@ -69,18 +73,18 @@ impl SearchResult {
         self.count = other.count.or(self.count);
         self.modseq = other.modseq.or(self.modseq);
         self.uid |= other.uid;
-        for r in other.all.ranges() {
-            self.all.insert_range(r.clone());
+        if self.all.is_empty() {
+            self.all = other.all;
+        } else {
+            self.all.extend(other.all.ranges().iter().cloned());
         }
+        self.unparsed.extend(other.unparsed);
     }
 
     /// A plain `* SEARCH` answer (from a server that ignored RETURN) in this shape.
     fn from_plain(nums: &[u32], modseq: Option<u64>, uid: bool, options: &[ReturnOption]) -> Self {
         let wants = |o: ReturnOption| options.is_empty() || options.contains(&o);
-        let mut all = SequenceSet::new();
-        for &n in nums {
-            all.insert(n);
-        }
+        let all: SequenceSet = nums.iter().copied().collect();
         SearchResult {
             min: nums
                 .iter()
@@ -101,6 +105,7 @@ impl SearchResult {
             },
             modseq,
             uid,
+            unparsed: Vec::new(),
         }
     }
 }
@@ -321,29 +326,57 @@ pub(crate) fn parse_esearch(c: &mut Cursor<'_>) -> PResult<(Option<String>, Sear
             }
         }
     }
+    // Each return item is read on its own: one whose value does not parse is skipped
+    // (with the generic skipper) and kept whole; only a broken frame fails.
     loop {
         c.spaces();
         if matches!(c.peek(), None | Some(b'\r') | Some(b'\n')) {
             return Ok((tag, result));
         }
-        let name = c.atom()?.to_ascii_uppercase();
-        match name.as_slice() {
-            b"UID" => result.uid = true,
-            b"MIN" => result.min = Some(c.number()?),
-            b"MAX" => result.max = Some(c.number()?),
-            b"COUNT" => result.count = Some(c.number()?),
-            b"MODSEQ" => result.modseq = Some(c.number64()?),
+        let start = c.clone();
+        let Ok(name) = c.atom() else {
+            c.skip_value()?;
+            result.unparsed.push(UnparsedItem::new(
+                String::new(),
+                start.between(c),
+                format!("expected ESEARCH return data at byte {}", start.pos()),
+            ));
+            continue;
+        };
+        let upper = name.to_ascii_uppercase();
+        let before_value = c.clone();
+        let read = match upper.as_slice() {
+            b"UID" => {
+                result.uid = true;
+                Ok(())
+            }
+            b"MIN" => c.number().map(|n| result.min = Some(n)),
+            b"MAX" => c.number().map(|n| result.max = Some(n)),
+            b"COUNT" => c.number().map(|n| result.count = Some(n)),
+            b"MODSEQ" => c.number64().map(|n| result.modseq = Some(n)),
             b"ALL" => {
                 c.spaces();
                 let at = c.pos();
-                let set = c.atom()?;
-                let set = sequence_set(set)
-                    .ok_or_else(|| format!("expected a sequence set at byte {at}"))?;
-                for r in set.ranges() {
-                    result.all.insert_range(r.clone());
-                }
+                c.atom().and_then(|set| {
+                    let set = sequence_set(set)
+                        .ok_or_else(|| format!("expected a sequence set at byte {at}"))?;
+                    result.all.extend(set.ranges().iter().cloned());
+                    Ok(())
+                })
             }
-            _ => c.skip_value()?,
+            _ => Err("return data this crate does not know".to_string()),
+        };
+        if let Err(reason) = read {
+            *c = before_value;
+            c.spaces();
+            if !matches!(c.peek(), None | Some(b'\r') | Some(b'\n')) {
+                c.skip_value()?;
+            }
+            result.unparsed.push(UnparsedItem::new(
+                String::from_utf8_lossy(name).into_owned(),
+                start.between(c),
+                reason,
+            ));
         }
     }
 }
@@ -673,6 +706,7 @@ mod tests {
                 all: SequenceSet::from([1, 2, 3, 5]),
                 modseq: None,
                 uid: true,
+                unparsed: Vec::new(),
             }
         );
         // No correlator, lower case, doubled spaces, MODSEQ (RFC 7162 section 3.1.5).
@@ -690,18 +724,36 @@ mod tests {
         // An unknown correlator item is skipped.
         let (tag, _) = esearch(" (X-FOO (1 2) TAG \"A3\") ALL 1\r\n");
         assert_eq!(tag.as_deref(), Some("A3"));
-        for bad in [
-            " (TAG \"A1\" UID\r\n",
-            " MIN x\r\n",
-            " ALL 0\r\n",
-            " ALL ,\r\n",
-            " COUNT\r\n",
-        ] {
+        // Broken frames are errors.
+        for bad in [" (TAG \"A1\" UID\r\n", " PARTIAL (1:3\r\n", " X \"open\r\n"] {
             assert!(
                 parse_esearch(&mut Cursor::new(bad.as_bytes())).is_err(),
                 "{bad:?}"
             );
         }
+        // One odd item costs only itself.
+        let odd = |s: &str| {
+            let (_, r) = esearch(s);
+            let names: Vec<String> = r.unparsed.iter().map(|u| u.name().into()).collect();
+            (r, names)
+        };
+        let (r, n) = odd(" (TAG \"A1\") UID MIN x COUNT 3 ALL 0 MAX -1 MODSEQ (7)\r\n");
+        assert_eq!(
+            (r.uid, r.count, r.min, r.max, r.modseq),
+            (true, Some(3), None, None, None)
+        );
+        assert_eq!(n, ["MIN", "ALL", "MAX", "MODSEQ"]);
+        assert_eq!(r.unparsed[3].raw(), b"MODSEQ (7)");
+        let (r, n) = odd(" ALL , COUNT\r\n");
+        assert_eq!(
+            (r.all.is_empty(), n),
+            (true, vec!["ALL".to_string(), "COUNT".into()])
+        );
+        // Return data of other extensions is kept whole.
+        let (r, n) = odd(" COUNT 2 PARTIAL (1:10 5,7) RELEVANCY (90 80) MAX 7\r\n");
+        assert_eq!((r.count, r.max), (Some(2), Some(7)));
+        assert_eq!(n, ["PARTIAL", "RELEVANCY"]);
+        assert_eq!(r.unparsed[0].raw(), b"PARTIAL (1:10 5,7)");
     }
 
     #[test]
@@ -713,13 +765,8 @@ mod tests {
         assert_eq!(parsed[0].1.all.to_string(), "2:6,9:13");
         assert_eq!(parsed[0].1.count, Some(10));
         assert_eq!(parsed[1].1.modseq, Some(4));
-        assert_eq!(
-            parsed[2].1,
-            SearchResult {
-                uid: true,
-                ..Default::default()
-            }
-        );
+        assert_eq!(parsed[2].1.all, SequenceSet::new());
+        assert_eq!(parsed[2].1.unparsed[0].raw(), b"PARTIAL (-1:-10 5:14)");
         assert_eq!(parsed[4].1.count, Some(14));
         assert_eq!(parsed[5].1.all.to_string(), "1:14");
         assert_eq!(parsed[6].1.all.len(), 21);

@@ -583,6 +583,82 @@ impl fmt::Display for TransferEncoding {
     }
 }
 
+/// Rough memory sizes, for the limits on what a session holds (linear in the value's size;
+/// body structures recurse at most as deep as the parser allows).
+const ITEM: usize = 32;
+
+fn opt_len(v: Option<&Vec<u8>>) -> usize {
+    v.map_or(0, Vec::len)
+}
+
+fn opt_str(v: Option<&String>) -> usize {
+    v.map_or(0, String::len)
+}
+
+impl Envelope {
+    pub(crate) fn approx_size(&self) -> usize {
+        let addresses = [
+            &self.from,
+            &self.sender,
+            &self.reply_to,
+            &self.to,
+            &self.cc,
+            &self.bcc,
+        ]
+        .into_iter()
+        .flatten()
+        .map(|a| {
+            ITEM + opt_len(a.name.as_ref())
+                + opt_len(a.adl.as_ref())
+                + opt_len(a.mailbox.as_ref())
+                + opt_len(a.host.as_ref())
+        })
+        .sum::<usize>();
+        std::mem::size_of::<Envelope>()
+            + addresses
+            + opt_len(self.date.as_ref())
+            + opt_len(self.subject.as_ref())
+            + opt_len(self.in_reply_to.as_ref())
+            + opt_len(self.message_id.as_ref())
+    }
+}
+
+impl Params {
+    fn approx_size(&self) -> usize {
+        self.list
+            .iter()
+            .map(|(n, v)| ITEM + n.len() + v.len())
+            .sum::<usize>()
+            + self.raw.iter().map(|(_, v)| ITEM + v.len()).sum::<usize>()
+    }
+}
+
+impl BodyStructure {
+    pub(crate) fn approx_size(&self) -> usize {
+        let own = std::mem::size_of::<BodyStructure>()
+            + self.media_type.len()
+            + self.subtype.len()
+            + self.params.approx_size()
+            + self
+                .disposition
+                .as_ref()
+                .map_or(0, |d| d.kind.len() + d.params.approx_size())
+            + self.language.iter().map(|l| ITEM + l.len()).sum::<usize>()
+            + opt_str(self.location.as_ref());
+        own + match &self.kind {
+            Kind::Multipart(parts) => parts.iter().map(BodyStructure::approx_size).sum(),
+            Kind::Single(s) => {
+                opt_str(s.id.as_ref())
+                    + opt_str(s.description.as_ref())
+                    + opt_str(s.md5.as_ref())
+                    + s.message
+                        .as_ref()
+                        .map_or(0, |m| m.envelope.approx_size() + m.body.approx_size())
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

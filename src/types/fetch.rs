@@ -50,6 +50,50 @@ fn same_fields(a: &[String], b: &[String]) -> bool {
             .all(|y| a.iter().any(|x| x.eq_ignore_ascii_case(y)))
 }
 
+/// A FETCH item whose value could not be read, kept whole (see [`Fetch::unparsed`]).
+#[derive(Clone, PartialEq, Eq)]
+pub struct UnparsedItem {
+    name: String,
+    raw: Vec<u8>,
+    reason: String,
+}
+
+impl UnparsedItem {
+    pub(crate) fn new(name: String, raw: &[u8], reason: String) -> Self {
+        UnparsedItem {
+            name,
+            raw: raw.to_vec(),
+            reason,
+        }
+    }
+
+    /// The item's name as the server wrote it (`ENVELOPE`, `MODSEQ`, `X-SOMETHING`); empty
+    /// when no name could be read (stray data between items, or text after the list).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The item as received: its name, any `[section]<origin>`, and its value.
+    pub fn raw(&self) -> &[u8] {
+        &self.raw
+    }
+
+    /// Why it was not read (the parse error, or what was assumed).
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+}
+
+impl std::fmt::Debug for UnparsedItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UnparsedItem")
+            .field("name", &self.name)
+            .field("raw", &crate::error::RawBytes::new(&self.raw))
+            .field("reason", &self.reason)
+            .finish()
+    }
+}
+
 /// What one server FETCH response said about one message; several responses for the same
 /// message within one command are merged into one value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,6 +123,8 @@ pub(crate) struct Extras {
     pub(crate) gmail_msgid: Option<u64>,
     pub(crate) gmail_thrid: Option<u64>,
     pub(crate) gmail_labels: Option<Vec<String>>,
+    /// Items whose value could not be read.
+    pub(crate) unparsed: Vec<UnparsedItem>,
 }
 
 impl Extras {
@@ -90,12 +136,10 @@ impl Extras {
         take(&mut self.gmail_msgid, other.gmail_msgid);
         take(&mut self.gmail_thrid, other.gmail_thrid);
         take(&mut self.gmail_labels, other.gmail_labels);
-        for (part, n) in other.binary_sizes {
-            match self.binary_sizes.iter_mut().find(|(p, _)| *p == part) {
-                Some(slot) => slot.1 = n,
-                None => self.binary_sizes.push((part, n)),
-            }
-        }
+        // Appended, not looked up: readers search from the end, so the latest wins, and a
+        // merge costs O(1) per item however much the message already holds.
+        self.binary_sizes.extend(other.binary_sizes);
+        self.unparsed.extend(other.unparsed);
     }
 }
 
@@ -175,10 +219,18 @@ impl Fetch {
         self.body_structure.as_deref()
     }
 
+    /// The first section sent that matches `want`; if the server sent that same section
+    /// again in a later response, the latest data wins.
     fn find_section(&self, binary: bool, want: impl Fn(&SectionKey) -> bool) -> Option<&[u8]> {
-        self.sections
+        let first = self
+            .sections
             .iter()
-            .find(|(k, _)| k.binary == binary && want(k))
+            .position(|(k, _)| k.binary == binary && want(k))?;
+        let key = &self.sections[first].0;
+        self.sections[first..]
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
             .and_then(|(_, data)| data.as_deref())
     }
 
@@ -247,6 +299,7 @@ impl Fetch {
         self.extras()?
             .binary_sizes
             .iter()
+            .rev()
             .find(|(p, _)| p == part)
             .map(|&(_, n)| n)
     }
@@ -280,6 +333,25 @@ impl Fetch {
     /// Gmail's thread id (`X-GM-THRID`).
     pub fn gmail_thrid(&self) -> Option<u64> {
         self.extras()?.gmail_thrid
+    }
+
+    /// The items of this message whose value could not be read, kept whole with the reason.
+    ///
+    /// One odd item never costs the message: an item whose value does not follow the
+    /// grammar (a signed or fractional number, `NIL` where a list belongs, a value missing
+    /// altogether, an unknown shape) is skipped and listed here, and the other items are
+    /// read as usual. Only a broken response (unbalanced parentheses, a literal whose length
+    /// lies) costs the message, as an [`Error::Parse`](crate::Error::Parse).
+    ///
+    /// Some readings are best-effort where they are unambiguous, and are not listed here: a
+    /// value wrapped in one pair of parentheses too many (`ENVELOPE ((...))`,
+    /// `INTERNALDATE ("...")`) is read from inside them; a list holding one string where an
+    /// envelope string belongs is that string; an item list wrapped in extra parentheses is
+    /// read as one. A body section with no value at all (`BODY[2] )`) is taken as empty
+    /// *and* listed here; any other item with no value is absent and listed here. A negative
+    /// `MODSEQ` (`MODSEQ (-1)`) is absent and listed here.
+    pub fn unparsed(&self) -> &[UnparsedItem] {
+        self.extras().map_or(&[], |x| &x.unparsed)
     }
 
     /// Gmail's labels (`X-GM-LABELS`), as the server wrote them (quoting removed): system
@@ -317,12 +389,80 @@ impl Fetch {
                 None => self.extras = Some(extras),
             }
         }
-        for (key, data) in other.sections {
-            match self.sections.iter_mut().find(|(k, _)| *k == key) {
-                Some(slot) => slot.1 = data,
-                None => self.sections.push((key, data)),
-            }
-        }
+        // Appended, not looked up (O(1) per item): readers take the latest of a section.
+        self.sections.extend(other.sections);
+    }
+
+    /// Records an item that could not be read.
+    pub(crate) fn push_unparsed(&mut self, item: UnparsedItem) {
+        self.extras_mut().unparsed.push(item);
+    }
+
+    /// How many items the message holds that merging adds up (sections, binary sizes,
+    /// unparsed items); the others replace what was there.
+    pub(crate) fn item_count(&self) -> usize {
+        self.sections.len()
+            + self
+                .extras()
+                .map_or(0, |x| x.binary_sizes.len() + x.unparsed.len())
+    }
+
+    /// Roughly how many bytes of memory the message holds: its section data and every
+    /// string and list it carries. Linear in the size of the message.
+    pub(crate) fn approx_size(&self) -> usize {
+        const ITEM: usize = 32;
+        let sections: usize = self
+            .sections
+            .iter()
+            .map(|(k, d)| {
+                ITEM + k.part.len() * 4
+                    + d.as_ref().map_or(0, Vec::len)
+                    + match &k.text {
+                        Some(SectionText::HeaderFields { names, .. }) => {
+                            names.iter().map(|n| n.len() + ITEM).sum()
+                        }
+                        _ => 0,
+                    }
+            })
+            .sum();
+        let flags: usize = self
+            .flags
+            .iter()
+            .flatten()
+            .map(|f| ITEM + f.as_str().len())
+            .sum();
+        let extras = self.extras().map_or(0, |x| {
+            let strings = [&x.email_id, &x.thread_id, &x.save_date]
+                .into_iter()
+                .flatten()
+                .map(String::len)
+                .sum::<usize>();
+            strings
+                + x.preview.as_ref().map_or(0, Vec::len)
+                + x.gmail_labels
+                    .iter()
+                    .flatten()
+                    .map(|l| ITEM + l.len())
+                    .sum::<usize>()
+                + x.binary_sizes
+                    .iter()
+                    .map(|(p, _)| ITEM + p.len() * 4)
+                    .sum::<usize>()
+                + x.unparsed
+                    .iter()
+                    .map(|u| ITEM + u.name.len() + u.raw.len() + u.reason.len())
+                    .sum::<usize>()
+        });
+        std::mem::size_of::<Fetch>()
+            + sections
+            + flags
+            + extras
+            + self.internal_date.as_ref().map_or(0, String::len)
+            + self.envelope.as_deref().map_or(0, Envelope::approx_size)
+            + self
+                .body_structure
+                .as_deref()
+                .map_or(0, BodyStructure::approx_size)
     }
 }
 
@@ -350,7 +490,8 @@ mod tests {
         assert_eq!(a.uid(), Some(Uid(5)));
         assert_eq!(a.flags(), Some(&[][..]));
         assert_eq!(a.body(), Some(&b"y"[..]));
-        assert_eq!(a.sections.len(), 1);
+        // Appended (merging is O(1) per item); the latest copy is the one read.
+        assert_eq!(a.sections.len(), 2);
         assert_eq!(
             (a.binary_size(&[1]), a.binary_size(&[2])),
             (Some(4), Some(9))

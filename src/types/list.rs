@@ -178,6 +178,7 @@ pub struct MailboxStatus {
     pub(crate) highest_modseq: Option<u64>,
     pub(crate) size: Option<u64>,
     pub(crate) deleted: Option<u32>,
+    pub(crate) unparsed: Vec<super::UnparsedItem>,
 }
 
 impl MailboxStatus {
@@ -192,6 +193,7 @@ impl MailboxStatus {
             highest_modseq: None,
             size: None,
             deleted: None,
+            unparsed: Vec::new(),
         }
     }
 
@@ -230,6 +232,12 @@ impl MailboxStatus {
     /// `DELETED`.
     pub fn deleted(&self) -> Option<u32> {
         self.deleted
+    }
+    /// Attributes whose value could not be read (a negative or fractional number, a list
+    /// where a number belongs, a value missing), and attributes this crate does not know,
+    /// kept whole. One odd attribute never costs the others.
+    pub fn unparsed(&self) -> &[super::UnparsedItem] {
+        &self.unparsed
     }
 }
 

@@ -10,7 +10,7 @@ mod search;
 mod seq;
 
 pub use envelope::{Address, BodyStructure, ContentDisposition, Envelope, TransferEncoding};
-pub use fetch::Fetch;
+pub use fetch::{Fetch, UnparsedItem};
 pub use list::{MailboxStatus, Name, NameAttribute, Namespace, Namespaces, StatusItem};
 pub use mailbox_name::MailboxName;
 pub use query::{FetchItems, Section, StoreAction};

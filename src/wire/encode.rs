@@ -7,7 +7,7 @@
 use crate::error::{Error, Result};
 
 /// Strings up to this long go as quoted strings when they can; longer ones as literals.
-const MAX_QUOTED: usize = 1024;
+pub(crate) const MAX_QUOTED: usize = 1024;
 /// LITERAL- (RFC 7888) allows non-synchronising literals up to this size.
 const LITERAL_MINUS_MAX: usize = 4096;
 
@@ -70,52 +70,80 @@ impl Command {
         self.sensitive
     }
 
+    /// The command's name (`NOOP`, `UID FETCH`, ...), never its arguments.
+    pub(crate) fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Writes the space that separates the next argument from what came before, except
+    /// right after a list's opening `(`: IMAP never puts a space after `(` (nor before `)`,
+    /// see [`close_list`](Self::close_list)). After a literal, `current` is empty and the
+    /// space is written, since nothing may follow a literal's bytes without one (but `)`).
+    fn separator(&mut self) {
+        if self.current.last() != Some(&b'(') {
+            self.current.push(b' ');
+        }
+    }
+
     /// Appends ` ` and `raw` as it is: for text this crate built (keywords, numbers, sets).
+    ///
+    /// No space is written right after a list's `(`, nor before text that starts with `)`,
+    /// so lists come out as `(a b)` whatever their elements are.
     pub(crate) fn raw(&mut self, raw: &str) -> &mut Self {
-        self.current.push(b' ');
+        if !raw.starts_with(')') {
+            self.separator();
+        }
         self.current.extend_from_slice(raw.as_bytes());
+        self
+    }
+
+    /// Opens a parenthesised list: appends ` (` (or `(` inside a list just opened). Its
+    /// elements go with the other methods, which write no space right after the `(`; end it
+    /// with [`close_list`](Self::close_list).
+    pub(crate) fn open_list(&mut self) -> &mut Self {
+        self.separator();
+        self.current.push(b'(');
+        self
+    }
+
+    /// Closes the list [`open_list`](Self::open_list) opened: appends `)` with no space
+    /// before it, even right after a literal (`{3}\r\nabc)`).
+    pub(crate) fn close_list(&mut self) -> &mut Self {
+        self.current.push(b')');
         self
     }
 
     /// Appends ` ` and a string, as an atom, a quoted string or a literal, whichever fits.
     /// A string holding NUL cannot be sent at all.
     pub(crate) fn astring(&mut self, s: &[u8], what: &str) -> Result<&mut Self> {
-        self.current.push(b' ');
-        self.push_string(s, what, true)
+        check_nul(s, what)?;
+        self.separator();
+        self.push_string(s, true);
+        Ok(self)
     }
 
     /// Appends ` ` and a string that must not be an atom (a quoted string or a literal).
     pub(crate) fn string(&mut self, s: &[u8], what: &str) -> Result<&mut Self> {
-        self.current.push(b' ');
-        self.push_string(s, what, false)
+        check_nul(s, what)?;
+        self.separator();
+        self.push_string(s, false);
+        Ok(self)
     }
 
-    fn push_string(&mut self, s: &[u8], what: &str, atom_ok: bool) -> Result<&mut Self> {
-        if s.contains(&0) {
-            return Err(Error::InvalidArgument(format!(
-                "{what} contains a NUL byte"
-            )));
-        }
+    /// Writes a string (NUL already refused) in the lightest form that can carry it.
+    fn push_string(&mut self, s: &[u8], atom_ok: bool) {
         if atom_ok && is_astring_atom(s) {
             self.current.extend_from_slice(s);
         } else if s.len() <= MAX_QUOTED && s.iter().all(|&b| is_quotable(b)) {
-            self.current.push(b'"');
-            for &b in s {
-                if b == b'"' || b == b'\\' {
-                    self.current.push(b'\\');
-                }
-                self.current.push(b);
-            }
-            self.current.push(b'"');
+            push_quoted(&mut self.current, s);
         } else {
             self.literal(s.to_vec());
         }
-        Ok(self)
     }
 
     /// Appends ` ` and a literal holding `data`.
     pub(crate) fn literal_arg(&mut self, data: Vec<u8>) -> &mut Self {
-        self.current.push(b' ');
+        self.separator();
         self.literal(data)
     }
 
@@ -135,7 +163,8 @@ impl Command {
     /// The `~` ends the segment's text: the engine writes the `{n}` / `{n+}` announcement
     /// right after a segment's text, so the server reads `~{n}` (or `~{n+}`, RFC 7888).
     pub(crate) fn literal8_arg(&mut self, data: Vec<u8>) -> &mut Self {
-        self.current.extend_from_slice(b" ~");
+        self.separator();
+        self.current.push(b'~');
         self.literal(data)
     }
 
@@ -143,19 +172,15 @@ impl Command {
     /// literal (LIST-EXTENDED patterns). A string holding NUL cannot be sent; on that error
     /// the command is unchanged.
     pub(crate) fn string_list(&mut self, items: &[&[u8]], what: &str) -> Result<&mut Self> {
-        if items.iter().any(|s| s.contains(&0)) {
-            return Err(Error::InvalidArgument(format!(
-                "{what} contains a NUL byte"
-            )));
+        for item in items {
+            check_nul(item, what)?;
         }
-        self.current.extend_from_slice(b" (");
-        for (i, item) in items.iter().enumerate() {
-            if i > 0 {
-                self.current.push(b' ');
-            }
-            self.push_string(item, what, false)?;
+        self.open_list();
+        for item in items {
+            self.separator();
+            self.push_string(item, false);
         }
-        self.current.push(b')');
+        self.close_list();
         Ok(self)
     }
 
@@ -209,18 +234,204 @@ pub(crate) fn segments_text(segs: &[Segment]) -> String {
         .collect()
 }
 
+/// The bytes `Conn::send` writes for a command's segments after `tag`: `tag`, a space, then
+/// each segment's text followed by its literal's announcement (`{n}`, or `{n+}` when `mode`
+/// lets it go without waiting), CRLF and the literal's bytes; CRLF after the last text. A
+/// synchronising literal waits for the server's `+` after its CRLF, which changes when the
+/// bytes go, not which: for tests.
+#[cfg(test)]
+pub(crate) fn wire_bytes(tag: &str, segs: &[Segment], mode: LiteralMode) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(tag.as_bytes());
+    out.push(b' ');
+    for seg in segs {
+        out.extend_from_slice(&seg.text);
+        match &seg.literal {
+            None => out.extend_from_slice(b"\r\n"),
+            Some(lit) => {
+                let plus = if mode.non_sync(lit.len()) { "+" } else { "" };
+                out.extend_from_slice(format!("{{{}{plus}}}\r\n", lit.len()).as_bytes());
+                out.extend_from_slice(lit);
+            }
+        }
+    }
+    out
+}
+
+/// A strict check of one command's framing on the wire (as [`wire_bytes`] writes it), for
+/// commands made of atoms, quoted strings, literals and parenthesised lists (not FETCH
+/// section specifiers): tokens are separated by exactly one space; there is no space after
+/// `(`, before `)` or at the end of the line; parentheses balance; a literal's announcement
+/// (`{n}`, `{n+}`, `~{n}`) is followed by CRLF and its `n` bytes, and those by a space, `)` or
+/// the final CRLF; CRLF appears only at the end. Quoted strings and literal bytes may hold
+/// anything. The error names the problem and its byte offset: for tests.
+#[cfg(test)]
+pub(crate) fn check_framing(bytes: &[u8]) -> std::result::Result<(), String> {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Prev {
+        Start,
+        Space,
+        Open,
+        Token,
+        Close,
+    }
+    let mut prev = Prev::Start;
+    let mut depth = 0usize;
+    let mut i = 0;
+    let err = |what: &str, at: usize| {
+        let from = at.saturating_sub(20);
+        let to = (at + 20).min(bytes.len());
+        Err(format!(
+            "{what} at byte {at}: ...{:?}...",
+            String::from_utf8_lossy(&bytes[from..to])
+        ))
+    };
+    while i < bytes.len() {
+        let b = bytes[i];
+        // A token may start only after a space, a `(`, or at the start of the line.
+        let starts_token = !matches!(b, b' ' | b')' | b'\r' | b'\n');
+        if starts_token && matches!(prev, Prev::Token | Prev::Close) {
+            return err("missing space between arguments", i);
+        }
+        match b {
+            b'\r' | b'\n' => {
+                if &bytes[i..] != b"\r\n" {
+                    return err("CR or LF before the end of the line", i);
+                }
+                if depth != 0 {
+                    return err("unclosed (", i);
+                }
+                return match prev {
+                    Prev::Space => err("space at the end of the line", i),
+                    Prev::Start => err("empty line", i),
+                    _ => Ok(()),
+                };
+            }
+            b' ' => {
+                match prev {
+                    Prev::Space => return err("double space", i),
+                    Prev::Open => return err("space after (", i),
+                    Prev::Start => return err("space at the start of the line", i),
+                    _ => {}
+                }
+                prev = Prev::Space;
+                i += 1;
+            }
+            b'(' => {
+                depth += 1;
+                prev = Prev::Open;
+                i += 1;
+            }
+            b')' => {
+                if prev == Prev::Space {
+                    return err("space before )", i);
+                }
+                if depth == 0 {
+                    return err("unbalanced )", i);
+                }
+                depth -= 1;
+                prev = Prev::Close;
+                i += 1;
+            }
+            b'"' => {
+                i += 1;
+                loop {
+                    match bytes.get(i) {
+                        None | Some(b'\r' | b'\n') => return err("unterminated quoted string", i),
+                        Some(b'\\') => i += 2,
+                        Some(b'"') => break,
+                        Some(_) => i += 1,
+                    }
+                }
+                i += 1;
+                prev = Prev::Token;
+            }
+            b'{' | b'~' if b == b'{' || bytes.get(i + 1) == Some(&b'{') => {
+                let start = i;
+                i += if b == b'~' { 2 } else { 1 };
+                let digits = bytes[i..].iter().take_while(|d| d.is_ascii_digit()).count();
+                let n: usize = match std::str::from_utf8(&bytes[i..i + digits])
+                    .ok()
+                    .and_then(|d| d.parse().ok())
+                {
+                    Some(n) => n,
+                    None => return err("literal announcement without a length", start),
+                };
+                i += digits;
+                if bytes.get(i) == Some(&b'+') {
+                    i += 1;
+                }
+                if bytes.get(i) != Some(&b'}') {
+                    return err("malformed literal announcement", start);
+                }
+                i += 1;
+                if bytes.get(i..i + 2) != Some(&b"\r\n"[..]) {
+                    return err("literal announcement not followed by CRLF", i);
+                }
+                i += 2;
+                if bytes.len() < i + n {
+                    return err("literal shorter than announced", start);
+                }
+                i += n;
+                if !matches!(bytes.get(i), Some(b' ' | b')' | b'\r')) {
+                    return err(
+                        "literal followed by something other than a space, ) or CRLF",
+                        i,
+                    );
+                }
+                prev = Prev::Token;
+            }
+            _ => {
+                while i < bytes.len()
+                    && !matches!(bytes[i], b' ' | b'(' | b')' | b'\r' | b'\n' | b'"')
+                {
+                    if bytes[i] == b'{' {
+                        return err("literal announcement glued to an atom", i);
+                    }
+                    i += 1;
+                }
+                prev = Prev::Token;
+            }
+        }
+    }
+    err("line does not end in CRLF", bytes.len())
+}
+
+/// Refuses a string holding NUL: no IMAP string form can carry it (only a literal8 can).
+fn check_nul(s: &[u8], what: &str) -> Result<()> {
+    if s.contains(&0) {
+        return Err(Error::InvalidArgument(format!(
+            "{what} contains a NUL byte"
+        )));
+    }
+    Ok(())
+}
+
+/// Appends `s` as a quoted string: `"`, `s` with `"` and `\` escaped, `"`. The caller has
+/// checked that every byte [`is_quotable`].
+pub(crate) fn push_quoted(out: &mut Vec<u8>, s: &[u8]) {
+    out.push(b'"');
+    for &b in s {
+        if b == b'"' || b == b'\\' {
+            out.push(b'\\');
+        }
+        out.push(b);
+    }
+    out.push(b'"');
+}
+
 /// ATOM-CHAR: any CHAR except atom-specials ( ) { SP CTL % * " \ ]
-fn is_atom_char(b: u8) -> bool {
+pub(crate) fn is_atom_char(b: u8) -> bool {
     b > 0x20 && b < 0x7f && !matches!(b, b'(' | b')' | b'{' | b'%' | b'*' | b'"' | b'\\' | b']')
 }
 
 /// Can `s` go as an atom where an astring is expected?
-fn is_astring_atom(s: &[u8]) -> bool {
+pub(crate) fn is_astring_atom(s: &[u8]) -> bool {
     !s.is_empty() && !s.eq_ignore_ascii_case(b"NIL") && s.iter().all(|&b| is_atom_char(b))
 }
 
 /// Can `b` stand inside a quoted string (7-bit, no CR or LF)?
-fn is_quotable(b: u8) -> bool {
+pub(crate) fn is_quotable(b: u8) -> bool {
     b != 0 && b != b'\r' && b != b'\n' && b < 0x80
 }
 
@@ -287,6 +498,10 @@ mod tests {
 
     fn wire(cmd: Command) -> Vec<Segment> {
         cmd.into_segments()
+    }
+
+    fn text_of(segs: &[Segment]) -> String {
+        segments_text(segs)
     }
 
     #[test]
@@ -364,6 +579,190 @@ mod tests {
         let mut c = Command::new("LIST");
         assert!(c.string_list(&[b"ok", b"n\0l"], "pattern").is_err());
         assert_eq!(wire(c)[0].text, b"LIST");
+    }
+
+    /// One element of a list built for the framing tests.
+    #[derive(Debug, Clone)]
+    enum El {
+        /// A literal whose bytes look like list syntax.
+        Lit,
+        /// A literal over LITERAL-'s 4096 bytes: synchronising even in LITERAL- mode.
+        Big,
+        Lit8,
+        /// A string that needs a literal (CRLF), through `string`.
+        LitString,
+        Quoted,
+        Nil,
+        Atom,
+        Nested(Vec<El>),
+    }
+
+    fn put(cmd: &mut Command, el: &El) {
+        match el {
+            El::Lit => {
+                cmd.literal_arg(b"a )( b\r\n".to_vec());
+            }
+            El::Big => {
+                cmd.literal_arg(vec![b')'; 5000]);
+            }
+            El::Lit8 => {
+                cmd.literal8_arg(b"\0 ( ".to_vec());
+            }
+            El::LitString => {
+                cmd.string(b"x\r\n)", "value").unwrap();
+            }
+            El::Quoted => {
+                cmd.string(b"q ( )", "value").unwrap();
+            }
+            El::Nil => {
+                cmd.raw("NIL");
+            }
+            El::Atom => {
+                cmd.astring(b"atom", "value").unwrap();
+            }
+            El::Nested(items) => {
+                cmd.open_list();
+                for item in items {
+                    put(cmd, item);
+                }
+                cmd.close_list();
+            }
+        }
+    }
+
+    fn list_command(items: &[El]) -> Vec<Segment> {
+        let mut c = Command::new("X");
+        put(&mut c, &El::Nested(items.to_vec()));
+        c.raw("END");
+        wire(c)
+    }
+
+    const MODES: [LiteralMode; 3] = [
+        LiteralMode::Plus,
+        LiteralMode::Minus,
+        LiteralMode::Synchronising,
+    ];
+
+    #[test]
+    fn lists_have_no_space_inside_their_parens() {
+        // The exact bytes, with a literal first, last, only, and in a nested list.
+        let segs = list_command(&[El::Lit]);
+        assert_eq!(text_of(&segs), "X ({8}<a )( b\r\n>) END");
+        let segs = list_command(&[El::Atom, El::Lit]);
+        assert_eq!(text_of(&segs), "X (atom {8}<a )( b\r\n>) END");
+        let segs = list_command(&[El::Lit, El::Nil]);
+        assert_eq!(text_of(&segs), "X ({8}<a )( b\r\n> NIL) END");
+        let segs = list_command(&[El::Nested(vec![]), El::Nested(vec![El::Lit8]), El::Quoted]);
+        assert_eq!(text_of(&segs), "X (() (~{4}<\0 ( >) \"q ( )\") END");
+        assert_eq!(
+            wire_bytes("A1", &segs, LiteralMode::Plus),
+            b"A1 X (() (~{4+}\r\n\0 ( ) \"q ( )\") END\r\n"
+        );
+        assert_eq!(
+            wire_bytes(
+                "A1",
+                &list_command(&[El::Nil, El::Lit]),
+                LiteralMode::Synchronising
+            ),
+            b"A1 X (NIL {8}\r\na )( b\r\n) END\r\n"
+        );
+
+        // Every kind of element in every position, in every literal mode.
+        let kinds = [
+            El::Lit,
+            El::Big,
+            El::Lit8,
+            El::LitString,
+            El::Quoted,
+            El::Nil,
+            El::Atom,
+            El::Nested(vec![]),
+            El::Nested(vec![El::Lit]),
+            El::Nested(vec![El::Atom, El::Lit8]),
+            El::Nested(vec![El::Nested(vec![El::Lit]), El::Lit]),
+        ];
+        for k in &kinds {
+            for other in [El::Atom, El::Lit, El::Nested(vec![])] {
+                let shapes = [
+                    vec![k.clone()],
+                    vec![k.clone(), other.clone()],
+                    vec![other.clone(), k.clone()],
+                    vec![other.clone(), k.clone(), other.clone()],
+                    vec![k.clone(), k.clone()],
+                ];
+                for shape in shapes {
+                    let segs = list_command(&shape);
+                    for mode in MODES {
+                        if let Err(e) = check_framing(&wire_bytes("A1", &segs, mode)) {
+                            panic!("{shape:?} in {mode:?}: {e}");
+                        }
+                    }
+                }
+            }
+        }
+        // The string lists of LIST-EXTENDED, with a literal last.
+        let mut c = Command::new("LIST");
+        c.string(b"", "reference").unwrap();
+        c.string_list(&[b"a\r\n", b"b", b"c\r\n"], "pattern")
+            .unwrap();
+        let segs = wire(c);
+        assert_eq!(text_of(&segs), "LIST \"\" ({3}<a\r\n> \"b\" {3}<c\r\n>)");
+        for mode in MODES {
+            check_framing(&wire_bytes("A1", &segs, mode)).unwrap();
+        }
+    }
+
+    #[test]
+    fn raw_text_keeps_lists_tight() {
+        // `raw` writes no space after `(` nor before a leading `)`.
+        let mut c = Command::new("X");
+        c.open_list();
+        c.raw("A");
+        c.literal_arg(b"l".to_vec());
+        c.raw(")");
+        c.raw("B");
+        assert_eq!(text_of(&wire(c)), "X (A {1}<l>) B");
+        // A space still goes before a literal and after one.
+        let mut c = Command::new("X");
+        c.raw("");
+        c.literal(b"l".to_vec());
+        c.raw("A");
+        assert_eq!(text_of(&wire(c)), "X {1}<l> A");
+    }
+
+    #[test]
+    fn the_framing_checker_is_strict() {
+        for good in [
+            &b"A1 X (a \"( )\" {3}\r\n( )) NIL\r\n"[..],
+            b"A1 X (~{2+}\r\n\0)) ()\r\n",
+            b"A1 X\r\n",
+        ] {
+            assert_eq!(check_framing(good), Ok(()), "{good:?}");
+        }
+        for (bad, why) in [
+            (&b"A1 X ( a)\r\n"[..], "space after ("),
+            (b"A1 X (a )\r\n", "space before )"),
+            (b"A1 X (a {3}\r\nabc )\r\n", "space before )"),
+            (b"A1 X  a\r\n", "double space"),
+            (b"A1 X a \r\n", "space at the end"),
+            (b"A1 X {3}abc\r\n", "not followed by CRLF"),
+            (b"A1 X {3+} \r\nabc\r\n", "not followed by CRLF"),
+            (b"A1 X {3}\r\nabcd\r\n", "literal followed by"),
+            (b"A1 X {9}\r\nabc\r\n", "shorter than announced"),
+            (b"A1 X {x}\r\n", "without a length"),
+            (b"A1 X a{3}\r\nabc\r\n", "glued"),
+            (b"A1 X (a\r\n", "unclosed"),
+            (b"A1 X a)\r\n", "unbalanced"),
+            (b"A1 X (a)b\r\n", "missing space"),
+            (b"A1 X \"a\r\n", "unterminated"),
+            (b"A1 X a\r\nB\r\n", "before the end"),
+            (b"A1 X a", "does not end in CRLF"),
+        ] {
+            match check_framing(bad) {
+                Err(e) => assert!(e.contains(why), "{bad:?}: {e}"),
+                Ok(()) => panic!("{bad:?} passed"),
+            }
+        }
     }
 
     #[test]

@@ -25,7 +25,7 @@ use crate::types::envelope::{
     Address, BodyStructure, ContentDisposition, Encapsulated, Envelope, Kind, Params, Single,
     TransferEncoding,
 };
-use crate::types::fetch::{SectionKey, SectionText};
+use crate::types::fetch::{SectionKey, SectionText, UnparsedItem};
 use crate::types::{Fetch, Flag, Seq, Uid};
 
 /// How deeply body structures may nest (multiparts within multiparts, attached messages).
@@ -38,6 +38,11 @@ fn expected(what: &str, at: usize) -> String {
 }
 
 /// Parses a whole `* n FETCH (...)` frame; a final line end is ignored.
+///
+/// Recovery is per item: an item whose value does not parse is skipped with the generic
+/// value skipper and kept whole in [`Fetch::unparsed`], and the next item is read. Only a
+/// broken frame (unbalanced parentheses, a string or literal that runs past the end, a
+/// missing sequence number) is an error.
 pub(crate) fn parse(frame: &[u8]) -> PResult<Fetch> {
     let line = frame.strip_suffix(b"\n").unwrap_or(frame);
     let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -54,22 +59,206 @@ pub(crate) fn parse(frame: &[u8]) -> PResult<Fetch> {
     }
     let mut f = Fetch::new(Seq(seq));
     c.expect(b'(')?;
+    items(&mut c, &mut f, line)?;
+    c.spaces();
+    if c.peek().is_some() {
+        // Text after the closing parenthesis: the message is whole; keep the rest.
+        let rest = &line[c.pos()..];
+        f.push_unparsed(UnparsedItem::new(
+            String::new(),
+            rest,
+            format!("text after the closing parenthesis at byte {}", c.pos()),
+        ));
+    }
+    Ok(f)
+}
+
+/// The items of a FETCH up to and including the `)` that closes their list. A list opened
+/// where an item name belongs (`((UID 1 FLAGS ()))`, as some servers wrap their items) is
+/// read as more items, one level deep.
+fn items(c: &mut Cursor<'_>, f: &mut Fetch, line: &[u8]) -> PResult<()> {
+    let mut extra_levels = 0u32;
     loop {
         c.spaces();
         match c.peek() {
             Some(b')') => {
                 c.bump();
-                break;
+                if extra_levels == 0 {
+                    return Ok(());
+                }
+                extra_levels -= 1;
             }
             None => return Err(expected("')' closing the FETCH", c.pos())),
-            Some(_) => attribute(&mut c, &mut f)?,
+            Some(b'(') if extra_levels < 2 => {
+                c.bump();
+                extra_levels += 1;
+            }
+            Some(_) => item(c, f, line)?,
         }
     }
-    c.spaces();
-    if c.peek().is_some() {
-        return Err(expected("the end of the response", c.pos()));
+}
+
+/// One `name value` item into `f`; an item whose value does not parse goes to
+/// `f.unparsed` instead, and only a broken frame is an error.
+fn item(c: &mut Cursor<'_>, f: &mut Fetch, line: &[u8]) -> PResult<()> {
+    let start = c.pos();
+    let name = c.take_while(is_name_byte);
+    if name.is_empty() {
+        // No name can start here (a stray string, `[`, a list): skip one value.
+        skip_value(c)?;
+        f.push_unparsed(UnparsedItem::new(
+            String::new(),
+            &line[start..c.pos()],
+            format!("expected a FETCH item name at byte {start}"),
+        ));
+        return Ok(());
     }
-    Ok(f)
+    let after_name = c.clone();
+    let mut buf = [0u8; 24];
+    let upper_name = upper(name, &mut buf);
+    let bracket = c.peek() == Some(b'[');
+    let mut attempt = c.clone();
+    let error = match value(&mut attempt, f, upper_name, bracket) {
+        Ok(read) => {
+            *c = attempt;
+            let reason = match read {
+                Read::Typed => return Ok(()),
+                Read::MissingTakenAsEmpty => "no value: taken as empty",
+                Read::Unknown => "an item this crate does not know",
+            };
+            f.push_unparsed(UnparsedItem::new(
+                String::from_utf8_lossy(name).into_owned(),
+                &line[start..c.pos()],
+                reason.into(),
+            ));
+            return Ok(());
+        }
+        Err(e) => e,
+    };
+    // A value wrapped in one pair of parentheses too many (`ENVELOPE ((...))`,
+    // `INTERNALDATE ("...")`): read what is inside, into a scratch message so that nothing
+    // is kept unless all of it parsed.
+    if !bracket {
+        let mut attempt = after_name.clone();
+        let mut scratch = Fetch::new(f.seq());
+        if attempt.eat(b'(')
+            && value(&mut attempt, &mut scratch, upper_name, false).is_ok()
+            && attempt.eat(b')')
+        {
+            *c = attempt;
+            f.merge(scratch);
+            return Ok(());
+        }
+    }
+    // Skip the value (and any `[section]<origin>`) as one unit; only a broken frame fails.
+    *c = after_name;
+    unknown(c)?;
+    let shown = String::from_utf8_lossy(name).into_owned();
+    f.push_unparsed(UnparsedItem::new(shown, &line[start..c.pos()], error));
+    Ok(())
+}
+
+/// `(value)`: `value` inside one more pair of parentheses; the cursor moves only on success.
+fn wrapped<'a, T>(
+    c: &mut Cursor<'a>,
+    value: impl FnOnce(&mut Cursor<'a>) -> PResult<T>,
+) -> PResult<T> {
+    let mut inner = c.clone();
+    inner.expect(b'(')?;
+    let v = value(&mut inner)?;
+    inner.expect(b')')?;
+    *c = inner;
+    Ok(v)
+}
+
+/// Is the item's value missing altogether (the list closes, or the frame ends, right after
+/// the name)?
+fn missing_value(c: &mut Cursor<'_>) -> bool {
+    c.spaces();
+    matches!(c.peek(), Some(b')') | None)
+}
+
+/// How an item's value was read.
+enum Read {
+    /// Into its typed field.
+    Typed,
+    /// A body section without a value, taken as empty.
+    MissingTakenAsEmpty,
+    /// An item this parser does not know: skipped, to be kept whole.
+    Unknown,
+}
+
+impl Read {
+    fn missing(missing: bool) -> Read {
+        if missing {
+            Read::MissingTakenAsEmpty
+        } else {
+            Read::Typed
+        }
+    }
+}
+
+/// The value of item `name` (upper-cased) into `f`. `f` is changed only when the whole
+/// value parsed.
+fn value(c: &mut Cursor<'_>, f: &mut Fetch, name: &[u8], bracket: bool) -> PResult<Read> {
+    match name {
+        b"UID" => f.uid = Some(Uid(number(c)?)),
+        b"FLAGS" => f.flags = Some(flags(c)?),
+        b"INTERNALDATE" => f.internal_date = nstr(c)?.map(text),
+        b"RFC822.SIZE" => f.size = size(c)?,
+        b"RFC822" => return whole(c, f, None).map(Read::missing),
+        b"RFC822.HEADER" => return whole(c, f, Some(SectionText::Header)).map(Read::missing),
+        b"RFC822.TEXT" => return whole(c, f, Some(SectionText::Text)).map(Read::missing),
+        b"BODY" | b"BODY.PEEK" if bracket => return body_section(c, f, false).map(Read::missing),
+        b"BINARY" | b"BINARY.PEEK" if bracket => {
+            return body_section(c, f, true).map(Read::missing)
+        }
+        b"BINARY.SIZE" if bracket => {
+            let (part, _) = section_spec(c)?;
+            let size = number64(c)?;
+            f.extras_mut().binary_sizes.push((part, size));
+        }
+        b"BODY" | b"BODYSTRUCTURE" => {
+            f.body_structure = structure(c)?.map(Box::new);
+        }
+        b"ENVELOPE" => {
+            c.spaces();
+            f.envelope = if c.peek() == Some(b'(') && c.peek_at(1) == Some(b'(') {
+                // `((date subject ...))`, as one enterprise server sends; else a list
+                // where the date belongs.
+                Some(Box::new(wrapped(c, envelope).or_else(|_| envelope(c))?))
+            } else if c.peek() == Some(b'(') {
+                Some(Box::new(envelope(c)?))
+            } else {
+                nil(c)?;
+                None
+            };
+        }
+        b"MODSEQ" => f.modseq = Some(parenthesised(c, number64)?),
+        b"EMAILID" => f.extras_mut().email_id = parenthesised(c, nstr)?.map(text),
+        b"THREADID" => f.extras_mut().thread_id = parenthesised(c, nstr)?.map(text),
+        b"SAVEDATE" => f.extras_mut().save_date = nstr(c)?.map(text),
+        b"PREVIEW" => {
+            // Drafts of RFC 8970 put modifiers first: `PREVIEW (FUZZY) "..."`.
+            c.spaces();
+            if c.peek() == Some(b'(') {
+                skip_value(c)?;
+            }
+            f.extras_mut().preview = c.nstring()?.map(Cow::into_owned);
+        }
+        b"X-GM-MSGID" => f.extras_mut().gmail_msgid = Some(number64(c)?),
+        b"X-GM-THRID" => f.extras_mut().gmail_thrid = Some(number64(c)?),
+        b"X-GM-LABELS" => {
+            // Gmail puts a bare NIL in the list now and then; it is no label.
+            let labels = c.list(true, nstr)?;
+            f.extras_mut().gmail_labels = Some(labels.into_iter().flatten().map(text).collect());
+        }
+        _ => {
+            unknown(c)?;
+            return Ok(Read::Unknown);
+        }
+    }
+    Ok(Read::Typed)
 }
 
 /// A byte of a FETCH item name (`BODY`, `RFC822.SIZE`, `X-GM-LABELS`, ...).
@@ -92,66 +281,6 @@ fn upper<'b>(name: &[u8], buf: &'b mut [u8; 24]) -> &'b [u8] {
         }
         None => &[],
     }
-}
-
-/// One `name value` item into `f`.
-fn attribute(c: &mut Cursor<'_>, f: &mut Fetch) -> PResult<()> {
-    let at = c.pos();
-    let name = c.take_while(is_name_byte);
-    if name.is_empty() {
-        return Err(expected("a FETCH item name", at));
-    }
-    let mut buf = [0u8; 24];
-    let bracket = c.peek() == Some(b'[');
-    match upper(name, &mut buf) {
-        b"UID" => f.uid = Some(Uid(c.number()?)),
-        b"FLAGS" => f.flags = Some(flags(c)?),
-        b"INTERNALDATE" => f.internal_date = nstr(c)?.map(text),
-        b"RFC822.SIZE" => f.size = count(c)?,
-        b"RFC822" => whole(c, f, None)?,
-        b"RFC822.HEADER" => whole(c, f, Some(SectionText::Header))?,
-        b"RFC822.TEXT" => whole(c, f, Some(SectionText::Text))?,
-        b"BODY" | b"BODY.PEEK" if bracket => body_section(c, f, false)?,
-        b"BINARY" | b"BINARY.PEEK" if bracket => body_section(c, f, true)?,
-        b"BINARY.SIZE" if bracket => {
-            let (part, _) = section_spec(c)?;
-            let size = c.number64()?;
-            f.extras_mut().binary_sizes.push((part, size));
-        }
-        b"BODY" | b"BODYSTRUCTURE" => {
-            f.body_structure = structure(c)?.map(Box::new);
-        }
-        b"ENVELOPE" => {
-            c.spaces();
-            f.envelope = if c.peek() == Some(b'(') {
-                Some(Box::new(envelope(c)?))
-            } else {
-                nil(c)?;
-                None
-            };
-        }
-        b"MODSEQ" => f.modseq = Some(parenthesised(c, Cursor::number64)?),
-        b"EMAILID" => f.extras_mut().email_id = parenthesised(c, nstr)?.map(text),
-        b"THREADID" => f.extras_mut().thread_id = parenthesised(c, nstr)?.map(text),
-        b"SAVEDATE" => f.extras_mut().save_date = nstr(c)?.map(text),
-        b"PREVIEW" => {
-            // Drafts of RFC 8970 put modifiers first: `PREVIEW (FUZZY) "..."`.
-            c.spaces();
-            if c.peek() == Some(b'(') {
-                skip_value(c)?;
-            }
-            f.extras_mut().preview = c.nstring()?.map(Cow::into_owned);
-        }
-        b"X-GM-MSGID" => f.extras_mut().gmail_msgid = Some(c.number64()?),
-        b"X-GM-THRID" => f.extras_mut().gmail_thrid = Some(c.number64()?),
-        b"X-GM-LABELS" => {
-            // Gmail puts a bare NIL in the list now and then; it is no label.
-            let labels = c.list(true, nstr)?;
-            f.extras_mut().gmail_labels = Some(labels.into_iter().flatten().map(text).collect());
-        }
-        _ => unknown(c)?,
-    }
-    Ok(())
 }
 
 /// An item this parser does not know: `NAME[...]<...> value`, skipped.
@@ -288,6 +417,50 @@ fn count(c: &mut Cursor<'_>) -> PResult<Option<u32>> {
     Ok(Some(n))
 }
 
+/// A number, or leniently a quoted number (`"12"`): nothing else is a number.
+fn number(c: &mut Cursor<'_>) -> PResult<u32> {
+    quoted_or(c, Cursor::number)
+}
+
+/// A 64-bit number, or leniently a quoted one.
+fn number64(c: &mut Cursor<'_>) -> PResult<u64> {
+    quoted_or(c, Cursor::number64)
+}
+
+fn quoted_or<'a, T: std::str::FromStr>(
+    c: &mut Cursor<'a>,
+    plain: impl FnOnce(&mut Cursor<'a>) -> PResult<T>,
+) -> PResult<T> {
+    c.spaces();
+    if c.peek() != Some(b'"') {
+        return plain(c);
+    }
+    let at = c.pos();
+    let s = c.string()?;
+    std::str::from_utf8(&s)
+        .ok()
+        .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|d| d.parse().ok())
+        .ok_or_else(|| expected("a number", at))
+}
+
+/// `RFC822.SIZE`: a number (saturated at `u32::MAX`: RFC 9051 allows 63 bits), `NIL`, or
+/// leniently a quoted number; anything else (a negative size, a word) does not parse.
+fn size(c: &mut Cursor<'_>) -> PResult<Option<u32>> {
+    let at = c.pos();
+    let Some(a) = nstr(c)? else {
+        return Ok(None);
+    };
+    if a.is_empty() || !a.iter().all(u8::is_ascii_digit) {
+        return Err(expected("a size", at));
+    }
+    let mut n: u32 = 0;
+    for &d in a.iter() {
+        n = n.saturating_mul(10).saturating_add(u32::from(d - b'0'));
+    }
+    Ok(Some(n))
+}
+
 /// Is a number (possibly negative) next?
 fn number_next(c: &mut Cursor<'_>) -> bool {
     c.spaces();
@@ -310,14 +483,32 @@ fn flags(c: &mut Cursor<'_>) -> PResult<Vec<Flag>> {
 }
 
 /// `RFC822`, `RFC822.HEADER`, `RFC822.TEXT`: a section of the whole message.
-fn whole(c: &mut Cursor<'_>, f: &mut Fetch, text: Option<SectionText>) -> PResult<()> {
-    let data = c.nstring()?.map(Cow::into_owned);
+/// Returns whether the value was missing (then the section is taken as empty).
+fn whole(c: &mut Cursor<'_>, f: &mut Fetch, text: Option<SectionText>) -> PResult<bool> {
+    let (data, missing) = section_data(c)?;
     f.sections.push((SectionKey::body(Vec::new(), text), data));
-    Ok(())
+    Ok(missing)
 }
 
-/// `[section]<origin> nstring` after `BODY` or `BINARY`.
-fn body_section(c: &mut Cursor<'_>, f: &mut Fetch, binary: bool) -> PResult<()> {
+/// A section's nstring; a value missing altogether is taken as empty (`(data, true)`). A
+/// word other than `NIL` is no string: it is the next item's name, and this value is missing.
+fn section_data(c: &mut Cursor<'_>) -> PResult<(Option<Vec<u8>>, bool)> {
+    if missing_value(c) {
+        return Ok((Some(Vec::new()), true));
+    }
+    if c.peek().is_some_and(|b| b.is_ascii_alphabetic()) {
+        let mut word = c.clone();
+        if word.atom().is_ok_and(|w| !w.eq_ignore_ascii_case(b"NIL")) {
+            return Ok((Some(Vec::new()), true));
+        }
+    }
+    // One copy: from the frame into the owned section.
+    Ok((c.nstring()?.map(Cow::into_owned), false))
+}
+
+/// `[section]<origin> nstring` after `BODY` or `BINARY`; returns whether the value was
+/// missing (then the section is taken as empty).
+fn body_section(c: &mut Cursor<'_>, f: &mut Fetch, binary: bool) -> PResult<bool> {
     let (part, text) = section_spec(c)?;
     let origin = if c.peek() == Some(b'<') {
         c.bump();
@@ -332,8 +523,7 @@ fn body_section(c: &mut Cursor<'_>, f: &mut Fetch, binary: bool) -> PResult<()> 
     } else {
         None
     };
-    // One copy: from the frame into the owned section.
-    let data = c.nstring()?.map(Cow::into_owned);
+    let (data, missing) = section_data(c)?;
     let key = SectionKey {
         binary,
         part,
@@ -341,7 +531,7 @@ fn body_section(c: &mut Cursor<'_>, f: &mut Fetch, binary: bool) -> PResult<()> 
         origin,
     };
     f.sections.push((key, data));
-    Ok(())
+    Ok(missing)
 }
 
 /// `[1.2.HEADER.FIELDS (A B)]` to its part numbers and text.
@@ -404,7 +594,26 @@ fn field(c: &mut Cursor<'_>) -> PResult<Option<Vec<u8>>> {
     if !more(c) {
         return Ok(None);
     }
-    Ok(nstr(c)?.map(Cow::into_owned))
+    Ok(lenient_nstr(c)?.map(Cow::into_owned))
+}
+
+/// [`nstr`], or leniently a list where a string belongs: a list of one string is that
+/// string, any other list is skipped as no value.
+fn lenient_nstr<'a>(c: &mut Cursor<'a>) -> PResult<Option<Cow<'a, [u8]>>> {
+    c.spaces();
+    if c.peek() != Some(b'(') {
+        return nstr(c);
+    }
+    let mut one = c.clone();
+    one.bump();
+    if let Ok(v) = nstr(&mut one) {
+        if one.eat(b')') {
+            *c = one;
+            return Ok(v);
+        }
+    }
+    skip_value(c)?;
+    Ok(None)
 }
 
 /// `(date subject from sender reply-to to cc bcc in-reply-to message-id)`.
@@ -1255,16 +1464,31 @@ Content-Type: text/plain; charset=utf-8
         };
         let f = ok(&nested(MAX_BODY_DEPTH as usize));
         assert_eq!(structure_of(&f).walk().count(), MAX_BODY_DEPTH as usize);
-        let e = parse(&nested(MAX_BODY_DEPTH as usize + 1)).unwrap_err();
-        assert!(e.contains("nested deeper"), "{e}");
+        // Deeper: the structure is skipped (the skipper is iterative) and kept unparsed; the
+        // message keeps its other items.
+        let deep = |levels: usize| {
+            let mut s = nested(levels);
+            s.truncate(s.len() - 3);
+            s.extend_from_slice(b" UID 7)\r\n");
+            s
+        };
+        let f = ok(&deep(MAX_BODY_DEPTH as usize + 1));
+        assert_eq!(f.uid(), Some(Uid(7)));
+        assert!(f.body_structure().is_none());
+        assert_eq!(f.unparsed()[0].name(), "BODYSTRUCTURE");
+        assert!(f.unparsed()[0].reason().contains("nested deeper"));
         // Far deeper than any stack would take: refused at the limit, not overflowing.
-        assert!(parse(&nested(1_000_000)).is_err());
-        // Attached messages count as levels too.
+        assert_eq!(ok(&deep(1_000_000)).uid(), Some(Uid(7)));
+        // Attached messages count as levels too; this frame is unbalanced, so it is an error.
         let mut s = b"* 1 FETCH (BODYSTRUCTURE ".to_vec();
         for _ in 0..200 {
             s.extend_from_slice(b"(\"MESSAGE\" \"RFC822\" NIL NIL NIL \"7BIT\" 1 (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) ");
         }
-        assert!(parse(&s).unwrap_err().contains("nested deeper"));
+        assert!(parse(&s).is_err());
+        s.extend(std::iter::repeat(b')').take(201));
+        s.extend_from_slice(b"\r\n");
+        let f = ok(&s);
+        assert!(f.unparsed()[0].reason().contains("nested deeper"));
     }
 
     /// A big response to cut at every length and to corrupt.
@@ -1324,7 +1548,7 @@ Content-Type: text/plain; charset=utf-8
     }
 
     #[test]
-    fn garbage_is_an_error() {
+    fn broken_frames_are_errors() {
         for junk in [
             &b""[..],
             b"*",
@@ -1332,27 +1556,120 @@ Content-Type: text/plain; charset=utf-8
             b"* 1 FETCH ",
             b"* 1 FETCH (",
             b"* 1 FETCH UID 1",
-            b"* 1 FETCH (UID)",
-            b"* 1 FETCH (UID x)",
-            b"* 1 FETCH (UID 4294967296)",
             b"* 0 FETCH (UID 1)",
             b"* 1 STORE (UID 1)",
-            b"* 1 FETCH (UID 1) extra",
             b"* 1 FETCH (UID 1 BROKEN (",
             b"* 1 FETCH (FLAGS (\\Seen)",
-            b"* 1 FETCH (BODY[1.X] NIL)",
-            b"* 1 FETCH (BODY[HEADER.FIELDS] NIL)",
             b"* 1 FETCH (BODY[] {5}\r\nabc)",
-            b"* 1 FETCH (BODY[]<x> NIL)",
             b"* 1 FETCH (BODY[] \"abc)",
-            b"* 1 FETCH (BODYSTRUCTURE (\"TEXT\"))",
             b"* 1 FETCH (BODYSTRUCTURE ((\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 1 1) \"MIXED\")",
             b"* 1 FETCH (ENVELOPE (NIL NIL ((NIL NIL \"a\" \"b\") NIL))",
-            b"* 1 FETCH ((UID 1))",
             b"* 1 FETCH (MODSEQ (1)",
+            b"* 1 FETCH (UID 1 X {99}\r\nshort)",
         ] {
             assert!(parse(junk).is_err(), "{:?}", String::from_utf8_lossy(junk));
         }
+    }
+
+    /// Parses and returns the message with the names of its unparsed items.
+    fn odd(frame: &str) -> (Fetch, Vec<String>) {
+        let f = lf(frame);
+        let names = f.unparsed().iter().map(|u| u.name().to_string()).collect();
+        (f, names)
+    }
+
+    #[test]
+    fn an_odd_item_costs_only_itself() {
+        // Numbers outside the grammar: signed, fractional, too large.
+        let (f, n) = odd("* 1 FETCH (UID 5 MODSEQ (-1) FLAGS (\\Seen))\n");
+        assert_eq!(
+            (f.uid(), f.modseq(), n),
+            (Some(Uid(5)), None, names(&["MODSEQ"]))
+        );
+        assert_eq!(f.flags(), Some(&[Flag::Seen][..]));
+        assert_eq!(f.unparsed()[0].raw(), b"MODSEQ (-1)");
+        assert!(!f.unparsed()[0].reason().is_empty());
+        let (f, n) = odd("* 1 FETCH (UID 1.5 RFC822.SIZE 10 FLAGS ())\n");
+        assert_eq!((f.uid(), f.size(), n), (None, Some(10), names(&["UID"])));
+        let (f, n) = odd("* 1 FETCH (UID 4294967296 X-GM-MSGID -3 FLAGS ())\n");
+        assert_eq!(
+            (f.uid(), f.gmail_msgid(), n),
+            (None, None, names(&["UID", "X-GM-MSGID"]))
+        );
+        assert_eq!(f.flags(), Some(&[][..]));
+        let (f, n) = odd("* 1 FETCH (MODSEQ (99999999999999999999999) UID 2)\n");
+        assert_eq!(
+            (f.modseq(), f.uid(), n),
+            (None, Some(Uid(2)), names(&["MODSEQ"]))
+        );
+        // A value missing altogether: a body section is taken as empty; anything else is absent.
+        let (f, n) = odd("* 1 FETCH (UID 3 BODY[2] )\n");
+        assert_eq!(f.part(&[2]), Some(&b""[..]));
+        assert_eq!((f.uid(), n), (Some(Uid(3)), names(&["BODY"])));
+        assert!(f.unparsed()[0].reason().contains("empty"));
+        // A word where a section's string belongs is the next item: the section's value is
+        // missing.
+        let (f, n) = odd("* 1 FETCH (BODY[] UID 4 FLAGS ())\n");
+        assert_eq!(
+            (f.uid(), f.body(), n),
+            (Some(Uid(4)), Some(&b""[..]), names(&["BODY"]))
+        );
+        assert_eq!(f.flags(), Some(&[][..]));
+        // Unknown items are kept whole too.
+        let (f, n) = odd("* 1 FETCH (X-THING[1]<2> (a {1}\r\nb) UID 4)\n");
+        assert_eq!((f.uid(), n), (Some(Uid(4)), names(&["X-THING"])));
+        assert_eq!(f.unparsed()[0].raw(), b"X-THING[1]<2> (a {1}\r\nb)");
+        // Quoted numbers are numbers.
+        let (f, n) = odd("* 1 FETCH (UID \"4\" RFC822.SIZE \"5\" MODSEQ (\"6\"))\n");
+        assert_eq!(
+            (f.uid(), f.size(), f.modseq()),
+            (Some(Uid(4)), Some(5), Some(6))
+        );
+        assert!(n.is_empty());
+        let (f, n) = odd("* 1 FETCH (RFC822.SIZE -1 UID 1)\n");
+        assert_eq!((f.size(), n), (None, names(&["RFC822.SIZE"])));
+        let (f, n) = odd("* 1 FETCH (FLAGS (\\Seen) UID)\n");
+        assert_eq!((f.uid(), n), (None, names(&["UID"])));
+        assert_eq!(f.flags(), Some(&[Flag::Seen][..]));
+        // NIL where a list is required, a list where a string is required.
+        let (f, n) = odd("* 1 FETCH (BODY[HEADER.FIELDS NIL] \"x\" UID 6 ENVELOPE NIL)\n");
+        assert_eq!((f.uid(), n), (Some(Uid(6)), names(&["BODY"])));
+        assert_eq!(f.unparsed()[0].raw(), b"BODY[HEADER.FIELDS NIL] \"x\"");
+        let (f, n) = odd("* 1 FETCH (INTERNALDATE (\"17-Jul-1996 02:44:25 -0700\") UID 6)\n");
+        assert_eq!(f.internal_date(), Some("17-Jul-1996 02:44:25 -0700"));
+        assert!(n.is_empty());
+        let (f, n) = odd("* 1 FETCH (INTERNALDATE (\"a\" \"b\") UID 6 EMAILID (a b))\n");
+        assert_eq!((f.internal_date(), f.uid()), (None, Some(Uid(6))));
+        assert_eq!(n, names(&["INTERNALDATE", "EMAILID"]));
+        let (f, n) = odd("* 1 FETCH (BODYSTRUCTURE (\"TEXT\") UID 8)\n");
+        assert_eq!((f.uid(), n), (Some(Uid(8)), names(&["BODYSTRUCTURE"])));
+        // One pair of parentheses too many: around a value, around the items.
+        let (f, n) = odd(concat!(
+            "* 1 FETCH (UID 9 ENVELOPE ((\"Mon, 7 Feb 1994 21:52:25 -0800\" \"Hi\" ",
+            "((\"A\" NIL \"a\" \"b.example\")) NIL NIL NIL NIL NIL NIL \"<id@x>\")))\n"
+        ));
+        assert!(n.is_empty(), "{n:?}");
+        let env = f.envelope().expect("envelope");
+        assert_eq!(env.subject(), Some(&b"Hi"[..]));
+        assert_eq!(env.from()[0].mailbox(), Some(&b"a"[..]));
+        let (f, n) = odd("* 1 FETCH ((UID 10 FLAGS (\\Seen)))\n");
+        assert_eq!((f.uid(), n.len()), (Some(Uid(10)), 0));
+        // A list where an envelope string belongs.
+        let (f, n) =
+            odd("* 1 FETCH (ENVELOPE (NIL (\"Hi\") NIL NIL NIL NIL NIL NIL NIL (1 2)) UID 1)\n");
+        assert!(n.is_empty(), "{n:?}");
+        let env = f.envelope().expect("envelope");
+        assert_eq!((env.subject(), env.message_id()), (Some(&b"Hi"[..]), None));
+        // Stray data between items and after the list.
+        let (f, n) = odd("* 1 FETCH (UID 11 \"stray\" FLAGS ()) trailing words\n");
+        assert_eq!((f.uid(), f.flags()), (Some(Uid(11)), Some(&[][..])));
+        assert_eq!(n, names(&["", ""]));
+        assert_eq!(f.unparsed()[1].raw(), b"trailing words");
+        // Section specifiers that do not parse.
+        let (f, n) = odd("* 1 FETCH (BODY[1.X] NIL BODY[]<x> \"a\" UID 12)\n");
+        assert_eq!((f.uid(), n), (Some(Uid(12)), names(&["BODY", "BODY"])));
+        // Unparsed items make a response more than a flag change.
+        assert!(!odd("* 1 FETCH (FLAGS () MODSEQ (-1))\n").0.is_flags_only());
     }
 
     /// A rough speed figure; run with

@@ -4,11 +4,20 @@
 
 use std::borrow::Cow;
 
+/// How many [`Cursor::list`] calls may be open at once. Item parsers nest lists by calling
+/// `list` again, so this bounds the recursion (and the stack it takes) whatever the frame
+/// holds and whatever the caller configured; the builder's nesting limit is clamped to it,
+/// so a frame the framer accepts never trips it. [`Cursor::skip_value`] does not recurse
+/// and skips any depth.
+pub(crate) const MAX_LIST_DEPTH: u32 = 256;
+
 /// A position in a frame.
 #[derive(Debug, Clone)]
 pub(crate) struct Cursor<'a> {
     buf: &'a [u8],
     pos: usize,
+    /// Lists open in [`Cursor::list`] calls (at most [`MAX_LIST_DEPTH`]).
+    depth: u32,
 }
 
 /// Parse failure: a short description (the frame's bytes are reported by the caller).
@@ -20,7 +29,11 @@ fn err<T>(what: &str, at: usize) -> PResult<T> {
 
 impl<'a> Cursor<'a> {
     pub(crate) fn new(buf: &'a [u8]) -> Self {
-        Cursor { buf, pos: 0 }
+        Cursor {
+            buf,
+            pos: 0,
+            depth: 0,
+        }
     }
 
     pub(crate) fn peek(&self) -> Option<u8> {
@@ -33,6 +46,11 @@ impl<'a> Cursor<'a> {
         self.buf[self.pos..]
             .iter()
             .all(|&b| b == b' ' || b == b'\r' || b == b'\n')
+    }
+
+    /// The bytes from this position up to where `later` (a clone moved on) stands.
+    pub(crate) fn between(&self, later: &Cursor<'a>) -> &'a [u8] {
+        self.buf.get(self.pos..later.pos).unwrap_or_default()
     }
 
     /// The offset of the next byte in the buffer (for error messages).
@@ -261,18 +279,35 @@ impl<'a> Cursor<'a> {
         Ok(data)
     }
 
-    /// `( item item ... )`, or NIL as an empty list when `nil_ok`.
+    /// `( item item ... )`, or NIL as an empty list when `nil_ok`. `item` may parse nested
+    /// lists with `list` again, up to [`MAX_LIST_DEPTH`] open at once: a deeper one is an
+    /// error, not a deeper recursion.
     pub(crate) fn list<T>(
         &mut self,
         nil_ok: bool,
-        mut item: impl FnMut(&mut Self) -> PResult<T>,
+        item: impl FnMut(&mut Self) -> PResult<T>,
     ) -> PResult<Vec<T>> {
         self.spaces();
         if nil_ok && self.peek() != Some(b'(') {
             self.keyword("NIL")?;
             return Ok(Vec::new());
         }
+        if self.depth >= MAX_LIST_DEPTH {
+            return Err(format!(
+                "lists nested deeper than {MAX_LIST_DEPTH} at byte {}",
+                self.pos
+            ));
+        }
         self.expect(b'(')?;
+        self.depth += 1;
+        let items = self.list_items(item);
+        // Closed on every path, errors included, so the cursor stays usable.
+        self.depth -= 1;
+        items
+    }
+
+    /// The items of a list whose `(` was consumed, and its `)`.
+    fn list_items<T>(&mut self, mut item: impl FnMut(&mut Self) -> PResult<T>) -> PResult<Vec<T>> {
         let mut out = Vec::new();
         loop {
             if self.eat(b')') {
@@ -286,12 +321,35 @@ impl<'a> Cursor<'a> {
     }
 
     /// Skips one value of any shape (atom, string, parenthesised list), for extension data.
+    /// Iterative: lists of any depth are skipped with a counter, their strings and literals
+    /// taken whole (so a `(` or `)` inside one does not count).
     pub(crate) fn skip_value(&mut self) -> PResult<()> {
-        self.spaces();
-        match self.peek() {
-            Some(b'(') => self.list(false, Self::skip_value).map(drop),
-            _ if self.string_next() => self.string().map(drop),
-            _ => self.atom().map(drop),
+        // Lists open; a usize, since it cannot exceed the frame's length.
+        let mut open = 0usize;
+        loop {
+            self.spaces();
+            match self.peek() {
+                Some(b'(') => {
+                    self.pos += 1;
+                    open += 1;
+                    continue;
+                }
+                Some(b')') if open > 0 => {
+                    self.pos += 1;
+                    open -= 1;
+                }
+                None if open > 0 => return err("')'", self.pos),
+                _ if self.string_next() => {
+                    self.string()?;
+                }
+                // An atom, or an error for anything else (a `)` with no list open, the end).
+                _ => {
+                    self.atom()?;
+                }
+            }
+            if open == 0 {
+                return Ok(());
+            }
         }
     }
 }
@@ -351,6 +409,82 @@ mod tests {
             c.bump();
         }
         assert_eq!((c.pos(), c.peek()), (12, None));
+    }
+
+    /// Runs `f` on a thread with a stack of `kib` KiB: deep input must not need more.
+    fn on_small_stack(kib: usize, f: impl FnOnce() + Send + 'static) {
+        std::thread::Builder::new()
+            .stack_size(kib * 1024)
+            .spawn(f)
+            .unwrap()
+            .join()
+            .unwrap();
+    }
+
+    /// Parses nested lists by recursion, as item parsers do; returns the depth reached.
+    fn nest(c: &mut Cursor<'_>) -> PResult<u32> {
+        if c.peek() == Some(b'(') {
+            let inner = c.list(false, nest)?;
+            Ok(1 + inner.into_iter().max().unwrap_or(0))
+        } else {
+            c.number().map(|_| 0)
+        }
+    }
+
+    fn deep(depth: usize, middle: &str) -> Vec<u8> {
+        let mut s = "(".repeat(depth);
+        s.push_str(middle);
+        s.push_str(&")".repeat(depth));
+        s.push_str(" next\r\n");
+        s.into_bytes()
+    }
+
+    #[test]
+    fn skip_value_takes_any_depth_without_recursion() {
+        on_small_stack(256, || {
+            let balanced = deep(100_000, "1 \"(\" {1}\r\n)");
+            let mut c = Cursor::new(&balanced);
+            c.skip_value().unwrap();
+            assert_eq!(c.atom().unwrap(), b"next");
+
+            let open = "(".repeat(100_000).into_bytes();
+            let e = Cursor::new(&open).skip_value().unwrap_err();
+            assert!(e.contains("')'"), "{e}");
+        });
+    }
+
+    #[test]
+    fn skip_value_honours_strings_and_literals() {
+        let mut c = Cursor::new(b"(a \")(\" {3}\r\n)((~{2}\r\n)) \"\\\"(\") b");
+        c.skip_value().unwrap();
+        assert_eq!(c.atom().unwrap(), b"b");
+        for bad in [&b")"[..], b"", b"(a", b"(\"x)", b"({5}\r\nab)", b"(a ] b)"] {
+            assert!(Cursor::new(bad).skip_value().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn nested_lists_stop_at_the_bound() {
+        // 256 recursive levels take some 300-400 KiB in a debug build (far less optimised);
+        // 100,000 of them, without the bound, would take over 100 MiB.
+        on_small_stack(1024, || {
+            let max = usize::try_from(MAX_LIST_DEPTH).unwrap();
+            let ok = deep(max, "1");
+            let mut c = Cursor::new(&ok);
+            assert_eq!(nest(&mut c).unwrap(), MAX_LIST_DEPTH);
+            assert_eq!(c.atom().unwrap(), b"next");
+
+            for depth in [max + 1, 100_000] {
+                let bad = deep(depth, "1");
+                let mut c = Cursor::new(&bad);
+                let e = nest(&mut c).unwrap_err();
+                assert!(e.contains("deeper than 256"), "{e}");
+                // Every list closed its count on the way out: the cursor still works.
+                assert_eq!(c.depth, 0);
+                let mut c = Cursor::new(&bad);
+                c.skip_value().unwrap();
+            }
+        });
     }
 
     #[test]

@@ -4,7 +4,9 @@
 use std::borrow::Cow;
 
 use super::lexer::{Cursor, PResult};
-use crate::types::{MailboxName, MailboxStatus, Name, NameAttribute, Namespace, Namespaces};
+use crate::types::{
+    MailboxName, MailboxStatus, Name, NameAttribute, Namespace, Namespaces, UnparsedItem,
+};
 
 /// A one-character delimiter (quoted) or NIL.
 fn delimiter(c: &mut Cursor<'_>) -> PResult<Option<char>> {
@@ -83,26 +85,40 @@ fn list_extra(c: &mut Cursor<'_>) -> PResult<ListExtra> {
         if c.peek().is_none() {
             return Err("unterminated LIST extended data".into());
         }
-        let tag = c.astring()?.to_ascii_uppercase();
-        match tag.as_slice() {
-            b"CHILDINFO" => {
-                extra.child_info = c.list(false, |c| {
+        let Ok(tag) = c.astring() else {
+            // Not a tag: skip one value and go on.
+            c.skip_value()?;
+            continue;
+        };
+        let tag = tag.to_ascii_uppercase();
+        // Each item on its own: a value that does not parse is skipped, the others kept.
+        let before_value = c.clone();
+        let read = match tag.as_slice() {
+            b"CHILDINFO" => c
+                .list(false, |c| {
                     c.astring()
                         .map(|s| String::from_utf8_lossy(&s).to_ascii_uppercase())
-                })?;
-            }
-            b"OLDNAME" => {
-                let names = c.list(false, |c| {
+                })
+                .map(|v| extra.child_info = v),
+            b"OLDNAME" => c
+                .list(false, |c| {
                     mailbox_name(c).map(|n| MailboxName::from_wire(&n))
-                })?;
-                extra.old_name = names.into_iter().next();
+                })
+                .map(|names| extra.old_name = names.into_iter().next()),
+            _ => c.skip_value(),
+        };
+        if read.is_err() {
+            *c = before_value;
+            c.spaces();
+            if !matches!(c.peek(), Some(b')') | None) {
+                c.skip_value()?;
             }
-            _ => c.skip_value()?,
         }
     }
 }
 
-/// `name (ITEM value ...)`
+/// `name (ITEM value ...)`. An attribute whose value does not parse is skipped and kept in
+/// [`MailboxStatus::unparsed`]; only a broken frame fails.
 pub(crate) fn status(c: &mut Cursor<'_>) -> PResult<MailboxStatus> {
     let name = MailboxName::from_wire(&mailbox_name(c)?);
     let mut st = MailboxStatus::new(name);
@@ -111,17 +127,49 @@ pub(crate) fn status(c: &mut Cursor<'_>) -> PResult<MailboxStatus> {
         if c.eat(b')') {
             return Ok(st);
         }
-        let item = c.atom()?.to_ascii_uppercase();
-        match item.as_slice() {
-            b"MESSAGES" => st.messages = Some(c.number()?),
-            b"RECENT" => st.recent = Some(c.number()?),
-            b"UIDNEXT" => st.uid_next = Some(c.number()?),
-            b"UIDVALIDITY" => st.uid_validity = Some(c.number()?),
-            b"UNSEEN" => st.unseen = Some(c.number()?),
-            b"HIGHESTMODSEQ" => st.highest_modseq = Some(c.number64()?),
-            b"SIZE" => st.size = Some(c.number64()?),
-            b"DELETED" => st.deleted = Some(c.number()?),
-            _ => c.skip_value()?,
+        if c.peek().is_none() {
+            return Err(format!(
+                "expected ')' closing the STATUS at byte {}",
+                c.pos()
+            ));
+        }
+        c.spaces();
+        let start = c.clone();
+        let Ok(item) = c.atom() else {
+            // Not an attribute name (a string, a list): skip it whole.
+            c.skip_value()?;
+            st.unparsed.push(UnparsedItem::new(
+                String::new(),
+                start.between(c),
+                format!("expected a STATUS attribute at byte {}", start.pos()),
+            ));
+            continue;
+        };
+        let item_name = item;
+        let upper = item.to_ascii_uppercase();
+        let before_value = c.clone();
+        let read = match upper.as_slice() {
+            b"MESSAGES" => c.number().map(|n| st.messages = Some(n)),
+            b"RECENT" => c.number().map(|n| st.recent = Some(n)),
+            b"UIDNEXT" => c.number().map(|n| st.uid_next = Some(n)),
+            b"UIDVALIDITY" => c.number().map(|n| st.uid_validity = Some(n)),
+            b"UNSEEN" => c.number().map(|n| st.unseen = Some(n)),
+            b"HIGHESTMODSEQ" => c.number64().map(|n| st.highest_modseq = Some(n)),
+            b"SIZE" => c.number64().map(|n| st.size = Some(n)),
+            b"DELETED" => c.number().map(|n| st.deleted = Some(n)),
+            _ => Err("an attribute this crate does not know".to_string()),
+        };
+        if let Err(reason) = read {
+            *c = before_value;
+            c.spaces();
+            if !matches!(c.peek(), Some(b')') | None) {
+                c.skip_value()?;
+            }
+            st.unparsed.push(UnparsedItem::new(
+                String::from_utf8_lossy(item_name).into_owned(),
+                start.between(c),
+                reason,
+            ));
         }
     }
 }

@@ -7,3 +7,4 @@ pub(crate) mod fuzz;
 pub(crate) mod lexer;
 pub(crate) mod mailbox;
 pub(crate) mod parse;
+pub(crate) mod values;
