@@ -313,22 +313,28 @@ impl Conn {
         }
     }
 
-    /// Logs, once per command, that a FETCH response held items that could not be read.
+    /// Logs, once per command, that a response held items that could not be read (items
+    /// this crate merely does not know are kept without a warning).
     fn note_unparsed(&mut self, r: &Response) {
-        let Response::Fetch(f) = r else { return };
-        let Some(first) = f.unparsed().first() else {
+        if self.warned_unparsed {
+            return;
+        }
+        let (items, what) = match r {
+            Response::Fetch(f) => (f.unparsed(), "FETCH"),
+            Response::MailboxStatus(st) => (st.unparsed(), "STATUS"),
+            Response::ESearch { result, .. } => (&result.unparsed[..], "ESEARCH"),
+            _ => return,
+        };
+        let Some(first) = items.iter().find(|u| !u.is_unknown()) else {
             return;
         };
-        if !self.warned_unparsed {
-            self.warned_unparsed = true;
-            warn!(
-                "FETCH item {} of message {} could not be read ({}); kept in Fetch::unparsed, \
-                 further ones in this command are not logged",
-                crate::error::Escaped(first.name()),
-                f.seq(),
-                crate::error::Escaped(first.reason())
-            );
-        }
+        self.warned_unparsed = true;
+        warn!(
+            "{what} item {} could not be read ({}); kept whole (see `unparsed()`); further \
+             ones in this command are not logged",
+            crate::error::Escaped(first.name()),
+            crate::error::Escaped(first.reason())
+        );
     }
 
     /// Applies an untagged response to the session's state (always).
@@ -612,6 +618,7 @@ impl Conn {
         handle: &mut dyn FnMut(Response),
     ) -> Result<Vec<ServerText>> {
         let depth = self.opts.pipeline_depth.max(1);
+        let mut collected = 0usize;
         let mut cmds = cmds.into_iter();
         let mut pending = std::collections::VecDeque::new();
         let mut texts = Vec::new();
@@ -628,7 +635,8 @@ impl Conn {
             let Some(tag) = pending.pop_front() else {
                 break;
             };
-            match self.finish(&tag, wants, handle) {
+            // One budget for the whole result, however many chunks it took.
+            match self.finish_within(&tag, wants, handle, &mut collected) {
                 Ok(text) => texts.push(text),
                 Err(e) if e.is_fatal() => return Err(e),
                 Err(e) => {
@@ -670,22 +678,33 @@ impl Conn {
         wants: &dyn Fn(&Response) -> bool,
         handle: &mut dyn FnMut(Response),
     ) -> Result<ServerText> {
+        self.finish_within(tag, wants, handle, &mut 0)
+    }
+
+    /// [`Conn::finish`] counting into `collected`, a budget shared by the chunks of one
+    /// split command.
+    fn finish_within(
+        &mut self,
+        tag: &str,
+        wants: &dyn Fn(&Response) -> bool,
+        handle: &mut dyn FnMut(Response),
+        collected: &mut usize,
+    ) -> Result<ServerText> {
         let name = self.command_name(tag);
         let limit = self.opts.max_result_size;
-        let mut collected = 0usize;
         loop {
             match self.step(tag, wants)? {
                 Step::Data(resp) => {
-                    if collected <= limit {
-                        collected = collected.saturating_add(self.last_frame_len);
-                        if collected > limit {
+                    if *collected <= limit {
+                        *collected = collected.saturating_add(self.last_frame_len);
+                        if *collected > limit {
                             warn!("{name}: responses exceed {limit} bytes; the rest is discarded");
                         } else {
                             handle(resp);
                         }
                     }
                 }
-                Step::Done(result) if collected > limit => {
+                Step::Done(result) if *collected > limit => {
                     result?;
                     return Err(Error::LimitExceeded {
                         what: format!("the result of {name}"),

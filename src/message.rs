@@ -44,9 +44,7 @@ fn collect_expunge(out: &mut Expunged, r: Response) {
     match r {
         Response::Expunge(n) => out.seqs.push(Seq(n)),
         Response::Vanished { uids, .. } => {
-            for r in uids.ranges() {
-                out.vanished.insert_range(r.clone());
-            }
+            out.vanished.extend(uids.ranges());
         }
         _ => {}
     }
@@ -62,12 +60,8 @@ fn merge_copyuid(total: &mut Option<CopyUid>, code: &ResponseCode) {
     {
         match total {
             Some(t) if t.uid_validity == *uid_validity => {
-                for r in source.ranges() {
-                    t.source.insert_range(r.clone());
-                }
-                for r in destination.ranges() {
-                    t.destination.insert_range(r.clone());
-                }
+                t.source.extend(source.ranges());
+                t.destination.extend(destination.ranges());
             }
             _ => {
                 *total = Some(CopyUid {

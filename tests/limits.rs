@@ -214,8 +214,11 @@ fn server_text_is_escaped_in_logs_and_errors() {
             s("* OK [ALERT] disk full {26}\r\n\r\nWARN forged: all is well\r\nA0002 OK\r\n"),
             c("A0003 CREATE x\r\n"),
             s("A0003 NO \x1b]0;pwned\x07\x1b[2J\u{9b}31m gone\r\n"),
-            c("A0004 NOOP\r\n"),
+            c("A0004 FETCH 1:2 (UID MODSEQ)\r\n"),
+            s("* 1 FETCH (UID 1 MODSEQ (-1) X-NEW 3)\r\n* 2 FETCH (UID 2 MODSEQ (-\x1b[2J))\r\n"),
             s("A0004 OK\r\n"),
+            c("A0005 NOOP\r\n"),
+            s("A0005 OK\r\n"),
         ],
     );
     session.noop().unwrap();
@@ -227,6 +230,10 @@ fn server_text_is_escaped_in_logs_and_errors() {
         panic!("{err:?}")
     };
     assert!(text.text.contains('\x1b'), "raw text kept");
+    let items = FetchItems::new().uid().modseq();
+    let got = session.fetch(1..=2, &items).unwrap().into_vec().unwrap();
+    assert_eq!(got.len(), 2, "both messages kept");
+    assert_eq!(got[0].unparsed().len(), 2, "MODSEQ and the unknown X-NEW");
     noop_after(&script, &mut session);
 
     let lines = LINES.lock().unwrap().clone();
@@ -235,6 +242,16 @@ fn server_text_is_escaped_in_logs_and_errors() {
         .find(|l| l.contains("server alert"))
         .expect("the alert is logged");
     assert!(alert.contains("\\r\\nWARN forged"), "{alert}");
+    let warned: Vec<_> = lines
+        .iter()
+        .filter(|l| l.contains("could not be read"))
+        .collect();
+    assert_eq!(warned.len(), 1, "once per command: {warned:?}");
+    assert!(
+        warned[0].starts_with("WARN FETCH item MODSEQ"),
+        "{}",
+        warned[0]
+    );
     for line in &lines {
         assert!(
             !line.chars().any(|ch| ch.is_control()),

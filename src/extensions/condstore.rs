@@ -92,9 +92,7 @@ impl Session {
             Some(params),
             &mut |r| match r {
                 Response::Vanished { uids, .. } => {
-                    for r in uids.ranges() {
-                        resync.vanished.insert_range(r.clone());
-                    }
+                    resync.vanished.extend(uids.ranges());
                 }
                 Response::Fetch(f) => resync.changed.push(f),
                 _ => {}
@@ -167,9 +165,7 @@ impl Session {
         let mut modified = SequenceSet::new();
         for text in texts {
             if let Some(ResponseCode::Modified(set)) = text.code {
-                for r in set.ranges() {
-                    modified.insert_range(r.clone());
-                }
+                modified.extend(set.ranges());
             }
         }
         Ok(modified)

@@ -82,6 +82,11 @@ impl UnparsedItem {
     pub fn reason(&self) -> &str {
         &self.reason
     }
+
+    /// Is it only an item this crate does not know (rather than one that did not parse)?
+    pub(crate) fn is_unknown(&self) -> bool {
+        self.reason.ends_with("does not know")
+    }
 }
 
 impl std::fmt::Debug for UnparsedItem {
