@@ -222,7 +222,12 @@ impl ClientBuilder {
     /// inside the read timeout cannot stretch a command past it: the command fails with
     /// [`Error::Timeout`] (operation `"command"`) and the session becomes unusable, since
     /// the rest of the response was never read. The drain of a dropped stream and LOGOUT
-    /// respect it too.
+    /// respect it too. The chunks of a command split for a long sequence set share one
+    /// deadline, counted from the first chunk. IDLE is exempt: it is meant to last, and has
+    /// its own deadline ([`Idle::deadline`](crate::Idle::deadline)). A stream the caller
+    /// reads slowly counts the caller's time too. With a stream given to
+    /// [`connect_stream`](Self::connect_stream), the deadline is checked between reads
+    /// only (its read timeout cannot be shortened).
     pub fn command_deadline(mut self, deadline: Option<Duration>) -> Self {
         self.opts.command_deadline = deadline;
         self

@@ -165,7 +165,10 @@ impl Conn {
                     if tick {
                         return Ok(false);
                     }
-                    if limited {
+                    // The read timeout was shortened to the deadline, and it has come (a
+                    // little slack for timer rounding); else it is the read timeout's own.
+                    let slack = Duration::from_millis(20);
+                    if limited && self.deadline.is_some_and(|d| Instant::now() + slack >= d) {
                         return Err(self.deadline_error());
                     }
                     let after = self.opts.read_timeout.unwrap_or_default();

@@ -18,7 +18,7 @@ fn delimiter(c: &mut Cursor<'_>) -> PResult<Option<char>> {
 
 /// A mailbox name: a string, or an atom that may also hold `]` and `[` (ASTRING-CHAR allows
 /// `]`; servers send `[Gmail]/Sent` and `Foo[bar]` unquoted) and 8-bit bytes.
-fn mailbox_name<'a>(c: &mut Cursor<'a>) -> PResult<Cow<'a, [u8]>> {
+pub(crate) fn mailbox_name<'a>(c: &mut Cursor<'a>) -> PResult<Cow<'a, [u8]>> {
     c.spaces();
     match (c.peek(), c.peek_at(1)) {
         (Some(b'"' | b'{'), _) | (Some(b'~'), Some(b'{')) => c.astring(),

@@ -12,21 +12,7 @@ use crate::wire::lexer::{Cursor, PResult};
 /// A mailbox name: a string, or an atom that may hold `]` and 8-bit bytes (servers send
 /// `[Gmail]/Sent` and `Foo]bar` unquoted).
 pub(crate) fn mailbox(c: &mut Cursor<'_>) -> PResult<MailboxName> {
-    c.spaces();
-    match (c.peek(), c.peek_at(1)) {
-        (Some(b'"' | b'{'), _) | (Some(b'~'), Some(b'{')) => {
-            Ok(MailboxName::from_wire(&c.astring()?))
-        }
-        _ => {
-            let at = c.pos();
-            let name =
-                c.take_while(|b| b > b' ' && b != 0x7f && !matches!(b, b'(' | b')' | b'{' | b'"'));
-            if name.is_empty() {
-                return Err(format!("expected a mailbox name at byte {at}"));
-            }
-            Ok(MailboxName::from_wire(name))
-        }
-    }
+    super::mailbox::mailbox_name(c).map(|n| MailboxName::from_wire(&n))
 }
 
 /// Is the rest of the response only spaces (or nothing)?
