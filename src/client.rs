@@ -500,6 +500,9 @@ impl Client {
             }
         }
         let tag = self.conn.send(cmd)?;
+        // One frame per turn, nothing kept: each challenge is answered and forgotten, other
+        // data goes to the bounded queue. How many challenges the server may send is the
+        // mechanism's business (its `respond` can fail); a command deadline, if set, applies.
         loop {
             match self.conn.next_incoming(Some(&tag))? {
                 Incoming::Continue(challenge) => {

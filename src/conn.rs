@@ -152,10 +152,17 @@ impl Conn {
     fn fill(&mut self, tick: bool) -> Result<bool> {
         let limited = self.limit_read_to_deadline()?;
         let buf = self.framer.read_buf();
+        let deadline = self.deadline;
         let n = loop {
             match self.stream.read(buf) {
                 Ok(n) => break n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                // A signal, or a compressed stream that inflated to nothing so far: read
+                // again, unless the command deadline has passed meanwhile.
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                    if deadline.is_some_and(|d| Instant::now() >= d) {
+                        return Err(self.deadline_error());
+                    }
+                }
                 Err(e)
                     if matches!(
                         e.kind(),
@@ -247,6 +254,8 @@ impl Conn {
         self.read_incoming(tag, true)
     }
 
+    /// Each turn hands out one frame or reads more bytes into the framer, whose work is linear
+    /// in the bytes received; the frame is parsed once.
     fn read_incoming(&mut self, tag: Option<&str>, tick: bool) -> Result<Option<Incoming>> {
         self.check()?;
         loop {
@@ -268,6 +277,7 @@ impl Conn {
                         Ok(Parsed::Tagged { status, text, .. }) if ours => {
                             Incoming::Done(completion(status, text))
                         }
+                        // `inflight` holds at most the pipeline depth (at most 16) plus one.
                         Ok(Parsed::Tagged {
                             tag: t,
                             status,
@@ -453,7 +463,8 @@ impl Conn {
         })
     }
 
-    /// Reads until the server's `+` for a literal, routing whatever comes first.
+    /// Reads until the server's `+` for a literal, routing whatever comes first: one frame per
+    /// turn, nothing kept but what goes to the bounded queue.
     fn wait_continue(&mut self, tag: &str) -> Result<()> {
         loop {
             match self.next_incoming(Some(tag))? {
@@ -478,7 +489,9 @@ impl Conn {
     }
 
     /// Reads one step of command `tag`: the next response it `wants`, or its completion.
-    /// Everything else is applied to the state and queued.
+    /// Everything else is applied to the state and queued. One frame per turn; nothing is kept
+    /// here but what goes to the bounded queue or to `early` (one per in-flight tag, so the
+    /// lookup below scans at most the pipeline depth plus one).
     pub(crate) fn step(&mut self, tag: &str, wants: &dyn Fn(&Response) -> bool) -> Result<Step> {
         if let Some(i) = self.early.iter().position(|(t, _)| t == tag) {
             let (_, result) = self.early.remove(i);
@@ -581,7 +594,8 @@ impl Conn {
             .map_err(|e| self.fail(Error::Io(e)))
     }
 
-    /// Forgets command `tag`, completed outside [`Conn::step`].
+    /// Forgets command `tag`, completed outside [`Conn::step`]. (`retain` over `inflight`: at
+    /// most the pipeline depth plus one tags.)
     pub(crate) fn done_with(&mut self, tag: &str) {
         self.inflight.retain(|(t, _)| t != tag);
         if self.inflight.is_empty() {
@@ -621,6 +635,8 @@ impl Conn {
         handle: &mut dyn FnMut(Response),
     ) -> Result<Vec<ServerText>> {
         let depth = self.opts.pipeline_depth.max(1);
+        // `collected` budgets the data; `pending` holds at most `depth` tags; `texts` gets
+        // one completion per command the caller built.
         let mut collected = 0usize;
         let mut cmds = cmds.into_iter();
         let mut pending = std::collections::VecDeque::new();

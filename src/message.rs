@@ -40,6 +40,8 @@ fn is_expunge(r: &Response) -> bool {
     )
 }
 
+/// Called once per response; `Conn::finish` bounds how many. VANISHED ranges are added at
+/// amortised O(log n) each.
 fn collect_expunge(out: &mut Expunged, r: Response) {
     match r {
         Response::Expunge(n) => out.seqs.push(Seq(n)),
@@ -221,7 +223,9 @@ impl Session {
             cmd.astring(mailbox.wire(), "mailbox name")?;
             cmds.push(cmd);
         }
-        // MOVE sends COPYUID in an untagged OK (RFC 6851), COPY in the completion.
+        // MOVE sends COPYUID in an untagged OK (RFC 6851), COPY in the completion. `codes`:
+        // the untagged ones are bounded by `max_result_size` (`Conn::finish`), plus one per
+        // chunk; merging adds each range at amortised O(log n).
         let mut codes = Vec::new();
         let texts = self.conn.run_pipelined(
             cmds,
@@ -289,9 +293,20 @@ impl Session {
         if has_move && set.chunks(self.set_budget(mailbox.wire().len() + 2)).len() <= 1 {
             return self.chunked_copy("MOVE", set, &mailbox);
         }
-        // Sequence numbers shift as messages leave: go by UID.
+        // Sequence numbers shift as messages leave: go by UID. Amortised O(log n) per insert;
+        // each response counted as 16 bytes against `max_result_size`, so a server cannot
+        // make the set grow without limit.
+        let limit = self.conn.opts.max_result_size;
+        let mut held = 0usize;
         let mut uids = SequenceSet::new();
         for f in self.fetch(set, &FetchItems::new().uid())? {
+            held = held.saturating_add(16);
+            if held > limit {
+                return Err(Error::LimitExceeded {
+                    what: "the UIDs collected for MOVE".into(),
+                    limit,
+                });
+            }
             if let Some(u) = f?.uid() {
                 uids.insert(u.0);
             }
@@ -369,6 +384,7 @@ impl Session {
     }
 
     fn collect_search(&mut self, cmd: Command) -> Result<Vec<u32>> {
+        // Bounded by `max_result_size` (`Conn::finish`), like every collected result.
         let mut out = Vec::new();
         self.conn
             .run(cmd, &|r| matches!(r, Response::Search { .. }), &mut |r| {

@@ -256,6 +256,7 @@ impl Session {
             self.conn.adapt(MailboxName::from(pattern)).wire(),
             "pattern",
         )?;
+        // Bounded by `max_result_size` (`Conn::finish`), like every collected result.
         let mut names = Vec::new();
         self.conn.run(
             cmd,

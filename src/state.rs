@@ -307,7 +307,8 @@ impl Queue {
         }
     }
 
-    /// Every item, oldest first, preceded by a `Dropped` marker if any were dropped.
+    /// Every item, oldest first, preceded by a `Dropped` marker if any were dropped (at most
+    /// `max` items, holding about `max_bytes` at most).
     pub(crate) fn drain(&mut self) -> impl Iterator<Item = Unsolicited> + '_ {
         let dropped = std::mem::take(&mut self.dropped);
         self.bytes = 0;

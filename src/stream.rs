@@ -122,6 +122,11 @@ impl<'a> FetchStream<'a> {
     }
 
     /// Reads until a whole message is ready, the commands end, or an error.
+    ///
+    /// One frame per turn. What is kept across turns is `pending`, one message, capped by
+    /// `too_large` (bytes, and [`MAX_ITEMS_PER_MESSAGE`] items); with `keep` false nothing is
+    /// kept. `wants` looks at each chunk in flight: at most the pipeline depth (at most 16),
+    /// each a binary search of its set.
     fn advance(&mut self, keep: bool) -> Option<Result<Fetch>> {
         if let Some(e) = self.skipped.take() {
             return Some(Err(e));
@@ -239,8 +244,26 @@ impl<'a> FetchStream<'a> {
 
     /// Collects every message into a `Vec`, for callers who want them all at once; stops at
     /// the first error (the rest of the command is still read, so the session stays clean).
-    pub fn into_vec(self) -> Result<Vec<Fetch>> {
-        self.collect()
+    /// What it holds is bounded like any command's result
+    /// ([`ClientBuilder::max_result_size`](crate::ClientBuilder::max_result_size), counted
+    /// as the messages' size in memory): past it, [`Error::LimitExceeded`]. Iterate instead
+    /// to handle any number of messages in constant memory.
+    pub fn into_vec(mut self) -> Result<Vec<Fetch>> {
+        let limit = self.conn.opts.max_result_size;
+        let mut held = 0usize;
+        let mut out = Vec::new();
+        while let Some(next) = self.next() {
+            let f = next?;
+            held = held.saturating_add(f.approx_size());
+            if held > limit {
+                return Err(Error::LimitExceeded {
+                    what: format!("the messages collected by {}", self.cmd.name),
+                    limit,
+                });
+            }
+            out.push(f);
+        }
+        Ok(out)
     }
 
     /// Reads the rest of the results, discarding them, and reports whether every command
@@ -271,6 +294,7 @@ impl Drop for FetchStream<'_> {
             self.stopped = true;
         }
         self.pending = None;
+        // Reads to the completions of the chunks in flight, keeping nothing.
         while let Some(r) = self.advance(false) {
             if r.is_err() && self.conn.is_broken() {
                 break;

@@ -659,25 +659,12 @@ mod tests {
     use super::*;
     use std::net::TcpListener;
 
-    /// A listening socket whose accept queue is full, so that a further connect hangs (its
-    /// SYN is dropped), plus the connections that fill it. `None` where the system never
-    /// lets a connect hang that way.
-    fn hanging_listener() -> Option<(TcpListener, Vec<TcpStream>, SocketAddr)> {
-        let listener = TcpListener::bind("127.0.0.1:0").ok()?;
-        let addr = listener.local_addr().ok()?;
-        let mut fill = Vec::new();
-        // Linux queues backlog + 1 connections (std asks for 128, capped by somaxconn).
-        for _ in 0..10_000 {
-            match TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
-                Ok(s) => fill.push(s),
-                Err(e) if e.kind() == io::ErrorKind::TimedOut => {
-                    return Some((listener, fill, addr));
-                }
-                Err(_) => return None,
-            }
-        }
-        None
+    /// `hanging_listener()`, one copy with tests/connect_limits.rs. (`#[path]` would not do
+    /// here: inside `mod tests` it is taken from src/transport/tests/, which does not exist.)
+    mod hang {
+        include!("../tests/common/hang.rs");
     }
+    use hang::hanging_listener;
 
     /// A port on 127.0.0.1 with nothing listening.
     fn refusing() -> SocketAddr {

@@ -4,35 +4,17 @@
 
 mod common;
 
-use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::io::{self, BufReader, Write};
+use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use blocking_imap::{ClientBuilder, Error, Mailbox, ReadWrite, ResponseCode, Security};
+use blocking_imap::{ClientBuilder, Error, Mailbox, ResponseCode, Security};
+use common::tls::{self, read_line, send};
 use common::{c, s, Script};
 
 fn plain(host: &str, port: u16) -> ClientBuilder {
     ClientBuilder::new(host, port).security(Security::Plaintext)
-}
-
-/// A listening socket whose accept queue is full, so that a further connect hangs (its SYN
-/// is dropped), with the connections that fill it. `None` where the system never lets a
-/// connect hang that way. (Connecting to a non-routable address such as 10.255.255.1 is no
-/// use in sandboxes whose network stack answers for any address.)
-fn hanging_listener() -> Option<(TcpListener, Vec<TcpStream>, SocketAddr)> {
-    let listener = TcpListener::bind("127.0.0.1:0").ok()?;
-    let addr = listener.local_addr().ok()?;
-    let mut fill = Vec::new();
-    // Linux queues backlog + 1 connections (std asks for 128, capped by somaxconn).
-    for _ in 0..10_000 {
-        match TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
-            Ok(s) => fill.push(s),
-            Err(e) if e.kind() == io::ErrorKind::TimedOut => return Some((listener, fill, addr)),
-            Err(_) => return None,
-        }
-    }
-    None
 }
 
 #[test]
@@ -59,7 +41,7 @@ fn a_refused_ip_literal_fails_fast_with_the_refusal() {
 
 #[test]
 fn the_connect_timeout_bounds_a_connect_that_hangs() {
-    let Some((_listener, _fill, hang)) = hanging_listener() else {
+    let Some((_listener, _fill, hang)) = common::hang::hanging_listener() else {
         eprintln!("skipped: no way to make a connect hang here");
         return;
     };
@@ -192,68 +174,15 @@ fn a_zero_nesting_setting_still_parses_flat_responses() {
     script.assert_done();
 }
 
-// STARTTLS, against a fake TLS server speaking the library the crate was built with, with
-// the certificate of the project's Dovecot (as in tests/starttls_injection.rs).
-
-/// Accepts TLS connections as the test server.
-type Acceptor = Box<dyn Fn(TcpStream) -> Box<dyn ReadWrite> + Send>;
-
-#[cfg(feature = "rustls")]
-fn acceptor() -> Acceptor {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    use std::sync::Arc;
-
-    let (cert, key) = common::dovecot::server_identity();
-    let chain = CertificateDer::pem_slice_iter(&cert)
-        .collect::<Result<Vec<_>, _>>()
-        .unwrap();
-    let key = PrivateKeyDer::from_pem_slice(&key).unwrap();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(chain, key)
-        .unwrap();
-    let config = Arc::new(config);
-    Box::new(move |tcp| {
-        let conn = rustls::ServerConnection::new(config.clone()).unwrap();
-        Box::new(rustls::StreamOwned::new(conn, tcp))
-    })
-}
-
-#[cfg(all(feature = "native-tls", not(feature = "rustls")))]
-fn acceptor() -> Acceptor {
-    let (cert, key) = common::dovecot::server_identity();
-    let identity = native_tls::Identity::from_pkcs8(&cert, &key).unwrap();
-    let acceptor = native_tls::TlsAcceptor::new(identity).unwrap();
-    Box::new(move |tcp| Box::new(acceptor.accept(tcp).unwrap()))
-}
-
-/// Writes and flushes (rustls buffers what it encrypts).
-fn send<S: Read + Write>(r: &mut BufReader<S>, bytes: &[u8]) {
-    let s = r.get_mut();
-    s.write_all(bytes).unwrap();
-    s.flush().unwrap();
-}
-
-fn read_line<S: Read>(r: &mut BufReader<S>) -> String {
-    let mut line = String::new();
-    r.read_line(&mut line).unwrap();
-    line
-}
+// STARTTLS, against the fake TLS server of tests/common/tls.rs (as in
+// tests/starttls_injection.rs).
 
 #[test]
 fn starttls_discards_the_greeting_the_state_and_the_queue() {
     let Some(srv) = common::dovecot::server() else {
         return;
     };
-    let accept = acceptor();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let fake = thread::spawn(move || {
-        let (mut tcp, _) = listener.accept().unwrap();
+    let (port, fake) = tls::serve(|mut tcp, accept| {
         tcp.write_all(b"* OK [ALERT] plaintext greeting\r\n")
             .unwrap();
         let mut r = BufReader::new(tcp.try_clone().unwrap());

@@ -180,6 +180,37 @@ fn responses_around_done_are_kept() {
     script.assert_done();
 }
 
+/// News that arrives before the server's `+`, after the callback already said stop, waits
+/// in the queue: none is lost.
+#[test]
+fn responses_before_the_continuation_after_a_stop_are_kept() {
+    let script = Script::new(vec![
+        s(GREETING),
+        c("A0001 LOGIN u p\r\n"),
+        s("A0001 OK [CAPABILITY IMAP4rev1 IDLE] in\r\n"),
+        c("A0002 IDLE\r\n"),
+        s("* 5 EXISTS\r\n* 6 EXISTS\r\n* 2 EXPUNGE\r\n+ idling\r\n"),
+        c("DONE\r\n"),
+        s("A0002 OK IDLE terminated\r\n"),
+        c("A0003 NOOP\r\n"),
+        s("A0003 OK\r\n"),
+    ]);
+    let mut session = client(&script).login("u", "p").unwrap();
+    let got = session.idle().wait_for_news().unwrap();
+    assert_eq!(got, [Unsolicited::Exists(5)]);
+    let after: Vec<_> = session.unsolicited().collect();
+    assert_eq!(
+        after,
+        [
+            Unsolicited::Exists(6),
+            Unsolicited::Expunge(blocking_imap::Seq(2))
+        ]
+    );
+    assert_eq!(session.mailbox().exists(), 5);
+    session.noop().unwrap();
+    script.assert_done();
+}
+
 #[test]
 fn without_idle_it_polls_with_noop() {
     let script = Script::new(vec![

@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use blocking_imap::{ClientBuilder, Error, FetchItems, Section, Security, Session, Uid};
@@ -108,6 +107,47 @@ fn a_message_merged_from_many_responses_is_capped_in_items() {
     noop_after(&script, &mut session);
 }
 
+/// `into_vec` holds no more than a command's result budget; iterating holds one message.
+#[test]
+fn into_vec_is_bounded_like_any_result() {
+    let mut reply = String::new();
+    for i in 1..=50 {
+        reply.push_str(&format!(
+            "* {i} FETCH (BODY[] {{1000}}\r\n{})\r\n",
+            "y".repeat(1000)
+        ));
+    }
+    reply.push_str("A0002 OK done\r\n");
+    let (script, mut session) = session_with(
+        builder().max_result_size(10_000),
+        vec![
+            c("A0002 FETCH 1:50 (BODY.PEEK[])\r\n"),
+            s(&reply),
+            c("A0003 FETCH 1:50 (BODY.PEEK[])\r\n"),
+            s(&reply.replace("A0002", "A0003")),
+            c("A0004 NOOP\r\n"),
+            s("A0004 OK\r\n"),
+        ],
+    );
+    let items = FetchItems::new().body_peek(Section::Full);
+    let err = session
+        .fetch(1..=50, &items)
+        .unwrap()
+        .into_vec()
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::LimitExceeded { limit: 10_000, .. }),
+        "{err:?}"
+    );
+    let n = session
+        .fetch(1..=50, &items)
+        .unwrap()
+        .filter(Result::is_ok)
+        .count();
+    assert_eq!(n, 50, "streaming is not bounded by the result budget");
+    noop_after(&script, &mut session);
+}
+
 /// A LIST that goes on past `max_result_size` fails with `LimitExceeded` once it completes;
 /// the mailbox state still followed, and the session goes on.
 #[test]
@@ -181,31 +221,12 @@ fn a_trickling_server_cannot_stretch_a_command_past_its_deadline() {
     assert!(session.is_broken(), "the rest of the reply was never read");
 }
 
-static LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
-
-struct Capture;
-
-impl log::Log for Capture {
-    fn enabled(&self, _: &log::Metadata) -> bool {
-        true
-    }
-    fn log(&self, record: &log::Record) {
-        LINES
-            .lock()
-            .unwrap()
-            .push(format!("{} {}", record.level(), record.args()));
-    }
-    fn flush(&self) {}
-}
-
 /// A `{n}` at the end of an `[ALERT]` line smuggles a line break into the alert's text, and a
 /// NO can carry terminal escape sequences: neither reaches a log record or an error's
 /// `Display` unescaped. The raw text stays reachable.
 #[test]
 fn server_text_is_escaped_in_logs_and_errors() {
-    static CAPTURE: Capture = Capture;
-    log::set_logger(&CAPTURE).unwrap();
-    log::set_max_level(log::LevelFilter::Trace);
+    common::capture::install();
 
     let (script, mut session) = session_with(
         builder(),
@@ -236,7 +257,7 @@ fn server_text_is_escaped_in_logs_and_errors() {
     assert_eq!(got[0].unparsed().len(), 2, "MODSEQ and the unknown X-NEW");
     noop_after(&script, &mut session);
 
-    let lines = LINES.lock().unwrap().clone();
+    let lines = common::capture::lines();
     let alert = lines
         .iter()
         .find(|l| l.contains("server alert"))

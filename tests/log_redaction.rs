@@ -2,33 +2,12 @@
 
 mod common;
 
-use std::sync::Mutex;
-
 use blocking_imap::{Plain, XOAuth2};
 use common::{c, client, s, Script};
 
-static LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
-
-struct Capture;
-
-impl log::Log for Capture {
-    fn enabled(&self, _: &log::Metadata) -> bool {
-        true
-    }
-    fn log(&self, record: &log::Record) {
-        LINES
-            .lock()
-            .unwrap()
-            .push(format!("{} {}", record.level(), record.args()));
-    }
-    fn flush(&self) {}
-}
-
 #[test]
 fn secrets_are_never_logged() {
-    static CAPTURE: Capture = Capture;
-    log::set_logger(&CAPTURE).unwrap();
-    log::set_max_level(log::LevelFilter::Trace);
+    common::capture::install();
 
     // LOGIN with a quoted password, and one that must go as a literal.
     let script = Script::new(vec![
@@ -65,7 +44,7 @@ fn secrets_are_never_logged() {
         .unwrap();
     script.assert_done();
 
-    let lines = LINES.lock().unwrap();
+    let lines = common::capture::lines();
     assert!(
         lines.iter().any(|l| l.starts_with("TRACE")),
         "trace logging ran"

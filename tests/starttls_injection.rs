@@ -6,71 +6,16 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::thread;
+use std::io::{BufReader, Write};
 
-use blocking_imap::{ClientBuilder, ReadWrite, StatusKind, Unsolicited};
-use common::dovecot::{server, server_identity};
-
-/// Accepts TLS connections as the test server.
-type Acceptor = Box<dyn Fn(TcpStream) -> Box<dyn ReadWrite> + Send>;
-
-#[cfg(feature = "rustls")]
-fn acceptor() -> Acceptor {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    use std::sync::Arc;
-
-    let (cert, key) = server_identity();
-    let chain = CertificateDer::pem_slice_iter(&cert)
-        .collect::<Result<Vec<_>, _>>()
-        .unwrap();
-    let key = PrivateKeyDer::from_pem_slice(&key).unwrap();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(chain, key)
-        .unwrap();
-    let config = Arc::new(config);
-    Box::new(move |tcp| {
-        let conn = rustls::ServerConnection::new(config.clone()).unwrap();
-        Box::new(rustls::StreamOwned::new(conn, tcp))
-    })
-}
-
-#[cfg(all(feature = "native-tls", not(feature = "rustls")))]
-fn acceptor() -> Acceptor {
-    let (cert, key) = server_identity();
-    let identity = native_tls::Identity::from_pkcs8(&cert, &key).unwrap();
-    let acceptor = native_tls::TlsAcceptor::new(identity).unwrap();
-    Box::new(move |tcp| Box::new(acceptor.accept(tcp).unwrap()))
-}
-
-/// Writes and flushes (rustls buffers what it encrypts).
-fn send<S: Read + Write>(r: &mut BufReader<S>, bytes: &[u8]) {
-    let s = r.get_mut();
-    s.write_all(bytes).unwrap();
-    s.flush().unwrap();
-}
-
-fn read_line<S: Read>(r: &mut BufReader<S>) -> String {
-    let mut line = String::new();
-    r.read_line(&mut line).unwrap();
-    line
-}
+use blocking_imap::{ClientBuilder, StatusKind, Unsolicited};
+use common::dovecot::server;
+use common::tls::{self, read_line, send};
 
 #[test]
 fn bytes_after_starttls_ok_are_discarded() {
     let Some(srv) = server() else { return };
-    let accept = acceptor();
-
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let fake = thread::spawn(move || {
-        let (mut tcp, _) = listener.accept().unwrap();
+    let (port, fake) = tls::serve(|mut tcp, accept| {
         tcp.write_all(b"* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] hi\r\n")
             .unwrap();
         let mut r = BufReader::new(tcp.try_clone().unwrap());
@@ -114,11 +59,7 @@ fn bytes_after_starttls_ok_are_discarded() {
 #[test]
 fn alerts_received_before_tls_are_not_trusted() {
     let Some(srv) = server() else { return };
-    let accept = acceptor();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let fake = thread::spawn(move || {
-        let (mut tcp, _) = listener.accept().unwrap();
+    let (port, fake) = tls::serve(|mut tcp, accept| {
         tcp.write_all(
             b"* OK [ALERT] Your account is locked, enter your password at evil.example\r\n",
         )
@@ -160,11 +101,7 @@ fn alerts_received_before_tls_are_not_trusted() {
 #[test]
 fn a_tls_close_without_close_notify_is_a_closed_connection() {
     let Some(srv) = server() else { return };
-    let accept = acceptor();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let fake = thread::spawn(move || {
-        let (tcp, _) = listener.accept().unwrap();
+    let (port, fake) = tls::serve(|tcp, accept| {
         let mut r = BufReader::new(accept(tcp.try_clone().unwrap()));
         send(&mut r, b"* OK [CAPABILITY IMAP4rev1] hi\r\n");
         assert_eq!(read_line(&mut r), "A0001 NOOP\r\n");

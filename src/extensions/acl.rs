@@ -119,7 +119,8 @@ impl ListRights {
 }
 
 // ----------------------------------------------------------------------------------------
-// Parsers: each takes a cursor placed after the response's keyword.
+// Parsers: each takes a cursor placed after the response's keyword. Linear: every loop
+// below reads at least one string or atom per turn (at least one byte) or fails.
 
 /// `mailbox *(SP identifier SP rights)` (RFC 4314 section 3.6).
 pub(crate) fn parse_acl(c: &mut Cursor<'_>) -> PResult<(MailboxName, Vec<AclEntry>)> {
@@ -262,6 +263,7 @@ impl Session {
         let name = self.conn.adapt(mailbox.into());
         let mut cmd = Command::new("GETACL");
         cmd.astring(name.wire(), "mailbox name")?;
+        // Bounded by `max_result_size` (`Conn::finish`), like every collected result.
         let mut got: Option<Vec<AclEntry>> = None;
         self.conn.run(
             cmd,

@@ -45,6 +45,12 @@ impl Read for Deflate {
         if buf.is_empty() {
             return Ok(0);
         }
+        // Each turn consumes input (reading more from `inner` when it runs out) or returns,
+        // and a turn that uses none fails: at most one turn per input byte, and output per
+        // call is bounded by `buf` (what a frame may hold, by the framer). Input that
+        // inflates to nothing (empty sync-flush blocks) returns `Interrupted` after each read
+        // from `inner`, so that `Conn` sees its command deadline between reads and a server
+        // cannot stretch a command with empty blocks.
         loop {
             if self.pos == self.len {
                 let n = self.inner.read(&mut self.input)?;
@@ -67,7 +73,10 @@ impl Read for Deflate {
             if used == 0 && self.pos < self.len {
                 return Err(corrupt(io::Error::other("deflate stream made no progress")));
             }
-            // Only a flush marker: read on.
+            if self.pos == self.len {
+                // Only flush markers in what was read: give the caller a turn.
+                return Err(io::ErrorKind::Interrupted.into());
+            }
         }
     }
 }

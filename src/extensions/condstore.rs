@@ -85,6 +85,8 @@ impl Session {
             .filter(|s| !s.is_empty())
             .map_or(String::new(), |s| format!(" {s}"));
         let params = format!("(QRESYNC ({uid_validity} {modseq}{known}))");
+        // Bounded by `max_result_size` (`Conn::finish`); VANISHED ranges are added at
+        // amortised O(log n) each.
         let mut resync = Resync::default();
         let mailbox = self.open_with(
             "SELECT",

@@ -68,7 +68,8 @@ pub(crate) fn parse_id(c: &mut Cursor<'_>) -> PResult<IdInfo> {
     Ok(IdInfo { fields })
 }
 
-/// `*(SP capability)` (RFC 5161 section 4): the extensions the server enabled.
+/// `*(SP capability)` (RFC 5161 section 4): the extensions the server enabled. Linear: one
+/// atom (at least one byte) per turn, or a failure.
 pub(crate) fn parse_enabled(c: &mut Cursor<'_>) -> PResult<Vec<String>> {
     let mut names = Vec::new();
     while !at_end(c) {
@@ -183,8 +184,16 @@ impl Session {
                     on.extend(names);
                 }
             })?;
+        // `on` is bounded by `max_result_size` (`Conn::finish`); a set of the names already
+        // kept makes each check O(1), so a huge ENABLED reply costs linear time.
+        let mut known: std::collections::HashSet<String> = self
+            .conn
+            .enabled
+            .iter()
+            .map(|e| e.to_ascii_uppercase())
+            .collect();
         for name in &on {
-            if !self.is_enabled(name) {
+            if known.insert(name.to_ascii_uppercase()) {
                 self.conn.enabled.push(name.clone());
             }
         }

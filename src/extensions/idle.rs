@@ -134,6 +134,7 @@ impl Idle<'_> {
     /// server refuses is [`Error::No`] / [`Error::Bad`].
     pub fn run(self, mut on_news: impl FnMut(&Unsolicited) -> IdleControl) -> Result<IdleEnd> {
         let conn = &mut self.session.conn;
+        // Bounded by the queue's limits (items and bytes).
         let queued: Vec<Unsolicited> = conn.drain_queue().collect();
         let mut rest = queued.into_iter();
         for item in rest.by_ref() {
@@ -183,6 +184,7 @@ impl Idle<'_> {
                 std::thread::sleep(TICK);
             }
             self.session.noop()?;
+            // Bounded by the queue's limits (items and bytes).
             let news: Vec<Unsolicited> = self.session.conn.drain_queue().collect();
             let mut news = news.into_iter();
             for item in news.by_ref() {
@@ -196,6 +198,10 @@ impl Idle<'_> {
         }
     }
 
+    /// Nothing accumulates across the loops below: each turn of an inner loop takes one
+    /// frame and hands it to the callback or the bounded queue. The outer loop turns once per
+    /// IDLE command; a server that ends every IDLE at once makes it re-issue IDLE a round
+    /// trip at a time, until the stop flag or the deadline (checked every turn) ends it.
     fn run_idle(mut self, on_news: &mut dyn FnMut(&Unsolicited) -> IdleControl) -> Result<IdleEnd> {
         let normal = self.session.conn.opts.read_timeout;
         loop {
@@ -221,7 +227,10 @@ impl Idle<'_> {
                     Incoming::Data(resp, raw) => {
                         self.session.conn.observe(&resp);
                         let item = unsolicited(resp, raw.as_deref().unwrap_or_default());
-                        if end.is_none() && on_news(&item) == IdleControl::Stop {
+                        if end.is_some() {
+                            // The callback said stop: what follows waits in the queue.
+                            self.session.conn.queue.push(item);
+                        } else if on_news(&item) == IdleControl::Stop {
                             end = Some(IdleEnd::Stopped);
                         }
                     }
@@ -248,6 +257,10 @@ impl Idle<'_> {
     }
 
     /// Reads while idling, until it is time to end or to re-issue the IDLE.
+    ///
+    /// Bounded in time, not by the server: each turn reads at most one frame or waits one
+    /// `TICK`, and the stop flag, the deadline and the keepalive are checked before every
+    /// read, however fast frames arrive. Nothing is kept across turns but `end`.
     fn wait(
         &mut self,
         tag: &str,

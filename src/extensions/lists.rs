@@ -272,14 +272,20 @@ impl Session {
         }
 
         // A STATUS response belongs to the latest entry of its name still without one
-        // (normally the entry just listed); any other STATUS is news for the caller, queued
-        // in the order it came. Both closures look at the entries, never at the same time.
+        // (normally the entry just listed: RFC 5819 sends each STATUS right after its LIST);
+        // any other STATUS is news for the caller, queued in the order it came. Both closures
+        // look at the entries, never at the same time. `entries` is bounded by
+        // `max_result_size` (`Conn::finish`); `slot` looks back at most `STATUS_LOOKBACK`
+        // entries, so a server cannot make each STATUS cost a scan of all of them.
+        const STATUS_LOOKBACK: usize = 64;
         let entries: RefCell<Vec<ListEntry>> = RefCell::new(Vec::new());
         let want_status = options.return_status.is_some();
         let slot = |entries: &[ListEntry], st: &MailboxStatus| {
-            entries
+            let from = entries.len().saturating_sub(STATUS_LOOKBACK);
+            entries[from..]
                 .iter()
                 .rposition(|e| e.status.is_none() && e.name.name == st.name)
+                .map(|i| from + i)
         };
         self.conn.run(
             cmd,

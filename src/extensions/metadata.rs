@@ -150,6 +150,8 @@ impl MetadataOptions {
 /// A METADATA response: `mailbox SP "(" entry SP value *(SP entry SP value) ")"` with values
 /// (`nstring` or `literal8`), or `mailbox SP entry *(SP entry)`, the unsolicited form that
 /// only names entries that changed (RFC 5464 section 4.4).
+///
+/// Linear: both forms read at least one string or atom per entry (at least one byte) or fail.
 pub(crate) fn parse_metadata(c: &mut Cursor<'_>) -> PResult<Response> {
     let mailbox = mailbox(c)?;
     c.spaces();
@@ -320,6 +322,7 @@ impl Session {
         let name = self.conn.adapt(mailbox.into());
         let cmd = getmetadata_command(&name, entries, options)?;
         self.require_metadata(&name)?;
+        // Bounded by `max_result_size` (`Conn::finish`), like every collected result.
         let mut found = Vec::new();
         let text = self.conn.run(
             cmd,

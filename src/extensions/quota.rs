@@ -139,7 +139,8 @@ impl QuotaRoots {
 }
 
 /// `root SP "(" [resource SP usage SP limit *(SP ...)] ")"` (RFC 9208 section 7.1).
-/// The root may be an atom (`storage=0`), a quoted string or a literal.
+/// The root may be an atom (`storage=0`), a quoted string or a literal. Linear: each turn
+/// reads three tokens (at least three bytes) or fails.
 pub(crate) fn parse_quota(c: &mut Cursor<'_>) -> PResult<Quota> {
     let root = c.astring()?.into_owned();
     let mut resources = Vec::new();
@@ -163,7 +164,7 @@ pub(crate) fn parse_quota(c: &mut Cursor<'_>) -> PResult<Quota> {
     Ok(Quota { root, resources })
 }
 
-/// `mailbox *(SP root)` (RFC 9208 section 7.2).
+/// `mailbox *(SP root)` (RFC 9208 section 7.2). Linear: one string or atom per turn.
 pub(crate) fn parse_quotaroot(c: &mut Cursor<'_>) -> PResult<(MailboxName, Vec<Vec<u8>>)> {
     let mailbox = mailbox(c)?;
     let mut roots = Vec::new();
@@ -213,6 +214,8 @@ impl Session {
         let root = root.as_ref();
         let mut cmd = Command::new("GETQUOTA");
         cmd.astring(root, "quota root")?;
+        // Bounded by `max_result_size` (`Conn::finish`); below, one scan to pick the answer,
+        // one `remove`, and one pass moving the others to the (bounded) queue: linear.
         let mut got = Vec::new();
         self.conn
             .run(cmd, &|r| matches!(r, Response::Quota(_)), &mut |r| {
@@ -261,6 +264,7 @@ impl Session {
         let name = self.conn.adapt(mailbox.into());
         let mut cmd = Command::new("GETQUOTAROOT");
         cmd.astring(name.wire(), "mailbox name")?;
+        // Both bounded by `max_result_size` (`Conn::finish`).
         let mut roots: Option<Vec<Vec<u8>>> = None;
         let mut quotas = Vec::new();
         self.conn.run(

@@ -66,7 +66,9 @@ pub struct SearchResult {
 }
 
 impl SearchResult {
-    /// Adds what another ESEARCH response for the same command said.
+    /// Adds what another ESEARCH response for the same command said: O(1) for the numbers,
+    /// amortised O(log n) per range of ALL (see `SequenceSet`'s `Extend`), and the unparsed
+    /// items appended. One merge per response, and `Conn::finish` bounds the responses.
     fn merge(&mut self, other: SearchResult) {
         self.min = other.min.or(self.min);
         self.max = other.max.or(self.max);
@@ -278,7 +280,8 @@ impl<T> Thread<T> {
     }
 }
 
-/// Depth-first walk over a thread's messages.
+/// Depth-first walk over a thread's messages: each node is pushed and popped once, each
+/// message yielded once, so a whole walk is linear in the tree.
 struct ThreadIter<'a, T> {
     stack: Vec<&'a Thread<T>>,
     current: std::slice::Iter<'a, T>,
@@ -302,6 +305,11 @@ impl<'a, T> Iterator for ThreadIter<'a, T> {
 /// `[SP "(" "TAG" SP string ")"] [SP "UID"] *(SP name SP value)` after `ESEARCH`
 /// (RFC 4731, RFC 4466 section 2.6.2), leniently: any case, extra spaces, no correlator,
 /// unknown return data skipped.
+///
+/// Linear: each turn of either loop consumes at least one byte (a key or name atom, or one
+/// skipped value) or fails; a value that does not parse is scanned at most twice (the
+/// attempt, then the skip). `unparsed` gets at most one item per item of the frame, and ALL
+/// sets are added range by range (amortised O(log n) each).
 pub(crate) fn parse_esearch(c: &mut Cursor<'_>) -> PResult<(Option<String>, SearchResult)> {
     let mut tag = None;
     let mut result = SearchResult::default();
@@ -384,6 +392,9 @@ pub(crate) fn parse_esearch(c: &mut Cursor<'_>) -> PResult<(Option<String>, Sear
 /// `*(SP thread-list)` after `THREAD` (RFC 5256), without recursion: an explicit stack of
 /// the lists still open, at most [`MAX_THREAD_DEPTH`] deep. Spaces between lists and
 /// empty lists `()` are tolerated.
+///
+/// Linear: each turn consumes at least one byte (a parenthesis or a number) or fails, and
+/// each node is pushed on `open` once and moved to its parent (or `roots`) once.
 pub(crate) fn parse_thread(c: &mut Cursor<'_>) -> PResult<Vec<Thread<u32>>> {
     let mut roots = Vec::new();
     let mut open: Vec<Thread<u32>> = Vec::new();
@@ -549,6 +560,7 @@ impl Session {
         cmd.raw(&sort_criteria(keys)?);
         cmd.raw("UTF-8");
         query.encode(&mut cmd)?;
+        // Bounded by `max_result_size` (`Conn::finish`), like every collected result.
         let mut out = Vec::new();
         self.conn
             .run(cmd, &|r| matches!(r, Response::Sort { .. }), &mut |r| {
@@ -603,6 +615,7 @@ impl Session {
         cmd.raw(algorithm.as_str());
         cmd.raw("UTF-8");
         query.encode(&mut cmd)?;
+        // Bounded by `max_result_size` (`Conn::finish`), like every collected result.
         let mut out = Vec::new();
         self.conn
             .run(cmd, &|r| matches!(r, Response::Thread(_)), &mut |r| {

@@ -454,7 +454,9 @@ impl BodyStructure {
         self.single().and_then(|s| s.message.as_deref())
     }
 
-    /// Depth-first over an explicit stack; `messages`: also go into attached messages.
+    /// Depth-first over an explicit stack; `messages`: also go into attached messages. Each
+    /// part is pushed and popped once, with a copy of its number, which has one element per
+    /// level of nesting (the parser allows `MAX_BODY_DEPTH`): O(parts × depth) for a walk.
     fn walk_inner(&self, messages: bool) -> impl Iterator<Item = (Vec<u32>, &BodyStructure)> + '_ {
         let mut stack = vec![(body_number(Vec::new(), self), self)];
         std::iter::from_fn(move || {

@@ -212,6 +212,9 @@ fn flush_run(out: &mut Vec<u8>, run: &mut Vec<u16>) {
 /// Decodes canonical modified UTF-7 to UTF-8; `None` if `raw` is anything else (see
 /// [`MailboxName::is_valid_utf7`] for the list), so that `encode_utf7(decode_utf7(raw)?)` is
 /// always `raw`.
+///
+/// Linear: each turn consumes one byte, or a whole `&...-` run (its `-` found by one scan
+/// over the run); the final re-encoding is one more pass.
 #[allow(dead_code)] // used by the session commands
 pub(crate) fn decode_utf7(raw: &[u8]) -> Option<String> {
     let mut out = String::with_capacity(raw.len());

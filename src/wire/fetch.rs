@@ -76,6 +76,9 @@ pub(crate) fn parse(frame: &[u8]) -> PResult<Fetch> {
 /// The items of a FETCH up to and including the `)` that closes their list. A list opened
 /// where an item name belongs (`((UID 1 FLAGS ()))`, as some servers wrap their items) is
 /// read as more items, one level deep.
+///
+/// Linear: each turn consumes a parenthesis or one item (`item` always consumes at least
+/// the item's name or one skipped value), or fails.
 fn items(c: &mut Cursor<'_>, f: &mut Fetch, line: &[u8]) -> PResult<()> {
     let mut extra_levels = 0u32;
     loop {
@@ -100,6 +103,14 @@ fn items(c: &mut Cursor<'_>, f: &mut Fetch, line: &[u8]) -> PResult<()> {
 
 /// One `name value` item into `f`; an item whose value does not parse goes to
 /// `f.unparsed` instead, and only a broken frame is an error.
+///
+/// Linear, with retries: the item's bytes are read at most three times (`value`, the
+/// wrapped retry, the skip by `unknown`), and no retry nests inside another one: below
+/// `value`, body structures and address lists never retry, and `lenient_nstr`,
+/// `section_data` and ENVELOPE's wrapped form look ahead at most one token or one list
+/// before reading it again. So each byte of the frame is read a constant number of times.
+/// `f.sections`, `binary_sizes` and `unparsed` get at most one entry per item of the frame,
+/// each holding a copy of that item's own bytes: bounded by the frame.
 fn item(c: &mut Cursor<'_>, f: &mut Fetch, line: &[u8]) -> PResult<()> {
     let start = c.pos();
     let name = c.take_while(is_name_byte);
@@ -312,7 +323,9 @@ fn unknown(c: &mut Cursor<'_>) -> PResult<()> {
     skip_value(c)
 }
 
-/// Skips one value of any shape, without recursion (so any nesting is safe).
+/// Skips one value of any shape, without recursion (so any nesting is safe). Linear: each
+/// turn consumes at least one byte (a parenthesis, a string, an atom, or a stray byte stepped
+/// over).
 fn skip_value(c: &mut Cursor<'_>) -> PResult<()> {
     let mut depth = 0u32;
     loop {
@@ -534,7 +547,8 @@ fn body_section(c: &mut Cursor<'_>, f: &mut Fetch, binary: bool) -> PResult<bool
     Ok(missing)
 }
 
-/// `[1.2.HEADER.FIELDS (A B)]` to its part numbers and text.
+/// `[1.2.HEADER.FIELDS (A B)]` to its part numbers and text. Linear: each turn of the part
+/// loop consumes a non-empty run of digits.
 fn section_spec(c: &mut Cursor<'_>) -> PResult<(Vec<u32>, Option<SectionText>)> {
     c.expect(b'[')?;
     let mut part = Vec::new();
@@ -581,7 +595,8 @@ fn more(c: &mut Cursor<'_>) -> bool {
     !matches!(c.peek(), Some(b')') | None)
 }
 
-/// Skips whatever values remain in the current list, then its `)`.
+/// Skips whatever values remain in the current list, then its `)`. Linear: one value (at
+/// least one byte) per turn.
 fn close(c: &mut Cursor<'_>) -> PResult<()> {
     while more(c) {
         skip_value(c)?;
@@ -691,6 +706,8 @@ fn body(c: &mut Cursor<'_>, depth: u32) -> PResult<BodyStructure> {
     }
 }
 
+/// Linear: each part is a parenthesised list of the frame (at least two bytes) read once,
+/// and the recursion is at most [`MAX_BODY_DEPTH`] deep.
 fn multipart(c: &mut Cursor<'_>, depth: u32) -> PResult<BodyStructure> {
     let mut parts = Vec::new();
     loop {
@@ -781,7 +798,9 @@ fn extension(c: &mut Cursor<'_>, b: &mut BodyStructure) -> PResult<()> {
     Ok(())
 }
 
-/// `("name" "value" ...)`, or `NIL` (or a stray string) for none.
+/// `("name" "value" ...)`, or `NIL` (or a stray string) for none. Linear: `more` saw a
+/// value, so each turn reads at least one string or atom, or fails; `p` gets at most one pair
+/// per value of the frame.
 fn params(c: &mut Cursor<'_>) -> PResult<Params> {
     let mut p = Params::default();
     c.spaces();

@@ -86,6 +86,8 @@ impl Framer {
         if self.start > 0 && (self.start == self.end || self.buf.len() - self.end < READ_CHUNK) {
             // Move the partial frame to the front: its bytes are copied at most once per
             // compaction, and a compaction happens only when the tail has no room left.
+            // Linear overall: what moves is the one incomplete frame, which then starts at
+            // index 0 and cannot move again before it has been handed out.
             self.buf.copy_within(self.start..self.end, 0);
             let shift = self.start;
             self.end -= shift;
@@ -98,7 +100,8 @@ impl Framer {
         }
         if self.buf.len() - self.end < READ_CHUNK {
             // Grow by doubling, so memory follows the bytes actually received: a literal
-            // announced big but never sent costs nothing.
+            // announced big but never sent costs nothing. Doubling keeps the copies made by
+            // `resize` linear (amortised) in the bytes received.
             let mut new_len = (self.end + READ_CHUNK).max(self.buf.len() * 2);
             if let Some(e) = self.literal_end {
                 // No further than the literal's end plus one chunk of what follows.
@@ -150,6 +153,9 @@ impl Framer {
     }
 
     /// The next complete frame, if the buffer holds one.
+    ///
+    /// Linear: each turn of the loop consumes one line of the frame (and skips the literal it
+    /// announces by count); `scan_line` resumes where it stopped, so no byte is scanned twice.
     pub(crate) fn next_frame(&mut self) -> Result<Option<Frame<'_>>, FrameError> {
         loop {
             if let Some(lit_end) = self.literal_end {
@@ -200,6 +206,9 @@ impl Framer {
 
     /// Scans from `self.scan` for a line feed, tracking nesting depth outside quoted strings.
     /// Returns the index of the LF, or `None` after scanning everything received.
+    ///
+    /// Linear: `i` only moves forward (each `position` jump lands on a byte that is then
+    /// consumed), and `self.scan` keeps where the scan stopped for the next call.
     fn scan_line(&mut self) -> Option<usize> {
         let mut i = self.scan;
         let data = &self.buf[..self.end];
@@ -272,6 +281,9 @@ const fn byte_set(bytes: &[u8]) -> [bool; 256] {
 
 /// If `line` (without its LF) ends in a literal announcement `{n}`, `{n+}` or `{n-}`, its length.
 /// An announced length too big for u64 is reported as `u64::MAX` (and refused by the caller).
+///
+/// Called once per line, at its LF: the `rposition` and digit scans cover only that line, and
+/// lines do not overlap, so these scans are linear in the frame overall.
 fn literal_len(line: &[u8]) -> Option<u64> {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     let inner = line.strip_suffix(b"}")?;

@@ -201,6 +201,8 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// Linear in the string: each turn of the scan moves `i` forward by at least one byte,
+    /// and unescaping (only when there was a backslash) is one more pass.
     fn quoted(&mut self) -> PResult<Cow<'a, [u8]>> {
         let start = self.pos + 1;
         let mut i = start;
@@ -307,6 +309,11 @@ impl<'a> Cursor<'a> {
     }
 
     /// The items of a list whose `(` was consumed, and its `)`.
+    ///
+    /// Linear: every item parser given to [`Cursor::list`] starts with a token (an atom, a
+    /// string, a `(`), so it consumes at least one byte when it succeeds, and a failure ends
+    /// the list. `out` holds at most one item per byte of the frame. (A new item parser must
+    /// keep this: one that can succeed without consuming would loop here for ever.)
     fn list_items<T>(&mut self, mut item: impl FnMut(&mut Self) -> PResult<T>) -> PResult<Vec<T>> {
         let mut out = Vec::new();
         loop {
@@ -322,7 +329,8 @@ impl<'a> Cursor<'a> {
 
     /// Skips one value of any shape (atom, string, parenthesised list), for extension data.
     /// Iterative: lists of any depth are skipped with a counter, their strings and literals
-    /// taken whole (so a `(` or `)` inside one does not count).
+    /// taken whole (so a `(` or `)` inside one does not count). Linear: each turn consumes at
+    /// least one byte (a parenthesis, a string, an atom) or fails.
     pub(crate) fn skip_value(&mut self) -> PResult<()> {
         // Lists open; a usize, since it cannot exceed the frame's length.
         let mut open = 0usize;

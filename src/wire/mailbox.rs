@@ -71,6 +71,10 @@ pub(crate) fn list_extended(c: &mut Cursor<'_>) -> PResult<(Name, ListExtra)> {
 }
 
 /// `"(" [tag SP value *(SP tag SP value)] ")"` after a LIST name, or nothing.
+///
+/// Linear: each turn consumes a tag (at least one byte) or skips one value, or fails. A
+/// value that does not parse is read again once, by the skipper, so its bytes are scanned at
+/// most twice. `child_info` and `old_name` are replaced, not grown, by a repeated tag.
 fn list_extra(c: &mut Cursor<'_>) -> PResult<ListExtra> {
     let mut extra = ListExtra::default();
     c.spaces();
@@ -119,6 +123,11 @@ fn list_extra(c: &mut Cursor<'_>) -> PResult<ListExtra> {
 
 /// `name (ITEM value ...)`. An attribute whose value does not parse is skipped and kept in
 /// [`MailboxStatus::unparsed`]; only a broken frame fails.
+///
+/// Linear: each turn consumes an attribute name or one skipped value (at least one byte), or
+/// fails; a value that does not parse is scanned at most twice (the attempt, then the skip).
+/// `unparsed` gets at most one item per attribute, each a copy of that attribute's own bytes:
+/// bounded by the frame.
 pub(crate) fn status(c: &mut Cursor<'_>) -> PResult<MailboxStatus> {
     let name = MailboxName::from_wire(&mailbox_name(c)?);
     let mut st = MailboxStatus::new(name);
@@ -174,7 +183,8 @@ pub(crate) fn status(c: &mut Cursor<'_>) -> PResult<MailboxStatus> {
     }
 }
 
-/// `personal other shared`, each NIL or `(("prefix" "delim" [extensions]) ...)`
+/// `personal other shared`, each NIL or `(("prefix" "delim" [extensions]) ...)`. Linear:
+/// the extension loop skips one value (at least one byte) per turn.
 pub(crate) fn namespace(c: &mut Cursor<'_>) -> PResult<Namespaces> {
     let group = |c: &mut Cursor<'_>| {
         c.list(true, |c| {
@@ -198,6 +208,9 @@ pub(crate) fn namespace(c: &mut Cursor<'_>) -> PResult<Namespaces> {
 }
 
 /// `n n n ... [(MODSEQ m)]`, tolerating extra spaces.
+///
+/// Linear: each turn consumes a number or the MODSEQ group (at least one byte), or fails;
+/// `nums` holds at most one number per two bytes of the frame.
 pub(crate) fn search(c: &mut Cursor<'_>) -> PResult<(Vec<u32>, Option<u64>)> {
     let mut nums = Vec::new();
     let mut modseq = None;

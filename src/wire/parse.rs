@@ -184,6 +184,8 @@ pub(crate) fn parse_frame(frame: &[u8]) -> Result<Parsed, String> {
     })
 }
 
+/// Linear: a fixed number of words is split off the front (each `word` / `trim_start` one
+/// pass over what it returns), then exactly one parser runs over the rest of the frame.
 fn parse_untagged(frame: &[u8], rest: &[u8]) -> Result<Response, String> {
     let trimmed = trim_start(rest);
     if trimmed.first() == Some(&b'[') {
@@ -291,7 +293,9 @@ fn parse_untagged(frame: &[u8], rest: &[u8]) -> Result<Response, String> {
 /// a parse that could only fail on the many shapes they take.
 const UNTYPED: &[&[u8]] = &[b"ANNOTATION", b"COMPARATOR", b"CONVERTED", b"LANGUAGE"];
 
-/// Everything imap-proto parses for us.
+/// Everything imap-proto parses for us: reached once per frame, only for responses none of
+/// our parsers claims, on a frame bounded by `max_response_size` and never nested deeper than
+/// `max_nesting` (the caller refuses a `too_deep` frame before any parsing).
 fn proto(frame: &[u8]) -> Result<Response, String> {
     let (_rest, resp) = ProtoResponse::parse(frame).map_err(|e| match e {
         nom::Err::Incomplete(_) => "response ended early".to_string(),
@@ -324,7 +328,8 @@ fn capability_list(s: &[u8]) -> Capabilities {
     )
 }
 
-/// `["[" resp-text-code "]" SP] text`, leniently: it never fails.
+/// `["[" resp-text-code "]" SP] text`, leniently: it never fails. Linear: one scan for the
+/// `]`, then each argument parser of [`response_code`] is one pass over the code's text.
 pub(crate) fn resp_text(s: &[u8]) -> ServerText {
     let s = trim_start(s);
     if let Some(inner) = s.strip_prefix(b"[") {

@@ -2,9 +2,13 @@
 //! the client's, step by step.
 #![allow(dead_code)]
 
+pub mod capture;
 pub mod dovecot;
+pub mod framing;
+pub mod hang;
 pub mod load;
 pub mod tcp;
+pub mod tls;
 
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
