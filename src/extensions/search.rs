@@ -3,10 +3,11 @@
 
 use crate::error::{Error, Result};
 use crate::session::Session;
-use crate::types::{Search, Seq, SequenceSet, Uid, UnparsedItem};
+use crate::types::{Search, Seq, SequenceSet, Uid};
 use crate::wire::encode::Command;
 use crate::wire::lexer::{Cursor, PResult};
 use crate::wire::parse::{sequence_set, Response};
+use crate::wire::values::named_items;
 
 /// What an extended SEARCH (RFC 4731) should return: `SEARCH RETURN (...)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -334,59 +335,29 @@ pub(crate) fn parse_esearch(c: &mut Cursor<'_>) -> PResult<(Option<String>, Sear
             }
         }
     }
-    // Each return item is read on its own: one whose value does not parse is skipped
-    // (with the generic skipper) and kept whole; only a broken frame fails.
-    loop {
-        c.spaces();
-        if matches!(c.peek(), None | Some(b'\r') | Some(b'\n')) {
-            return Ok((tag, result));
+    // Each return item is read on its own (`named_items`): one whose value does not parse
+    // is skipped with the generic skipper and kept whole; only a broken frame fails.
+    result.unparsed = named_items(c, None, "ESEARCH", |name, c| match name {
+        b"UID" => {
+            result.uid = true;
+            Ok(())
         }
-        let start = c.clone();
-        let Ok(name) = c.atom() else {
-            c.skip_value()?;
-            result.unparsed.push(UnparsedItem::new(
-                String::new(),
-                start.between(c),
-                format!("expected ESEARCH return data at byte {}", start.pos()),
-            ));
-            continue;
-        };
-        let upper = name.to_ascii_uppercase();
-        let before_value = c.clone();
-        let read = match upper.as_slice() {
-            b"UID" => {
-                result.uid = true;
-                Ok(())
-            }
-            b"MIN" => c.number().map(|n| result.min = Some(n)),
-            b"MAX" => c.number().map(|n| result.max = Some(n)),
-            b"COUNT" => c.number().map(|n| result.count = Some(n)),
-            b"MODSEQ" => c.number64().map(|n| result.modseq = Some(n)),
-            b"ALL" => {
-                c.spaces();
-                let at = c.pos();
-                c.atom().and_then(|set| {
-                    let set = sequence_set(set)
-                        .ok_or_else(|| format!("expected a sequence set at byte {at}"))?;
-                    result.all.extend(set.ranges().iter().cloned());
-                    Ok(())
-                })
-            }
-            _ => Err("return data this crate does not know".to_string()),
-        };
-        if let Err(reason) = read {
-            *c = before_value;
+        b"MIN" => c.number().map(|n| result.min = Some(n)),
+        b"MAX" => c.number().map(|n| result.max = Some(n)),
+        b"COUNT" => c.number().map(|n| result.count = Some(n)),
+        b"MODSEQ" => c.number64().map(|n| result.modseq = Some(n)),
+        b"ALL" => {
             c.spaces();
-            if !matches!(c.peek(), None | Some(b'\r') | Some(b'\n')) {
-                c.skip_value()?;
-            }
-            result.unparsed.push(UnparsedItem::new(
-                String::from_utf8_lossy(name).into_owned(),
-                start.between(c),
-                reason,
-            ));
+            let at = c.pos();
+            let set = c.atom()?;
+            let set =
+                sequence_set(set).ok_or_else(|| format!("expected a sequence set at byte {at}"))?;
+            result.all.extend(set.ranges());
+            Ok(())
         }
-    }
+        _ => Err("return data this crate does not know".to_string()),
+    })?;
+    Ok((tag, result))
 }
 
 /// `*(SP thread-list)` after `THREAD` (RFC 5256), without recursion: an explicit stack of

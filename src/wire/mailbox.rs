@@ -4,9 +4,8 @@
 use std::borrow::Cow;
 
 use super::lexer::{Cursor, PResult};
-use crate::types::{
-    MailboxName, MailboxStatus, Name, NameAttribute, Namespace, Namespaces, UnparsedItem,
-};
+use super::values::named_items;
+use crate::types::{MailboxName, MailboxStatus, Name, NameAttribute, Namespace, Namespaces};
 
 /// A one-character delimiter (quoted) or NIL.
 fn delimiter(c: &mut Cursor<'_>) -> PResult<Option<char>> {
@@ -132,55 +131,19 @@ pub(crate) fn status(c: &mut Cursor<'_>) -> PResult<MailboxStatus> {
     let name = MailboxName::from_wire(&mailbox_name(c)?);
     let mut st = MailboxStatus::new(name);
     c.expect(b'(')?;
-    loop {
-        if c.eat(b')') {
-            return Ok(st);
-        }
-        if c.peek().is_none() {
-            return Err(format!(
-                "expected ')' closing the STATUS at byte {}",
-                c.pos()
-            ));
-        }
-        c.spaces();
-        let start = c.clone();
-        let Ok(item) = c.atom() else {
-            // Not an attribute name (a string, a list): skip it whole.
-            c.skip_value()?;
-            st.unparsed.push(UnparsedItem::new(
-                String::new(),
-                start.between(c),
-                format!("expected a STATUS attribute at byte {}", start.pos()),
-            ));
-            continue;
-        };
-        let item_name = item;
-        let upper = item.to_ascii_uppercase();
-        let before_value = c.clone();
-        let read = match upper.as_slice() {
-            b"MESSAGES" => c.number().map(|n| st.messages = Some(n)),
-            b"RECENT" => c.number().map(|n| st.recent = Some(n)),
-            b"UIDNEXT" => c.number().map(|n| st.uid_next = Some(n)),
-            b"UIDVALIDITY" => c.number().map(|n| st.uid_validity = Some(n)),
-            b"UNSEEN" => c.number().map(|n| st.unseen = Some(n)),
-            b"HIGHESTMODSEQ" => c.number64().map(|n| st.highest_modseq = Some(n)),
-            b"SIZE" => c.number64().map(|n| st.size = Some(n)),
-            b"DELETED" => c.number().map(|n| st.deleted = Some(n)),
-            _ => Err("an attribute this crate does not know".to_string()),
-        };
-        if let Err(reason) = read {
-            *c = before_value;
-            c.spaces();
-            if !matches!(c.peek(), Some(b')') | None) {
-                c.skip_value()?;
-            }
-            st.unparsed.push(UnparsedItem::new(
-                String::from_utf8_lossy(item_name).into_owned(),
-                start.between(c),
-                reason,
-            ));
-        }
-    }
+    let unparsed = named_items(c, Some(b')'), "STATUS", |item, c| match item {
+        b"MESSAGES" => c.number().map(|n| st.messages = Some(n)),
+        b"RECENT" => c.number().map(|n| st.recent = Some(n)),
+        b"UIDNEXT" => c.number().map(|n| st.uid_next = Some(n)),
+        b"UIDVALIDITY" => c.number().map(|n| st.uid_validity = Some(n)),
+        b"UNSEEN" => c.number().map(|n| st.unseen = Some(n)),
+        b"HIGHESTMODSEQ" => c.number64().map(|n| st.highest_modseq = Some(n)),
+        b"SIZE" => c.number64().map(|n| st.size = Some(n)),
+        b"DELETED" => c.number().map(|n| st.deleted = Some(n)),
+        _ => Err("an attribute this crate does not know".to_string()),
+    })?;
+    st.unparsed = unparsed;
+    Ok(st)
 }
 
 /// `personal other shared`, each NIL or `(("prefix" "delim" [extensions]) ...)`. Linear:

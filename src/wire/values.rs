@@ -5,7 +5,7 @@
 //! strings rendered as atoms or quoted strings, and parenthesised lists of key / value pairs
 //! whose values may need literals (SETMETADATA, ID).
 
-use crate::types::MailboxName;
+use crate::types::{MailboxName, UnparsedItem};
 use crate::wire::encode::{self, Command};
 use crate::wire::lexer::{Cursor, PResult};
 
@@ -13,6 +13,66 @@ use crate::wire::lexer::{Cursor, PResult};
 /// `[Gmail]/Sent` and `Foo]bar` unquoted).
 pub(crate) fn mailbox(c: &mut Cursor<'_>) -> PResult<MailboxName> {
     super::mailbox::mailbox_name(c).map(|n| MailboxName::from_wire(&n))
+}
+
+/// Reads `NAME value NAME value ...` (STATUS attributes, ESEARCH return data) up to
+/// `closing` (consumed) or, without one, the end of the line, giving each upper-cased name
+/// and the cursor after it to `read`. An item whose value `read` cannot parse (or does not
+/// know: it returns the reason) is skipped with the generic value skipper and returned whole,
+/// and the next item is read; only a broken frame fails. Linear: each item's bytes are read
+/// at most twice (by `read`, then by the skipper), and every turn consumes at least one byte.
+pub(crate) fn named_items<'a>(
+    c: &mut Cursor<'a>,
+    closing: Option<u8>,
+    what: &str,
+    mut read: impl FnMut(&[u8], &mut Cursor<'a>) -> PResult<()>,
+) -> PResult<Vec<UnparsedItem>> {
+    let mut unparsed = Vec::new();
+    let at_end = |c: &Cursor<'_>| match c.peek() {
+        None | Some(b'\r' | b'\n') => true,
+        b => b.is_some() && b == closing,
+    };
+    loop {
+        c.spaces();
+        if at_end(c) {
+            return match closing {
+                Some(close) if c.peek() == Some(close) => {
+                    c.bump();
+                    Ok(unparsed)
+                }
+                Some(close) => Err(format!(
+                    "expected {:?} closing the {what} at byte {}",
+                    char::from(close),
+                    c.pos()
+                )),
+                None => Ok(unparsed),
+            };
+        }
+        let start = c.clone();
+        let Ok(name) = c.atom() else {
+            // Not a name (a string, a list): skip it whole.
+            c.skip_value()?;
+            unparsed.push(UnparsedItem::new(
+                String::new(),
+                start.between(c),
+                format!("expected a {what} item at byte {}", start.pos()),
+            ));
+            continue;
+        };
+        let before_value = c.clone();
+        if let Err(reason) = read(&name.to_ascii_uppercase(), c) {
+            *c = before_value;
+            c.spaces();
+            if !at_end(c) {
+                c.skip_value()?;
+            }
+            unparsed.push(UnparsedItem::new(
+                String::from_utf8_lossy(name).into_owned(),
+                start.between(c),
+                reason,
+            ));
+        }
+    }
 }
 
 /// Is the rest of the response only spaces (or nothing)?
