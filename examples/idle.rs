@@ -50,7 +50,7 @@ fn main() {
             for msg in stream {
                 let msg = msg.unwrap_or_else(|e| die(format!("fetch: {e}")));
                 let env = msg.envelope();
-                let subject = env.and_then(|e| e.subject_lossy()).unwrap_or_default();
+                let subject = env.and_then(|e| e.subject()).unwrap_or_default();
                 let from = env
                     .and_then(|e| e.from().first())
                     .and_then(|a| a.email())

@@ -207,6 +207,7 @@ mod conn;
 mod error;
 mod extensions;
 mod message;
+mod mime;
 mod session;
 mod state;
 mod stream;
@@ -246,6 +247,7 @@ pub use extensions::idle::{
 };
 pub use extensions::lists::{ListEntry, ListOptions};
 pub use extensions::metadata::{Metadata, MetadataDepth, MetadataEntry, MetadataOptions};
+pub use extensions::parts::{PartBody, PartRequest};
 pub use extensions::quota::{Quota, QuotaResource, QuotaRoots, QuotaUsage};
 pub use extensions::search::{ReturnOption, SearchResult, SortKey, Thread, ThreadAlgorithm};
 pub use session::Session;
@@ -253,8 +255,8 @@ pub use state::{Mailbox, Unsolicited};
 pub use stream::FetchStream;
 pub use transport::ReadWrite;
 pub use types::{
-    Address, AppendUid, BodyStructure, Capabilities, ContentDisposition, CopyUid, Envelope,
-    Expunged, Fetch, FetchItems, Flag, MailboxName, MailboxStatus, Name, NameAttribute, Namespace,
-    Namespaces, ResponseCode, Search, SearchDate, Section, Seq, SequenceSet, StatusItem,
-    StatusKind, StoreAction, TransferEncoding, Uid, UnparsedItem, STAR,
+    Address, AppendUid, BodyStructure, Capabilities, ContentDisposition, CopyUid, DateTime,
+    Envelope, Expunged, Fetch, FetchItems, Flag, MailboxName, MailboxStatus, Name, NameAttribute,
+    Namespace, Namespaces, Part, ResponseCode, Search, SearchDate, Section, Seq, SequenceSet,
+    StatusItem, StatusKind, StoreAction, TransferEncoding, Uid, UnparsedItem, STAR,
 };

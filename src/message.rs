@@ -5,8 +5,8 @@ use crate::extensions::append::AppendMessage;
 use crate::session::Session;
 use crate::stream::{ChunkCommand, FetchStream};
 use crate::types::{
-    AppendUid, CopyUid, Expunged, FetchItems, Flag, MailboxName, ResponseCode, Search, Seq,
-    SequenceSet, StatusKind, StoreAction, Uid,
+    AppendUid, CopyUid, DateTime, Expunged, FetchItems, Flag, MailboxName, ResponseCode, Search,
+    Seq, SequenceSet, StatusKind, StoreAction, Uid,
 };
 use crate::wire::encode::Command;
 use crate::wire::parse::Response;
@@ -450,17 +450,25 @@ impl Session {
         self.append_with(mailbox, message, &[], None)
     }
 
-    /// APPEND with flags and an internal date (`"17-Jul-1996 02:44:25 -0700"`); several
-    /// messages in one command with [`append_many`](Self::append_many).
+    /// APPEND with flags and an internal date; several messages in one command with
+    /// [`append_many`](Self::append_many).
+    ///
+    /// ```no_run
+    /// # let mut session: blocking_imap::Session = todo!();
+    /// use blocking_imap::{DateTime, Flag};
+    /// let when: DateTime = "Tue, 1 Mar 2022 10:00:00 +0100".parse()?;
+    /// session.append_with("Archive", b"Subject: hi\r\n\r\nbody\r\n", &[Flag::Seen], Some(when))?;
+    /// # Ok::<(), blocking_imap::Error>(())
+    /// ```
     ///
     /// Errors: as [`append`](Self::append), and [`Error::InvalidArgument`] for a flag that
-    /// cannot be stored or a malformed date.
+    /// cannot be stored.
     pub fn append_with(
         &mut self,
         mailbox: impl Into<MailboxName>,
         message: &[u8],
         flags: &[Flag],
-        internal_date: Option<&str>,
+        internal_date: Option<DateTime>,
     ) -> Result<Option<AppendUid>> {
         let mut msg = AppendMessage::new(message).flags(flags);
         if let Some(date) = internal_date {
@@ -468,37 +476,6 @@ impl Session {
         }
         self.append_messages(self.conn.adapt(mailbox.into()), std::slice::from_ref(&msg))
     }
-}
-
-/// `dd-Mon-yyyy hh:mm:ss +zzzz` (day may be space-padded).
-pub(crate) fn valid_date_time(s: &str) -> bool {
-    let b = s.as_bytes();
-    let s = if b.first() == Some(&b' ') { &s[1..] } else { s };
-    let b = s.as_bytes();
-    let (day, rest) = match b.iter().position(|&c| c == b'-') {
-        Some(i @ 1..=2) => (&b[..i], &b[i..]),
-        _ => return false,
-    };
-    const MONTHS: [&[u8]; 12] = [
-        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
-        b"Dec",
-    ];
-    let digits = |x: &[u8]| x.iter().all(u8::is_ascii_digit);
-    rest.len() == 24
-        && digits(day)
-        && rest[0] == b'-'
-        && MONTHS.contains(&&rest[1..4])
-        && rest[4] == b'-'
-        && digits(&rest[5..9])
-        && rest[9] == b' '
-        && digits(&rest[10..12])
-        && rest[12] == b':'
-        && digits(&rest[13..15])
-        && rest[15] == b':'
-        && digits(&rest[16..18])
-        && rest[18] == b' '
-        && (rest[19] == b'+' || rest[19] == b'-')
-        && digits(&rest[20..24])
 }
 
 #[cfg(test)]
@@ -521,17 +498,6 @@ mod tests {
         ] {
             assert!(flag_list(std::slice::from_ref(&bad)).is_err(), "{bad:?}");
         }
-    }
-
-    #[test]
-    fn dates() {
-        assert!(valid_date_time("17-Jul-1996 02:44:25 -0700"));
-        assert!(valid_date_time(" 7-Jul-1996 02:44:25 +0000"));
-        assert!(valid_date_time("7-Jul-1996 02:44:25 +0000"));
-        assert!(!valid_date_time("17-jul-1996 02:44:25 -0700"));
-        assert!(!valid_date_time("17-Jul-1996 02:44:25"));
-        assert!(!valid_date_time("17-Jul-1996 02:44:25 -0700\" {5}"));
-        assert!(!valid_date_time(""));
     }
 
     #[test]

@@ -225,7 +225,7 @@ fn nul_and_invalid_utf8_from_the_server() {
     }
     match &items[1] {
         Unsolicited::Fetch(f) => {
-            assert_eq!(f.envelope().unwrap().subject().unwrap(), b"sub\xffject")
+            assert_eq!(f.envelope().unwrap().subject_raw().unwrap(), b"sub\xffject")
         }
         other => panic!("{other:?}"),
     }

@@ -334,7 +334,7 @@ fn exchange_nil_params_and_disposition_params() {
     let pdf = &b.parts()[1];
     assert_eq!(pdf.disposition().unwrap().kind(), "attachment");
     assert!(pdf.disposition().unwrap().params().is_empty());
-    assert_eq!(pdf.filename(), Some("a.pdf"));
+    assert_eq!(pdf.filename().as_deref(), Some("a.pdf"));
 }
 
 // A bare string for the disposition (`NIL "inline" NIL NIL`), Exchange: MailKit issue #919.
@@ -386,7 +386,7 @@ fn mailru_float_sizes() {
     let b = f[0].body_structure().unwrap();
     assert_eq!(b.parts()[0].size(), Some(1024));
     assert_eq!(b.parts()[1].size(), None, "not a number: unknown");
-    assert_eq!(b.parts()[1].filename(), Some("a.zip"));
+    assert_eq!(b.parts()[1].filename().as_deref(), Some("a.zip"));
 }
 
 // 64-bit HIGHESTMODSEQ at its maximum.
@@ -1008,8 +1008,8 @@ fn internaldate_single_digit_day() {
                 .unwrap()
         },
     );
-    assert_eq!(f[0].internal_date(), Some(" 6-Apr-2017 10:50:20 +0200"));
-    assert_eq!(f[1].internal_date(), Some("6-Apr-2017 10:59:05 +0200"));
+    assert_eq!(f[0].internal_date_raw(), Some(" 6-Apr-2017 10:50:20 +0200"));
+    assert_eq!(f[1].internal_date_raw(), Some("6-Apr-2017 10:59:05 +0200"));
 }
 
 // Escaped quotes and backslashes inside ENVELOPE strings.
@@ -1021,8 +1021,8 @@ fn escaped_quotes_in_envelope() {
         |s| fetch_all(s, 1, &FetchItems::new().envelope()),
     );
     let env = f[0].envelope().unwrap();
-    assert_eq!(env.subject(), Some(&b"Re: \"quoted\" \\o/"[..]));
-    assert_eq!(env.from()[0].name(), Some(&b"O\"Brien, \\Pat"[..]));
+    assert_eq!(env.subject_raw(), Some(&b"Re: \"quoted\" \\o/"[..]));
+    assert_eq!(env.from()[0].name_raw(), Some(&b"O\"Brien, \\Pat"[..]));
 }
 
 // BODYSTRUCTURE with extension data no RFC defines after the location.
@@ -1128,7 +1128,7 @@ fn envelope_in_parentheses_too_many() {
     let env = f[0]
         .envelope()
         .expect("envelope read from inside the extra parentheses");
-    assert_eq!(env.subject(), Some(&b"Report"[..]));
+    assert_eq!(env.subject_raw(), Some(&b"Report"[..]));
     assert_eq!(env.to()[0].mailbox(), Some(&b"bob"[..]));
     assert!(f[0].unparsed().is_empty());
 }
@@ -1199,7 +1199,7 @@ fn nil_for_a_list_and_a_list_for_a_string() {
         },
     );
     assert_eq!(f[0].uid(), Some(Uid(8)));
-    assert_eq!(f[0].internal_date(), Some("01-Mar-2022 10:00:00 +0000"));
+    assert_eq!(f[0].internal_date_raw(), Some("01-Mar-2022 10:00:00 +0000"));
     assert_eq!(f[0].flags(), Some(&[][..]), "NIL flags are no flags");
     assert_eq!(unparsed_names(&f[0]), ["BODY"]);
     assert_eq!(

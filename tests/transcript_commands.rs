@@ -112,9 +112,9 @@ fn envelope_with_literals_and_nil() {
         .unwrap();
     let env = f.envelope().unwrap();
     assert_eq!(env.date(), None);
-    assert_eq!(env.subject().unwrap(), b"Sub\r\n  ject");
+    assert_eq!(env.subject_raw().unwrap(), b"Sub\r\n  ject");
     assert!(env.from().is_empty());
-    assert_eq!(env.to()[0].name().unwrap(), b"A \"B\"");
+    assert_eq!(env.to()[0].name_raw().unwrap(), b"A \"B\"");
     assert_eq!(env.to()[0].email().as_deref(), Some("a@b.c"));
     assert_eq!(env.message_id(), None);
     script.assert_done();
@@ -133,7 +133,7 @@ fn empty_address_lists_and_nil_fields() {
         .into_vec()
         .unwrap();
     let env = f[0].envelope().unwrap();
-    assert_eq!(env.subject().unwrap(), b"");
+    assert_eq!(env.subject_raw().unwrap(), b"");
     assert!(env.from().is_empty() && env.sender().is_empty() && env.to().is_empty());
     assert_eq!(env.message_id().unwrap(), b"<id@x>");
     script.assert_done();

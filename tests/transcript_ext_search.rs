@@ -335,7 +335,7 @@ fn multiappend_with_synchronising_literals_and_literal8() {
             &[
                 AppendMessage::new(b"hello")
                     .flags(&[Flag::Seen])
-                    .internal_date("17-Jul-1996 02:44:25 -0700"),
+                    .internal_date("17-Jul-1996 02:44:25 -0700".parse().unwrap()),
                 AppendMessage::new(b"a\0b").flags(&[Flag::Flagged]),
             ],
         )

@@ -2,25 +2,26 @@
 //! NUL bytes as literal8 (BINARY, RFC 3516).
 
 use crate::error::{Error, Result};
-use crate::message::{flag_list, valid_date_time};
+use crate::message::flag_list;
 use crate::session::Session;
-use crate::types::{AppendUid, Flag, MailboxName, ResponseCode};
+use crate::types::{AppendUid, DateTime, Flag, MailboxName, ResponseCode};
 use crate::wire::encode::Command;
 
 /// One message to APPEND, with the flags and internal date it should get.
 ///
 /// ```
-/// use blocking_imap::{AppendMessage, Flag};
+/// use blocking_imap::{AppendMessage, DateTime, Flag};
 /// let raw = b"From: a@example.org\r\nSubject: hi\r\n\r\nHello\r\n";
 /// let msg = AppendMessage::new(raw)
 ///     .flags(&[Flag::Seen])
-///     .internal_date("17-Jul-1996 02:44:25 -0700");
+///     .internal_date("17-Jul-1996 02:44:25 -0700".parse()?);
+/// # Ok::<(), blocking_imap::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppendMessage<'a> {
     message: &'a [u8],
     flags: Vec<Flag>,
-    internal_date: Option<String>,
+    internal_date: Option<DateTime>,
 }
 
 impl<'a> AppendMessage<'a> {
@@ -40,10 +41,11 @@ impl<'a> AppendMessage<'a> {
         self
     }
 
-    /// The internal date the message gets, as IMAP writes it: `"17-Jul-1996 02:44:25
-    /// -0700"` (checked when the command is sent).
-    pub fn internal_date(mut self, date: &str) -> Self {
-        self.internal_date = Some(date.to_string());
+    /// The internal date the message gets (its date of arrival, as INTERNALDATE reports
+    /// it; a migration keeps the original one). Any [`DateTime`]: parsed from IMAP or RFC
+    /// 5322 text, made from a [`SystemTime`](std::time::SystemTime), or from its parts.
+    pub fn internal_date(mut self, date: DateTime) -> Self {
+        self.internal_date = Some(date);
         self
     }
 
@@ -106,11 +108,7 @@ impl Session {
                 cmd.raw(&flag_list(&msg.flags)?);
             }
             if let Some(date) = &msg.internal_date {
-                if !valid_date_time(date) {
-                    return Err(Error::InvalidArgument(format!(
-                        "internal date {date:?} (want \"17-Jul-1996 02:44:25 -0700\")"
-                    )));
-                }
+                // `"dd-Mon-yyyy hh:mm:ss +zzzz"`, the day space-padded (RFC 9051 date-time).
                 cmd.raw(&format!("\"{date}\""));
             }
             if msg.message.contains(&0) {
@@ -140,12 +138,12 @@ mod tests {
     fn builder_keeps_what_it_is_given() {
         let m = AppendMessage::new(b"x")
             .flags(&[Flag::Seen, Flag::Draft])
-            .internal_date("1-Jan-2024 00:00:00 +0000");
+            .internal_date(DateTime::new(2024, 1, 1, 0, 0, 0, 0).unwrap());
         assert_eq!(m.message(), b"x");
         assert_eq!(m.flags, [Flag::Seen, Flag::Draft]);
         assert_eq!(
-            m.internal_date.as_deref(),
-            Some("1-Jan-2024 00:00:00 +0000")
+            m.internal_date.map(|d| d.to_string()).as_deref(),
+            Some(" 1-Jan-2024 00:00:00 +0000")
         );
         assert_eq!(AppendMessage::new(b"y").flags, []);
     }

@@ -8,5 +8,6 @@ pub(crate) mod id;
 pub(crate) mod idle;
 pub(crate) mod lists;
 pub(crate) mod metadata;
+pub(crate) mod parts;
 pub(crate) mod quota;
 pub(crate) mod search;

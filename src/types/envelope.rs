@@ -1,24 +1,44 @@
 //! ENVELOPE and BODYSTRUCTURE (RFC 3501 section 7.4.2, RFC 9051 section 7.5.2) as owned types.
 //!
-//! Header values in an envelope are kept as the bytes the server sent: they may be RFC 2047
-//! encoded words or raw 8-bit text, and no conversion here would be right for every message.
-//! The `*_lossy` helpers give a quick look as text without decoding anything.
+//! Header values in an envelope are kept as the bytes the server sent (RFC 2047 encoded words,
+//! raw 8-bit text, folded lines): the FETCH parser copies them and nothing more. The
+//! accessors decode on demand, each time they are called: [`Envelope::subject`] and
+//! [`Address::name`] decode RFC 2047 encoded words, [`Envelope::date`] parses the date, and
+//! the `*_raw` accessors give the bytes as sent.
 //!
 //! The MIME type, subtype and disposition of a body part are tokens that compare without
 //! regard to case (RFC 2045 section 5.1); they are stored lower-cased. Parameters, ids,
 //! descriptions and locations are kept as the server sent them, as text: bytes that are not
 //! UTF-8 become U+FFFD there, and `param_bytes` gives a parameter's value exactly as sent.
+//! File names and [`param_decoded`](BodyStructure::param_decoded) decode RFC 2231 and
+//! RFC 2047 from those exact bytes, again on demand.
 //!
 //! Values of these types are built by the FETCH parser (`wire::fetch`).
 
 use std::borrow::Cow;
 use std::fmt;
 
+use super::date::DateTime;
+use crate::mime;
+
 /// The envelope of a message (`FETCH ENVELOPE`): its main header fields, as parsed by the server.
 ///
-/// Every text field is the raw header value, which may use RFC 2047 encoded words
-/// (`=?UTF-8?Q?...?=`) or 8-bit bytes; nothing is decoded. An address list the server sent
-/// as `NIL` (the header is absent) or as an empty list is an empty slice.
+/// The fields are kept as the server sent them: header values that may use RFC 2047 encoded
+/// words (`=?UTF-8?Q?...?=`) or 8-bit bytes. [`subject`](Envelope::subject),
+/// [`date`](Envelope::date) and [`Address::name`] decode when called (nothing is decoded
+/// while a FETCH response is parsed); [`subject_raw`](Envelope::subject_raw),
+/// [`date_raw`](Envelope::date_raw) and [`Address::name_raw`] give the bytes. An address list
+/// the server sent as `NIL` (the header is absent) or as an empty list is an empty slice.
+///
+/// ```
+/// # fn show(env: &blocking_imap::Envelope) {
+/// // Subject: =?ISO-8859-1?Q?Caf=E9?= and a From display name, decoded.
+/// let subject = env.subject().unwrap_or_default();
+/// let from = env.from().first().and_then(|a| a.name().or_else(|| a.email()));
+/// let when = env.date().map(|d| d.to_rfc5322());
+/// println!("{subject} from {from:?} at {when:?}");
+/// # }
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Envelope {
     pub(crate) date: Option<Vec<u8>>,
@@ -34,20 +54,39 @@ pub struct Envelope {
 }
 
 impl Envelope {
-    /// The `Date:` header, unparsed (`Thu, 03 Mar 2016 12:25:01 -0500`).
-    pub fn date(&self) -> Option<&[u8]> {
+    /// The `Date:` header, parsed best-effort by [`DateTime::parse_rfc5322`] (RFC 5322
+    /// section 3.3 with its obsolete forms: two-digit years, zone names, missing seconds or
+    /// zone, a trailing comment); `None` when the header is absent or no date can be read
+    /// from it ([`date_raw`](Envelope::date_raw) still has it then). Parsed on each call.
+    pub fn date(&self) -> Option<DateTime> {
+        let raw = self.date.as_deref()?;
+        DateTime::parse_rfc5322(&String::from_utf8_lossy(raw)).ok()
+    }
+
+    /// The `Date:` header as the server sent it (`Thu, 03 Mar 2016 12:25:01 -0500`).
+    pub fn date_raw(&self) -> Option<&[u8]> {
         self.date.as_deref()
     }
 
-    /// The `Subject:` header, as raw bytes (possibly RFC 2047 encoded, possibly 8-bit).
-    pub fn subject(&self) -> Option<&[u8]> {
-        self.subject.as_deref()
+    /// The `Subject:` header as text, decoded on each call: RFC 2047 encoded words
+    /// (`=?UTF-8?B?...?=`, `=?ISO-8859-1?Q?...?=`) are decoded from their charset, the
+    /// whitespace between two adjacent encoded words is dropped (RFC 2047 section 6.2) and
+    /// folding line breaks are removed.
+    ///
+    /// Never fails, and is visibly lossy where it cannot be exact: an encoded word in a
+    /// charset that is unknown (or not compiled in: without the default `charsets` feature
+    /// only UTF-8, US-ASCII and ISO-8859-1 are known) is read as UTF-8, and so are bytes
+    /// outside encoded words (raw 8-bit headers); what is not UTF-8 becomes U+FFFD. A
+    /// malformed encoded word stays as written. [`subject_raw`](Envelope::subject_raw) has
+    /// the exact bytes.
+    pub fn subject(&self) -> Option<String> {
+        self.subject.as_deref().map(mime::decode_words)
     }
 
-    /// The `Subject:` header as text: invalid UTF-8 becomes U+FFFD, and RFC 2047 encoded
-    /// words are left as they are (not decoded).
-    pub fn subject_lossy(&self) -> Option<Cow<'_, str>> {
-        self.subject.as_deref().map(String::from_utf8_lossy)
+    /// The `Subject:` header as the server sent it: possibly RFC 2047 encoded, possibly
+    /// 8-bit, possibly folded.
+    pub fn subject_raw(&self) -> Option<&[u8]> {
+        self.subject.as_deref()
     }
 
     /// The `From:` addresses.
@@ -108,15 +147,17 @@ pub struct Address {
 }
 
 impl Address {
-    /// The display name (`"Jane Doe"`), raw: possibly RFC 2047 encoded or 8-bit.
-    pub fn name(&self) -> Option<&[u8]> {
-        self.name.as_deref()
+    /// The display name (`Jane Doe`) as text, decoded on each call: RFC 2047 encoded words
+    /// (`=?UTF-8?Q?J=C3=B6rg?=`) are decoded as in [`Envelope::subject`], with the same
+    /// visible loss (U+FFFD) for unknown charsets and for 8-bit bytes that are not UTF-8.
+    /// [`name_raw`](Address::name_raw) has the exact bytes.
+    pub fn name(&self) -> Option<String> {
+        self.name.as_deref().map(mime::decode_words)
     }
 
-    /// The display name as text: invalid UTF-8 becomes U+FFFD, RFC 2047 encoded words are
-    /// left as they are.
-    pub fn name_lossy(&self) -> Option<Cow<'_, str>> {
-        self.name.as_deref().map(String::from_utf8_lossy)
+    /// The display name as the server sent it: possibly RFC 2047 encoded or 8-bit.
+    pub fn name_raw(&self) -> Option<&[u8]> {
+        self.name.as_deref()
     }
 
     /// The obsolete source route (RFC 5322 `obs-route`, IMAP's "at-domain-list"); almost
@@ -174,7 +215,9 @@ impl Address {
 /// does not.
 ///
 /// [`walk`](BodyStructure::walk) lists every part with its IMAP part number, the number to
-/// ask for in `BODY[1.2]`.
+/// ask for in `BODY[1.2]`. As a mail client sees it: [`leaves`](BodyStructure::leaves),
+/// [`attachments`](BodyStructure::attachments), [`text_body`](BodyStructure::text_body) and
+/// [`html_body`](BodyStructure::html_body) hand out [`Part`](crate::Part)s.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BodyStructure {
     /// Lower-cased.
@@ -257,6 +300,45 @@ impl Params {
             None => Some(text.as_bytes()),
         }
     }
+
+    /// The value of `name` decoded by RFC 2231 (`name*`, `name*0*`...) and RFC 2047, from
+    /// the bytes as sent; an empty (or all-blank) value counts as none.
+    fn decoded(&self, name: &str) -> Option<String> {
+        let pairs = SentPairs {
+            params: self,
+            next: 0,
+            next_raw: 0,
+        };
+        mime::param_value(pairs, name).filter(|v| !v.trim().is_empty())
+    }
+}
+
+/// `(name, value as sent)` for each parameter in order: the kept bytes for the values that
+/// were not UTF-8, the text for the others. One pass over both lists (`raw` is in index
+/// order), so a lookup is linear in the number of parameters.
+#[derive(Clone)]
+struct SentPairs<'a> {
+    params: &'a Params,
+    next: usize,
+    next_raw: usize,
+}
+
+impl<'a> Iterator for SentPairs<'a> {
+    type Item = (&'a str, &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let params: &'a Params = self.params;
+        let (name, text) = params.list.get(self.next)?;
+        let value = match params.raw.get(self.next_raw) {
+            Some((i, raw)) if *i == self.next => {
+                self.next_raw += 1;
+                raw.as_slice()
+            }
+            _ => text.as_bytes(),
+        };
+        self.next += 1;
+        Some((name.as_str(), value))
+    }
 }
 
 impl BodyStructure {
@@ -301,9 +383,9 @@ impl BodyStructure {
     }
 
     /// The Content-Type parameters (`charset`, `name`, `boundary`, ...), in the server's
-    /// order and spelling. Values are not decoded (RFC 2231 / RFC 2047); 8-bit bytes that are
-    /// not UTF-8 show as U+FFFD here, and [`param_bytes`](BodyStructure::param_bytes) gives
-    /// them as sent.
+    /// order and spelling. Values are not decoded (RFC 2231 / RFC 2047: see
+    /// [`param_decoded`](BodyStructure::param_decoded)); 8-bit bytes that are not UTF-8 show
+    /// as U+FFFD here, and [`param_bytes`](BodyStructure::param_bytes) gives them as sent.
     pub fn params(&self) -> &[(String, String)] {
         &self.params.list
     }
@@ -317,6 +399,20 @@ impl BodyStructure {
     /// bytes included), looked up without regard to case.
     pub fn param_bytes(&self, name: &str) -> Option<&[u8]> {
         self.params.get_bytes(name)
+    }
+
+    /// The value of the Content-Type parameter `name`, decoded, looked up without regard to
+    /// case. RFC 2231 first: `name*=charset'language'%XX...`, or the value split over
+    /// `name*0`, `name*1*`, ... (joined in index order, the run from 0 without gaps), decoded
+    /// from its charset; these win over a plain `name`. A plain value holding RFC 2047
+    /// encoded words (which RFC 2047 section 5 forbids there, and many mailers send) is
+    /// decoded too. The bytes decoded are the ones the server sent, 8-bit included.
+    ///
+    /// Never fails: an unknown charset (or one not compiled in, without the default
+    /// `charsets` feature) is read as UTF-8, with U+FFFD for what is not UTF-8. An empty value
+    /// counts as none.
+    pub fn param_decoded(&self, name: &str) -> Option<String> {
+        self.params.decoded(name)
     }
 
     /// The `charset` parameter, if there is one.
@@ -382,27 +478,75 @@ impl BodyStructure {
         self.location.as_deref()
     }
 
-    /// The part's file name: the disposition's `filename` parameter, or else the
-    /// Content-Type's `name` parameter. The value is not decoded (RFC 2231 / RFC 2047).
-    pub fn filename(&self) -> Option<&str> {
+    /// The part's file name, decoded, as mail clients find it: the Content-Disposition's
+    /// `filename` parameter (RFC 2183), or else the Content-Type's `name` parameter (older
+    /// mailers send only that). Each is decoded as in
+    /// [`param_decoded`](BodyStructure::param_decoded): RFC 2231 `filename*` and
+    /// continuations (`filename*0*`, `filename*1*`, ...) with their charset, and RFC 2047
+    /// encoded words in a plain value. An empty name counts as none. Decoded on each call.
+    ///
+    /// The name is what the sender wrote: it may hold `/`, `\`, `..` or control characters.
+    /// Make it safe before using it as a path. The raw values stay in
+    /// [`params`](BodyStructure::params) and [`ContentDisposition::params`].
+    pub fn filename(&self) -> Option<String> {
         self.disposition
             .as_ref()
             .and_then(ContentDisposition::filename)
-            .or_else(|| self.param("name"))
+            .or_else(|| self.param_decoded("name"))
     }
 
-    /// Does this part look like an attachment? A single part whose disposition is
-    /// `attachment`, or which has no `inline` disposition and either has a
-    /// [file name](BodyStructure::filename) or is an attached message (`message/rfc822`).
+    /// Would a mail client list this part as an attachment? Judged from the part alone, by
+    /// this rule (RFC 2183 for the dispositions):
+    ///
+    /// 1. A multipart is never an attachment (its parts may be).
+    /// 2. An attached message (`message/rfc822`, `message/global`) always is, whatever its
+    ///    disposition: mail clients list a forwarded message, and
+    ///    [`text_body`](BodyStructure::text_body) does not look inside it.
+    /// 3. A disposition of `attachment`, or of a type this crate does not know (RFC 2183
+    ///    section 2.8: treat it as `attachment`), is one.
+    /// 4. A part with a [file name](BodyStructure::filename) is one, `inline` or not: an
+    ///    image sent inline with a name (`photo.jpg`) is listed, as Thunderbird and Apple
+    ///    Mail list it.
+    /// 5. Otherwise (no file name, `inline` or no disposition) it is the message's own
+    ///    content, not an attachment, when it is text (`text/*`: the body, or one of its
+    ///    alternatives), or when it has a `Content-ID` or `Content-Location` (a resource the
+    ///    HTML refers to, such as an inline image in `multipart/related` shown through
+    ///    `cid:`, RFC 2392 / RFC 2557).
+    /// 6. Any other part (non-text, no name, nothing refers to it: an unnamed `image/gif` or
+    ///    `application/octet-stream`) is one: no body part shows it, so a reader who only
+    ///    looked at the body and the attachments would lose it otherwise.
+    ///
+    /// The parts [`leaves`](BodyStructure::leaves) lists, with this test applied, are
+    /// [`attachments`](BodyStructure::attachments); a caller with another rule can apply it
+    /// to the leaves itself.
     pub fn is_attachment(&self) -> bool {
         if self.is_multipart() {
             return false;
         }
-        match self.disposition.as_ref().map(ContentDisposition::kind) {
-            Some("attachment") => true,
-            Some("inline") => false,
-            _ => self.filename().is_some() || self.is_mime_type("message/rfc822"),
+        if self.is_attached_message() {
+            return true;
         }
+        match self.disposition.as_ref().map(ContentDisposition::kind) {
+            Some("inline" | "") | None => {}
+            Some(_) => return true,
+        }
+        if self.filename().is_some() {
+            return true;
+        }
+        let referenced = self.id().is_some_and(|id| !id.trim().is_empty())
+            || self
+                .location
+                .as_deref()
+                .is_some_and(|l| !l.trim().is_empty());
+        !(self.media_type == "text" || referenced)
+    }
+
+    /// Is this an attached message: `message/rfc822`, `message/global` (RFC 6532), or any
+    /// part the server sent an envelope and body for?
+    pub(crate) fn is_attached_message(&self) -> bool {
+        self.is_mime_type("message/rfc822")
+            || self.is_mime_type("message/global")
+            || self.encapsulated().is_some()
     }
 
     /// Every part of this structure, this one included, with its IMAP part number, in
@@ -417,7 +561,7 @@ impl BodyStructure {
     /// part and the multipart inside it share a number; otherwise it is part `1` under the
     /// message (`1` at the top level, `3.1` inside a message that is part 3).
     pub fn walk(&self) -> impl Iterator<Item = (Vec<u32>, &BodyStructure)> + '_ {
-        self.walk_inner(true)
+        self.walk_from(body_number(Vec::new(), self), true)
     }
 
     /// The part with this number (see [`walk`](BodyStructure::walk)); where a
@@ -432,15 +576,8 @@ impl BodyStructure {
     /// [`is_mime_type`](BodyStructure::is_mime_type)), with its part number. Does not look
     /// inside attached messages: use [`walk`](BodyStructure::walk) for that.
     pub fn find(&self, mime_type: &str) -> Option<(Vec<u32>, &BodyStructure)> {
-        self.walk_inner(false)
+        self.walk_from(body_number(Vec::new(), self), false)
             .find(|(_, part)| part.is_mime_type(mime_type))
-    }
-
-    /// The parts that [look like attachments](BodyStructure::is_attachment), with their part
-    /// numbers, in order. Does not look inside attached messages.
-    pub fn attachments(&self) -> impl Iterator<Item = (Vec<u32>, &BodyStructure)> + '_ {
-        self.walk_inner(false)
-            .filter(|(_, part)| part.is_attachment())
     }
 
     fn single(&self) -> Option<&Single> {
@@ -454,11 +591,16 @@ impl BodyStructure {
         self.single().and_then(|s| s.message.as_deref())
     }
 
-    /// Depth-first over an explicit stack; `messages`: also go into attached messages. Each
-    /// part is pushed and popped once, with a copy of its number, which has one element per
-    /// level of nesting (the parser allows `MAX_BODY_DEPTH`): O(parts × depth) for a walk.
-    fn walk_inner(&self, messages: bool) -> impl Iterator<Item = (Vec<u32>, &BodyStructure)> + '_ {
-        let mut stack = vec![(body_number(Vec::new(), self), self)];
+    /// Depth-first over an explicit stack, this part numbered `start`; `messages`: also go
+    /// into attached messages. Each part is pushed and popped once, with a copy of its
+    /// number, which has one element per level of nesting (the parser allows
+    /// `MAX_BODY_DEPTH`): O(parts × depth) for a walk.
+    pub(super) fn walk_from(
+        &self,
+        start: Vec<u32>,
+        messages: bool,
+    ) -> impl Iterator<Item = (Vec<u32>, &BodyStructure)> + '_ {
+        let mut stack = vec![(start, self)];
         std::iter::from_fn(move || {
             let (number, node) = stack.pop()?;
             match &node.kind {
@@ -481,7 +623,7 @@ impl BodyStructure {
 }
 
 /// The number of a message's body, given the message's number (empty for the top level).
-fn body_number(mut message: Vec<u32>, body: &BodyStructure) -> Vec<u32> {
+pub(super) fn body_number(mut message: Vec<u32>, body: &BodyStructure) -> Vec<u32> {
     if !body.is_multipart() {
         message.push(1);
     }
@@ -520,9 +662,21 @@ impl ContentDisposition {
         self.params.get_bytes(name)
     }
 
-    /// The `filename` parameter, not decoded (RFC 2231 / RFC 2047).
-    pub fn filename(&self) -> Option<&str> {
-        self.param("filename")
+    /// The `filename` parameter, decoded: RFC 2231 `filename*` and continuations
+    /// (`filename*0*`, `filename*1*`, ...) with their charset and language, which win over a
+    /// plain `filename`; RFC 2047 encoded words in a plain value are decoded too, as mail
+    /// clients do. Decoded on each call from the bytes the server sent; never fails (an
+    /// unknown charset is read as UTF-8, with U+FFFD for what is not UTF-8). An empty name
+    /// counts as none. See [`BodyStructure::filename`], which falls back to the
+    /// Content-Type's `name`, and its caution about paths.
+    pub fn filename(&self) -> Option<String> {
+        self.params.decoded("filename")
+    }
+
+    /// The value of the parameter `name`, decoded by RFC 2231 and RFC 2047 as in
+    /// [`filename`](ContentDisposition::filename); looked up without regard to case.
+    pub fn param_decoded(&self, name: &str) -> Option<String> {
+        self.params.decoded(name)
     }
 }
 
@@ -732,13 +886,20 @@ mod tests {
     fn gmail_envelope_and_alternative() {
         let (env, b) = fetch(GMAIL_ALTERNATIVE.as_bytes());
         let (env, b) = (env.unwrap(), b.unwrap());
-        assert_eq!(env.date(), Some(&b"Thu, 03 Mar 2016 12:47:29 -0500"[..]));
         assert_eq!(
-            env.subject_lossy().as_deref(),
+            env.date_raw(),
+            Some(&b"Thu, 03 Mar 2016 12:47:29 -0500"[..])
+        );
+        let date = env.date().unwrap();
+        assert_eq!(date.unix_timestamp(), 1_457_027_249);
+        assert_eq!(date.offset_minutes(), -300);
+        assert_eq!(
+            env.subject().as_deref(),
             Some("multipart/alternative message")
         );
         assert_eq!(env.from().len(), 1);
-        assert_eq!(env.from()[0].name(), Some(&b"Example From"[..]));
+        assert_eq!(env.from()[0].name().as_deref(), Some("Example From"));
+        assert_eq!(env.from()[0].name_raw(), Some(&b"Example From"[..]));
         assert_eq!(env.from()[0].email().as_deref(), Some("from@example.com"));
         assert_eq!(
             env.reply_to()[0].email().as_deref(),
@@ -809,15 +970,20 @@ mod tests {
         assert_eq!((b.size(), b.lines()), (Some(27), Some(1)));
         assert_eq!(b.find("text/plain").map(|(n, _)| n), Some(vec![1]));
         let env = env.unwrap();
-        assert_eq!(env.subject(), Some(&b"A"[..]));
+        assert_eq!(env.subject().as_deref(), Some("A"));
         assert_eq!(env.message_id(), Some(&b"<a@mimekit.net>"[..]));
         assert!(env.cc().is_empty() && env.bcc().is_empty());
 
         let (env, b) = fetch(RFC3501_ENVELOPE.as_bytes());
         let (env, b) = (env.unwrap(), b.unwrap());
         assert_eq!(
-            env.date(),
+            env.date_raw(),
             Some(&b"Wed, 17 Jul 1996 02:23:25 -0700 (PDT)"[..])
+        );
+        // The trailing comment is skipped.
+        assert_eq!(
+            env.date().map(|d| d.to_rfc5322()).as_deref(),
+            Some("Wed, 17 Jul 1996 02:23:25 -0700")
         );
         assert_eq!(env.to()[0].name(), None);
         assert_eq!(
@@ -826,7 +992,7 @@ mod tests {
         );
         let cc: Vec<_> = env.cc().iter().filter_map(Address::email).collect();
         assert_eq!(cc, ["minutes@CNRI.Reston.VA.US", "KLENSIN@MIT.EDU"]);
-        assert_eq!(env.cc()[1].name_lossy().as_deref(), Some("John Klensin"));
+        assert_eq!(env.cc()[1].name().as_deref(), Some("John Klensin"));
         assert_eq!(env.cc()[1].host(), Some(&b"MIT.EDU"[..]));
         assert_eq!(env.cc()[1].adl(), None);
         // No extension data: the line count is still there.
@@ -856,7 +1022,9 @@ mod tests {
         assert_eq!(msg.mime_type(), "message/rfc822");
         assert_eq!((msg.size(), msg.lines()), (Some(22436), Some(326)));
         let inner = msg.envelope().unwrap();
-        assert_eq!(inner.subject(), Some(&b"mail from Wacky"[..]));
+        assert_eq!(inner.subject().as_deref(), Some("mail from Wacky"));
+        // A two-digit year (RFC 5322 section 4.3).
+        assert_eq!(inner.date().map(|d| d.year()), Some(1992));
         assert_eq!(inner.to().len(), 2);
         // The server wrote a quoted "NIL": that is a string, not NIL.
         assert_eq!(inner.in_reply_to(), Some(&b"NIL"[..]));
@@ -866,7 +1034,7 @@ mod tests {
             rtf.params(),
             &pairs(&[("NAME", "index.rtf"), ("TYPE", "microsoft-rtf")])[..]
         );
-        assert_eq!(rtf.filename(), Some("index.rtf"));
+        assert_eq!(rtf.filename().as_deref(), Some("index.rtf"));
         assert_eq!(b.part(&[2, 2]).unwrap().size(), Some(20910));
         assert_eq!(b.part(&[2, 4]), None);
         assert_eq!(b.part(&[4]), None);
@@ -879,9 +1047,17 @@ mod tests {
                 .map(|(n, _)| n),
             Some(vec![2, 2])
         );
-        // The attached message is an attachment; what is inside it is not listed.
-        let att: Vec<_> = b.attachments().map(|(n, _)| n).collect();
+        // The attached message is an attachment; what is inside it is not listed. The
+        // unnamed audio part inside has nothing referring to it: an attachment of its own.
+        let att: Vec<_> = b.attachments().map(|p| p.section().to_vec()).collect();
         assert_eq!(att, [vec![2]]);
+        let msg_att: Vec<_> = b
+            .attachments()
+            .flat_map(|p| p.message_leaves().collect::<Vec<_>>())
+            .filter(|p| p.is_attachment())
+            .map(|p| p.section_string())
+            .collect();
+        assert_eq!(msg_att, ["2.1", "2.2"], "2.1 is a text with a name");
     }
 
     #[test]
@@ -976,9 +1152,12 @@ mod tests {
         assert_eq!(disp.kind(), "attachment");
         assert_eq!(disp.param("SIZE"), Some("28000"));
         // The disposition's filename wins over the type's name.
-        assert_eq!(pdf.filename(), Some("Report Q3.pdf"));
+        assert_eq!(pdf.filename().as_deref(), Some("Report Q3.pdf"));
         assert!(pdf.is_attachment());
-        let att: Vec<_> = b.attachments().map(|(n, p)| (n, p.mime_type())).collect();
+        let att: Vec<_> = b
+            .attachments()
+            .map(|p| (p.section().to_vec(), p.mime_type()))
+            .collect();
         assert_eq!(att, [(vec![2], "application/pdf".to_string())]);
         assert_eq!(b.find("text/plain").map(|(n, _)| n), Some(vec![1, 1]));
         assert_eq!(
@@ -1008,16 +1187,16 @@ mod tests {
         let msg = b.part(&[2]).unwrap();
         assert_eq!(msg.lines(), Some(12));
         let env = msg.envelope().unwrap();
-        assert_eq!(env.subject(), Some(&b"Fwd"[..]));
+        assert_eq!(env.subject().as_deref(), Some("Fwd"));
         assert_eq!(env.from()[0].email().as_deref(), Some("a@b.c"));
         assert!(env.sender().is_empty() && env.to().is_empty());
         assert_eq!(env.date(), None);
         let inner = b.part(&[2, 1]).unwrap();
         assert_eq!(inner.encoding(), Some(&TransferEncoding::EightBit));
         assert_eq!(msg.message_body(), Some(inner));
-        // An inline attached message is not an attachment.
-        assert!(!msg.is_attachment());
-        assert_eq!(b.attachments().count(), 0);
+        // An attached message is an attachment, even inline.
+        assert!(msg.is_attachment());
+        assert_eq!(b.attachments().count(), 1);
 
         // A message whose whole body is an attached message.
         let b = body(concat!(
@@ -1047,25 +1226,24 @@ mod tests {
             b"* 1 FETCH (ENVELOPE (NIL \"Caf\xe9 \xff =?UTF-8?Q?na=C3=AFve?=\" ((\"J\xf6rg\" NIL \"j\" \"example.de\")) NIL NIL NIL NIL NIL \"<x@y> <z@w>\" NIL))\n",
         );
         assert_eq!(
-            env.subject(),
+            env.subject_raw(),
             Some(&b"Caf\xe9 \xff =?UTF-8?Q?na=C3=AFve?="[..])
         );
-        assert_eq!(
-            env.subject_lossy().as_deref(),
-            Some("Caf\u{fffd} \u{fffd} =?UTF-8?Q?na=C3=AFve?=")
-        );
+        // Raw 8-bit bytes are visibly lost; the encoded word is decoded.
+        assert_eq!(env.subject().as_deref(), Some("Caf\u{fffd} \u{fffd} naïve"));
         let from = &env.from()[0];
-        assert_eq!(from.name(), Some(&b"J\xf6rg"[..]));
-        assert_eq!(from.name_lossy().as_deref(), Some("J\u{fffd}rg"));
+        assert_eq!(from.name_raw(), Some(&b"J\xf6rg"[..]));
+        assert_eq!(from.name().as_deref(), Some("J\u{fffd}rg"));
         assert_eq!(from.email().as_deref(), Some("j@example.de"));
         assert_eq!(env.in_reply_to(), Some(&b"<x@y> <z@w>"[..]));
         assert_eq!(env.message_id(), None);
-        assert_eq!(env.date(), None);
+        assert_eq!((env.date(), env.date_raw()), (None, None));
         // Literals and UTF-8 come through unchanged.
         let env = envelope("* 1 FETCH (ENVELOPE (\"Mon, 1 Jan 2024 00:00:00 +0000\" {6}\nnaïve ((\"Zoë\" {3}\n@ro \"zoe\" \"ex.org\")) NIL NIL NIL NIL NIL NIL NIL))\n".as_bytes());
-        assert_eq!(env.subject_lossy().as_deref(), Some("naïve"));
+        assert_eq!(env.subject().as_deref(), Some("naïve"));
         assert_eq!(env.from()[0].adl(), Some(&b"@ro"[..]));
-        assert_eq!(env.from()[0].name_lossy().as_deref(), Some("Zoë"));
+        assert_eq!(env.from()[0].name().as_deref(), Some("Zoë"));
+        assert_eq!(env.date().map(|d| d.unix_timestamp()), Some(1_704_067_200));
     }
 
     #[test]
@@ -1138,7 +1316,7 @@ mod tests {
         // a NIL disposition parameter list.
         let b = body("* 1 FETCH (BODYSTRUCTURE (\"APPLICATION\" \"OCTET-STREAM\" (\"NAME\" \"a.bin\") NIL NIL NIL 5 NIL NIL NIL NIL))\n");
         assert_eq!(b.encoding(), Some(&TransferEncoding::SevenBit));
-        assert_eq!(b.filename(), Some("a.bin"));
+        assert_eq!(b.filename().as_deref(), Some("a.bin"));
         assert!(b.is_attachment(), "a named part without disposition");
         let b = body("* 1 FETCH (BODYSTRUCTURE (\"APPLICATION\" \"X\" NIL NIL NIL \"x-uuencode\" 5 NIL (\"INLINE\" (\"FILENAME\" \"a.uu\")) NIL NIL))\n");
         assert_eq!(
@@ -1153,8 +1331,243 @@ mod tests {
             b.disposition().map(ContentDisposition::kind),
             Some("inline")
         );
-        assert_eq!(b.filename(), Some("a.uu"));
-        assert!(!b.is_attachment(), "inline with a file name");
-        assert_eq!(b.attachments().count(), 0);
+        assert_eq!(b.filename().as_deref(), Some("a.uu"));
+        assert!(b.is_attachment(), "inline with a file name");
+        assert_eq!(b.attachments().count(), 1);
+    }
+
+    /// An envelope with this subject and one From address with this display name.
+    fn headers(subject: &[u8], name: &[u8]) -> Envelope {
+        Envelope {
+            subject: Some(subject.to_vec()),
+            from: vec![Address {
+                name: Some(name.to_vec()),
+                mailbox: Some(b"a".to_vec()),
+                host: Some(b"example.com".to_vec()),
+                adl: None,
+            }],
+            ..Envelope::default()
+        }
+    }
+
+    #[test]
+    fn subjects_and_names_are_decoded() {
+        let cases: &[(&[u8], &str)] = &[
+            (b"=?UTF-8?B?w6l0w6k=?=", "\u{e9}t\u{e9}"),
+            (
+                b"Re: =?utf-8?Q?Gr=C3=BC=C3=9Fe_aus?= =?utf-8?Q?_K=C3=B6ln?= [list]",
+                "Re: Gr\u{fc}\u{df}e aus K\u{f6}ln [list]",
+            ),
+            (b"=?ISO-8859-1?Q?Gr=F6=DFe?=", "Gr\u{f6}\u{df}e"),
+            (b"=?iso-8859-1?b?R3L239/l?=", "Gr\u{f6}\u{df}\u{df}\u{e5}"),
+            // Folded between two words, and a plain folded subject.
+            (b"=?UTF-8?Q?a?=\r\n =?UTF-8?Q?b?= c\r\n d", "ab c d"),
+            (b"plain ASCII", "plain ASCII"),
+            (b"", ""),
+            // Malformed words stay as written.
+            (b"=?UTF-8?Q?broken", "=?UTF-8?Q?broken"),
+            // An unknown charset: read as UTF-8, visibly lossy, never an error.
+            (b"=?x-klingon?Q?caf=E9?=", "caf\u{fffd}"),
+            (b"=?x-klingon?Q?caf=C3=A9?=", "caf\u{e9}"),
+            // 8-bit bytes outside encoded words: UTF-8 kept, anything else U+FFFD.
+            ("Gr\u{fc}\u{df}e".as_bytes(), "Gr\u{fc}\u{df}e"),
+            (b"Caf\xe9", "Caf\u{fffd}"),
+        ];
+        for (raw, want) in cases {
+            let env = headers(raw, raw);
+            let shown = String::from_utf8_lossy(raw);
+            assert_eq!(env.subject().as_deref(), Some(*want), "{shown}");
+            assert_eq!(env.subject_raw(), Some(*raw));
+            assert_eq!(env.from()[0].name().as_deref(), Some(*want), "{shown}");
+            assert_eq!(env.from()[0].name_raw(), Some(*raw));
+        }
+        let env = headers(b"x", b"=?ISO-8859-1?Q?Fran=E7ois?= Dupont");
+        assert_eq!(
+            env.from()[0].name().as_deref(),
+            Some("Fran\u{e7}ois Dupont")
+        );
+        assert_eq!(env.from()[0].email().as_deref(), Some("a@example.com"));
+        assert_eq!(Envelope::default().subject(), None);
+        assert_eq!(Address::default().name(), None);
+    }
+
+    #[cfg(feature = "charsets")]
+    #[test]
+    fn subjects_in_the_charsets_of_mail() {
+        let cases: &[(&[u8], &str)] = &[
+            (
+                b"=?windows-1252?Q?=93Angebot=94_f=FCr_5_=80?=",
+                "\u{201c}Angebot\u{201d} f\u{fc}r 5 \u{20ac}",
+            ),
+            (b"=?KOI8-R?B?8NLJ18XULCDNydI=?=", "Привет, мир"),
+            (b"=?GB2312?B?u+HS6c2o1qo=?=", "会议通知"),
+            (b"=?Big5?B?t3zEs7Nxqr4=?=", "會議通知"),
+            (b"=?Shift_JIS?B?gqiSbYLngrk=?=", "お知らせ"),
+            (b"=?ISO-2022-JP?B?GyRCJCpDTiRpJDsbKEI=?=", "お知らせ"),
+            (b"=?EUC-KR?B?yLjAxyC+yLO7?=", "회의 안내"),
+            // Two charsets in one header.
+            (
+                b"=?KOI8-R?B?8NLJ18XU?= / =?ISO-8859-1?Q?Gr=F6=DFe?=",
+                "Привет / Gr\u{f6}\u{df}e",
+            ),
+        ];
+        for (raw, want) in cases {
+            let env = headers(raw, raw);
+            let shown = String::from_utf8_lossy(raw);
+            assert_eq!(env.subject().as_deref(), Some(*want), "{shown}");
+            assert_eq!(env.from()[0].name().as_deref(), Some(*want), "{shown}");
+        }
+        let env = headers(b"x", b"=?KOI8-R?B?5M3J1NLJyg==?=");
+        assert_eq!(env.from()[0].name().as_deref(), Some("Дмитрий"));
+    }
+
+    #[cfg(not(feature = "charsets"))]
+    #[test]
+    fn without_charsets_other_charsets_are_visibly_lossy() {
+        let env = headers(b"=?windows-1252?Q?5_=80?=", b"=?KOI8-R?B?8NLJ18XU?=");
+        assert_eq!(env.subject().as_deref(), Some("5 \u{fffd}"));
+        assert_eq!(
+            env.from()[0].name().as_deref(),
+            Some("\u{fffd}\u{fffd}\u{fffd}\u{fffd}\u{fffd}\u{fffd}")
+        );
+        // ISO-8859-1 is known without the feature.
+        let env = headers(b"=?ISO-8859-1?Q?Gr=F6=DFe?=", b"");
+        assert_eq!(env.subject().as_deref(), Some("Gr\u{f6}\u{df}e"));
+    }
+
+    #[test]
+    fn dates_are_parsed_best_effort() {
+        let env = |raw: &[u8]| Envelope {
+            date: Some(raw.to_vec()),
+            ..Envelope::default()
+        };
+        let d = env(b"Tue, 1 Mar 2022 10:00:00 +0100").date().unwrap();
+        assert_eq!((d.year(), d.month(), d.day(), d.hour()), (2022, 3, 1, 10));
+        assert_eq!(d.offset_minutes(), 60);
+        // Obsolete forms: no weekday, a zone name, two-digit year, no seconds.
+        let d = env(b"1 Mar 22 10:00 EST").date().unwrap();
+        assert_eq!((d.year(), d.minute(), d.offset_minutes()), (2022, 0, -300));
+        // Not a date: None, the bytes are still there.
+        let e = env(b"yesterday-ish \xff");
+        assert_eq!(e.date(), None);
+        assert_eq!(e.date_raw(), Some(&b"yesterday-ish \xff"[..]));
+        assert_eq!(Envelope::default().date(), None);
+    }
+
+    /// The single part of a FETCH BODYSTRUCTURE response written as `part` (bytes, so that
+    /// 8-bit values can be sent).
+    fn part_of(part: &[u8]) -> BodyStructure {
+        let mut resp = b"* 1 FETCH (BODYSTRUCTURE ".to_vec();
+        resp.extend_from_slice(part);
+        resp.extend_from_slice(b")\n");
+        fetch(&resp).1.expect("no BODYSTRUCTURE")
+    }
+
+    #[test]
+    fn file_names_are_decoded() {
+        // Dovecot's form of an RFC 2231 name (Content-Disposition: attachment;
+        // filename*=utf-8''%E2%82%AC.pdf).
+        let b = part_of(br#"("application" "pdf" NIL NIL NIL "base64" 10 NIL ("attachment" ("filename*" "utf-8''%E2%82%AC.pdf")) NIL NIL)"#);
+        assert_eq!(b.filename().as_deref(), Some("\u{20ac}.pdf"));
+        let d = b.disposition().unwrap();
+        assert_eq!(d.filename().as_deref(), Some("\u{20ac}.pdf"));
+        // The raw parameter is still there.
+        assert_eq!(d.param("FILENAME*"), Some("utf-8''%E2%82%AC.pdf"));
+        assert_eq!(d.param("filename"), None);
+
+        // Continuations, extended, with the charset on the first (RFC 2231 section 4.1),
+        // beside a plain fallback that loses.
+        let b = part_of(br#"("application" "pdf" NIL NIL NIL "base64" 10 NIL ("attachment" ("filename" "fallback.pdf" "filename*0*" "utf-8''%E6%97%A5%E6%9C%AC%E8%AA%9E" "filename*1*" "%E3%81%AE%E8%B3%87%E6%96%99" "filename*2" ".pdf")) NIL NIL)"#);
+        assert_eq!(b.filename().as_deref(), Some("日本語の資料.pdf"));
+        // A charset and a language.
+        let b = part_of(br#"("text" "plain" NIL NIL NIL "7bit" 1 1 NIL ("attachment" ("filename*" "iso-8859-1'de'Gr%F6%DFe.txt")) NIL NIL)"#);
+        assert_eq!(b.filename().as_deref(), Some("Gr\u{f6}\u{df}e.txt"));
+        // Plain continuations (no charset).
+        let b = part_of(br#"("text" "plain" NIL NIL NIL "7bit" 1 1 NIL ("attachment" ("filename*0" "a very long " "filename*1" "name.txt")) NIL NIL)"#);
+        assert_eq!(b.filename().as_deref(), Some("a very long name.txt"));
+        // RFC 2047 inside a plain value, as Outlook and Gmail send it.
+        let b = part_of(br#"("application" "pdf" ("name" "=?UTF-8?B?w6l0w6kucGRm?=") NIL NIL "base64" 10 NIL ("attachment" ("filename" "=?ISO-8859-1?Q?r=E9sum=E9?= 2024.pdf")) NIL NIL)"#);
+        assert_eq!(b.filename().as_deref(), Some("r\u{e9}sum\u{e9} 2024.pdf"));
+        assert_eq!(
+            b.disposition().unwrap().param("filename"),
+            Some("=?ISO-8859-1?Q?r=E9sum=E9?= 2024.pdf")
+        );
+        assert_eq!(
+            b.param_decoded("NAME").as_deref(),
+            Some("\u{e9}t\u{e9}.pdf")
+        );
+        assert_eq!(b.param("name"), Some("=?UTF-8?B?w6l0w6kucGRm?="));
+    }
+
+    #[test]
+    fn file_name_falls_back_to_the_type_name() {
+        // No disposition: the Content-Type's name, RFC 2047 encoded.
+        let b = part_of(
+            br#"("image" "jpeg" ("name" "=?ISO-8859-1?Q?F=F6to.jpg?=") NIL NIL "base64" 10)"#,
+        );
+        assert_eq!(b.filename().as_deref(), Some("F\u{f6}to.jpg"));
+        assert_eq!(b.disposition(), None);
+        // A disposition without filename, and one with an empty filename: the type's
+        // `name*` (RFC 2231 there too).
+        for disposition in [
+            &br#"("attachment" NIL)"#[..],
+            br#"("attachment" ("filename" ""))"#,
+        ] {
+            let mut part = br#"("application" "pdf" ("name*" "utf-8''%E2%82%AC.pdf") NIL NIL "base64" 10 NIL "#.to_vec();
+            part.extend_from_slice(disposition);
+            part.extend_from_slice(b" NIL NIL)");
+            let b = part_of(&part);
+            assert_eq!(b.filename().as_deref(), Some("\u{20ac}.pdf"));
+            assert_eq!(b.disposition().unwrap().filename(), None);
+        }
+        // No name anywhere.
+        let b = part_of(br#"("application" "pdf" ("x" "y") NIL NIL "base64" 10 NIL ("attachment" ("size" "10")) NIL NIL)"#);
+        assert_eq!(b.filename(), None);
+        assert_eq!(b.param_decoded("x").as_deref(), Some("y"));
+        assert_eq!(
+            b.disposition().unwrap().param_decoded("SIZE").as_deref(),
+            Some("10")
+        );
+    }
+
+    #[test]
+    fn file_names_decode_the_bytes_as_sent() {
+        // 8-bit bytes in an extended value (not percent-encoded, as some mailers send) are
+        // decoded from the bytes the server sent, in the charset named; the other 8-bit
+        // values around it do not shift which bytes belong to which parameter.
+        let b = part_of(b"(\"text\" \"plain\" (\"a\" \"\xff\" \"name*\" \"iso-8859-1''caf\xe9.txt\" \"b\" \"\xfe\") NIL NIL \"7bit\" 1 1 NIL (\"attachment\" (\"x\" \"\xfd\" \"filename*\" \"iso-8859-1''\xe9t\xe9.txt\")) NIL NIL)");
+        assert_eq!(b.filename().as_deref(), Some("\u{e9}t\u{e9}.txt"));
+        assert_eq!(b.param_decoded("name").as_deref(), Some("caf\u{e9}.txt"));
+        assert_eq!(b.param_bytes("a"), Some(&b"\xff"[..]));
+        assert_eq!(b.param_bytes("b"), Some(&b"\xfe"[..]));
+        assert_eq!(b.param("name*"), Some("iso-8859-1''caf\u{fffd}.txt"));
+        // Raw UTF-8 in a plain value comes through; other 8-bit bytes visibly do not.
+        let b = part_of(
+            "(\"text\" \"plain\" (\"name\" \"na\u{ef}ve.txt\") NIL NIL \"7bit\" 1 1)".as_bytes(),
+        );
+        assert_eq!(b.filename().as_deref(), Some("na\u{ef}ve.txt"));
+        let b = part_of(b"(\"text\" \"plain\" (\"name\" \"na\xefve.txt\") NIL NIL \"7bit\" 1 1)");
+        assert_eq!(b.filename().as_deref(), Some("na\u{fffd}ve.txt"));
+        // An unknown charset in RFC 2231: read as UTF-8.
+        let b = part_of(
+            br#"("text" "plain" ("name*" "x-unknown''caf%C3%A9%FF.txt") NIL NIL "7bit" 1 1)"#,
+        );
+        assert_eq!(b.filename().as_deref(), Some("caf\u{e9}\u{fffd}.txt"));
+    }
+
+    #[cfg(feature = "charsets")]
+    #[test]
+    fn file_names_in_the_charsets_of_mail() {
+        let b = part_of(
+            br#"("application" "msword" ("name*" "gb2312''%D6%D0%CE%C4.doc") NIL NIL "base64" 10)"#,
+        );
+        assert_eq!(b.filename().as_deref(), Some("中文.doc"));
+        let b = part_of(br#"("application" "msword" ("name" "=?Shift_JIS?B?gqiSbYLngrk=?=.doc") NIL NIL "base64" 10)"#);
+        assert_eq!(b.filename().as_deref(), Some("お知らせ.doc"));
+        let b = part_of(br#"("application" "pdf" NIL NIL NIL "base64" 10 NIL ("attachment" ("filename*0*" "windows-1252''%93Angebot%94" "filename*1*" "%20%80.pdf")) NIL NIL)"#);
+        assert_eq!(
+            b.filename().as_deref(),
+            Some("\u{201c}Angebot\u{201d} \u{20ac}.pdf")
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! The data of one FETCH response.
 
-use super::{BodyStructure, Envelope, Flag, Section, Seq, Uid};
+use super::{BodyStructure, DateTime, Envelope, Flag, Section, Seq, Uid};
 
 /// What follows the part number in a section specifier (`BODY[1.HEADER]`, `BODY[TEXT]`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -209,8 +209,15 @@ impl Fetch {
         self.size
     }
 
-    /// The message's internal date as the server wrote it (`INTERNALDATE`).
-    pub fn internal_date(&self) -> Option<&str> {
+    /// The message's internal date (`INTERNALDATE`: when it arrived, or the date given to
+    /// APPEND), parsed; `None` when it was not fetched or does not parse (see
+    /// [`internal_date_raw`](Self::internal_date_raw)).
+    pub fn internal_date(&self) -> Option<DateTime> {
+        DateTime::parse_imap(self.internal_date.as_deref()?).ok()
+    }
+
+    /// The message's internal date as the server wrote it (`17-Jul-1996 02:44:25 -0700`).
+    pub fn internal_date_raw(&self) -> Option<&str> {
         self.internal_date.as_deref()
     }
 

@@ -1,18 +1,22 @@
 //! Owned public types: nothing here borrows from the wire or from a parser crate.
 
+pub(crate) mod date;
 pub(crate) mod envelope;
 pub(crate) mod fetch;
 mod list;
 mod mailbox_name;
+mod part;
 mod query;
 mod results;
 mod search;
 mod seq;
 
+pub use date::DateTime;
 pub use envelope::{Address, BodyStructure, ContentDisposition, Envelope, TransferEncoding};
 pub use fetch::{Fetch, UnparsedItem};
 pub use list::{MailboxStatus, Name, NameAttribute, Namespace, Namespaces, StatusItem};
 pub use mailbox_name::MailboxName;
+pub use part::Part;
 pub use query::{FetchItems, Section, StoreAction};
 pub use results::{AppendUid, CopyUid, Expunged};
 pub use search::{Search, SearchDate};

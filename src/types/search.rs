@@ -3,21 +3,32 @@
 use std::fmt;
 
 use crate::error::{Error, Result};
-use crate::types::SequenceSet;
+use crate::types::date::{self, civil_from_days, days_from_civil, MONTHS};
+use crate::types::{DateTime, SequenceSet};
 use crate::wire::encode::Command;
 
 /// Strings up to this long go as quoted strings when they can; longer ones as literals
 /// (the same limit as the command encoder's).
 const MAX_QUOTED: usize = 1024;
 
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-
 /// A calendar date for the date criteria of SEARCH (`SINCE`, `BEFORE`, `ON`, `SENTSINCE`,
 /// ...): a day, without a time or a time zone.
 ///
 /// Displayed in IMAP's `date` form, `1-Feb-2024`. Dates order chronologically.
+///
+/// ```
+/// use blocking_imap::{DateTime, Search, SearchDate};
+/// let a: SearchDate = "2024-03-01".parse()?;
+/// let b: SearchDate = "1-Mar-2024".parse()?;
+/// assert_eq!(a, b);
+/// assert_eq!(SearchDate::new(2024, 3, 1)?, a);
+/// let month_ago = SearchDate::days_ago(30);
+/// let old_mail = Search::all().before(month_ago);
+/// // The date part of a date and time, as it was written (its own offset).
+/// let d: DateTime = "Tue, 1 Mar 2022 23:30:00 -0500".parse()?;
+/// assert_eq!(SearchDate::from(d).to_string(), "1-Mar-2022");
+/// # Ok::<(), blocking_imap::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SearchDate {
     year: u16,
@@ -38,12 +49,12 @@ impl SearchDate {
                 "year {year} is out of range 1-9999"
             )));
         }
-        let Some(days) = days_in_month(year, month) else {
+        let Some(days) = date::days_in_month(i64::from(year), u32::from(month)) else {
             return Err(Error::InvalidArgument(format!(
                 "month {month} is out of range 1-12"
             )));
         };
-        if day == 0 || day > days {
+        if day == 0 || u32::from(day) > days {
             return Err(Error::InvalidArgument(format!(
                 "day {day} does not exist in {year}-{month:02}"
             )));
@@ -65,18 +76,106 @@ impl SearchDate {
     pub fn day(&self) -> u8 {
         self.day
     }
+
+    /// The date (in UTC) of `time`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for a time outside the years 1-9999.
+    pub fn from_system_time(time: std::time::SystemTime) -> Result<SearchDate> {
+        DateTime::from_system_time(time).map(SearchDate::from)
+    }
+
+    /// Today, in UTC.
+    pub fn today() -> SearchDate {
+        SearchDate::from(DateTime::now())
+    }
+
+    /// The date `days` days before today (UTC): `SearchDate::days_ago(30)` with
+    /// [`Search::before`] finds mail older than 30 days. Saturates at 1-Jan-0001.
+    pub fn days_ago(days: u32) -> SearchDate {
+        SearchDate::today().minus_days(days)
+    }
+
+    /// The date `days` days earlier (saturating at 1-Jan-0001).
+    pub fn minus_days(self, days: u32) -> SearchDate {
+        let n = days_from_civil(
+            i64::from(self.year),
+            u32::from(self.month),
+            u32::from(self.day),
+        ) - i64::from(days);
+        let (year, month, day) = civil_from_days(n);
+        match u16::try_from(year) {
+            Ok(year) if year >= 1 => SearchDate {
+                year,
+                month: month as u8,
+                day: day as u8,
+            },
+            _ => SearchDate {
+                year: 1,
+                month: 1,
+                day: 1,
+            },
+        }
+    }
 }
 
-/// How many days `month` has in `year`; `None` for a month outside 1-12.
-fn days_in_month(year: u16, month: u8) -> Option<u8> {
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    Some(match month {
-        2 if leap => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        _ => return None,
-    })
+/// The calendar date of a [`DateTime`] as it was written (in its own UTC offset); use
+/// [`DateTime::to_utc`] first for the UTC date.
+impl From<DateTime> for SearchDate {
+    fn from(d: DateTime) -> SearchDate {
+        SearchDate {
+            year: d.year(),
+            month: d.month(),
+            day: d.day(),
+        }
+    }
+}
+
+/// `(year, month, day)`, checked as by [`SearchDate::new`].
+impl TryFrom<(u16, u8, u8)> for SearchDate {
+    type Error = Error;
+
+    fn try_from((y, m, d): (u16, u8, u8)) -> Result<SearchDate> {
+        SearchDate::new(y, m, d)
+    }
+}
+
+/// `2024-03-01` (ISO 8601) or `1-Mar-2024` (IMAP's form, any case of the month).
+impl std::str::FromStr for SearchDate {
+    type Err = Error;
+
+    fn from_str(text: &str) -> Result<SearchDate> {
+        let bad = || {
+            Error::InvalidArgument(format!(
+                "not a date (want 2024-03-01 or 1-Mar-2024): {text:?}"
+            ))
+        };
+        let parts: Vec<&str> = text.trim().split('-').collect();
+        let [first, second, third] = parts[..] else {
+            return Err(bad());
+        };
+        let num = |field: &str| {
+            (!field.is_empty() && field.len() <= 4 && field.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| field.parse::<u16>().ok())
+                .flatten()
+        };
+        let (year, month, day) = match (num(first), date::month_number(second), num(second)) {
+            // 2024-03-01
+            (Some(year), None, Some(month)) if first.len() == 4 => {
+                (year, month, num(third).ok_or_else(bad)?)
+            }
+            // 1-Mar-2024
+            (Some(day), Some(month), None) if second.len() == 3 => {
+                (num(third).ok_or_else(bad)?, u16::from(month), day)
+            }
+            _ => return Err(bad()),
+        };
+        let (Ok(month), Ok(day)) = (u8::try_from(month), u8::try_from(day)) else {
+            return Err(bad());
+        };
+        SearchDate::new(year, month, day)
+    }
 }
 
 impl fmt::Display for SearchDate {
@@ -570,6 +669,40 @@ fn is_atom_char(b: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn search_dates_from_text_times_and_days_ago() {
+        let d = SearchDate::new(2024, 3, 1).unwrap();
+        assert_eq!("2024-03-01".parse::<SearchDate>().unwrap(), d);
+        assert_eq!("1-Mar-2024".parse::<SearchDate>().unwrap(), d);
+        assert_eq!("01-mar-2024".parse::<SearchDate>().unwrap(), d);
+        assert_eq!(SearchDate::try_from((2024, 3, 1)).unwrap(), d);
+        for bad in [
+            "",
+            "2024-02-30",
+            "2024-3",
+            "1-Foo-2024",
+            "Mar-1-2024",
+            "24-03-01",
+            "x-y-z",
+        ] {
+            assert!(bad.parse::<SearchDate>().is_err(), "{bad:?}");
+        }
+        assert_eq!(d.minus_days(1).to_string(), "29-Feb-2024");
+        assert_eq!(d.minus_days(366).to_string(), "1-Mar-2023");
+        assert_eq!(d.minus_days(u32::MAX).to_string(), "1-Jan-0001");
+        let t = DateTime::new(2024, 3, 1, 23, 30, 0, -300).unwrap();
+        assert_eq!(SearchDate::from(t), d, "the date as written");
+        assert_eq!(SearchDate::from(t.to_utc()).to_string(), "2-Mar-2024");
+        let noon = DateTime::new(2024, 3, 1, 12, 0, 0, 0)
+            .unwrap()
+            .to_system_time();
+        assert_eq!(SearchDate::from_system_time(noon).unwrap(), d);
+        let today = SearchDate::today();
+        assert_eq!(SearchDate::days_ago(0), today);
+        assert!(SearchDate::days_ago(30) < today);
+        assert_eq!(SearchDate::days_ago(7), today.minus_days(7));
+    }
     use crate::wire::encode::Segment;
 
     fn date(y: u16, m: u8, d: u8) -> SearchDate {

@@ -1,0 +1,477 @@
+//! Decoding what mail encodes: RFC 2047 encoded words in header text, RFC 2231 parameter
+//! values (charset, language, continuations), charsets, and the base64 / quoted-printable
+//! transfer encodings of part bodies.
+//!
+//! Nothing here fails: text that cannot be decoded is kept as it came, and bytes in a
+//! charset that is unknown (or not compiled in, without the `charsets` feature) are shown as
+//! UTF-8 with U+FFFD for what is not UTF-8, so the loss is visible.
+
+use base64::Engine as _;
+
+/// Bytes in `charset` (a MIME charset name or alias, any case) to text. An unknown charset
+/// is read as UTF-8, invalid sequences becoming U+FFFD. Returns whether the charset was
+/// known.
+pub(crate) fn decode_charset(charset: &str, bytes: &[u8]) -> (String, bool) {
+    let label = charset.trim();
+    // RFC 2231 / RFC 2184 allow a language after a `*` in an encoded word's charset.
+    let label = label.split('*').next().unwrap_or(label);
+    if label.eq_ignore_ascii_case("utf-8")
+        || label.eq_ignore_ascii_case("utf8")
+        || label.eq_ignore_ascii_case("us-ascii")
+        || label.eq_ignore_ascii_case("ascii")
+    {
+        return (String::from_utf8_lossy(bytes).into_owned(), true);
+    }
+    decode_other(label, bytes)
+}
+
+#[cfg(feature = "charsets")]
+fn decode_other(label: &str, bytes: &[u8]) -> (String, bool) {
+    use std::borrow::Cow;
+    // Aliases mail uses that the WHATWG label list (which encoding_rs follows) lacks.
+    let label = match label.to_ascii_lowercase().as_str() {
+        "cp1252" | "cp-1252" => Cow::Borrowed("windows-1252"),
+        "cp1251" | "cp-1251" => Cow::Borrowed("windows-1251"),
+        "cp1250" | "cp-1250" => Cow::Borrowed("windows-1250"),
+        "cp936" | "ms936" => Cow::Borrowed("gbk"),
+        "cp932" | "ms932" | "shift-jis" | "sjis" => Cow::Borrowed("shift_jis"),
+        "cp949" | "ms949" | "ks_c_5601" => Cow::Borrowed("euc-kr"),
+        "x-gbk" => Cow::Borrowed("gbk"),
+        "latin-1" => Cow::Borrowed("iso-8859-1"),
+        _ => Cow::Owned(label.to_string()),
+    };
+    match encoding_rs::Encoding::for_label(label.as_bytes()) {
+        // The replacement "encoding" (ISO-2022-KR, HZ...) would turn everything into
+        // U+FFFD; UTF-8 lossy shows the ASCII at least.
+        Some(enc) if enc != encoding_rs::REPLACEMENT => {
+            let (text, _) = enc.decode_without_bom_handling(bytes);
+            (text.into_owned(), true)
+        }
+        _ => (String::from_utf8_lossy(bytes).into_owned(), false),
+    }
+}
+
+#[cfg(not(feature = "charsets"))]
+fn decode_other(label: &str, bytes: &[u8]) -> (String, bool) {
+    let lower = label.to_ascii_lowercase();
+    if matches!(
+        lower.as_str(),
+        "iso-8859-1" | "iso8859-1" | "latin1" | "latin-1" | "l1" | "iso_8859-1"
+    ) {
+        return (bytes.iter().map(|&b| char::from(b)).collect(), true);
+    }
+    (String::from_utf8_lossy(bytes).into_owned(), false)
+}
+
+/// Header text with RFC 2047 encoded words (`=?UTF-8?B?...?=`, `=?ISO-8859-1?Q?...?=`)
+/// decoded. Whitespace between two encoded words is dropped (RFC 2047 section 6.2);
+/// consecutive words in the same charset are decoded together, so a character split across
+/// them survives. Malformed encoded words stay as written. Bytes outside encoded words are
+/// read as UTF-8 (invalid ones as U+FFFD).
+pub(crate) fn decode_words(raw: &[u8]) -> String {
+    let mut out = String::with_capacity(raw.len());
+    // Bytes of consecutive encoded words in one charset, not decoded yet.
+    let mut pending: Option<(String, Vec<u8>)> = None;
+    // Whitespace seen after an encoded word, emitted only if plain text follows.
+    let mut gap_start: Option<usize> = None;
+    let mut i = 0;
+    let mut plain_start = 0;
+    // Linear: each step either consumes an encoded word whole or moves one byte on.
+    while i < raw.len() {
+        if raw[i] == b'=' && raw.get(i + 1) == Some(&b'?') {
+            if let Some((charset, bytes, end)) = encoded_word(raw, i) {
+                // Text before it: plain, or only whitespace between two encoded words.
+                let between = &raw[plain_start..i];
+                let only_space =
+                    gap_start.is_some() && between.iter().all(|b| b" \t\r\n".contains(b));
+                if !only_space {
+                    flush(&mut out, &mut pending);
+                    out.push_str(&String::from_utf8_lossy(between));
+                }
+                match &mut pending {
+                    Some((cs, buf)) if cs.eq_ignore_ascii_case(&charset) => {
+                        buf.extend_from_slice(&bytes);
+                    }
+                    _ => {
+                        flush(&mut out, &mut pending);
+                        pending = Some((charset, bytes));
+                    }
+                }
+                i = end;
+                plain_start = end;
+                gap_start = Some(end);
+                continue;
+            }
+        }
+        if gap_start.is_some() && !b" \t\r\n".contains(&raw[i]) {
+            gap_start = None;
+        }
+        i += 1;
+    }
+    let tail = &raw[plain_start..];
+    flush(&mut out, &mut pending);
+    out.push_str(&String::from_utf8_lossy(tail));
+    unfold(&out)
+}
+
+/// Header folding (CRLF followed by whitespace) removed.
+fn unfold(s: &str) -> String {
+    if !s.contains('\n') {
+        return s.to_string();
+    }
+    s.replace("\r\n", "").replace('\n', "")
+}
+
+fn flush(out: &mut String, pending: &mut Option<(String, Vec<u8>)>) {
+    if let Some((charset, bytes)) = pending.take() {
+        out.push_str(&decode_charset(&charset, &bytes).0);
+    }
+}
+
+/// The encoded word starting at `at` (`=?charset?enc?text?=`): its charset, decoded bytes,
+/// and where it ends. `None` if it is not a well-formed encoded word.
+fn encoded_word(raw: &[u8], at: usize) -> Option<(String, Vec<u8>, usize)> {
+    let rest = raw.get(at + 2..)?;
+    let q1 = rest.iter().position(|&b| b == b'?')?;
+    let charset = &rest[..q1];
+    let enc = *rest.get(q1 + 1)?;
+    if rest.get(q1 + 2) != Some(&b'?') {
+        return None;
+    }
+    let text_start = q1 + 3;
+    let text_len = rest[text_start..].windows(2).position(|w| w == b"?=")?;
+    let text = &rest[text_start..text_start + text_len];
+    if charset.is_empty()
+        || !charset.iter().all(u8::is_ascii_graphic)
+        || text
+            .iter()
+            .any(|&b| b == b' ' || b == b'\t' || b == b'\r' || b == b'\n')
+    {
+        return None;
+    }
+    let bytes = match enc {
+        b'B' | b'b' => base64_lenient(text),
+        b'Q' | b'q' => quoted_printable(text, true),
+        _ => return None,
+    };
+    let charset = String::from_utf8_lossy(charset).into_owned();
+    Some((charset, bytes, at + 2 + text_start + text_len + 2))
+}
+
+/// Base64 as mail writes it: line breaks and any other byte outside the alphabet skipped,
+/// padding optional and the end of the data; a last incomplete group (one stray character)
+/// dropped.
+pub(crate) fn base64_lenient(text: &[u8]) -> Vec<u8> {
+    // Padding ends the data: what follows it is not part of it.
+    let end = text.iter().position(|&b| b == b'=').unwrap_or(text.len());
+    let clean: Vec<u8> = text[..end]
+        .iter()
+        .copied()
+        .filter(|b| b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/')
+        .collect();
+    let usable = match clean.len() % 4 {
+        1 => clean.len() - 1,
+        _ => clean.len(),
+    };
+    let engine = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::RequireNone)
+            .with_decode_allow_trailing_bits(true),
+    );
+    engine.decode(&clean[..usable]).unwrap_or_default()
+}
+
+/// Quoted-printable (RFC 2045 section 6.7); in an encoded word (`in_word`), `_` is a space
+/// (RFC 2047 section 4.2). Soft line breaks are removed; an `=` not followed by two hex
+/// digits is kept as written.
+pub(crate) fn quoted_printable(text: &[u8], in_word: bool) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    let hex = |b: u8| char::from(b).to_digit(16).map(|d| d as u8);
+    // Linear: each step consumes one to three bytes.
+    while i < text.len() {
+        match text[i] {
+            b'=' => match (text.get(i + 1), text.get(i + 2)) {
+                (Some(b'\r'), Some(b'\n')) => i += 3,
+                (Some(b'\n'), _) => i += 2,
+                (Some(&a), Some(&b)) if hex(a).is_some() && hex(b).is_some() => {
+                    out.push(hex(a).unwrap_or(0) << 4 | hex(b).unwrap_or(0));
+                    i += 3;
+                }
+                _ => {
+                    // Trailing whitespace before a soft break (`=  \r\n`) is a soft break too.
+                    let ws = text[i + 1..]
+                        .iter()
+                        .take_while(|b| **b == b' ' || **b == b'\t')
+                        .count();
+                    match text.get(i + 1 + ws) {
+                        Some(b'\r') if text.get(i + 2 + ws) == Some(&b'\n') => i += 3 + ws,
+                        Some(b'\n') => i += 2 + ws,
+                        None if ws > 0 || i + 1 == text.len() => i = text.len(),
+                        _ => {
+                            out.push(b'=');
+                            i += 1;
+                        }
+                    }
+                }
+            },
+            b'_' if in_word => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// A parameter value by RFC 2231: `name*=charset'lang'%XX...`, or split over `name*0`,
+/// `name*1*`... (each part extended or not), or plain `name`. The extended forms win over
+/// the plain one. A plain value holding RFC 2047 encoded words (common, though RFC 2047
+/// forbids it there) is decoded too. `params` are `(name, raw value)` pairs in the order
+/// sent; names compare without regard to case.
+pub(crate) fn param_value<'p>(
+    params: impl Iterator<Item = (&'p str, &'p [u8])> + Clone,
+    name: &str,
+) -> Option<String> {
+    // Continuations: (index, extended?, raw value). Bounded by the parameter list's length.
+    let mut parts: Vec<(u32, bool, &[u8])> = Vec::new();
+    let mut whole_extended: Option<&[u8]> = None;
+    let mut plain: Option<&[u8]> = None;
+    for (n, v) in params {
+        let Some(rest) = strip_prefix_ignore_case(n, name) else {
+            continue;
+        };
+        match rest {
+            "" => plain = plain.or(Some(v)),
+            "*" => whole_extended = whole_extended.or(Some(v)),
+            _ => {
+                let Some(rest) = rest.strip_prefix('*') else {
+                    continue;
+                };
+                let (index, extended) = match rest.strip_suffix('*') {
+                    Some(i) => (i, true),
+                    None => (rest, false),
+                };
+                if let Ok(i) = index.parse::<u32>() {
+                    if index.len() == 1 || !index.starts_with('0') {
+                        parts.push((i, extended, v));
+                    }
+                }
+            }
+        }
+    }
+    if let Some(v) = whole_extended {
+        return Some(extended_value(v, &[]));
+    }
+    if !parts.is_empty() {
+        parts.sort_by_key(|p| p.0);
+        parts.dedup_by_key(|p| p.0);
+        // Only the run from 0 without gaps counts (RFC 2231 section 3).
+        let run = parts
+            .iter()
+            .enumerate()
+            .take_while(|(i, p)| p.0 as usize == *i)
+            .count();
+        if run > 0 {
+            let parts = &parts[..run];
+            if parts[0].1 {
+                let rest: Vec<(bool, &[u8])> =
+                    parts[1..].iter().map(|&(_, ext, v)| (ext, v)).collect();
+                return Some(extended_value(parts[0].2, &rest));
+            }
+            let mut joined = Vec::new();
+            for &(_, ext, v) in parts {
+                if ext {
+                    joined.extend(percent_decode(v));
+                } else {
+                    joined.extend_from_slice(v);
+                }
+            }
+            return Some(decode_words(&joined));
+        }
+    }
+    plain.map(decode_words)
+}
+
+/// `charset'language'percent-encoded` followed by more parts (extended ones percent-encoded,
+/// the others as they are), decoded in that charset.
+fn extended_value(first: &[u8], rest: &[(bool, &[u8])]) -> String {
+    let mut fields = first.splitn(3, |&b| b == b'\'');
+    let (charset, value) = match (fields.next(), fields.next(), fields.next()) {
+        (Some(cs), Some(_lang), Some(v)) => (String::from_utf8_lossy(cs).into_owned(), v),
+        // No charset and language: the whole value is percent-encoded text.
+        _ => (String::new(), first),
+    };
+    let mut bytes = percent_decode(value);
+    for &(extended, v) in rest {
+        if extended {
+            bytes.extend(percent_decode(v));
+        } else {
+            bytes.extend_from_slice(v);
+        }
+    }
+    if charset.is_empty() {
+        String::from_utf8_lossy(&bytes).into_owned()
+    } else {
+        decode_charset(&charset, &bytes).0
+    }
+}
+
+/// `%XX` decoded; a `%` not followed by two hex digits is kept.
+fn percent_decode(v: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| char::from(b).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(v.len());
+    let mut i = 0;
+    while i < v.len() {
+        if v[i] == b'%' {
+            if let (Some(a), Some(b)) = (
+                v.get(i + 1).copied().and_then(hex),
+                v.get(i + 2).copied().and_then(hex),
+            ) {
+                out.push(a << 4 | b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(v[i]);
+        i += 1;
+    }
+    out
+}
+
+fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encoded_words() {
+        assert_eq!(decode_words(b"=?UTF-8?B?w6l0w6k=?="), "été");
+        assert_eq!(
+            decode_words(b"=?ISO-8859-1?Q?Andr=E9?= Pirard"),
+            "André Pirard"
+        );
+        assert_eq!(decode_words(b"=?utf-8?q?a_b?=  =?utf-8?q?_c?="), "a b c");
+        // RFC 2047 section 8 examples.
+        assert_eq!(decode_words(b"(=?ISO-8859-1?Q?a?=)"), "(a)");
+        assert_eq!(decode_words(b"(=?ISO-8859-1?Q?a?= b)"), "(a b)");
+        assert_eq!(
+            decode_words(b"(=?ISO-8859-1?Q?a?= =?ISO-8859-1?Q?b?=)"),
+            "(ab)"
+        );
+        assert_eq!(
+            decode_words(b"(=?ISO-8859-1?Q?a?=\r\n    =?ISO-8859-1?Q?b?=)"),
+            "(ab)"
+        );
+        assert_eq!(decode_words(b"(=?ISO-8859-1?Q?a_b?=)"), "(a b)");
+        // A UTF-8 character split across two words survives.
+        assert_eq!(decode_words(b"=?UTF-8?B?4oI=?= =?UTF-8?B?rA==?="), "€");
+        // Malformed words stay; plain 8-bit text is read as UTF-8.
+        assert_eq!(decode_words(b"=?UTF-8?X?abc?= x"), "=?UTF-8?X?abc?= x");
+        assert_eq!(decode_words(b"=?UTF-8?B?abc"), "=?UTF-8?B?abc");
+        assert_eq!(decode_words("plain ünï".as_bytes()), "plain ünï");
+        assert_eq!(decode_words(b"a\r\n b"), "a b");
+        // An unknown charset falls back visibly.
+        assert_eq!(decode_words(b"=?x-unknown?Q?caf=E9?="), "caf\u{fffd}");
+        // A language after the charset (RFC 2231 section 5).
+        assert_eq!(
+            decode_words(b"=?US-ASCII*EN?Q?Keith_Moore?="),
+            "Keith Moore"
+        );
+    }
+
+    #[cfg(feature = "charsets")]
+    #[test]
+    fn charsets_real_mail_uses() {
+        let cases: &[(&[u8], &str)] = &[
+            (b"=?windows-1252?Q?=80uro?=", "€uro"),
+            (b"=?KOI8-R?B?8NLJ18XU?=", "Привет"),
+            (b"=?GB2312?B?1tDOxA==?=", "中文"),
+            (b"=?big5?B?pKSk5Q==?=", "中文"),
+            (b"=?Shift_JIS?B?k/qWe4zq?=", "日本語"),
+            (b"=?ISO-2022-JP?B?GyRCRnxLXDhsGyhC?=", "日本語"),
+            (b"=?EUC-KR?B?x9GxuQ==?=", "한국"),
+            (b"=?iso-8859-7?Q?=E1=E2?=", "αβ"),
+            (b"=?windows-1251?Q?=CF=F0?=", "Пр"),
+            (b"=?cp1252?Q?=E9?=", "é"),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(decode_words(raw), *want, "{}", String::from_utf8_lossy(raw));
+        }
+    }
+
+    #[test]
+    fn transfer_encodings() {
+        assert_eq!(base64_lenient(b"aGVs\r\nbG8="), b"hello");
+        assert_eq!(base64_lenient(b"aGVsbG8"), b"hello");
+        assert_eq!(base64_lenient(b"aGVsbG8=x"), b"hello");
+        assert_eq!(base64_lenient(b"!!"), b"");
+        assert_eq!(
+            quoted_printable(b"caf=C3=A9 =\r\nsoft=\nline = kept=3", false),
+            "café softline = kept=3".as_bytes()
+        );
+        assert_eq!(quoted_printable(b"end  =  \r\nnext", false), b"end  next");
+        assert_eq!(quoted_printable(b"a_b", true), b"a b");
+        assert_eq!(quoted_printable(b"a_b", false), b"a_b");
+    }
+
+    fn params<'a>(
+        list: &'a [(&'a str, &'a str)],
+    ) -> impl Iterator<Item = (&'a str, &'a [u8])> + Clone {
+        list.iter().map(|(n, v)| (*n, v.as_bytes()))
+    }
+
+    #[test]
+    fn rfc2231_parameters() {
+        let p = [("filename*", "UTF-8''%E2%82%AC%20rates.pdf")];
+        assert_eq!(
+            param_value(params(&p), "filename").as_deref(),
+            Some("€ rates.pdf")
+        );
+        // RFC 2231 section 4.1: continuations, the first one extended.
+        let p = [
+            ("title*0*", "us-ascii'en'This%20is%20even%20more%20"),
+            ("title*1*", "%2A%2A%2Afun%2A%2A%2A%20"),
+            ("title*2", "isn't it!"),
+        ];
+        assert_eq!(
+            param_value(params(&p), "title").as_deref(),
+            Some("This is even more ***fun*** isn't it!")
+        );
+        // Out of order, plain continuations, a plain value beside them (the extended wins).
+        let p = [("NAME*1", "b.txt"), ("name", "fallback"), ("name*0", "a-")];
+        assert_eq!(param_value(params(&p), "name").as_deref(), Some("a-b.txt"));
+        // A gap ends the run; a leading zero is not an index.
+        let p = [("name*0", "a"), ("name*2", "c"), ("name*01", "x")];
+        assert_eq!(param_value(params(&p), "name").as_deref(), Some("a"));
+        // RFC 2047 inside a plain value, as many mailers send.
+        let p = [("filename", "=?UTF-8?B?w6l0w6kuZG9j?=")];
+        assert_eq!(
+            param_value(params(&p), "filename").as_deref(),
+            Some("été.doc")
+        );
+        // ISO-8859-1 in the extended form, and no value at all.
+        let p = [("filename*", "iso-8859-1'fr'caf%E9.txt")];
+        assert_eq!(
+            param_value(params(&p), "filename").as_deref(),
+            Some("café.txt")
+        );
+        assert_eq!(param_value(params(&p), "name"), None);
+        // A broken percent sign and a missing charset.
+        let p = [("filename*", "''100%.txt")];
+        assert_eq!(
+            param_value(params(&p), "filename").as_deref(),
+            Some("100%.txt")
+        );
+    }
+}
