@@ -1,7 +1,8 @@
 //! Moves mail older than N days into one mailbox per year: `Archive/2023`, `Archive/2024`...
 //!
-//! The year is the one of each message's internal date (when it arrived), as the server
-//! wrote it. Messages are found with `UID SEARCH BEFORE <N days ago>`, their dates read with
+//! The year is the one of each message's internal date (when it arrived) as the server
+//! reports it: servers write internal dates in their own time zone, so a message that
+//! arrived late on 31 December elsewhere may count for the next year. Messages are found with `UID SEARCH BEFORE <N days ago>`, their dates read with
 //! one streamed FETCH, and each year's messages moved with UID MOVE (or COPY + STORE +
 //! UID EXPUNGE where the server lacks MOVE); a missing year mailbox is created first.
 //!

@@ -58,6 +58,16 @@
 //! and newer only (TLS 1.0 and 1.1 are never used). One difference: with rustls, a PEM
 //! holding several certificates adds them all as roots.
 //!
+//! ## Other cargo features
+//!
+//! - `charsets` (default): every charset mail uses, through encoding_rs, for decoded
+//!   subjects, names, file names and text parts. Without it, UTF-8, US-ASCII and ISO-8859-1
+//!   are decoded and anything else is read as UTF-8 with U+FFFD where that fails. With
+//!   `default-features = false`, name a TLS backend and add `charsets` back if you want it.
+//! - `chrono`: `From<DateTime> for chrono::DateTime<FixedOffset>` and back.
+//! - `jiff`: `From<DateTime>` for `jiff::Timestamp` and `jiff::ZonedDateTime`, and back
+//!   (jiff 1 needs Rust 1.85).
+//!
 //! # Authentication
 //!
 //! [`Client::login`] sends LOGIN; [`Client::authenticate`] runs a SASL mechanism: [`Plain`],
@@ -94,6 +104,62 @@
 //! }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! # Working with messages
+//!
+//! Above the protocol, the crate decodes what mail encodes, on demand (never while a FETCH
+//! is parsed, so streaming stays as fast without it):
+//!
+//! - **Dates**: [`Fetch::internal_date`] and [`Envelope::date`] (the Date header, read
+//!   best-effort with the obsolete forms real mail has) are [`DateTime`]s, convertible to and
+//!   from [`SystemTime`](std::time::SystemTime) (and chrono / jiff types with those cargo
+//!   features); [`SearchDate`] comes from text (`"2024-03-01"`, `"1-Mar-2024"`), a
+//!   `DateTime`, or [`SearchDate::days_ago`]; APPEND takes a `DateTime`.
+//! - **Text**: [`Envelope::subject`] and [`Address::name`] decode RFC 2047 encoded words in
+//!   the charsets mail uses (UTF-8, ISO-8859-x, Windows-125x, KOI8-R, GBK, Big5, Shift_JIS,
+//!   ISO-2022-JP, EUC-KR...; the `charsets` feature, on by default). An unknown charset is
+//!   read as UTF-8 with U+FFFD where that fails: visibly lossy, never an error. The bytes as
+//!   sent stay available (`subject_raw`, `name_raw`).
+//! - **File names**: [`BodyStructure::filename`] decodes RFC 2231 (`filename*=UTF-8''...`,
+//!   with continuations) and RFC 2047 names, from the disposition or the content type, as
+//!   mail clients do. A name is the sender's choice: make it safe before using it as a path
+//!   (`examples/save_attachments.rs` shows how).
+//! - **Parts**: [`BodyStructure::leaves`], [`BodyStructure::attachments`] (what a mail client
+//!   lists as attachments), [`BodyStructure::text_body`] and [`BodyStructure::html_body`]
+//!   yield [`Part`]s with their section numbers; [`Session::uid_fetch_parts`] fetches the
+//!   decoded bytes of many parts of many messages in one pipelined batch (BINARY when the
+//!   server has it, else base64 / quoted-printable decoded here), and [`PartBody::text`]
+//!   converts a text part to UTF-8.
+//!
+//! ```no_run
+//! # let mut session: blocking_imap::Session = todo!();
+//! use blocking_imap::{FetchItems, PartRequest, Search, SearchDate};
+//! session.select("INBOX")?;
+//! let recent = session.uid_search(&Search::all().since(SearchDate::days_ago(7)))?;
+//! let items = FetchItems::new().uid().envelope().body_structure();
+//! let mut wanted = Vec::new();
+//! for msg in session.uid_fetch(recent, &items)? {
+//!     let msg = msg?;
+//!     let (Some(uid), Some(env), Some(body)) = (msg.uid(), msg.envelope(), msg.body_structure())
+//!     else {
+//!         continue;
+//!     };
+//!     println!("{:?} {}", env.date(), env.subject().unwrap_or_default());
+//!     for part in body.attachments() {
+//!         println!("  {} {}", part.section_string(), part.filename().unwrap_or_default());
+//!         wanted.push(PartRequest::from_part(uid, &part));
+//!     }
+//! }
+//! for part in session.uid_fetch_parts(&wanted)? {
+//!     println!("{} {:?}: {} bytes", part.uid(), part.section(), part.bytes().len());
+//! }
+//! # Ok::<(), blocking_imap::Error>(())
+//! ```
+//!
+//! For the whole MIME tree of a message (every header, nested parts, calendar invitations),
+//! fetch its body (`BODY.PEEK[]`) and hand it to a MIME parser: the
+//! [mail-parser](https://crates.io/crates/mail-parser) crate is the one to pair with (it is
+//! to this crate what MimeKit is to MailKit); `examples/parse_message.rs` shows it.
 //!
 //! # IDLE
 //!
