@@ -7,7 +7,7 @@ use log::{debug, warn};
 
 use crate::auth::Authenticator;
 use crate::conn::{Conn, Incoming, Options};
-use crate::error::{Error, Result, ServerText};
+use crate::error::{with_server, Error, Result, ServerText};
 use crate::session::Session;
 use crate::state::Unsolicited;
 use crate::transport::{self, ReadWrite, Stream, TlsOptions};
@@ -46,6 +46,9 @@ pub const DEFAULT_MAX_UNSOLICITED_BYTES: usize = 64 * 1024 * 1024;
 /// Default largest result one command may collect over all its responses (a SEARCH ALL of
 /// a 10-million-message mailbox is about 80 MB on the wire).
 pub const DEFAULT_MAX_RESULT_SIZE: usize = 256 * 1024 * 1024;
+/// Default time allowed for the server's greeting once connected (and, with implicit TLS,
+/// once the handshake is done).
+pub const DEFAULT_GREETING_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default deepest nesting of parentheses accepted in a response.
 pub const DEFAULT_MAX_NESTING: u32 = 100;
 
@@ -70,6 +73,48 @@ pub struct ClientBuilder {
     tls: TlsOptions,
     connect_timeout: Duration,
     opts: Options,
+    /// What an IMAP URL said besides the server.
+    url: UrlParts,
+}
+
+/// The user, password, mechanism and mailbox of an IMAP URL. The password never shows in
+/// `Debug` or any log.
+#[derive(Clone, Default)]
+struct UrlParts {
+    user: Option<String>,
+    password: Option<String>,
+    auth: Option<String>,
+    mailbox: Option<String>,
+}
+
+impl fmt::Debug for UrlParts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Url")
+            .field("user", &self.user)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("auth", &self.auth)
+            .field("mailbox", &self.mailbox)
+            .finish()
+    }
+}
+
+/// `%XX` decoded as UTF-8 (lossy); `None` for a `%` not followed by two hex digits.
+fn percent_decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = b.get(i + 1..i + 3)?;
+            let hex = std::str::from_utf8(hex).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    Some(String::from_utf8_lossy(&out).into_owned())
 }
 
 impl ClientBuilder {
@@ -91,9 +136,137 @@ impl ClientBuilder {
                 max_queue_bytes: DEFAULT_MAX_UNSOLICITED_BYTES,
                 max_result_size: DEFAULT_MAX_RESULT_SIZE,
                 command_deadline: None,
+                greeting_timeout: DEFAULT_GREETING_TIMEOUT,
                 pipeline_depth: DEFAULT_PIPELINE_DEPTH,
             },
+            url: UrlParts::default(),
         }
+    }
+
+    /// A builder from an IMAP URL (RFC 5092's server part), so that a tool can take one
+    /// `--url` or `IMAP_URL` the way database tools take `DATABASE_URL`:
+    ///
+    /// - `imaps://host[:port]`: implicit TLS, port 993 by default;
+    /// - `imap://host[:port]`: STARTTLS required (never plaintext), port 143 by default;
+    /// - `user@`, percent-decoded (`me%40example.com@`), and `;AUTH=MECH` (RFC 5092
+    ///   `iauth`), available from [`user`](Self::user) and
+    ///   [`auth_mechanism`](Self::auth_mechanism); a password after `user:` is accepted for
+    ///   convenience (RFC 5092 has none) and available from [`password`](Self::password),
+    ///   never shown in `Debug` or logged;
+    /// - a path names a mailbox ([`mailbox`](Self::mailbox)); a query is ignored.
+    ///
+    /// ```
+    /// use blocking_imap::{ClientBuilder, Security};
+    /// let b = ClientBuilder::from_url("imaps://me%40example.com;AUTH=PLAIN@imap.example.com/INBOX")?;
+    /// assert_eq!(b.user(), Some("me@example.com"));
+    /// assert_eq!(b.auth_mechanism(), Some("PLAIN"));
+    /// assert_eq!(b.mailbox(), Some("INBOX"));
+    /// assert_eq!(b.server(), "imap.example.com:993");
+    /// # Ok::<(), blocking_imap::Error>(())
+    /// ```
+    ///
+    /// Errors: [`Error::InvalidArgument`] for another scheme, no host, a bad port or bad
+    /// percent-encoding (the message never repeats a password).
+    pub fn from_url(url: &str) -> Result<ClientBuilder> {
+        let bad = |why: &str| Error::InvalidArgument(format!("IMAP URL: {why}"));
+        let (security, port, rest) = if let Some(r) = strip_scheme(url, "imaps://") {
+            (Security::Tls, 993, r)
+        } else if let Some(r) = strip_scheme(url, "imap://") {
+            (Security::StartTls, 143, r)
+        } else {
+            return Err(bad("must start with imap:// or imaps://"));
+        };
+        let (authority, path) = match rest.find(['/', '?', '#']) {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, ""),
+        };
+        let (userinfo, hostport) = match authority.rfind('@') {
+            Some(i) => (Some(&authority[..i]), &authority[i + 1..]),
+            None => (None, authority),
+        };
+        let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
+            let end = v6.find(']').ok_or_else(|| bad("unclosed [ in the host"))?;
+            let after = &v6[end + 1..];
+            let port = match after.strip_prefix(':') {
+                Some(p) => p.parse().map_err(|_| bad("the port is not a number"))?,
+                None if after.is_empty() => port,
+                None => return Err(bad("text after the host")),
+            };
+            (format!("[{}]", &v6[..end]), port)
+        } else {
+            match hostport.rsplit_once(':') {
+                Some((h, p)) => (
+                    h.to_string(),
+                    p.parse().map_err(|_| bad("the port is not a number"))?,
+                ),
+                None => (hostport.to_string(), port),
+            }
+        };
+        if host.is_empty() || host == "[]" {
+            return Err(bad("no host"));
+        }
+        let mut b = ClientBuilder::new(host, port).security(security);
+        if let Some(info) = userinfo {
+            let (user_part, auth) = match info.to_ascii_uppercase().find(";AUTH=") {
+                Some(i) => (&info[..i], Some(&info[i + 6..])),
+                None => (info, None),
+            };
+            let (user, password) = match user_part.split_once(':') {
+                Some((u, p)) => (u, Some(p)),
+                None => (user_part, None),
+            };
+            if !user.is_empty() {
+                b.url.user =
+                    Some(percent_decode(user).ok_or_else(|| bad("bad %-escape in the user"))?);
+            }
+            if let Some(p) = password {
+                b.url.password =
+                    Some(percent_decode(p).ok_or_else(|| bad("bad %-escape in the password"))?);
+            }
+            if let Some(a) = auth {
+                b.url.auth = Some(percent_decode(a).ok_or_else(|| bad("bad %-escape in ;AUTH="))?);
+            }
+        }
+        let path = path.split(['?', '#']).next().unwrap_or("");
+        let mailbox = path.trim_start_matches('/');
+        if !mailbox.is_empty() {
+            // RFC 5092 `;UIDVALIDITY=` and the like after the name are not kept.
+            let name = mailbox.split(';').next().unwrap_or(mailbox);
+            b.url.mailbox =
+                Some(percent_decode(name).ok_or_else(|| bad("bad %-escape in the mailbox"))?);
+        }
+        Ok(b)
+    }
+
+    /// `host:port` this builder connects to (an IPv6 address in brackets).
+    pub fn server(&self) -> String {
+        if self.host.contains(':') && !self.host.starts_with('[') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+
+    /// The user name of the URL given to [`from_url`](Self::from_url), percent-decoded.
+    pub fn user(&self) -> Option<&str> {
+        self.url.user.as_deref()
+    }
+
+    /// The password of the URL given to [`from_url`](Self::from_url), if it had one (never
+    /// shown in `Debug` or logged).
+    pub fn password(&self) -> Option<&str> {
+        self.url.password.as_deref()
+    }
+
+    /// The `;AUTH=` mechanism of the URL given to [`from_url`](Self::from_url) (`*` means
+    /// any).
+    pub fn auth_mechanism(&self) -> Option<&str> {
+        self.url.auth.as_deref()
+    }
+
+    /// The mailbox named by the path of the URL given to [`from_url`](Self::from_url).
+    pub fn mailbox(&self) -> Option<&str> {
+        self.url.mailbox.as_deref()
     }
 
     /// Chooses implicit TLS, STARTTLS or plaintext.
@@ -108,12 +281,25 @@ impl ClientBuilder {
     }
 
     /// Trusts this PEM certificate as a root, besides the system's (for a private CA or a
-    /// self-signed server certificate). An invalid PEM makes [`connect`](Self::connect) fail.
-    /// With the `rustls` backend every certificate in the PEM is trusted, and a self-signed
-    /// server certificate must not be a CA certificate (`CA:TRUE`); native-tls takes the first.
-    pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Self {
+    /// self-signed server certificate). With the `rustls` backend every certificate in the
+    /// PEM is trusted, and a self-signed server certificate must not be a CA certificate
+    /// (`CA:TRUE`); native-tls takes the first.
+    ///
+    /// ```no_run
+    /// let pem = std::fs::read("ca.pem")?;
+    /// let client = blocking_imap::ClientBuilder::new("imap.example.com", 993)
+    ///     .add_root_certificate_pem(&pem)?
+    ///     .connect()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// Errors: [`Error::InvalidArgument`] naming this call when `pem` holds no certificate
+    /// the TLS library can use (a DER file, a key, a truncated file), here rather than at
+    /// [`connect`](Self::connect).
+    pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Result<Self> {
+        transport::check_root_pem(pem)?;
         self.tls.root_pems.push(pem.to_vec());
-        self
+        Ok(self)
     }
 
     /// Accepts any server certificate, even an expired or self-signed one. Dangerous: anyone
@@ -137,6 +323,15 @@ impl ClientBuilder {
     /// dropped. An IP address as the host skips the lookup.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
+        self
+    }
+
+    /// Time allowed for the server's greeting (default 10 s). A server that says nothing
+    /// is usually a port that speaks TLS reached without it: the error says so
+    /// ([`Error::Timeout`] with operation `"greeting"` and a hint) instead of waiting for the
+    /// read timeout.
+    pub fn greeting_timeout(mut self, timeout: Duration) -> Self {
+        self.opts.greeting_timeout = timeout.max(Duration::from_millis(1));
         self
     }
 
@@ -245,7 +440,8 @@ impl ClientBuilder {
             self.connect_timeout,
             self.opts.read_timeout,
             self.opts.write_timeout,
-        )?;
+        )
+        .map_err(|e| with_server(e, &self.server()))?;
         debug!("connected to {}:{}", self.host, self.port);
         self.start(Stream::Plain(tcp))
     }
@@ -259,10 +455,12 @@ impl ClientBuilder {
 
     fn start(&self, stream: Stream) -> Result<Client> {
         let stream = match self.security {
-            Security::Tls => transport::tls_wrap(stream, &self.host, &self.tls)?,
+            Security::Tls => transport::tls_wrap(stream, &self.host, &self.tls)
+                .map_err(|e| with_server(e, &self.server()))?,
             _ => stream,
         };
         let mut conn = Conn::new(stream, self.opts.clone());
+        conn.server = Some(self.server());
         let (kind, greeting) = conn.greeting()?;
         debug!("greeting: {kind:?} {greeting}");
         let mut client = Client {
@@ -399,9 +597,16 @@ impl Client {
         self.greeting = ServerText {
             code: None,
             text: String::new(),
+            command: None,
         };
         let plain = std::mem::replace(&mut self.conn.stream, Stream::Closed);
-        match transport::tls_wrap(plain, &self.host, &self.tls) {
+        let server = self
+            .conn
+            .server
+            .clone()
+            .unwrap_or_else(|| self.host.clone());
+        match transport::tls_wrap(plain, &self.host, &self.tls).map_err(|e| with_server(e, &server))
+        {
             Ok(s) => self.conn.stream = s,
             Err(e) => return Err(self.conn.fail(e)),
         }
@@ -416,6 +621,9 @@ impl Client {
     /// Errors: [`Error::No`] for rejected credentials, [`Error::MissingCapability`] when the
     /// server says LOGINDISABLED, [`Error::InvalidArgument`] for a NUL byte; the client comes
     /// back in the [`LoginError`].
+    // LoginError carries the client back for another try; at 128 bytes it is not worth a
+    // box on a call made once per connection.
+    #[allow(clippy::result_large_err)]
     pub fn login(mut self, user: &str, password: &str) -> Result<Session, LoginError> {
         match self.try_login(user, password) {
             Ok(()) => Ok(Session::new(self.conn)),
@@ -457,6 +665,9 @@ impl Client {
     ///
     /// Errors: [`Error::No`] for rejected credentials, [`Error::MissingCapability`] when the
     /// server does not offer the mechanism; the client comes back in the [`LoginError`].
+    // LoginError carries the client back for another try; at 128 bytes it is not worth a
+    // box on a call made once per connection.
+    #[allow(clippy::result_large_err)]
     pub fn authenticate(mut self, auth: &mut dyn Authenticator) -> Result<Session, LoginError> {
         match self.try_authenticate(auth) {
             Ok(()) => Ok(Session::new(self.conn)),
@@ -553,6 +764,9 @@ impl Client {
     /// Turns a PREAUTH connection into a session.
     ///
     /// Errors: [`Error::Protocol`] if the server did not greet with PREAUTH.
+    // LoginError carries the client back for another try; at 128 bytes it is not worth a
+    // box on a call made once per connection.
+    #[allow(clippy::result_large_err)]
     pub fn preauthenticated(self) -> Result<Session, LoginError> {
         if self.preauth {
             Ok(Session::new(self.conn))
@@ -567,5 +781,55 @@ impl Client {
     /// Sends LOGOUT and closes the connection.
     pub fn logout(mut self) -> Result<()> {
         crate::session::logout(&mut self.conn)
+    }
+}
+
+/// `url` without `scheme` (any case).
+fn strip_scheme<'a>(url: &'a str, scheme: &str) -> Option<&'a str> {
+    let head = url.get(..scheme.len())?;
+    head.eq_ignore_ascii_case(scheme)
+        .then(|| &url[scheme.len()..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn imap_urls() {
+        let b = ClientBuilder::from_url("imap://mail.example.org").unwrap();
+        assert_eq!(
+            (b.server(), b.security),
+            ("mail.example.org:143".into(), Security::StartTls)
+        );
+        assert_eq!((b.user(), b.password(), b.mailbox()), (None, None, None));
+        let b = ClientBuilder::from_url(
+            "IMAPS://Fred%20Bloggs;auth=*@[::1]:10993/Sent%20Items;UIDVALIDITY=7?x#y",
+        )
+        .unwrap();
+        assert_eq!(b.server(), "[::1]:10993");
+        assert_eq!(b.security, Security::Tls);
+        assert_eq!(b.user(), Some("Fred Bloggs"));
+        assert_eq!(b.auth_mechanism(), Some("*"));
+        assert_eq!(b.mailbox(), Some("Sent Items"));
+        let b = ClientBuilder::from_url("imaps://me:p%40ss@h:1").unwrap();
+        assert_eq!((b.user(), b.password()), (Some("me"), Some("p@ss")));
+        let shown = format!("{b:?}");
+        assert!(
+            !shown.contains("p@ss") && !shown.contains("p%40ss"),
+            "{shown}"
+        );
+        for bad in [
+            "http://h",
+            "imap://",
+            "imaps://h:port",
+            "imaps://[::1",
+            "imaps://u%zz@h",
+            "imaps://me:s3cret%@h",
+        ] {
+            let e = ClientBuilder::from_url(bad).unwrap_err();
+            assert!(matches!(e, Error::InvalidArgument(_)), "{bad}: {e}");
+            assert!(!e.to_string().contains("s3cret"), "{e}");
+        }
     }
 }

@@ -31,6 +31,8 @@ pub(crate) struct Options {
     pub(crate) max_result_size: usize,
     /// The longest one command may take from its first write to its completion.
     pub(crate) command_deadline: Option<Duration>,
+    /// How long to wait for the server's greeting.
+    pub(crate) greeting_timeout: Duration,
     /// How many chunks of a split command may be in flight at once.
     pub(crate) pipeline_depth: usize,
 }
@@ -88,6 +90,8 @@ pub(crate) struct Conn {
     warned_unparsed: bool,
     /// Is the socket's read timeout shortened to a deadline (to be restored after)?
     read_timeout_shortened: bool,
+    /// `host:port` of the server, for error messages (unknown for a caller's own stream).
+    pub(crate) server: Option<String>,
     /// Extensions turned on with ENABLE (RFC 5161).
     pub(crate) enabled: Vec<String>,
     /// Set from another thread to end an IDLE.
@@ -112,6 +116,7 @@ impl Conn {
             deadline: None,
             warned_unparsed: false,
             read_timeout_shortened: false,
+            server: None,
             enabled: Vec::new(),
             idle_stop: std::sync::Arc::default(),
             opts,
@@ -182,6 +187,8 @@ impl Conn {
                     return Err(self.fail(Error::Timeout {
                         operation: "read",
                         after,
+                        server: self.server.clone(),
+                        hint: None,
                     }));
                 }
                 Err(e) => return Err(self.fail(Error::Io(e))),
@@ -233,9 +240,12 @@ impl Conn {
 
     fn deadline_error(&mut self) -> Error {
         let after = self.opts.command_deadline.unwrap_or_default();
+        let server = self.server.clone();
         self.fail(Error::Timeout {
             operation: "command",
             after,
+            server,
+            hint: None,
         })
     }
 
@@ -275,7 +285,7 @@ impl Conn {
                     }
                     return Ok(Some(match parse_frame(bytes) {
                         Ok(Parsed::Tagged { status, text, .. }) if ours => {
-                            Incoming::Done(completion(status, text))
+                            Incoming::Done(self.named(tag, completion(status, text)))
                         }
                         // `inflight` holds at most the pipeline depth (at most 16) plus one.
                         Ok(Parsed::Tagged {
@@ -288,7 +298,9 @@ impl Conn {
                             .any(|(x, _)| x.eq_ignore_ascii_case(&t)) =>
                         {
                             // Our tags are upper case; keep the one we sent.
-                            Incoming::EarlyDone(t.to_ascii_uppercase(), completion(status, text))
+                            let t = t.to_ascii_uppercase();
+                            let result = self.named(Some(&t), completion(status, text));
+                            Incoming::EarlyDone(t, result)
                         }
                         Ok(Parsed::Tagged { tag: t, .. }) => {
                             warn!("response with unknown tag {t:?} kept as unsolicited");
@@ -324,6 +336,23 @@ impl Conn {
                 }
             }
         }
+    }
+
+    /// A NO or BAD names the command it answers (its name only, never its arguments): the
+    /// in-flight command with tag `tag`.
+    fn named(
+        &self,
+        tag: Option<&str>,
+        mut result: std::result::Result<ServerText, Error>,
+    ) -> std::result::Result<ServerText, Error> {
+        if let (Some(tag), Err(Error::No(text) | Error::Bad(text))) = (tag, &mut result) {
+            text.command = self
+                .inflight
+                .iter()
+                .find(|(t, _)| t.eq_ignore_ascii_case(tag))
+                .map(|(_, name)| *name);
+        }
+        result
     }
 
     /// Logs, once per command, that a response held items that could not be read (items
@@ -419,7 +448,11 @@ impl Conn {
                     if !non_sync {
                         self.write(&out, sensitive)?;
                         out.clear();
-                        self.wait_continue(&tag)?;
+                        // In flight while it waits, so that a NO instead of `+` is named.
+                        self.inflight.push((tag.clone(), name));
+                        let waited = self.wait_continue(&tag);
+                        self.inflight.retain(|(t, _)| *t != tag);
+                        waited?;
                     }
                     if out.is_empty() {
                         self.write(&lit, sensitive)?;
@@ -455,6 +488,8 @@ impl Conn {
                 Error::Timeout {
                     operation: "write",
                     after: self.opts.write_timeout.unwrap_or_default(),
+                    server: self.server.clone(),
+                    hint: None,
                 }
             } else {
                 Error::Io(e)
@@ -778,6 +813,17 @@ impl Conn {
 
     /// Reads the greeting.
     pub(crate) fn greeting(&mut self) -> Result<(StatusKind, ServerText)> {
+        let tls = self.stream.is_tls();
+        let wait = self.opts.greeting_timeout;
+        let shorter = self.opts.read_timeout.map_or(true, |t| wait < t);
+        if shorter {
+            self.set_read_timeout(Some(wait))?;
+        }
+        let first = self.greeting_bytes(tls, wait);
+        if shorter {
+            self.set_read_timeout(self.opts.read_timeout)?;
+        }
+        first?;
         match self.next_incoming(None)? {
             Incoming::Data(Response::Status { kind, text }, _) => {
                 if let Some(ResponseCode::Capability(c)) = &text.code {
@@ -795,6 +841,47 @@ impl Conn {
                 "expected a greeting, got {other:?}"
             )))),
         }
+    }
+
+    /// Reads until the first bytes of the greeting are here, telling the two wrong-protocol
+    /// mistakes apart: TLS bytes where plaintext IMAP was expected, and silence (a port that
+    /// speaks TLS waits for the client's hello, so a plaintext client hears nothing).
+    fn greeting_bytes(&mut self, tls: bool, wait: Duration) -> Result<()> {
+        while self.framer.buffered().is_empty() {
+            match self.fill(false) {
+                Ok(_) => {}
+                Err(Error::Timeout {
+                    operation: "read", ..
+                }) => {
+                    let hint = if tls {
+                        "the server accepted TLS but sent no IMAP greeting"
+                    } else {
+                        "the server sent nothing: a port that speaks TLS (usually 993) waits \
+                         for the client to start; use implicit TLS (Security::Tls)"
+                    };
+                    let server = self.server.clone();
+                    let e = Error::Timeout {
+                        operation: "greeting",
+                        after: wait,
+                        server,
+                        hint: Some(hint),
+                    };
+                    self.broken = Some(e.to_string());
+                    return Err(e);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        // A TLS record (handshake 0x16 or alert 0x15, version 3.x) where text was expected.
+        let head = self.framer.buffered();
+        if !tls && head.len() >= 2 && matches!(head[0], 0x15 | 0x16) && head[1] == 0x03 {
+            let at = self.server.as_deref().unwrap_or("the server");
+            return Err(self.fail(Error::Protocol(format!(
+                "{at} answered with TLS, not a plaintext IMAP greeting: this port speaks \
+                 TLS; use implicit TLS (Security::Tls), usually port 993"
+            ))));
+        }
+        Ok(())
     }
 
     /// Forgets everything learnt over the connection so far (after STARTTLS, RFC 9051
@@ -909,6 +996,7 @@ mod tests {
             max_queue_bytes: 64 << 20,
             max_result_size: 256 << 20,
             command_deadline: None,
+            greeting_timeout: Duration::from_secs(10),
             pipeline_depth: 4,
         };
         opts(&mut o);

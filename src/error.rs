@@ -15,6 +15,21 @@ pub struct ServerText {
     pub code: Option<ResponseCode>,
     /// The human-readable text after the code.
     pub text: String,
+    /// The command this answers (its name only, never its arguments), for a tagged NO / BAD.
+    pub(crate) command: Option<&'static str>,
+}
+
+impl ServerText {
+    /// The name of the command a NO or BAD answered (`SELECT`, `UID FETCH`, `LOGIN`...), never
+    /// its arguments; `None` for untagged responses and BYE.
+    pub fn command(&self) -> Option<&str> {
+        self.command
+    }
+
+    /// ` to SELECT` when the command is known.
+    fn to_command(&self) -> String {
+        self.command.map(|c| format!(" to {c}")).unwrap_or_default()
+    }
 }
 
 /// Shown with its control characters escaped (line breaks as `\r` / `\n`, other controls
@@ -115,22 +130,44 @@ impl fmt::Display for RawBytes {
 }
 
 /// Everything that can go wrong talking to an IMAP server.
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// Reading from or writing to the connection failed.
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),
+    /// The TCP connection could not be opened: refused, unreachable, a name that does not
+    /// resolve.
+    #[error("cannot connect to {server}: {source}")]
+    Connect {
+        /// `host:port` as given to the builder.
+        server: String,
+        /// What the system said.
+        source: std::io::Error,
+    },
     /// A read or write made no progress within the configured timeout.
-    #[error("{operation} timed out after {after:?}")]
+    #[error(
+        "{operation} timed out after {after:?}{}{}",
+        server.as_deref().map(|s| format!(" ({s})")).unwrap_or_default(),
+        hint.map(|h| format!(": {h}")).unwrap_or_default()
+    )]
+    #[non_exhaustive]
     Timeout {
-        /// `"read"`, `"write"`, `"connect"`, `"tls handshake"`, or `"command"` for a
-        /// [`command_deadline`](crate::ClientBuilder::command_deadline) that passed.
+        /// `"read"`, `"write"`, `"connect"`, `"tls handshake"`, `"greeting"`, or
+        /// `"command"` for a [`command_deadline`](crate::ClientBuilder::command_deadline)
+        /// that passed.
         operation: &'static str,
         /// The timeout that expired.
         after: Duration,
+        /// `host:port` of the server, when the connection was opened by the builder.
+        server: Option<String>,
+        /// What probably went wrong, when the crate can tell (a greeting that never came
+        /// from a port that speaks TLS, say).
+        hint: Option<&'static str>,
     },
-    /// Setting up TLS failed (handshake, certificate, host name).
+    /// Setting up TLS failed (handshake, certificate, host name). The message leads with the
+    /// reason in plain words (the server's certificate is not trusted, has expired, names
+    /// another host; the port speaks plaintext...), the TLS library's own words after it.
     #[error("tls error: {0}")]
     Tls(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The server closed the connection without a BYE.
@@ -139,11 +176,12 @@ pub enum Error {
     /// The server sent BYE: it is closing the connection.
     #[error("server closed the connection: {0}")]
     Bye(ServerText),
-    /// The server answered the command with NO: the command failed.
-    #[error("server said no: {0}")]
+    /// The server answered the command with NO: the command failed. The message names the
+    /// command (`server said no to SELECT: [NONEXISTENT] Mailbox doesn't exist`).
+    #[error("server said no{to}: {text}", to = .0.to_command(), text = .0)]
     No(ServerText),
     /// The server answered the command with BAD: it did not understand it.
-    #[error("server said bad: {0}")]
+    #[error("server said bad{to}: {text}", to = .0.to_command(), text = .0)]
     Bad(ServerText),
     /// A response from the server could not be parsed.
     #[error("could not parse server response ({reason}): {bytes}")]
@@ -188,7 +226,127 @@ pub enum Error {
     Broken(String),
 }
 
+/// The message, as `Display` shows it: `fn main() -> Result<(), blocking_imap::Error>` then
+/// prints `Error: cannot connect to imap.example.com:993: Connection refused (os error 111)`
+/// rather than a nest of structs (the convention of `anyhow`). Match on the variant, or use
+/// the `is_*` predicates, to tell errors apart in code.
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
 impl Error {
+    /// Did a connect, TLS handshake, greeting, read, write or command deadline time out?
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Timeout { .. })
+            || matches!(self, Error::Io(e) if matches!(e.kind(), std::io::ErrorKind::TimedOut))
+    }
+
+    /// Could the TCP connection not be opened (refused, unreachable, unknown host, or the
+    /// connect timeout)?
+    pub fn is_connect(&self) -> bool {
+        matches!(self, Error::Connect { .. })
+            || matches!(
+                self,
+                Error::Timeout {
+                    operation: "connect",
+                    ..
+                }
+            )
+    }
+
+    /// Did TLS fail (handshake, certificate, host name, a port that does not speak TLS), or
+    /// STARTTLS?
+    pub fn is_tls(&self) -> bool {
+        matches!(
+            self,
+            Error::Tls(_)
+                | Error::StartTls(_)
+                | Error::Timeout {
+                    operation: "tls handshake",
+                    ..
+                }
+        )
+    }
+
+    /// Is the session unusable (this error, or an earlier one, ended the connection)? Every
+    /// later command fails; connect again.
+    pub fn is_broken(&self) -> bool {
+        self.is_fatal()
+    }
+
+    /// Did the server close the connection (BYE, or the socket closed)?
+    pub fn is_closed(&self) -> bool {
+        matches!(self, Error::Bye(_) | Error::ConnectionClosed)
+    }
+
+    /// Did the server answer NO?
+    pub fn is_no(&self) -> bool {
+        matches!(self, Error::No(_))
+    }
+
+    /// Did the server answer BAD?
+    pub fn is_bad(&self) -> bool {
+        matches!(self, Error::Bad(_))
+    }
+
+    /// Does the NO, BAD or BYE carry response code `name` (any case)?
+    fn has_code(&self, name: &str) -> bool {
+        self.response_code()
+            .is_some_and(|c| c.name().eq_ignore_ascii_case(name))
+    }
+
+    /// Were the credentials refused? A NO to LOGIN or AUTHENTICATE, or any NO with
+    /// `[AUTHENTICATIONFAILED]` (RFC 5530).
+    pub fn is_auth_failed(&self) -> bool {
+        match self {
+            Error::No(t) => {
+                self.has_code("AUTHENTICATIONFAILED")
+                    || matches!(t.command, Some("LOGIN" | "AUTHENTICATE"))
+            }
+            _ => false,
+        }
+    }
+
+    /// `[ALREADYEXISTS]` (RFC 5530): CREATE or RENAME of a name already in use.
+    pub fn is_already_exists(&self) -> bool {
+        self.has_code("ALREADYEXISTS")
+    }
+
+    /// `[NONEXISTENT]` (RFC 5530): the mailbox (or message part) does not exist.
+    pub fn is_nonexistent(&self) -> bool {
+        self.has_code("NONEXISTENT")
+    }
+
+    /// `[TRYCREATE]`: the target mailbox of a COPY, MOVE or APPEND does not exist; create it
+    /// and try again.
+    pub fn is_try_create(&self) -> bool {
+        self.has_code("TRYCREATE")
+    }
+
+    /// `[OVERQUOTA]` (RFC 5530, RFC 9208): the operation would exceed a quota.
+    pub fn is_over_quota(&self) -> bool {
+        self.has_code("OVERQUOTA")
+    }
+
+    /// `[NOPERM]` (RFC 5530): the user may not do this (ACLs).
+    pub fn is_no_permission(&self) -> bool {
+        self.has_code("NOPERM")
+    }
+
+    /// `[UNAVAILABLE]` or `[INUSE]` (RFC 5530): a temporary failure; trying again later may
+    /// work.
+    pub fn is_temporary(&self) -> bool {
+        self.has_code("UNAVAILABLE") || self.has_code("INUSE")
+    }
+
+    /// A limit of this crate was reached ([`Error::LimitExceeded`] or
+    /// [`Error::TooLarge`]).
+    pub fn is_limit(&self) -> bool {
+        matches!(self, Error::LimitExceeded { .. } | Error::TooLarge { .. })
+    }
+
     /// The server's response code, for NO, BAD and BYE errors.
     pub fn response_code(&self) -> Option<&ResponseCode> {
         match self {
@@ -202,6 +360,7 @@ impl Error {
         matches!(
             self,
             Error::Io(_)
+                | Error::Connect { .. }
                 | Error::Timeout { .. }
                 | Error::Tls(_)
                 | Error::ConnectionClosed
@@ -211,6 +370,120 @@ impl Error {
                 | Error::StartTls(_)
                 | Error::Broken(_)
         )
+    }
+}
+
+/// Context added to an error from setting up a connection: the server's `host:port`, and
+/// for TLS failures the reason in plain words.
+pub(crate) fn with_server(e: Error, server: &str) -> Error {
+    match e {
+        Error::Io(source) => Error::Connect {
+            server: server.to_string(),
+            source,
+        },
+        Error::Timeout {
+            operation,
+            after,
+            server: None,
+            hint,
+        } => Error::Timeout {
+            operation,
+            after,
+            server: Some(server.to_string()),
+            hint,
+        },
+        Error::Tls(detail) => Error::Tls(Box::new(TlsFailure::new(server, detail))),
+        other => other,
+    }
+}
+
+/// A failed TLS setup: the reason in plain words first, then the server, then the TLS
+/// library's own words.
+#[derive(Debug)]
+pub(crate) struct TlsFailure {
+    server: String,
+    reason: &'static str,
+    detail: Box<dyn std::error::Error + Send + Sync>,
+}
+
+/// The words of a port that answers TLS with plaintext IMAP.
+pub(crate) const PLAINTEXT_PORT: &str =
+    "this port speaks plaintext IMAP, not TLS: use STARTTLS (Security::StartTls), usually port 143";
+
+impl TlsFailure {
+    fn new(server: &str, detail: Box<dyn std::error::Error + Send + Sync>) -> Self {
+        // Both backends' words, in Display and Debug form (rustls names its error variants).
+        let text = format!("{detail} {detail:?}").to_ascii_lowercase();
+        let has = |words: &[&str]| words.iter().any(|w| text.contains(w));
+        let reason = if has(&["add_root_certificate_pem"]) {
+            "a root certificate given to add_root_certificate_pem is unusable"
+        } else if has(&[
+            "wrong version number",
+            "invalidcontenttype",
+            "invalid content type",
+            "corrupt message",
+            "packet length too long",
+            "record layer failure",
+            "unknown protocol",
+            "http request",
+            "invalidmessage",
+        ]) {
+            PLAINTEXT_PORT
+        } else if has(&["self-signed", "self signed", "selfsigned"]) {
+            "the server's certificate is self-signed and not trusted (add its CA with add_root_certificate_pem)"
+        } else if has(&["expired"]) {
+            "the server's certificate has expired"
+        } else if has(&["not yet valid", "notvalidyet", "not valid yet"]) {
+            "the server's certificate is not valid yet (is the clock right?)"
+        } else if has(&[
+            "hostname mismatch",
+            "host name mismatch",
+            "notvalidforname",
+            "ip address mismatch",
+            "not valid for name",
+        ]) {
+            "the server's certificate is for another host name"
+        } else if has(&[
+            "unknownissuer",
+            "unknown issuer",
+            "unable to get local issuer",
+            "unable to verify the first certificate",
+            "unable to get issuer",
+            "certificate verify failed",
+            "badsignature",
+        ]) {
+            "the server's certificate is not signed by an authority this client trusts (unknown issuer)"
+        } else if has(&[
+            "handshake failure",
+            "no protocols available",
+            "unsupported protocol",
+            "protocol version",
+            "no shared cipher",
+            "peerincompatible",
+        ]) {
+            "the server and this client have no TLS version or cipher in common"
+        } else if has(&["closed", "eof", "reset"]) {
+            "the server closed the connection during the TLS handshake"
+        } else {
+            "the TLS handshake failed"
+        };
+        TlsFailure {
+            server: server.to_string(),
+            reason,
+            detail,
+        }
+    }
+}
+
+impl fmt::Display for TlsFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({}): {}", self.reason, self.server, self.detail)
+    }
+}
+
+impl std::error::Error for TlsFailure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.detail)
     }
 }
 
@@ -236,6 +509,7 @@ mod tests {
             code: Some(ResponseCode::Alert),
             text: "quota\r\nWARN forged line \x1b[31mred\u{9b}2J \u{202e}txet Überfüllt\ttab"
                 .into(),
+            command: None,
         };
         let shown = t.to_string();
         assert_eq!(

@@ -37,7 +37,7 @@
 //! let pem = std::fs::read("ca.pem").unwrap_or_default();
 //! let client = ClientBuilder::new("mail.internal", 143)
 //!     .security(Security::StartTls)
-//!     .add_root_certificate_pem(&pem)
+//!     .add_root_certificate_pem(&pem)?
 //!     .connect()?;
 //! # Ok::<(), blocking_imap::Error>(())
 //! ```
@@ -172,7 +172,28 @@
 //! One [`Error`] enum: the server's NO / BAD / BYE with its text and response code, parse
 //! errors with the offending bytes, I/O errors, timeouts that name the operation, and
 //! [`Error::Broken`] for every command after the connection became unusable
-//! ([`Session::is_broken`]).
+//! ([`Session::is_broken`]). Its `Debug` is its message, so `fn main() -> Result<(),
+//! blocking_imap::Error>` prints one readable line; the predicates tell errors apart in code:
+//! [`is_timeout`](Error::is_timeout), [`is_connect`](Error::is_connect),
+//! [`is_tls`](Error::is_tls), [`is_auth_failed`](Error::is_auth_failed),
+//! [`is_already_exists`](Error::is_already_exists),
+//! [`is_nonexistent`](Error::is_nonexistent), [`is_try_create`](Error::is_try_create),
+//! [`is_over_quota`](Error::is_over_quota), [`is_broken`](Error::is_broken) and more.
+//!
+//! The common mistakes fail fast and say what went wrong:
+//!
+//! | mistake | what you see |
+//! |---|---|
+//! | plaintext or STARTTLS to the implicit-TLS port (993) | after the greeting timeout (10 s): `greeting timed out after 10s (imap.example.com:993): the server sent nothing: a port that speaks TLS (usually 993) waits for the client to start; use implicit TLS (Security::Tls)` |
+//! | implicit TLS to a plaintext port (143) | at once: `tls error: this port speaks plaintext IMAP, not TLS: use STARTTLS (Security::StartTls), usually port 143 (imap.example.com:143): <the TLS library's words>` |
+//! | a server whose certificate is not trusted | `tls error: the server's certificate is not signed by an authority this client trusts (unknown issuer) (imap.example.com:993): ...`; likewise `is self-signed`, `has expired`, `is not valid yet`, `is for another host name` |
+//! | a CA file that is not a PEM certificate | at [`ClientBuilder::add_root_certificate_pem`]: `invalid argument: add_root_certificate_pem: not a PEM certificate (no "-----BEGIN CERTIFICATE-----" line; ...)` |
+//! | nothing listens, or the host does not exist | `cannot connect to imap.example.com:993: Connection refused (os error 111)` |
+//! | a wrong password | `server said no to LOGIN: [AUTHENTICATIONFAILED] Authentication failed.` ([`Error::is_auth_failed`]) |
+//! | a mailbox that does not exist | `server said no to SELECT: [NONEXISTENT] ...` (the command's name, never its arguments) |
+//!
+//! Server text in messages has its control characters escaped; the raw text stays in
+//! [`ServerText::text`].
 //!
 //! # Logging
 //!
@@ -299,9 +320,10 @@ pub mod __fuzz {
 
 pub use auth::{Authenticator, OAuthBearer, Plain, XOAuth2};
 pub use client::{
-    Client, ClientBuilder, LoginError, Security, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IO_TIMEOUT,
-    DEFAULT_MAX_LINE, DEFAULT_MAX_NESTING, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_MAX_RESULT_SIZE,
-    DEFAULT_MAX_UNSOLICITED, DEFAULT_MAX_UNSOLICITED_BYTES, DEFAULT_PIPELINE_DEPTH,
+    Client, ClientBuilder, LoginError, Security, DEFAULT_CONNECT_TIMEOUT, DEFAULT_GREETING_TIMEOUT,
+    DEFAULT_IO_TIMEOUT, DEFAULT_MAX_LINE, DEFAULT_MAX_NESTING, DEFAULT_MAX_RESPONSE_SIZE,
+    DEFAULT_MAX_RESULT_SIZE, DEFAULT_MAX_UNSOLICITED, DEFAULT_MAX_UNSOLICITED_BYTES,
+    DEFAULT_PIPELINE_DEPTH,
 };
 pub use error::{Error, RawBytes, Result, ServerText};
 pub use extensions::acl::{AclEntry, ListRights, Rights};

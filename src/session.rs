@@ -82,6 +82,18 @@ impl Session {
         self.conn.stream.is_tls()
     }
 
+    /// The server's address, when the session runs over a TCP socket this crate opened
+    /// (`None` for a stream given to
+    /// [`connect_stream`](crate::ClientBuilder::connect_stream), unless it is a socket).
+    pub fn peer_addr(&self) -> Option<std::net::SocketAddr> {
+        self.conn.stream.tcp().and_then(|t| t.peer_addr().ok())
+    }
+
+    /// This end's address on the socket, as [`peer_addr`](Self::peer_addr).
+    pub fn local_addr(&self) -> Option<std::net::SocketAddr> {
+        self.conn.stream.tcp().and_then(|t| t.local_addr().ok())
+    }
+
     /// Opens `mailbox` read-write with SELECT (RFC 9051 section 6.3.2) and returns what the
     /// server said of it; [`mailbox`](Self::mailbox) then follows every change.
     ///

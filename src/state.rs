@@ -1,6 +1,7 @@
 //! Mailbox state and the queue of unsolicited responses.
 
 use std::collections::VecDeque;
+use std::fmt;
 
 use crate::error::ServerText;
 use crate::extensions::search::{SearchResult, Thread};
@@ -12,7 +13,7 @@ use crate::extensions::{
 };
 use crate::types::{
     Capabilities, Fetch, Flag, MailboxName, MailboxStatus, Name, ResponseCode, Seq, SequenceSet,
-    StatusKind,
+    ShowBytes, ShowPrefix, StatusKind,
 };
 use crate::wire::parse::Response;
 
@@ -23,7 +24,11 @@ use crate::wire::parse::Response;
 /// ([`ClientBuilder::max_unsolicited`](crate::ClientBuilder::max_unsolicited),
 /// [`ClientBuilder::max_unsolicited_bytes`](crate::ClientBuilder::max_unsolicited_bytes));
 /// past either the oldest are dropped and reported with [`Unsolicited::Dropped`].
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Its `Debug` form shows bytes as escaped strings, never as lists of numbers: the `raw`
+/// bytes of [`Other`](Unsolicited::Other) (the first 1,024 of them, then how many more) and
+/// the quota roots of [`QuotaRoot`](Unsolicited::QuotaRoot).
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Unsolicited {
     /// `* n EXISTS`: the mailbox now holds `n` messages.
@@ -125,6 +130,82 @@ pub enum Unsolicited {
         /// Why it was not typed (a parse error, or "not typed by this command").
         reason: String,
     },
+}
+
+/// How many bytes of [`Unsolicited::Other`]'s `raw` its `Debug` form shows.
+const SHOW_RAW: usize = 1024;
+
+impl fmt::Debug for Unsolicited {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unsolicited::Exists(n) => f.debug_tuple("Exists").field(n).finish(),
+            Unsolicited::Recent(n) => f.debug_tuple("Recent").field(n).finish(),
+            Unsolicited::Expunge(n) => f.debug_tuple("Expunge").field(n).finish(),
+            Unsolicited::Vanished { earlier, uids } => f
+                .debug_struct("Vanished")
+                .field("earlier", earlier)
+                .field("uids", uids)
+                .finish(),
+            Unsolicited::Fetch(x) => f.debug_tuple("Fetch").field(x).finish(),
+            Unsolicited::Flags(x) => f.debug_tuple("Flags").field(x).finish(),
+            Unsolicited::Status { kind, text } => f
+                .debug_struct("Status")
+                .field("kind", kind)
+                .field("text", text)
+                .finish(),
+            Unsolicited::Capability(x) => f.debug_tuple("Capability").field(x).finish(),
+            Unsolicited::List(x) => f.debug_tuple("List").field(x).finish(),
+            Unsolicited::MailboxStatus(x) => f.debug_tuple("MailboxStatus").field(x).finish(),
+            Unsolicited::Search(x) => f.debug_tuple("Search").field(x).finish(),
+            Unsolicited::ESearch { tag, result } => f
+                .debug_struct("ESearch")
+                .field("tag", tag)
+                .field("result", result)
+                .finish(),
+            Unsolicited::Sort(x) => f.debug_tuple("Sort").field(x).finish(),
+            Unsolicited::Thread(x) => f.debug_tuple("Thread").field(x).finish(),
+            Unsolicited::Quota(x) => f.debug_tuple("Quota").field(x).finish(),
+            Unsolicited::QuotaRoot { mailbox, roots } => {
+                struct Roots<'a>(&'a [Vec<u8>]);
+                impl fmt::Debug for Roots<'_> {
+                    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.debug_list()
+                            .entries(self.0.iter().map(|r| ShowBytes(r)))
+                            .finish()
+                    }
+                }
+                f.debug_struct("QuotaRoot")
+                    .field("mailbox", mailbox)
+                    .field("roots", &Roots(roots))
+                    .finish()
+            }
+            Unsolicited::Metadata(x) => f.debug_tuple("Metadata").field(x).finish(),
+            Unsolicited::MetadataChanged { mailbox, entries } => f
+                .debug_struct("MetadataChanged")
+                .field("mailbox", mailbox)
+                .field("entries", entries)
+                .finish(),
+            Unsolicited::Acl { mailbox, entries } => f
+                .debug_struct("Acl")
+                .field("mailbox", mailbox)
+                .field("entries", entries)
+                .finish(),
+            Unsolicited::MyRights { mailbox, rights } => f
+                .debug_struct("MyRights")
+                .field("mailbox", mailbox)
+                .field("rights", rights)
+                .finish(),
+            Unsolicited::ListRights(x) => f.debug_tuple("ListRights").field(x).finish(),
+            Unsolicited::Id(x) => f.debug_tuple("Id").field(x).finish(),
+            Unsolicited::Enabled(x) => f.debug_tuple("Enabled").field(x).finish(),
+            Unsolicited::Dropped(n) => f.debug_tuple("Dropped").field(n).finish(),
+            Unsolicited::Other { raw, reason } => f
+                .debug_struct("Other")
+                .field("raw", &ShowPrefix(raw, SHOW_RAW))
+                .field("reason", reason)
+                .finish(),
+        }
+    }
 }
 
 /// What the session knows of the selected mailbox: returned by SELECT and EXAMINE, and kept

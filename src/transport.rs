@@ -90,7 +90,7 @@ impl Write for Stream {
 
 impl Stream {
     /// The TCP socket under the stream, if there is one.
-    fn tcp(&self) -> Option<&TcpStream> {
+    pub(crate) fn tcp(&self) -> Option<&TcpStream> {
         match self {
             Stream::Plain(s) => Some(s),
             Stream::Tls(s) => backend::inner(s).tcp(),
@@ -121,11 +121,22 @@ impl Stream {
 }
 
 /// TLS settings.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub(crate) struct TlsOptions {
     pub(crate) accept_invalid_certs: bool,
     pub(crate) accept_invalid_hostnames: bool,
     pub(crate) root_pems: Vec<Vec<u8>>,
+}
+
+/// The added roots as a count, not as bytes.
+impl std::fmt::Debug for TlsOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsOptions")
+            .field("accept_invalid_certs", &self.accept_invalid_certs)
+            .field("accept_invalid_hostnames", &self.accept_invalid_hostnames)
+            .field("added_roots", &self.root_pems.len())
+            .finish()
+    }
 }
 
 /// Connects over TCP to the first address of `host` that answers. `timeout` bounds the whole:
@@ -155,6 +166,8 @@ fn connect_timeout(after: Duration) -> Error {
     Error::Timeout {
         operation: "connect",
         after,
+        server: None,
+        hint: None,
     }
 }
 
@@ -290,6 +303,21 @@ fn connect_addrs(
     })
 }
 
+/// Checks that `pem` holds a certificate the TLS backend can use as a root: for
+/// [`ClientBuilder::add_root_certificate_pem`](crate::ClientBuilder::add_root_certificate_pem),
+/// so that a bad file fails where it was given.
+pub(crate) fn check_root_pem(pem: &[u8]) -> Result<()> {
+    if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+        return Err(Error::InvalidArgument(
+            "add_root_certificate_pem: not a PEM certificate (no \"-----BEGIN CERTIFICATE-----\" \
+             line; a DER file must be converted, e.g. with `openssl x509 -inform der`)"
+                .into(),
+        ));
+    }
+    backend::check_pem(pem)
+        .map_err(|e| Error::InvalidArgument(format!("add_root_certificate_pem: {e}")))
+}
+
 /// Runs the TLS handshake over `stream`, checking the certificate against `host`. The
 /// handshake is complete when this returns.
 ///
@@ -312,6 +340,8 @@ fn handshake_timeout(after: Duration) -> Error {
     Error::Timeout {
         operation: "tls handshake",
         after,
+        server: None,
+        hint: None,
     }
 }
 
@@ -332,6 +362,13 @@ mod native_backend {
 
     pub(super) fn read(s: &mut TlsStream, buf: &mut [u8]) -> io::Result<usize> {
         s.read(buf)
+    }
+
+    /// Can the platform's library read a certificate out of `pem`?
+    pub(super) fn check_pem(pem: &[u8]) -> std::result::Result<(), String> {
+        native_tls::Certificate::from_pem(pem)
+            .map(drop)
+            .map_err(|e| e.to_string())
     }
 
     pub(super) fn connect(
@@ -400,6 +437,21 @@ mod rustls_backend {
 
     fn tls_error(e: impl std::error::Error + Send + Sync + 'static) -> Error {
         Error::Tls(Box::new(e))
+    }
+
+    /// Does `pem` hold at least one certificate that can be a root?
+    pub(super) fn check_pem(pem: &[u8]) -> std::result::Result<(), String> {
+        let mut roots = RootCertStore::empty();
+        for cert in CertificateDer::pem_slice_iter(pem) {
+            let cert = cert.map_err(|e| e.to_string())?;
+            roots
+                .add(cert)
+                .map_err(|e| format!("unusable certificate: {e}"))?;
+        }
+        if roots.is_empty() {
+            return Err("no certificate found in the PEM".into());
+        }
+        Ok(())
     }
 
     /// The platform's trusted roots, read at the first connection that needs them and kept
@@ -645,6 +697,10 @@ mod no_backend {
         match *s {}
     }
 
+    pub(super) fn check_pem(_: &[u8]) -> std::result::Result<(), String> {
+        Ok(())
+    }
+
     pub(super) fn read(s: &mut TlsStream, _: &mut [u8]) -> io::Result<usize> {
         match *s {}
     }
@@ -765,7 +821,7 @@ mod tests {
         let e = connect_addrs(&[hang, hang, hang], deadline, timeout).unwrap_err();
         let took = start.elapsed();
         assert!(
-            matches!(e, Error::Timeout { operation: "connect", after } if after == timeout),
+            matches!(e, Error::Timeout { operation: "connect", after, .. } if after == timeout),
             "{e:?}"
         );
         assert!(took >= Duration::from_millis(550), "{took:?}");

@@ -33,10 +33,14 @@ fn a_refused_ip_literal_fails_fast_with_the_refusal() {
         "{:?}",
         start.elapsed()
     );
-    match err {
-        Error::Io(e) => assert_eq!(e.kind(), io::ErrorKind::ConnectionRefused, "{e}"),
+    match &err {
+        Error::Connect { server, source } => {
+            assert_eq!(source.kind(), io::ErrorKind::ConnectionRefused, "{source}");
+            assert_eq!(*server, format!("127.0.0.1:{port}"));
+        }
         e => panic!("{e:?}"),
     }
+    assert!(err.is_connect());
 }
 
 #[test]
@@ -53,7 +57,7 @@ fn the_connect_timeout_bounds_a_connect_that_hangs() {
         .unwrap_err();
     let took = start.elapsed();
     assert!(
-        matches!(err, Error::Timeout { operation: "connect", after } if after == timeout),
+        matches!(err, Error::Timeout { operation: "connect", after, .. } if after == timeout),
         "{err:?}"
     );
     assert!(took >= Duration::from_millis(450), "{took:?}");
@@ -91,9 +95,11 @@ fn an_unresolvable_name_is_an_error_within_the_timeout() {
         .connect()
         .unwrap_err();
     assert!(
-        matches!(err, Error::Io(_) | Error::Timeout { .. }),
+        matches!(err, Error::Connect { .. } | Error::Timeout { .. }),
         "{err:?}"
     );
+    assert!(err.is_connect(), "{err:?}");
+    assert!(err.to_string().contains("nonexistent.invalid:143"), "{err}");
     assert!(
         start.elapsed() < Duration::from_secs(5),
         "{:?}",
@@ -208,6 +214,7 @@ fn starttls_discards_the_greeting_the_state_and_the_queue() {
     let mut client = ClientBuilder::new("localhost", port)
         .security(Security::Plaintext)
         .add_root_certificate_pem(&srv.ca)
+        .unwrap()
         .connect()
         .unwrap();
     assert_eq!(client.greeting().code, Some(ResponseCode::Alert));

@@ -70,8 +70,16 @@ fn fresh(srv: &Server) -> (Session, char) {
         .first()
         .and_then(|n| n.delimiter())
         .unwrap_or('/');
-    for name in s.list("", &format!("{PREFIX}*")).unwrap() {
-        let _ = s.delete(name.name().clone());
+    // Children before parents (a parent with children cannot go first), from earlier runs.
+    let mut old: Vec<_> = s
+        .list("", &format!("{PREFIX}*"))
+        .unwrap()
+        .into_iter()
+        .map(|n| n.name().clone())
+        .collect();
+    old.sort_by_key(|n| std::cmp::Reverse(n.as_str().len()));
+    for name in old {
+        let _ = s.delete(name);
     }
     let _ = s.delete(SOURCE);
     s.create(SOURCE).unwrap();

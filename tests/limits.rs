@@ -211,7 +211,8 @@ fn a_trickling_server_cannot_stretch_a_command_past_its_deadline() {
             err,
             Error::Timeout {
                 operation: "command",
-                after
+                after,
+                ..
             } if after == Duration::from_millis(800)
         ),
         "{err:?}"

@@ -39,6 +39,7 @@ fn bytes_after_starttls_ok_are_discarded() {
     let mut client = ClientBuilder::new("localhost", port)
         .starttls()
         .add_root_certificate_pem(&srv.ca)
+        .unwrap()
         .connect()
         .unwrap();
     assert!(client.is_tls());
@@ -82,6 +83,7 @@ fn alerts_received_before_tls_are_not_trusted() {
     let mut client = ClientBuilder::new("localhost", port)
         .starttls()
         .add_root_certificate_pem(&srv.ca)
+        .unwrap()
         .connect()
         .unwrap();
     let alerts: Vec<String> = client
@@ -109,6 +111,7 @@ fn a_tls_close_without_close_notify_is_a_closed_connection() {
     });
     let mut client = ClientBuilder::new("localhost", port)
         .add_root_certificate_pem(&srv.ca)
+        .unwrap()
         .connect()
         .unwrap();
     let err = client.noop().unwrap_err();

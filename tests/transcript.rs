@@ -87,9 +87,7 @@ fn failed_login_hands_the_client_back() {
     match &err.error {
         Error::No(t) => {
             assert_eq!(t.text, "Authentication failed.");
-            assert!(
-                matches!(&t.code, Some(ResponseCode::Other { name, .. }) if name == "AUTHENTICATIONFAILED")
-            );
+            assert!(matches!(&t.code, Some(ResponseCode::AuthenticationFailed)));
         }
         other => panic!("{other:?}"),
     }

@@ -209,10 +209,7 @@ fn setmetadata_waits_for_the_continuation_and_reports_codes() {
     assert!(matches!(err, Error::No(_)), "{err}");
     assert_eq!(
         err.response_code(),
-        Some(&ResponseCode::Other {
-            name: "METADATA".into(),
-            args: Some("MAXSIZE 10".into())
-        })
+        Some(&ResponseCode::MetadataMaxSize(10))
     );
     // NUL without BINARY is refused before anything is sent.
     let err = s

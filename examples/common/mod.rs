@@ -19,8 +19,9 @@ pub struct Args {
     pub rest: Vec<(String, Option<String>)>,
 }
 
-pub const USAGE: &str = "--host H --port P --tls implicit|starttls|none --user U \
-    --password-env VAR [--ca PEM_FILE] [--danger-accept-invalid-certs]";
+pub const USAGE: &str = "(--url imaps://USER@HOST[:PORT] | --host H --port P \
+    --tls implicit|starttls|none --user U) [--password-env VAR] [--ca PEM_FILE] \
+    [--danger-accept-invalid-certs]   (or IMAP_URL in the environment)";
 
 pub fn die(msg: impl std::fmt::Display) -> ! {
     eprintln!("error: {msg}");
@@ -41,6 +42,7 @@ impl Args {
             danger_accept_invalid_certs: false,
             rest: Vec::new(),
         };
+        let (mut url, mut host_given, mut port_given, mut tls_given) = (None, false, false, false);
         let mut it = std::env::args().skip(1);
         while let Some(flag) = it.next() {
             let mut value = |name: &str| {
@@ -48,13 +50,19 @@ impl Args {
                     .unwrap_or_else(|| die(format!("{name} needs a value")))
             };
             match flag.as_str() {
-                "--host" => a.host = value("--host"),
+                "--url" => url = Some(value("--url")),
+                "--host" => {
+                    host_given = true;
+                    a.host = value("--host")
+                }
                 "--port" => {
+                    port_given = true;
                     a.port = value("--port")
                         .parse()
                         .unwrap_or_else(|_| die("--port must be a number"))
                 }
                 "--tls" => {
+                    tls_given = true;
                     a.security = match value("--tls").as_str() {
                         "implicit" => Security::Tls,
                         "starttls" => Security::StartTls,
@@ -90,6 +98,34 @@ impl Args {
                 },
             }
         }
+        // `--url` (or IMAP_URL when no --host is given); explicit flags win over it.
+        if url.is_none() && !host_given {
+            url = std::env::var("IMAP_URL").ok().filter(|u| !u.is_empty());
+        }
+        if let Some(u) = url {
+            let b = ClientBuilder::from_url(&u).unwrap_or_else(|e| die(e));
+            let server = b.server();
+            let (host, port) = server.rsplit_once(':').unwrap_or((&server, "0"));
+            if !host_given {
+                a.host = host
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .to_string();
+            }
+            if !port_given {
+                a.port = port.parse().unwrap_or(0);
+            }
+            if !tls_given {
+                a.security = if u.to_ascii_lowercase().starts_with("imaps:") {
+                    Security::Tls
+                } else {
+                    Security::StartTls
+                };
+            }
+            if a.user.is_empty() {
+                a.user = b.user().unwrap_or_default().to_string();
+            }
+        }
         if a.port == 0 {
             a.port = match a.security {
                 Security::Tls => 993,
@@ -97,7 +133,7 @@ impl Args {
             };
         }
         if a.user.is_empty() {
-            die("--user is required")
+            die("--user (or a user in --url) is required")
         }
         a
     }
@@ -122,7 +158,9 @@ impl Args {
             .danger_accept_invalid_certs(self.danger_accept_invalid_certs);
         if let Some(path) = &self.ca {
             let pem = std::fs::read(path).unwrap_or_else(|e| die(format!("--ca {path}: {e}")));
-            b = b.add_root_certificate_pem(&pem);
+            b = b
+                .add_root_certificate_pem(&pem)
+                .unwrap_or_else(|e| die(format!("--ca {path}: {e}")));
         }
         b
     }
@@ -135,10 +173,7 @@ impl Args {
                 self.password_env
             ))
         });
-        let client = self
-            .builder()
-            .connect()
-            .unwrap_or_else(|e| die(format!("connecting to {}:{}: {e}", self.host, self.port)));
+        let client = self.builder().connect().unwrap_or_else(|e| die(e));
         client
             .login(&self.user, &password)
             .unwrap_or_else(|e| die(format!("login as {}: {}", self.user, e.error)))

@@ -246,16 +246,7 @@ fn setmetadata_command(
 /// `[METADATA LONGENTRIES n]` in a completion.
 fn long_entries(code: Option<&ResponseCode>) -> Option<u64> {
     match code {
-        Some(ResponseCode::Other {
-            name,
-            args: Some(args),
-        }) if name == "METADATA" => {
-            let mut words = args.split_ascii_whitespace();
-            match (words.next(), words.next()) {
-                (Some(k), Some(n)) if k.eq_ignore_ascii_case("LONGENTRIES") => n.parse().ok(),
-                _ => None,
-            }
-        }
+        Some(ResponseCode::MetadataLongEntries(n)) => Some(*n),
         _ => None,
     }
 }
@@ -361,8 +352,8 @@ impl Session {
     /// METADATA-SERVER is enough); [`Error::InvalidArgument`] for no entries, a bad entry
     /// name, or a value with NUL without BINARY; [`Error::No`] when the server refuses, often
     /// with a code: `[METADATA MAXSIZE n]`, `[METADATA TOOMANY]`, `[METADATA NOPRIVATE]`
-    /// (as [`ResponseCode::Other`] named `METADATA`), or `[CANNOT]` for an entry that may not
-    /// be changed.
+    /// ([`ResponseCode::MetadataMaxSize`] and its siblings), or `[CANNOT]` for an entry that
+    /// may not be changed.
     pub fn set_metadata(
         &mut self,
         mailbox: impl Into<MailboxName>,

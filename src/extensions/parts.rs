@@ -192,6 +192,11 @@ impl PartBody {
 #[derive(Debug)]
 struct Wanted {
     part: Vec<u32>,
+    /// Ask with BINARY when the server has it? Only where there is something to decode:
+    /// for 7bit, 8bit and binary parts BODY gives the same bytes, and for an attached
+    /// message (message/rfc822) BINARY would give a re-rendered copy (Dovecot decodes every
+    /// part inside), not the message as attached.
+    decode: bool,
     /// What arrived (kept as sent until the requests take it) and whether it came as BINARY.
     data: Option<(Vec<u8>, bool)>,
     /// Data arrived but went past the batch's result budget, and was dropped.
@@ -270,6 +275,12 @@ impl Plan {
             let w = *index.entry((r.uid, &r.section)).or_insert_with(|| {
                 wanted.push(Wanted {
                     part: r.section.clone(),
+                    decode: !matches!(
+                        r.encoding,
+                        TransferEncoding::SevenBit
+                            | TransferEncoding::EightBit
+                            | TransferEncoding::Binary
+                    ),
                     data: None,
                     overflowed: false,
                     error: None,
@@ -323,7 +334,7 @@ impl Plan {
     fn items(&self, cmd: &PartCommand) -> Result<String> {
         let items = cmd.wanted.iter().fold(FetchItems::new(), |items, &w| {
             let part = &self.wanted[w].part;
-            if cmd.binary {
+            if cmd.binary && self.wanted[w].decode {
                 items.binary_peek(part)
             } else {
                 items.body_peek(Section::Part(part.clone()))
@@ -459,15 +470,13 @@ fn decode(encoding: &TransferEncoding, raw: Vec<u8>) -> Vec<u8> {
 /// as a NO with the RFC 5530 code `NONEXISTENT`, a text of this crate's.
 fn missing(uid: Uid, section: &[u32]) -> Error {
     Error::No(ServerText {
-        code: Some(ResponseCode::Other {
-            name: "NONEXISTENT".into(),
-            args: None,
-        }),
+        code: Some(ResponseCode::NonExistent),
         text: format!(
             "no part {} of UID {} in the server's answer (expunged, or no such part)",
             section_text(section),
             uid
         ),
+        command: None,
     })
 }
 
@@ -494,14 +503,14 @@ fn copy_error(e: &Error) -> Error {
 /// Is this how a server says it cannot do BINARY for a message (RFC 3516: `NO
 /// [UNKNOWN-CTE]`; BAD from one that does not know BINARY after all)?
 fn binary_refused(e: &Error) -> bool {
-    match e {
-        Error::Bad(_) => true,
-        Error::No(ServerText {
-            code: Some(ResponseCode::Other { name, .. }),
-            ..
-        }) => name.eq_ignore_ascii_case("UNKNOWN-CTE"),
-        _ => false,
-    }
+    matches!(
+        e,
+        Error::Bad(_)
+            | Error::No(ServerText {
+                code: Some(ResponseCode::UnknownCte),
+                ..
+            })
+    )
 }
 
 impl Session {
@@ -546,8 +555,10 @@ impl Session {
     /// [`uid_fetch_parts_each`](Self::uid_fetch_parts_each) to keep the parts that did
     /// come): [`Error::No`] / [`Error::Bad`] from the server for a message; [`Error::No`]
     /// with the code `NONEXISTENT` (RFC 5530) and a text naming the UID and section when the
-    /// server completed the command without sending a part (the message was expunged, or
-    /// has no such part); [`Error::LimitExceeded`] when the parts together exceed
+    /// server completed the command without sending a part (the message was expunged; some
+    /// servers answer a part number the message does not have this way too, while others,
+    /// Dovecot among them, send it as an empty part, which comes back as empty bytes);
+    /// [`Error::LimitExceeded`] when the parts together exceed
     /// [`max_result_size`](crate::ClientBuilder::max_result_size); [`Error::InvalidArgument`]
     /// for UID 0, an empty section or a part number 0 (nothing is sent then); connection
     /// errors, which end the batch.
@@ -717,6 +728,18 @@ mod tests {
                 "(UID BINARY.PEEK[1] BINARY.PEEK[4])"
             ]
         );
+        // Nothing to decode (7bit, 8bit, binary: an attached message, say): BODY.PEEK even
+        // where BINARY is offered, so the part comes back exactly as attached.
+        let mixed = [
+            PartRequest::new(Uid(9), &[2], TransferEncoding::SevenBit),
+            PartRequest::new(Uid(9), &[3], TransferEncoding::QuotedPrintable),
+            PartRequest::new(Uid(9), &[4], TransferEncoding::EightBit),
+        ];
+        let mixed_plan = Plan::new(&mixed, true, 8192).unwrap();
+        assert_eq!(
+            mixed_plan.items(&mixed_plan.commands[0]).unwrap(),
+            "(UID BODY.PEEK[2] BINARY.PEEK[3] BODY.PEEK[4])"
+        );
         let body = PartCommand {
             binary: false,
             ..plan.commands[0].clone()
@@ -822,11 +845,9 @@ mod tests {
         let text = |code: Option<ResponseCode>| ServerText {
             code,
             text: "x".into(),
+            command: None,
         };
-        let cte = ResponseCode::Other {
-            name: "UNKNOWN-CTE".into(),
-            args: None,
-        };
+        let cte = ResponseCode::UnknownCte;
         assert!(binary_refused(&Error::No(text(Some(cte)))));
         assert!(binary_refused(&Error::Bad(text(None))));
         assert!(!binary_refused(&Error::No(text(None))));

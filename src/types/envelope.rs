@@ -39,7 +39,9 @@ use crate::mime;
 /// println!("{subject} from {from:?} at {when:?}");
 /// # }
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// Its `Debug` form shows the fields as sent, as escaped strings, leaving out the absent ones.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Envelope {
     pub(crate) date: Option<Vec<u8>>,
     pub(crate) subject: Option<Vec<u8>>,
@@ -138,7 +140,9 @@ impl Envelope {
 /// group, and its mailbox holds the group's name; an entry whose host and mailbox are both
 /// `NIL` ends the group. The list keeps those markers in place; see
 /// [`is_group_start`](Address::is_group_start) and [`is_group_end`](Address::is_group_end).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// Its `Debug` form shows the fields as sent, as escaped strings, leaving out the absent ones.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Address {
     pub(crate) name: Option<Vec<u8>>,
     pub(crate) adl: Option<Vec<u8>>,
@@ -218,7 +222,10 @@ impl Address {
 /// ask for in `BODY[1.2]`. As a mail client sees it: [`leaves`](BodyStructure::leaves),
 /// [`attachments`](BodyStructure::attachments), [`text_body`](BodyStructure::text_body) and
 /// [`html_body`](BodyStructure::html_body) hand out [`Part`](crate::Part)s.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Its `Debug` form shows the MIME type and what the part has, leaving out what it lacks,
+/// with a multipart's parts nested.
+#[derive(Clone, PartialEq, Eq)]
 pub struct BodyStructure {
     /// Lower-cased.
     pub(crate) media_type: String,
@@ -258,7 +265,7 @@ pub(crate) struct Encapsulated {
 
 /// Content-Type or Content-Disposition parameters: as text for the public accessors, plus
 /// the exact bytes of any value that was not UTF-8 (so nothing the server sent is lost).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub(crate) struct Params {
     list: Vec<(String, String)>,
     /// `(index into list, value as sent)` for the values that were not UTF-8.
@@ -739,6 +746,116 @@ impl fmt::Display for TransferEncoding {
     }
 }
 
+/// An optional byte field in a `Debug` form: an escaped string when present.
+fn show_opt(d: &mut fmt::DebugStruct<'_, '_>, name: &str, value: Option<&Vec<u8>>) {
+    if let Some(v) = value {
+        d.field(name, &super::ShowBytes(v));
+    }
+}
+
+impl fmt::Debug for Envelope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Envelope");
+        show_opt(&mut d, "date", self.date.as_ref());
+        show_opt(&mut d, "subject", self.subject.as_ref());
+        let lists = [
+            ("from", &self.from),
+            ("sender", &self.sender),
+            ("reply_to", &self.reply_to),
+            ("to", &self.to),
+            ("cc", &self.cc),
+            ("bcc", &self.bcc),
+        ];
+        for (name, list) in lists {
+            if !list.is_empty() {
+                d.field(name, list);
+            }
+        }
+        show_opt(&mut d, "in_reply_to", self.in_reply_to.as_ref());
+        show_opt(&mut d, "message_id", self.message_id.as_ref());
+        d.finish()
+    }
+}
+
+impl fmt::Debug for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Address");
+        show_opt(&mut d, "name", self.name.as_ref());
+        show_opt(&mut d, "adl", self.adl.as_ref());
+        show_opt(&mut d, "mailbox", self.mailbox.as_ref());
+        show_opt(&mut d, "host", self.host.as_ref());
+        d.finish()
+    }
+}
+
+/// The parameters as a map of name to value; a value that was not UTF-8 is shown as sent,
+/// escaped.
+impl fmt::Debug for Params {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let pairs = SentPairs {
+            params: self,
+            next: 0,
+            next_raw: 0,
+        };
+        f.debug_map()
+            .entries(pairs.map(|(k, v)| (k, super::ShowBytes(v))))
+            .finish()
+    }
+}
+
+impl fmt::Debug for BodyStructure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("BodyStructure");
+        d.field(
+            "mime_type",
+            &format_args!("{}/{}", self.media_type, self.subtype),
+        );
+        if !self.params.list.is_empty() {
+            d.field("params", &self.params);
+        }
+        if let Kind::Single(s) = &self.kind {
+            if let Some(id) = &s.id {
+                d.field("id", id);
+            }
+            if let Some(desc) = &s.description {
+                d.field("description", desc);
+            }
+            d.field("encoding", &format_args!("{}", s.encoding));
+            if let Some(n) = &s.size {
+                d.field("size", n);
+            }
+            if let Some(n) = &s.lines {
+                d.field("lines", n);
+            }
+            if let Some(md5) = &s.md5 {
+                d.field("md5", md5);
+            }
+        }
+        if let Some(disp) = &self.disposition {
+            d.field("disposition", disp);
+        }
+        if !self.language.is_empty() {
+            d.field("language", &self.language);
+        }
+        if let Some(loc) = &self.location {
+            d.field("location", loc);
+        }
+        match &self.kind {
+            Kind::Multipart(parts) => {
+                d.field("parts", parts);
+            }
+            Kind::Single(Single {
+                message: Some(m), ..
+            }) => {
+                d.field("envelope", &m.envelope);
+                d.field("body", &m.body);
+            }
+            Kind::Single(_) => {}
+        }
+        d.finish()
+    }
+}
+
 /// Rough memory sizes, for the limits on what a session holds (linear in the value's size;
 /// body structures recurse at most as deep as the parser allows).
 const ITEM: usize = 32;
@@ -831,7 +948,7 @@ mod tests {
         }
         let f = crate::wire::fetch::parse(&wire)
             .unwrap_or_else(|e| panic!("{e} on {}", String::from_utf8_lossy(&wire)));
-        (f.envelope.map(|e| *e), f.body_structure.map(|b| *b))
+        (f.envelope().cloned(), f.body_structure().cloned())
     }
 
     fn body(resp: &str) -> BodyStructure {

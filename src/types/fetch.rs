@@ -1,6 +1,8 @@
 //! The data of one FETCH response.
 
-use super::{BodyStructure, DateTime, Envelope, Flag, Section, Seq, Uid};
+use std::fmt;
+
+use super::{BodyStructure, DateTime, Envelope, Flag, Section, Seq, ShowBytes, ShowData, Uid};
 
 /// What follows the part number in a section specifier (`BODY[1.HEADER]`, `BODY[TEXT]`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -37,6 +39,59 @@ impl SectionKey {
             text,
             origin: None,
         }
+    }
+}
+
+/// The section as the server named it: `BODY[1.2.HEADER.FIELDS (A B)]<0>`, `BINARY[3]`.
+impl fmt::Display for SectionKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.binary { "BINARY[" } else { "BODY[" })?;
+        for (i, n) in self.part.iter().enumerate() {
+            if i > 0 {
+                f.write_str(".")?;
+            }
+            write!(f, "{n}")?;
+        }
+        if let Some(text) = &self.text {
+            if !self.part.is_empty() {
+                f.write_str(".")?;
+            }
+            match text {
+                SectionText::Header => f.write_str("HEADER")?,
+                SectionText::HeaderFields { not, names } => write!(
+                    f,
+                    "HEADER.FIELDS{} ({})",
+                    if *not { ".NOT" } else { "" },
+                    names.join(" ")
+                )?,
+                SectionText::Text => f.write_str("TEXT")?,
+                SectionText::Mime => f.write_str("MIME")?,
+            }
+        }
+        f.write_str("]")?;
+        if let Some(origin) = self.origin {
+            write!(f, "<{origin}>")?;
+        }
+        Ok(())
+    }
+}
+
+/// Does a section the server sent hold `section` (whatever its origin)? Header field lists
+/// match whatever the order and case the server echoed them in.
+fn holds(section: &Section, k: &SectionKey) -> bool {
+    let fields = |not: bool, want: &[String]| {
+        k.part.is_empty()
+            && matches!(&k.text, Some(SectionText::HeaderFields { not: n, names })
+                if *n == not && same_fields(names, want))
+    };
+    match section {
+        Section::Full => k.part.is_empty() && k.text.is_none(),
+        Section::Header => k.part.is_empty() && k.text == Some(SectionText::Header),
+        Section::HeaderFields(names) => fields(false, names),
+        Section::HeaderFieldsNot(names) => fields(true, names),
+        Section::Text => k.part.is_empty() && k.text == Some(SectionText::Text),
+        Section::Part(p) => k.part == *p && k.text.is_none(),
+        Section::Mime(p) => k.part == *p && k.text == Some(SectionText::Mime),
     }
 }
 
@@ -102,7 +157,26 @@ impl std::fmt::Debug for UnparsedItem {
 
 /// What one server FETCH response said about one message; several responses for the same
 /// message within one command are merged into one value.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// # Partial fetches
+///
+/// A section fetched in part (`BODY.PEEK[]<0.1024>`, see
+/// [`FetchItems::body_peek_partial`](crate::FetchItems::body_peek_partial)) comes back
+/// with its origin (`BODY[]<0>`). The section accessors ([`body`](Fetch::body),
+/// [`header`](Fetch::header), [`text`](Fetch::text), [`part`](Fetch::part),
+/// [`section`](Fetch::section), [`binary`](Fetch::binary)) give the whole section when it
+/// was fetched whole; else the partial fetch that starts at octet 0, which is the start of the
+/// section (cut at the length asked for); never one that starts elsewhere.
+/// [`section_at`](Fetch::section_at) and [`binary_at`](Fetch::binary_at) give the partial
+/// fetch at a given origin, so that `BODY[]<0>` and `BODY[]<1000>` of the same message are
+/// told apart.
+///
+/// # Debug
+///
+/// The `Debug` form lists only what the response carried, and shows section data as its
+/// length and a short escaped prefix (`BODY[]: 1234 bytes "Received: ..."...`), never as a
+/// list of numbers.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Fetch {
     pub(crate) seq: Seq,
     pub(crate) uid: Option<Uid>,
@@ -129,6 +203,8 @@ pub(crate) struct Extras {
     pub(crate) gmail_msgid: Option<u64>,
     pub(crate) gmail_thrid: Option<u64>,
     pub(crate) gmail_labels: Option<Vec<String>>,
+    /// The non-extensible `BODY` structure, kept apart from `BODYSTRUCTURE`.
+    pub(crate) body_basic: Option<Box<BodyStructure>>,
     /// Items whose value could not be read.
     pub(crate) unparsed: Vec<UnparsedItem>,
 }
@@ -142,6 +218,7 @@ impl Extras {
         take(&mut self.gmail_msgid, other.gmail_msgid);
         take(&mut self.gmail_thrid, other.gmail_thrid);
         take(&mut self.gmail_labels, other.gmail_labels);
+        take(&mut self.body_basic, other.body_basic);
         // Appended, not looked up: readers search from the end, so the latest wins, and a
         // merge costs O(1) per item however much the message already holds.
         self.binary_sizes.extend(other.binary_sizes);
@@ -226,31 +303,52 @@ impl Fetch {
         self.envelope.as_deref()
     }
 
-    /// The message's MIME structure (`BODYSTRUCTURE`, or the shorter `BODY` form, which
-    /// has no extension data).
+    /// The message's MIME structure: `BODYSTRUCTURE`, or, when only the shorter `BODY` form
+    /// was fetched, that (it has no extension data: no disposition, language or location).
+    /// When both were fetched this is the `BODYSTRUCTURE`, and
+    /// [`body_structure_basic`](Fetch::body_structure_basic) has the `BODY`.
     pub fn body_structure(&self) -> Option<&BodyStructure> {
-        self.body_structure.as_deref()
+        self.body_structure
+            .as_deref()
+            .or_else(|| self.body_structure_basic())
     }
 
-    /// The first section sent that matches `want`; if the server sent that same section
-    /// again in a later response, the latest data wins. Two scans of `sections`: O(n) per
-    /// lookup.
-    fn find_section(&self, binary: bool, want: impl Fn(&SectionKey) -> bool) -> Option<&[u8]> {
+    /// The non-extensible structure of the message (the `BODY` item, without brackets), if
+    /// it was fetched; `BODYSTRUCTURE` is not reported here.
+    pub fn body_structure_basic(&self) -> Option<&BodyStructure> {
+        self.extras()?.body_basic.as_deref()
+    }
+
+    /// The first section sent that matches `want` and starts at `origin` (`None`: not
+    /// partial); if the server sent that same section again in a later response, the latest
+    /// data wins. `None` when no such section was sent; its data is `None` when it was sent
+    /// as `NIL`. Two scans of `sections`: O(n) per lookup.
+    fn find_at(
+        &self,
+        binary: bool,
+        origin: Option<u32>,
+        want: &impl Fn(&SectionKey) -> bool,
+    ) -> Option<&(SectionKey, Option<Vec<u8>>)> {
         let first = self
             .sections
             .iter()
-            .position(|(k, _)| k.binary == binary && want(k))?;
+            .position(|(k, _)| k.binary == binary && k.origin == origin && want(k))?;
         let key = &self.sections[first].0;
-        self.sections[first..]
-            .iter()
-            .rev()
-            .find(|(k, _)| k == key)
+        self.sections[first..].iter().rev().find(|(k, _)| k == key)
+    }
+
+    /// The section matching `want`: sent whole, or else partial from octet 0 (see the type's
+    /// docs on partial fetches).
+    fn find_section(&self, binary: bool, want: impl Fn(&SectionKey) -> bool) -> Option<&[u8]> {
+        self.find_at(binary, None, &want)
+            .or_else(|| self.find_at(binary, Some(0), &want))
             .and_then(|(_, data)| data.as_deref())
     }
 
-    /// The whole message (`BODY[]`, `BODY.PEEK[]` or `RFC822`), if fetched.
+    /// The whole message (`BODY[]`, `BODY.PEEK[]` or `RFC822`), if fetched (see the type's
+    /// docs for partial fetches).
     pub fn body(&self) -> Option<&[u8]> {
-        self.find_section(false, |k| k.part.is_empty() && k.text.is_none())
+        self.section(&Section::Full)
     }
 
     /// The message's header (`BODY[HEADER]`, `BODY[HEADER.FIELDS (...)]`, `RFC822.HEADER`).
@@ -267,9 +365,7 @@ impl Fetch {
 
     /// The message's text without the header (`BODY[TEXT]`, `RFC822.TEXT`).
     pub fn text(&self) -> Option<&[u8]> {
-        self.find_section(false, |k| {
-            k.part.is_empty() && k.text == Some(SectionText::Text)
-        })
+        self.section(&Section::Text)
     }
 
     /// A MIME part's content (`BODY[1.2]`), if fetched.
@@ -277,35 +373,37 @@ impl Fetch {
         self.find_section(false, |k| k.part == part && k.text.is_none())
     }
 
-    /// The body section that was asked for as `section`, if fetched. Header field lists
-    /// match whatever the order and case the server echoed them in:
+    /// The body section that was asked for as `section`, if fetched: the whole section, or
+    /// else a partial fetch of it from octet 0 (see the type's docs on partial fetches).
+    /// Header field lists match whatever the order and case the server echoed them in:
     /// `Section::HeaderFields(vec!["Subject".into(), "From".into()])` finds the data of
     /// `BODY[HEADER.FIELDS (FROM SUBJECT)]`.
     pub fn section(&self, section: &Section) -> Option<&[u8]> {
-        let fields = |k: &SectionKey, not: bool, want: &[String]| {
-            k.part.is_empty()
-                && matches!(&k.text, Some(SectionText::HeaderFields { not: n, names })
-                    if *n == not && same_fields(names, want))
-        };
-        match section {
-            Section::Full => self.body(),
-            Section::Header => self.find_section(false, |k| {
-                k.part.is_empty() && k.text == Some(SectionText::Header)
-            }),
-            Section::HeaderFields(names) => self.find_section(false, |k| fields(k, false, names)),
-            Section::HeaderFieldsNot(names) => self.find_section(false, |k| fields(k, true, names)),
-            Section::Text => self.text(),
-            Section::Part(p) => self.part(p),
-            Section::Mime(p) => {
-                self.find_section(false, |k| k.part == *p && k.text == Some(SectionText::Mime))
-            }
-        }
+        self.find_section(false, |k| holds(section, k))
+    }
+
+    /// The partial fetch of `section` that starts at octet `origin` (`BODY[]<1000>` for
+    /// `section_at(&Section::Full, 1000)`), if one was fetched; never the whole section.
+    /// Two partial fetches of the same section are told apart by their origin.
+    pub fn section_at(&self, section: &Section, origin: u32) -> Option<&[u8]> {
+        self.find_at(false, Some(origin), &|k: &SectionKey| holds(section, k))
+            .and_then(|(_, data)| data.as_deref())
     }
 
     /// A part's content decoded by the server from its transfer encoding (`BINARY[1.2]`,
-    /// RFC 3516); `&[]` is the whole message.
+    /// RFC 3516); `&[]` is the whole message. The whole part, or else a partial fetch of it
+    /// from octet 0 (see the type's docs on partial fetches).
     pub fn binary(&self, part: &[u32]) -> Option<&[u8]> {
         self.find_section(true, |k| k.part == part && k.text.is_none())
+    }
+
+    /// The partial fetch of a decoded part that starts at octet `origin` (`BINARY[1]<100>`
+    /// for `binary_at(&[1], 100)`, RFC 3516), if one was fetched; never the whole part.
+    pub fn binary_at(&self, part: &[u32], origin: u32) -> Option<&[u8]> {
+        self.find_at(true, Some(origin), &|k: &SectionKey| {
+            k.part == part && k.text.is_none()
+        })
+        .and_then(|(_, data)| data.as_deref())
     }
 
     /// The size of a part once decoded (`BINARY.SIZE[1.2]`, RFC 3516).
@@ -446,12 +544,17 @@ impl Fetch {
             .map(|f| ITEM + f.as_str().len())
             .sum();
         let extras = self.extras().map_or(0, |x| {
+            let basic = x
+                .body_basic
+                .as_deref()
+                .map_or(0, BodyStructure::approx_size);
             let strings = [&x.email_id, &x.thread_id, &x.save_date]
                 .into_iter()
                 .flatten()
                 .map(String::len)
                 .sum::<usize>();
-            strings
+            basic
+                + strings
                 + x.preview.as_ref().map_or(0, Vec::len)
                 + x.gmail_labels
                     .iter()
@@ -477,6 +580,135 @@ impl Fetch {
                 .body_structure
                 .as_deref()
                 .map_or(0, BodyStructure::approx_size)
+    }
+}
+
+/// A value shown in a `Debug` form by its `Display` form (no quotes).
+struct Plain<T>(T);
+
+impl<T: fmt::Display> fmt::Debug for Plain<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Flags as IMAP writes them: `(\Seen $Junk)`.
+struct FlagList<'a>(&'a [Flag]);
+
+impl fmt::Debug for FlagList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("(")?;
+        for (i, flag) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            f.write_str(flag.as_str())?;
+        }
+        f.write_str(")")
+    }
+}
+
+/// Section data: its length and a short prefix, or `NIL`.
+struct Data<'a>(Option<&'a [u8]>);
+
+impl fmt::Debug for Data<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(d) => ShowData(d).fmt(f),
+            None => f.write_str("NIL"),
+        }
+    }
+}
+
+// Fields the response did not carry are left out on purpose.
+#[allow(clippy::missing_fields_in_debug)]
+impl fmt::Debug for Fetch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Fetch");
+        d.field("seq", &self.seq);
+        if let Some(uid) = &self.uid {
+            d.field("uid", uid);
+        }
+        if let Some(flags) = &self.flags {
+            d.field("flags", &FlagList(flags));
+        }
+        if let Some(m) = &self.modseq {
+            d.field("modseq", m);
+        }
+        if let Some(n) = &self.size {
+            d.field("size", n);
+        }
+        if let Some(date) = &self.internal_date {
+            d.field("internal_date", date);
+        }
+        if let Some(env) = &self.envelope {
+            d.field("envelope", env);
+        }
+        if let Some(b) = &self.body_structure {
+            d.field("body_structure", b);
+        }
+        let x = self.extras();
+        if let Some(b) = x.and_then(|x| x.body_basic.as_deref()) {
+            d.field("body_structure_basic", b);
+        }
+        if !self.sections.is_empty() {
+            struct Sections<'a>(&'a [(SectionKey, Option<Vec<u8>>)]);
+            impl fmt::Debug for Sections<'_> {
+                fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.debug_map()
+                        .entries(self.0.iter().map(|(k, v)| (Plain(k), Data(v.as_deref()))))
+                        .finish()
+                }
+            }
+            d.field("sections", &Sections(&self.sections));
+        }
+        if let Some(x) = x {
+            if !x.binary_sizes.is_empty() {
+                struct Sizes<'a>(&'a [(Vec<u32>, u64)]);
+                impl fmt::Debug for Sizes<'_> {
+                    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.debug_map()
+                            .entries(self.0.iter().map(|(p, n)| {
+                                let key = SectionKey {
+                                    binary: true,
+                                    part: p.clone(),
+                                    text: None,
+                                    origin: None,
+                                };
+                                (Plain(key), n)
+                            }))
+                            .finish()
+                    }
+                }
+                d.field("binary_sizes", &Sizes(&x.binary_sizes));
+            }
+            let strings = [
+                ("email_id", &x.email_id),
+                ("thread_id", &x.thread_id),
+                ("save_date", &x.save_date),
+            ];
+            for (name, value) in strings {
+                if let Some(v) = value {
+                    d.field(name, v);
+                }
+            }
+            if let Some(p) = &x.preview {
+                d.field("preview", &ShowBytes(p));
+            }
+            if let Some(n) = &x.gmail_msgid {
+                d.field("gmail_msgid", n);
+            }
+            if let Some(n) = &x.gmail_thrid {
+                d.field("gmail_thrid", n);
+            }
+            if let Some(labels) = &x.gmail_labels {
+                d.field("gmail_labels", labels);
+            }
+            if !x.unparsed.is_empty() {
+                d.field("unparsed", &x.unparsed);
+            }
+        }
+        d.finish()
     }
 }
 
@@ -521,6 +753,144 @@ mod tests {
         assert!(f.is_flags_only(), "empty extras");
         f.extras_mut().email_id = Some("M1".into());
         assert!(!f.is_flags_only());
+    }
+
+    fn key(
+        binary: bool,
+        part: &[u32],
+        text: Option<SectionText>,
+        origin: Option<u32>,
+    ) -> SectionKey {
+        SectionKey {
+            binary,
+            part: part.to_vec(),
+            text,
+            origin,
+        }
+    }
+
+    #[test]
+    fn partial_sections_are_told_apart_by_origin() {
+        let mut f = Fetch::new(Seq(1));
+        f.sections
+            .push((key(false, &[], None, Some(1000)), Some(b"later".to_vec())));
+        // Only a partial fetch from elsewhere than octet 0: not the body.
+        assert_eq!(f.body(), None);
+        assert_eq!(f.section(&Section::Full), None);
+        assert_eq!(f.section_at(&Section::Full, 1000), Some(&b"later"[..]));
+        assert_eq!(f.section_at(&Section::Full, 0), None);
+        // A partial fetch from octet 0 is the start of the body.
+        f.sections
+            .push((key(false, &[], None, Some(0)), Some(b"start".to_vec())));
+        assert_eq!(f.body(), Some(&b"start"[..]));
+        assert_eq!(f.section_at(&Section::Full, 0), Some(&b"start"[..]));
+        assert_eq!(f.section_at(&Section::Full, 1000), Some(&b"later"[..]));
+        // The whole section wins over both, whatever the order they came in.
+        f.sections
+            .push((key(false, &[], None, None), Some(b"whole".to_vec())));
+        assert_eq!(f.body(), Some(&b"whole"[..]));
+        assert_eq!(f.section_at(&Section::Full, 0), Some(&b"start"[..]));
+        assert_eq!(f.section_at(&Section::Full, 5), None);
+        // The same for parts, header fields and BINARY.
+        f.sections.push((
+            key(false, &[2], Some(SectionText::Mime), Some(0)),
+            Some(b"m".to_vec()),
+        ));
+        f.sections
+            .push((key(false, &[1, 2], None, Some(10)), Some(b"p".to_vec())));
+        f.sections
+            .push((key(true, &[3], None, Some(100)), Some(b"b100".to_vec())));
+        f.sections
+            .push((key(true, &[3], None, None), Some(b"b".to_vec())));
+        assert_eq!(f.section(&Section::Mime(vec![2])), Some(&b"m"[..]));
+        assert_eq!(f.part(&[1, 2]), None);
+        assert_eq!(
+            f.section_at(&Section::Part(vec![1, 2]), 10),
+            Some(&b"p"[..])
+        );
+        assert_eq!(f.binary(&[3]), Some(&b"b"[..]));
+        assert_eq!(f.binary_at(&[3], 100), Some(&b"b100"[..]));
+        assert_eq!(f.binary_at(&[3], 0), None);
+        // BODY and BINARY never stand in for each other.
+        assert_eq!(f.section_at(&Section::Part(vec![3]), 100), None);
+        // A section sent whole as NIL is absent; a partial one does not stand in for it.
+        let mut g = Fetch::new(Seq(2));
+        g.sections.push((key(false, &[1], None, None), None));
+        g.sections
+            .push((key(false, &[1], None, Some(0)), Some(b"x".to_vec())));
+        assert_eq!(g.part(&[1]), None);
+        assert_eq!(g.section_at(&Section::Part(vec![1]), 0), Some(&b"x"[..]));
+    }
+
+    #[test]
+    fn section_keys_display_as_sent() {
+        let fields = |not| SectionText::HeaderFields {
+            not,
+            names: vec!["From".into(), "To".into()],
+        };
+        for (k, want) in [
+            (key(false, &[], None, None), "BODY[]"),
+            (key(false, &[], None, Some(0)), "BODY[]<0>"),
+            (
+                key(false, &[1, 2], Some(SectionText::Mime), None),
+                "BODY[1.2.MIME]",
+            ),
+            (
+                key(false, &[], Some(fields(false)), None),
+                "BODY[HEADER.FIELDS (From To)]",
+            ),
+            (
+                key(false, &[3], Some(fields(true)), Some(7)),
+                "BODY[3.HEADER.FIELDS.NOT (From To)]<7>",
+            ),
+            (key(false, &[], Some(SectionText::Text), None), "BODY[TEXT]"),
+            (
+                key(false, &[4], Some(SectionText::Header), None),
+                "BODY[4.HEADER]",
+            ),
+            (key(true, &[1], None, Some(100)), "BINARY[1]<100>"),
+        ] {
+            assert_eq!(k.to_string(), want);
+        }
+    }
+
+    #[test]
+    fn debug_shows_data_not_numbers() {
+        let mut f = Fetch::new(Seq(3));
+        f.uid = Some(Uid(42));
+        f.flags = Some(vec![Flag::Seen, Flag::Keyword("$Junk".into())]);
+        let big: Vec<u8> = b"Subject: hi\r\n\r\n"
+            .iter()
+            .copied()
+            .chain((0..200u8).map(|i| b'a' + i % 26))
+            .collect();
+        f.sections.push((key(false, &[], None, None), Some(big)));
+        f.sections
+            .push((key(true, &[2], None, Some(0)), Some(vec![0, 1, 255])));
+        f.sections.push((key(false, &[9], None, None), None));
+        f.extras_mut().preview = Some(b"Hello \xff".to_vec());
+        f.extras_mut().binary_sizes.push((vec![2], 3));
+        let s = format!("{f:?}");
+        assert!(
+            s.starts_with("Fetch { seq: Seq(3), uid: Uid(42), flags: (\\Seen $Junk), "),
+            "{s}"
+        );
+        assert!(
+            s.contains(
+                "BODY[]: 215 bytes \"Subject: hi\\r\\n\\r\\nabcdefghijklmnopqrstuvwxyzabcdefg\"..."
+            ),
+            "{s}"
+        );
+        assert!(
+            s.contains("BINARY[2]<0>: 3 bytes \"\\0\\u{1}\\xff\""),
+            "{s}"
+        );
+        assert!(s.contains("BODY[9]: NIL"), "{s}");
+        assert!(s.contains("preview: \"Hello \\xff\""), "{s}");
+        assert!(s.contains("binary_sizes: {BINARY[2]: 3}"), "{s}");
+        assert!(!s.contains("envelope") && !s.contains("modseq"), "{s}");
+        // Pretty-printing works too.
+        assert!(format!("{f:#?}").contains("\n    seq: Seq("));
     }
 
     #[test]

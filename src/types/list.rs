@@ -1,5 +1,7 @@
 //! What LIST, LSUB, STATUS and NAMESPACE return.
 
+use std::fmt;
+
 use super::MailboxName;
 
 /// A mailbox attribute from LIST or LSUB (RFC 9051 section 7.3.1, RFC 6154 special use).
@@ -45,7 +47,9 @@ pub enum NameAttribute {
 }
 
 impl NameAttribute {
-    pub(crate) fn parse(s: &str) -> NameAttribute {
+    /// Reads an attribute as written on the wire (`\NoSelect`); known attributes are matched
+    /// case-insensitively.
+    pub fn parse(s: &str) -> NameAttribute {
         const KNOWN: [(&str, NameAttribute); 17] = [
             ("\\NoInferiors", NameAttribute::NoInferiors),
             ("\\NoSelect", NameAttribute::NoSelect),
@@ -73,6 +77,31 @@ impl NameAttribute {
         NameAttribute::Other(s.to_string())
     }
 
+    /// The attribute as IMAP writes it (`\NoSelect`, `\Sent`, or another as the server
+    /// wrote it).
+    pub fn as_str(&self) -> &str {
+        match self {
+            NameAttribute::NoInferiors => "\\NoInferiors",
+            NameAttribute::NoSelect => "\\NoSelect",
+            NameAttribute::NonExistent => "\\NonExistent",
+            NameAttribute::Marked => "\\Marked",
+            NameAttribute::Unmarked => "\\Unmarked",
+            NameAttribute::HasChildren => "\\HasChildren",
+            NameAttribute::HasNoChildren => "\\HasNoChildren",
+            NameAttribute::Subscribed => "\\Subscribed",
+            NameAttribute::Remote => "\\Remote",
+            NameAttribute::All => "\\All",
+            NameAttribute::Archive => "\\Archive",
+            NameAttribute::Drafts => "\\Drafts",
+            NameAttribute::Flagged => "\\Flagged",
+            NameAttribute::Junk => "\\Junk",
+            NameAttribute::Sent => "\\Sent",
+            NameAttribute::Trash => "\\Trash",
+            NameAttribute::Important => "\\Important",
+            NameAttribute::Other(s) => s,
+        }
+    }
+
     /// Is this a special-use attribute (RFC 6154 / RFC 8457)?
     pub fn is_special_use(&self) -> bool {
         matches!(
@@ -86,6 +115,12 @@ impl NameAttribute {
                 | NameAttribute::Trash
                 | NameAttribute::Important
         )
+    }
+}
+
+impl fmt::Display for NameAttribute {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -152,7 +187,8 @@ pub enum StatusItem {
 }
 
 impl StatusItem {
-    pub(crate) fn as_str(self) -> &'static str {
+    /// The item as IMAP writes it: `MESSAGES`, `UIDNEXT`, ...
+    pub fn as_str(self) -> &'static str {
         match self {
             StatusItem::Messages => "MESSAGES",
             StatusItem::Recent => "RECENT",
@@ -163,6 +199,12 @@ impl StatusItem {
             StatusItem::Size => "SIZE",
             StatusItem::Deleted => "DELETED",
         }
+    }
+}
+
+impl fmt::Display for StatusItem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -282,5 +324,57 @@ impl Namespaces {
     /// Shared mailboxes.
     pub fn shared(&self) -> &[Namespace] {
         &self.shared
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attributes_round_trip() {
+        for attr in [
+            NameAttribute::NoInferiors,
+            NameAttribute::NoSelect,
+            NameAttribute::NonExistent,
+            NameAttribute::Marked,
+            NameAttribute::Unmarked,
+            NameAttribute::HasChildren,
+            NameAttribute::HasNoChildren,
+            NameAttribute::Subscribed,
+            NameAttribute::Remote,
+            NameAttribute::All,
+            NameAttribute::Archive,
+            NameAttribute::Drafts,
+            NameAttribute::Flagged,
+            NameAttribute::Junk,
+            NameAttribute::Sent,
+            NameAttribute::Trash,
+            NameAttribute::Important,
+            NameAttribute::Other("\\XSpecial".into()),
+        ] {
+            assert!(attr.as_str().starts_with('\\'), "{attr:?}");
+            assert_eq!(attr.to_string(), attr.as_str());
+            assert_eq!(NameAttribute::parse(attr.as_str()), attr);
+            if !matches!(attr, NameAttribute::Other(_)) {
+                assert_eq!(NameAttribute::parse(&attr.as_str().to_lowercase()), attr);
+            }
+        }
+        assert_eq!(NameAttribute::Sent.to_string(), "\\Sent");
+    }
+
+    #[test]
+    fn status_items_and_debug() {
+        assert_eq!(StatusItem::UidNext.to_string(), "UIDNEXT");
+        assert_eq!(StatusItem::HighestModSeq.as_str(), "HIGHESTMODSEQ");
+        let name = Name {
+            name: MailboxName::from("Entwürfe"),
+            delimiter: Some('/'),
+            attributes: vec![NameAttribute::Drafts],
+        };
+        assert_eq!(
+            format!("{name:?}"),
+            r#"Name { name: MailboxName("Entwürfe", wire: "Entw&APw-rfe"), delimiter: Some('/'), attributes: [Drafts] }"#
+        );
     }
 }

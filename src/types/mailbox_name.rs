@@ -19,7 +19,11 @@ const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 /// `INBOX` is case-insensitive in IMAP: any spelling of it (`inbox`, `Inbox`) becomes `INBOX`,
 /// both on the wire and for display. Other names, including `INBOX/...` children, keep their
 /// case.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+///
+/// Its `Debug` form is the name as text, `MailboxName("Archive/2024")`, followed by the wire
+/// form when that differs (`MailboxName("Entwürfe", wire: "Entw&APw-rfe")`), with bytes that
+/// are not UTF-8 shown as `\x..`.
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct MailboxName {
     /// The bytes sent to and received from the server.
     wire: Vec<u8>,
@@ -108,6 +112,16 @@ impl MailboxName {
     /// refers to the mailbox.
     pub fn is_valid_utf7(&self) -> bool {
         self.valid
+    }
+}
+
+impl fmt::Debug for MailboxName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "MailboxName({:?}", self.name)?;
+        if self.wire != self.name.as_bytes() {
+            write!(f, ", wire: {:?}", super::ShowBytes(&self.wire))?;
+        }
+        f.write_str(")")
     }
 }
 
@@ -417,6 +431,30 @@ mod tests {
             assert_eq!(name.wire(), other.as_bytes());
             assert!(name != other.to_lowercase().as_str());
         }
+    }
+
+    #[test]
+    fn debug_is_the_name() {
+        let ascii = MailboxName::from("Archive/2024");
+        assert_eq!(format!("{ascii:?}"), r#"MailboxName("Archive/2024")"#);
+        assert_eq!(
+            format!("{:?}", MailboxName::from("inbox")),
+            r#"MailboxName("INBOX")"#
+        );
+        let utf7 = MailboxName::from("INBOX/Ünïcödé");
+        assert_eq!(
+            format!("{utf7:?}"),
+            r#"MailboxName("INBOX/Ünïcödé", wire: "INBOX/&ANw-n&AO8-c&APY-d&AOk-")"#
+        );
+        // Raw UTF-8 from the server: the same bytes, so shown once.
+        let raw = MailboxName::from_wire("Grüße".as_bytes());
+        assert_eq!(format!("{raw:?}"), r#"MailboxName("Grüße")"#);
+        // Broken bytes: the lossy text and the bytes, escaped.
+        let broken = MailboxName::from_wire(b"caf\xe9\t&");
+        assert_eq!(
+            format!("{broken:?}"),
+            "MailboxName(\"caf\u{fffd}\\t&\", wire: \"caf\\xe9\\t&\")"
+        );
     }
 
     #[test]

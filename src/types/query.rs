@@ -1,5 +1,7 @@
 //! What to FETCH, and how to STORE flags.
 
+use std::fmt;
+
 use crate::error::{Error, Result};
 
 /// A body section to fetch (RFC 9051 section 6.4.5).
@@ -59,13 +61,53 @@ impl Section {
     }
 }
 
+/// The section as IMAP writes it, brackets included: `[]`, `[HEADER.FIELDS (Subject From)]`,
+/// `[1.2.MIME]`. Written as it is, even when it could not be sent (an empty field list, part
+/// number 0): the command refuses those.
+impl fmt::Display for Section {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let part = |f: &mut fmt::Formatter<'_>, p: &[u32]| -> fmt::Result {
+            for (i, n) in p.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(".")?;
+                }
+                write!(f, "{n}")?;
+            }
+            Ok(())
+        };
+        f.write_str("[")?;
+        match self {
+            Section::Full => {}
+            Section::Header => f.write_str("HEADER")?,
+            Section::HeaderFields(names) => write!(f, "HEADER.FIELDS ({})", names.join(" "))?,
+            Section::HeaderFieldsNot(names) => {
+                write!(f, "HEADER.FIELDS.NOT ({})", names.join(" "))?;
+            }
+            Section::Text => f.write_str("TEXT")?,
+            Section::Part(p) => part(f, p)?,
+            Section::Mime(p) => {
+                part(f, p)?;
+                f.write_str(".MIME")?;
+            }
+        }
+        f.write_str("]")
+    }
+}
+
 /// The data items to FETCH, built up item by item.
 ///
 /// ```
 /// use blocking_imap::{FetchItems, Section};
 /// let items = FetchItems::new().uid().flags().body_peek(Section::Header);
+/// assert_eq!(
+///     format!("{items:?}"),
+///     r#"FetchItems("UID FLAGS BODY.PEEK[HEADER]")"#
+/// );
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// Its `Debug` form is the item list as the command writes it, followed by the modifiers and
+/// the first error, if any.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct FetchItems {
     items: Vec<String>,
     error: Option<String>,
@@ -257,6 +299,22 @@ impl FetchItems {
     }
 }
 
+impl fmt::Debug for FetchItems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "FetchItems({:?}", self.items.join(" "))?;
+        if let Some(m) = self.changed_since {
+            write!(f, ", changed_since: {m}")?;
+        }
+        if self.vanished {
+            f.write_str(", vanished")?;
+        }
+        if let Some(e) = &self.error {
+            write!(f, ", error: {e:?}")?;
+        }
+        f.write_str(")")
+    }
+}
+
 /// What STORE does with the given flags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -316,6 +374,49 @@ mod tests {
                 .render(false)
                 .unwrap(),
             "(BODY.PEEK[])"
+        );
+    }
+
+    #[test]
+    fn sections_display_as_sent() {
+        for (section, want) in [
+            (Section::Full, "[]"),
+            (Section::Header, "[HEADER]"),
+            (
+                Section::HeaderFields(vec!["Subject".into(), "From".into()]),
+                "[HEADER.FIELDS (Subject From)]",
+            ),
+            (
+                Section::HeaderFieldsNot(vec!["Received".into()]),
+                "[HEADER.FIELDS.NOT (Received)]",
+            ),
+            (Section::Text, "[TEXT]"),
+            (Section::Part(vec![1, 2]), "[1.2]"),
+            (Section::Mime(vec![3]), "[3.MIME]"),
+        ] {
+            assert_eq!(section.to_string(), want);
+            // What the command sends is the same.
+            let sent = FetchItems::new().body(section).render(false).unwrap();
+            assert_eq!(sent, format!("(BODY{want})"));
+        }
+    }
+
+    #[test]
+    fn fetch_items_debug_is_the_list() {
+        let q = FetchItems::new().uid().flags().body_peek(Section::Header);
+        assert_eq!(
+            format!("{q:?}"),
+            r#"FetchItems("UID FLAGS BODY.PEEK[HEADER]")"#
+        );
+        let q = FetchItems::new().flags().changed_since(5).vanished();
+        assert_eq!(
+            format!("{q:?}"),
+            r#"FetchItems("FLAGS", changed_since: 5, vanished)"#
+        );
+        let q = FetchItems::new().body(Section::Part(vec![0]));
+        assert_eq!(
+            format!("{q:?}"),
+            r#"FetchItems("", error: "invalid argument: part number [0]")"#
         );
     }
 

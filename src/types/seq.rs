@@ -384,11 +384,10 @@ impl Hash for SequenceSet {
     }
 }
 
+/// The set as IMAP writes it: `SequenceSet(1:3,5,9:*)`; `SequenceSet()` when empty.
 impl fmt::Debug for SequenceSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SequenceSet")
-            .field("ranges", &self.normalised())
-            .finish()
+        write!(f, "SequenceSet({self})")
     }
 }
 
@@ -444,6 +443,63 @@ impl From<RangeInclusive<u32>> for SequenceSet {
 impl From<std::ops::RangeFrom<u32>> for SequenceSet {
     fn from(r: std::ops::RangeFrom<u32>) -> Self {
         SequenceSet::from(r.start..=STAR)
+    }
+}
+
+/// A half-open range: `1..4` is `1:3`; an empty range (`5..5`, `7..3`) is the empty set.
+/// Only numbers below the end are in it, so `5..u32::MAX` ends at `4294967294`, not at `*`.
+impl From<std::ops::Range<u32>> for SequenceSet {
+    fn from(r: std::ops::Range<u32>) -> Self {
+        if r.start >= r.end {
+            return SequenceSet::new();
+        }
+        SequenceSet::from(r.start..=r.end - 1)
+    }
+}
+
+/// UIDs from `start` to `end`, both included (in either order, as for
+/// `RangeInclusive<u32>`); `Uid(u32::MAX)` is `*`.
+impl From<RangeInclusive<Uid>> for SequenceSet {
+    fn from(r: RangeInclusive<Uid>) -> Self {
+        let (a, b) = r.into_inner();
+        SequenceSet::from(a.0..=b.0)
+    }
+}
+
+/// Sequence numbers from `start` to `end`, both included (in either order, as for
+/// `RangeInclusive<u32>`); `Seq(u32::MAX)` is `*`.
+impl From<RangeInclusive<Seq>> for SequenceSet {
+    fn from(r: RangeInclusive<Seq>) -> Self {
+        let (a, b) = r.into_inner();
+        SequenceSet::from(a.0..=b.0)
+    }
+}
+
+/// UIDs from `start` on: `Uid(5)..` is `5:*`.
+impl From<std::ops::RangeFrom<Uid>> for SequenceSet {
+    fn from(r: std::ops::RangeFrom<Uid>) -> Self {
+        SequenceSet::from(r.start.0..)
+    }
+}
+
+/// Sequence numbers from `start` on: `Seq(5)..` is `5:*`.
+impl From<std::ops::RangeFrom<Seq>> for SequenceSet {
+    fn from(r: std::ops::RangeFrom<Seq>) -> Self {
+        SequenceSet::from(r.start.0..)
+    }
+}
+
+/// UIDs from `start` up to, not including, `end`, as for `Range<u32>`.
+impl From<std::ops::Range<Uid>> for SequenceSet {
+    fn from(r: std::ops::Range<Uid>) -> Self {
+        SequenceSet::from(r.start.0..r.end.0)
+    }
+}
+
+/// Sequence numbers from `start` up to, not including, `end`, as for `Range<u32>`.
+impl From<std::ops::Range<Seq>> for SequenceSet {
+    fn from(r: std::ops::Range<Seq>) -> Self {
+        SequenceSet::from(r.start.0..r.end.0)
     }
 }
 
@@ -660,10 +716,9 @@ mod tests {
         assert_eq!(SequenceSet::all().to_string(), "1:*");
         let (hi, lo) = (7, 3);
         assert_eq!(SequenceSet::from(hi..=lo).to_string(), "3:7");
-        assert_eq!(
-            format!("{s:?}"),
-            "SequenceSet { ranges: [1..=3, 5..=6, 9..=9] }"
-        );
+        assert_eq!(format!("{s:?}"), "SequenceSet(1:3,5:6,9)");
+        assert_eq!(format!("{:?}", SequenceSet::from(4..)), "SequenceSet(4:*)");
+        assert_eq!(format!("{:?}", SequenceSet::new()), "SequenceSet()");
     }
 
     #[test]
@@ -909,6 +964,40 @@ mod tests {
         assert!(std::mem::size_of::<SequenceSet>() <= 4 * std::mem::size_of::<usize>());
         fn shareable<T: Send + Sync + std::panic::UnwindSafe + std::panic::RefUnwindSafe>() {}
         shareable::<SequenceSet>();
+    }
+
+    #[test]
+    fn ranges_of_every_kind() {
+        // Half-open ranges: the end is left out; empty ones are empty.
+        assert_eq!(SequenceSet::from(1..4).to_string(), "1:3");
+        assert_eq!(SequenceSet::from(4..5).to_string(), "4");
+        assert!(SequenceSet::from(5..5).is_empty());
+        #[allow(clippy::reversed_empty_ranges)]
+        let backwards = SequenceSet::from(7..3);
+        assert!(backwards.is_empty());
+        assert!(SequenceSet::from(0..1).is_empty());
+        assert_eq!(SequenceSet::from(0..3).to_string(), "1:2");
+        assert_eq!(SequenceSet::from(5..STAR).to_string(), "5:4294967294");
+        // UIDs and sequence numbers.
+        assert_eq!(SequenceSet::from(Uid(3)..=Uid(5)).to_string(), "3:5");
+        assert_eq!(SequenceSet::from(Seq(3)..=Seq(5)).to_string(), "3:5");
+        assert_eq!(SequenceSet::from(Uid(5)..=Uid(STAR)).to_string(), "5:*");
+        assert_eq!(SequenceSet::from(Seq(1)..=Seq(STAR)), SequenceSet::all());
+        assert_eq!(SequenceSet::from(Uid(7)..).to_string(), "7:*");
+        assert_eq!(SequenceSet::from(Seq(1)..), SequenceSet::all());
+        assert_eq!(SequenceSet::from(Uid(3)..Uid(6)).to_string(), "3:5");
+        assert_eq!(SequenceSet::from(Seq(3)..Seq(4)).to_string(), "3");
+        assert!(SequenceSet::from(Uid(3)..Uid(3)).is_empty());
+        assert!(SequenceSet::from(Seq(9)..Seq(2)).is_empty());
+        assert!(SequenceSet::from(Uid(0)..=Uid(0)).is_empty());
+        // Either end first, as for `RangeInclusive<u32>`.
+        let (hi, lo) = (Uid(9), Uid(4));
+        assert_eq!(SequenceSet::from(hi..=lo).to_string(), "4:9");
+        // Iterators of UIDs and sequence numbers.
+        let s: SequenceSet = (10..13).map(Uid).chain([Uid(1)]).collect();
+        assert_eq!(s.to_string(), "1,10:12");
+        let s: SequenceSet = (1..=3).rev().map(Seq).collect();
+        assert_eq!(format!("{s:?}"), "SequenceSet(1:3)");
     }
 
     #[test]

@@ -229,9 +229,9 @@ fn value(c: &mut Cursor<'_>, f: &mut Fetch, name: &[u8], bracket: bool) -> PResu
             let size = number64(c)?;
             f.extras_mut().binary_sizes.push((part, size));
         }
-        b"BODY" | b"BODYSTRUCTURE" => {
-            f.body_structure = structure(c)?.map(Box::new);
-        }
+        // Both may be asked for at once: each keeps its own field.
+        b"BODYSTRUCTURE" => f.body_structure = structure(c)?.map(Box::new),
+        b"BODY" => f.extras_mut().body_basic = structure(c)?.map(Box::new),
         b"ENVELOPE" => {
             c.spaces();
             f.envelope = if c.peek() == Some(b'(') && c.peek_at(1) == Some(b'(') {
@@ -1020,10 +1020,12 @@ mod tests {
         );
         assert_eq!(f.sections[4].1, None);
 
-        // Partial fetches keep their origin; the accessors ignore it.
+        // Partial fetches keep their origin; only a partial fetch from octet 0 stands in
+        // for the whole section.
         let f = ok(b"* 1 FETCH (BODY[]<128> {3}\r\nabc BODY[1.TEXT]<0> \"t\")\r\n");
         assert_eq!(f.sections[0].0.origin, Some(128));
-        assert_eq!(f.body(), Some(&b"abc"[..]));
+        assert_eq!(f.body(), None);
+        assert_eq!(f.section_at(&Section::Full, 128), Some(&b"abc"[..]));
         assert_eq!(f.sections[1].0.origin, Some(0));
 
         // RFC822, RFC822.HEADER, RFC822.TEXT.
@@ -1281,6 +1283,40 @@ mod tests {
         assert_eq!(f.uid(), Some(Uid(2)));
         let f = ok(b"* 1 FETCH (BODY (\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 1 1))\r\n");
         assert_eq!(structure_of(&f).lines(), Some(1));
+        assert_eq!(f.body_structure_basic(), f.body_structure());
+    }
+
+    #[test]
+    fn body_and_bodystructure_are_both_kept() {
+        // In either order, in one response or two: BODYSTRUCTURE is `body_structure`, BODY
+        // is `body_structure_basic`.
+        let full = "BODYSTRUCTURE (\"TEXT\" \"HTML\" NIL NIL NIL \"7BIT\" 2 1 NIL (\"inline\" NIL) NIL NIL)";
+        let basic = "BODY (\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 1 1)";
+        for frame in [
+            format!("* 1 FETCH ({full} {basic})\r\n"),
+            format!("* 1 FETCH ({basic} {full})\r\n"),
+        ] {
+            let f = ok(frame.as_bytes());
+            let b = f.body_structure().expect("BODYSTRUCTURE");
+            assert_eq!(b.mime_type(), "text/html", "{frame}");
+            assert!(b.disposition().is_some());
+            let basic = f.body_structure_basic().expect("BODY");
+            assert_eq!(basic.mime_type(), "text/plain", "{frame}");
+            assert!(!f.is_flags_only());
+        }
+        let mut f = ok(format!("* 1 FETCH ({basic} UID 3)\r\n").as_bytes());
+        f.merge(ok(format!("* 1 FETCH ({full})\r\n").as_bytes()));
+        assert_eq!(
+            f.body_structure().map(|b| b.mime_type()),
+            Some("text/html".into())
+        );
+        assert_eq!(
+            f.body_structure_basic().map(|b| b.mime_type()),
+            Some("text/plain".into())
+        );
+        // Only BODYSTRUCTURE: nothing basic.
+        let f = ok(format!("* 1 FETCH ({full})\r\n").as_bytes());
+        assert!(f.body_structure().is_some() && f.body_structure_basic().is_none());
     }
 
     /// What imap-proto 0.17 got wrong or refused, which cost whole messages.
@@ -1459,7 +1495,10 @@ Content-Type: text/plain; charset=utf-8
             Some(&b"Content-Type: text/plain; charset=utf-8\r\n\r\n"[..])
         );
         assert_eq!(f[1].part(&[1]), Some(&b"This is the message body.\r\n"[..]));
-        assert_eq!(f[2].body().map(<[u8]>::len), Some(64));
+        assert_eq!(
+            f[2].section_at(&Section::Full, 128).map(<[u8]>::len),
+            Some(64)
+        );
         assert_eq!(
             (f[2].sections[0].0.origin, f[2].uid()),
             (Some(128), Some(Uid(1)))

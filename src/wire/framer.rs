@@ -125,6 +125,11 @@ impl Framer {
         self.end = (self.end + n).min(self.buf.len());
     }
 
+    /// The bytes received but not yet handed out, without consuming them.
+    pub(crate) fn buffered(&self) -> &[u8] {
+        &self.buf[self.start..self.end]
+    }
+
     /// Takes every byte received but not yet handed out (COMPRESS: they are compressed).
     pub(crate) fn take_buffered(&mut self) -> Vec<u8> {
         let bytes = self.buf[self.start..self.end].to_vec();

@@ -339,15 +339,20 @@ pub(crate) fn resp_text(s: &[u8]) -> ServerText {
             return ServerText {
                 code: Some(code),
                 text: String::from_utf8_lossy(text).into_owned(),
+                command: None,
             };
         }
     }
     ServerText {
         code: None,
         text: String::from_utf8_lossy(s).into_owned(),
+        command: None,
     }
 }
 
+/// One response code, from the bytes between its brackets. Names are matched without regard
+/// to case; a known code whose arguments do not parse is kept as `Other`, so one odd code
+/// costs only itself. Linear: each argument parser is one pass over the code's text.
 fn response_code(s: &[u8]) -> ResponseCode {
     let (name, args) = match s.iter().position(|&b| b == b' ') {
         Some(i) => (&s[..i], Some(&s[i + 1..])),
@@ -356,15 +361,8 @@ fn response_code(s: &[u8]) -> ResponseCode {
     let upper = String::from_utf8_lossy(name).to_ascii_uppercase();
     let argstr = args.map(|a| String::from_utf8_lossy(a).into_owned());
     let a = args.unwrap_or(b"");
-    let known = match upper.as_str() {
-        "ALERT" => Some(ResponseCode::Alert),
-        "PARSE" => Some(ResponseCode::Parse),
-        "READ-ONLY" => Some(ResponseCode::ReadOnly),
-        "READ-WRITE" => Some(ResponseCode::ReadWrite),
-        "TRYCREATE" => Some(ResponseCode::TryCreate),
-        "UIDNOTSTICKY" => Some(ResponseCode::UidNotSticky),
-        "NOMODSEQ" => Some(ResponseCode::NoModSeq),
-        "CLOSED" => Some(ResponseCode::Closed),
+    // Codes without arguments first; any arguments a server adds to them are dropped.
+    let known = ResponseCode::bare(&upper).or_else(|| match upper.as_str() {
         "CAPABILITY" => Some(ResponseCode::Capability(capability_list(a))),
         "BADCHARSET" => Some(ResponseCode::BadCharset(paren_words(a))),
         "PERMANENTFLAGS" => Some(ResponseCode::PermanentFlags(
@@ -375,6 +373,7 @@ fn response_code(s: &[u8]) -> ResponseCode {
         "UNSEEN" => number(trim_start(a)).map(|n| ResponseCode::Unseen(Seq(n))),
         "HIGHESTMODSEQ" => number64(trim_start(a)).map(ResponseCode::HighestModSeq),
         "MODIFIED" => sequence_set(trim_start(a)).map(ResponseCode::Modified),
+        "DOWNGRADED" => sequence_set(trim_end(trim_start(a))).map(ResponseCode::Downgraded),
         "APPENDUID" => {
             let (v, rest) = word(a);
             match (number(v), sequence_set(trim_start(rest))) {
@@ -399,12 +398,103 @@ fn response_code(s: &[u8]) -> ResponseCode {
                 _ => None,
             }
         }
+        "BADURL" => Some(trim_end(trim_start(a)))
+            .filter(|u| !u.is_empty())
+            .map(|u| ResponseCode::BadUrl(String::from_utf8_lossy(u).into_owned())),
+        "REFERRAL" => {
+            let urls = paren_words(a);
+            (!urls.is_empty()).then_some(ResponseCode::Referral(urls))
+        }
+        "MAILBOXID" => mailbox_id(a).map(ResponseCode::MailboxId),
+        "NOUPDATE" => no_update(a).map(ResponseCode::NoUpdate),
+        "INPROGRESS" => in_progress(a),
+        "METADATA" => metadata_code(a),
         _ => None,
-    };
+    });
     known.unwrap_or(ResponseCode::Other {
         name: upper,
         args: argstr,
     })
+}
+
+fn trim_end(s: &[u8]) -> &[u8] {
+    let n = s.iter().rev().take_while(|&&b| b == b' ').count();
+    &s[..s.len() - n]
+}
+
+/// `(objectid)` (RFC 8474; the parentheses leniently optional): 1 to 255 letters, digits,
+/// `_` and `-`.
+fn mailbox_id(a: &[u8]) -> Option<String> {
+    let a = trim_end(trim_start(a));
+    let id = match a.strip_prefix(b"(") {
+        Some(inner) => inner.strip_suffix(b")")?,
+        None => a,
+    };
+    let ok = (1..=255).contains(&id.len())
+        && id
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    ok.then(|| String::from_utf8_lossy(id).into_owned())
+}
+
+/// `"tag"` (RFC 5267 says a quoted string; an atom is taken too), and nothing after it.
+fn no_update(a: &[u8]) -> Option<String> {
+    let mut c = Cursor::new(a);
+    let tag = c.astring().ok()?;
+    c.spaces();
+    c.peek()
+        .is_none()
+        .then(|| String::from_utf8_lossy(&tag).into_owned())
+}
+
+/// `INPROGRESS` arguments (RFC 9585): nothing, or `(tag done total)`, each of them `NIL` or a
+/// quoted string / number.
+fn in_progress(a: &[u8]) -> Option<ResponseCode> {
+    let mut c = Cursor::new(a);
+    c.spaces();
+    if c.peek().is_none() {
+        return Some(ResponseCode::InProgress {
+            tag: None,
+            done: None,
+            total: None,
+        });
+    }
+    fn count(c: &mut Cursor<'_>) -> Result<Option<u32>, String> {
+        let at = c.clone();
+        if c.keyword("NIL").is_ok() {
+            return Ok(None);
+        }
+        *c = at;
+        c.number().map(Some)
+    }
+    c.expect(b'(').ok()?;
+    let tag = c
+        .nstring()
+        .ok()?
+        .map(|t| String::from_utf8_lossy(&t).into_owned());
+    let done = count(&mut c).ok()?;
+    let total = count(&mut c).ok()?;
+    c.expect(b')').ok()?;
+    c.spaces();
+    c.peek()
+        .is_none()
+        .then_some(ResponseCode::InProgress { tag, done, total })
+}
+
+/// `METADATA` arguments (RFC 5464): `LONGENTRIES n`, `MAXSIZE n`, `TOOMANY`, `NOPRIVATE`.
+fn metadata_code(a: &[u8]) -> Option<ResponseCode> {
+    let (key, rest) = word(a);
+    let (n, after) = word(rest);
+    let key = key.to_ascii_uppercase();
+    let alone = trim_start(rest).is_empty();
+    let with_number = trim_start(after).is_empty();
+    match key.as_slice() {
+        b"LONGENTRIES" if with_number => number64(n).map(ResponseCode::MetadataLongEntries),
+        b"MAXSIZE" if with_number => number64(n).map(ResponseCode::MetadataMaxSize),
+        b"TOOMANY" if alone => Some(ResponseCode::MetadataTooMany),
+        b"NOPRIVATE" if alone => Some(ResponseCode::MetadataNoPrivate),
+        _ => None,
+    }
 }
 
 /// `(a b c)` or `a b c` to words.
@@ -456,13 +546,7 @@ mod tests {
         assert_eq!(tag, "A0001");
         assert_eq!(status, StatusKind::No);
         assert_eq!(text.text, "Authentication failed.");
-        assert_eq!(
-            text.code,
-            Some(ResponseCode::Other {
-                name: "AUTHENTICATIONFAILED".into(),
-                args: None
-            })
-        );
+        assert_eq!(text.code, Some(ResponseCode::AuthenticationFailed));
         // Lowercase status, no text at all.
         let p = parse_frame(b"a2 ok\r\n").unwrap();
         assert!(matches!(
@@ -507,6 +591,200 @@ mod tests {
         assert_eq!(t.text, "[ALERT oops");
     }
 
+    /// The code of `[code] text`.
+    fn code(s: &str) -> ResponseCode {
+        resp_text(format!("[{s}] text").as_bytes())
+            .code
+            .unwrap_or_else(|| panic!("no code in {s:?}"))
+    }
+
+    #[test]
+    fn rfc5530_and_registry_codes_without_arguments() {
+        use ResponseCode as C;
+        for (wire, want) in [
+            ("AUTHENTICATIONFAILED", C::AuthenticationFailed),
+            ("AUTHORIZATIONFAILED", C::AuthorizationFailed),
+            ("UNAVAILABLE", C::Unavailable),
+            ("EXPIRED", C::Expired),
+            ("PRIVACYREQUIRED", C::PrivacyRequired),
+            ("CONTACTADMIN", C::ContactAdmin),
+            ("NOPERM", C::NoPerm),
+            ("INUSE", C::InUse),
+            ("EXPUNGEISSUED", C::ExpungeIssued),
+            ("CORRUPTION", C::Corruption),
+            ("SERVERBUG", C::ServerBug),
+            ("CLIENTBUG", C::ClientBug),
+            ("CANNOT", C::Cannot),
+            ("LIMIT", C::Limit),
+            ("OVERQUOTA", C::OverQuota),
+            ("ALREADYEXISTS", C::AlreadyExists),
+            ("NONEXISTENT", C::NonExistent),
+            ("CLOSED", C::Closed),
+            ("HASCHILDREN", C::HasChildren),
+            ("NOTSAVED", C::NotSaved),
+            ("UNKNOWN-CTE", C::UnknownCte),
+            ("TOOBIG", C::TooBig),
+            ("USEATTR", C::UseAttr),
+            ("BADCOMPARATOR", C::BadComparator),
+            ("COMPRESSIONACTIVE", C::CompressionActive),
+            ("NOTIFICATIONOVERFLOW", C::NotificationOverflow),
+            ("UIDREQUIRED", C::UidRequired),
+        ] {
+            assert_eq!(code(wire), want, "{wire}");
+            assert_eq!(code(&wire.to_ascii_lowercase()), want, "{wire}");
+            // Arguments nobody defined are dropped; the code still counts.
+            assert_eq!(code(&format!("{wire} extra words")), want, "{wire}");
+            assert_eq!(want.name(), wire);
+            assert_eq!(want.to_string(), wire);
+        }
+    }
+
+    #[test]
+    fn registry_codes_with_arguments() {
+        use ResponseCode as C;
+        for (wire, want) in [
+            (
+                "MAILBOXID (F2212ea87-6097-4256)",
+                C::MailboxId("F2212ea87-6097-4256".into()),
+            ),
+            ("NOUPDATE \"B02\"", C::NoUpdate("B02".into())),
+            (
+                "BADURL imap://x/INBOX;UID=20",
+                C::BadUrl("imap://x/INBOX;UID=20".into()),
+            ),
+            (
+                "DOWNGRADED 4,7:9",
+                C::Downgraded(SequenceSet::from([4, 7, 8, 9])),
+            ),
+            (
+                "REFERRAL imap://a/ imap://b/",
+                C::Referral(vec!["imap://a/".into(), "imap://b/".into()]),
+            ),
+            (
+                "INPROGRESS (\"A1\" 175 1000)",
+                C::InProgress {
+                    tag: Some("A1".into()),
+                    done: Some(175),
+                    total: Some(1000),
+                },
+            ),
+            (
+                "INPROGRESS (NIL 5 NIL)",
+                C::InProgress {
+                    tag: None,
+                    done: Some(5),
+                    total: None,
+                },
+            ),
+            (
+                "INPROGRESS",
+                C::InProgress {
+                    tag: None,
+                    done: None,
+                    total: None,
+                },
+            ),
+            ("METADATA LONGENTRIES 2199", C::MetadataLongEntries(2199)),
+            ("METADATA MAXSIZE 10", C::MetadataMaxSize(10)),
+            ("METADATA TOOMANY", C::MetadataTooMany),
+            ("METADATA NOPRIVATE", C::MetadataNoPrivate),
+        ] {
+            assert_eq!(code(wire), want, "{wire}");
+            // Names and keywords in any case (arguments keep theirs).
+            let (name, args) = wire.split_once(' ').unwrap_or((wire, ""));
+            let lower = format!("{} {args}", name.to_ascii_lowercase());
+            let lower = lower
+                .replace("LONGENTRIES", "longentries")
+                .replace("TOOMANY", "tooMany");
+            assert_eq!(code(lower.trim_end()), want, "{lower}");
+            // Written back as it came.
+            assert_eq!(want.to_string(), wire);
+            assert_eq!(want.name(), name);
+        }
+        let nil = C::InProgress {
+            tag: None,
+            done: None,
+            total: None,
+        };
+        assert_eq!(code("INPROGRESS (NIL NIL NIL)"), nil);
+        assert_eq!(
+            C::InProgress {
+                tag: Some("a\"b".into()),
+                done: None,
+                total: Some(3)
+            }
+            .to_string(),
+            "INPROGRESS (\"a\\\"b\" NIL 3)"
+        );
+    }
+
+    #[test]
+    fn codes_whose_arguments_do_not_parse_stay_other() {
+        for (wire, name, args) in [
+            ("MAILBOXID", "MAILBOXID", None),
+            ("MAILBOXID (a b)", "MAILBOXID", Some("(a b)")),
+            ("mailboxid (bad!id)", "MAILBOXID", Some("(bad!id)")),
+            ("NOUPDATE", "NOUPDATE", None),
+            ("NOUPDATE \"a\" b", "NOUPDATE", Some("\"a\" b")),
+            ("BADURL", "BADURL", None),
+            ("REFERRAL", "REFERRAL", None),
+            ("DOWNGRADED x", "DOWNGRADED", Some("x")),
+            ("INPROGRESS (\"t\" 1)", "INPROGRESS", Some("(\"t\" 1)")),
+            (
+                "InProgress (\"t\" -1 2)",
+                "INPROGRESS",
+                Some("(\"t\" -1 2)"),
+            ),
+            (
+                "INPROGRESS (\"t\" 1 2) x",
+                "INPROGRESS",
+                Some("(\"t\" 1 2) x"),
+            ),
+            ("METADATA", "METADATA", None),
+            ("METADATA MAXSIZE", "METADATA", Some("MAXSIZE")),
+            ("METADATA MAXSIZE ten", "METADATA", Some("MAXSIZE ten")),
+            ("METADATA TOOMANY 3", "METADATA", Some("TOOMANY 3")),
+            ("metadata SOMETHING", "METADATA", Some("SOMETHING")),
+            ("UIDNEXT x", "UIDNEXT", Some("x")),
+            ("URLMECH INTERNAL", "URLMECH", Some("INTERNAL")),
+        ] {
+            let got = code(wire);
+            assert_eq!(
+                got,
+                ResponseCode::Other {
+                    name: name.into(),
+                    args: args.map(String::from)
+                },
+                "{wire}"
+            );
+            assert_eq!(got.name(), name);
+        }
+        // The other codes around it are unaffected: each code is read on its own.
+        assert_eq!(code("closed"), ResponseCode::Closed);
+    }
+
+    #[test]
+    fn codes_display_as_sent() {
+        for wire in [
+            "ALERT",
+            "COPYUID 38505 304,319:320 3956:3958",
+            "APPENDUID 7 10:11",
+            "PERMANENTFLAGS (\\Deleted \\Seen \\*)",
+            "BADCHARSET (UTF-8 US-ASCII)",
+            "CAPABILITY IMAP4rev1 IDLE",
+            "UIDNEXT 7",
+            "UIDVALIDITY 3857529045",
+            "UNSEEN 12",
+            "HIGHESTMODSEQ 715194045007",
+            "MODIFIED 7,9",
+            "READ-ONLY",
+            "X-UNKNOWN foo bar",
+            "XYZ",
+        ] {
+            assert_eq!(code(wire).to_string(), wire);
+        }
+    }
+
     #[test]
     fn counters_are_lenient() {
         assert_eq!(untagged("* 23 EXISTS\r\n"), Response::Exists(23));
@@ -524,7 +802,8 @@ mod tests {
                 kind: StatusKind::Ok,
                 text: ServerText {
                     code: Some(ResponseCode::Alert),
-                    text: "Mailbox almost full".into()
+                    text: "Mailbox almost full".into(),
+                    command: None,
                 }
             }
         );
@@ -644,7 +923,8 @@ mod tests {
                 kind: StatusKind::Ok,
                 text: ServerText {
                     code: Some(ResponseCode::Alert),
-                    text: "System shutdown in 10 minutes".into()
+                    text: "System shutdown in 10 minutes".into(),
+                    command: None,
                 }
             }
         );

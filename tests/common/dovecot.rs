@@ -42,11 +42,14 @@ impl Server {
         ClientBuilder::new("localhost", self.port)
             .starttls()
             .add_root_certificate_pem(&self.ca)
+            .unwrap()
     }
 
     /// Implicit TLS, trusting the test CA.
     pub fn tls(&self) -> ClientBuilder {
-        ClientBuilder::new("localhost", self.tls_port).add_root_certificate_pem(&self.ca)
+        ClientBuilder::new("localhost", self.tls_port)
+            .add_root_certificate_pem(&self.ca)
+            .unwrap()
     }
 
     /// A logged-in session: plaintext, or implicit TLS when BLOCKING_IMAP_TEST_OVER_TLS=1
