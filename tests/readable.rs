@@ -264,3 +264,34 @@ fn sets_and_codes_are_compact() {
         "FetchItems(\"UID BODY.PEEK[HEADER.FIELDS (Subject)]\")"
     );
 }
+
+/// The extension types too: ID fields, ACL identifiers, quota roots as text.
+#[test]
+fn extension_results() {
+    let (script, mut session) = logged_in(
+        "IMAP4rev1 ID ACL QUOTA",
+        vec![
+            c("A0002 ID NIL\r\n"),
+            s("* ID (\"name\" \"Dovecot\" \"os\" NIL \"support-url\" \"https://example.org/help\")\r\n"),
+            s("A0002 OK\r\n"),
+            c("A0003 GETACL INBOX\r\n"),
+            s("* ACL INBOX alice-with-a-long-name lrswipkxtea anyone lr\r\nA0003 OK\r\n"),
+            c("A0004 GETQUOTAROOT INBOX\r\n"),
+            s("* QUOTAROOT INBOX \"user quota root with a long name\"\r\n"),
+            s("* QUOTA \"user quota root with a long name\" (STORAGE 10 512)\r\nA0004 OK\r\n"),
+        ],
+    );
+    let id = session.id(&[]).unwrap();
+    let shown = format!("{id:?}");
+    assert_readable("IdInfo", &shown);
+    assert!(shown.contains("Dovecot"), "{shown}");
+    let acl = session.get_acl("INBOX").unwrap();
+    let shown = format!("{acl:?}");
+    assert_readable("AclEntry", &shown);
+    assert!(shown.contains("alice-with-a-long-name"), "{shown}");
+    let roots = session.get_quota_root("INBOX").unwrap();
+    let shown = format!("{roots:?}");
+    assert_readable("QuotaRoots", &shown);
+    assert!(shown.contains("user quota root"), "{shown}");
+    script.assert_done();
+}

@@ -51,10 +51,20 @@ impl fmt::Display for Rights {
 }
 
 /// One entry of a mailbox's access control list (`GETACL`): who, and what they may do.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct AclEntry {
     identifier: Vec<u8>,
     rights: Rights,
+}
+
+/// Readable: the identifier as text, not bytes.
+impl std::fmt::Debug for AclEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AclEntry")
+            .field("identifier", &crate::error::RawBytes::new(&self.identifier))
+            .field("rights", &self.rights)
+            .finish()
+    }
 }
 
 impl AclEntry {
@@ -78,12 +88,24 @@ impl AclEntry {
 /// What `LISTRIGHTS` says can be granted to an identifier on a mailbox (RFC 4314 section
 /// 3.7): rights it always has, and groups of rights that can be granted, each group as a
 /// whole.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ListRights {
     mailbox: MailboxName,
     identifier: Vec<u8>,
     required: Rights,
     optional: Vec<Rights>,
+}
+
+/// Readable: the identifier as text, not bytes.
+impl std::fmt::Debug for ListRights {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ListRights")
+            .field("mailbox", &self.mailbox)
+            .field("identifier", &crate::error::RawBytes::new(&self.identifier))
+            .field("required", &self.required)
+            .field("optional", &self.optional)
+            .finish()
+    }
 }
 
 impl ListRights {

@@ -11,9 +11,22 @@ use crate::wire::values::{at_end, pair_list, quoted, Value};
 
 /// What a server says about itself in its ID response (RFC 2971): field / value pairs such
 /// as `name`, `version`, `vendor`, `support-url`. Empty when the server sent `ID NIL`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct IdInfo {
     fields: Vec<(String, Option<Vec<u8>>)>,
+}
+
+/// Readable: `{"name": "Dovecot", "version": NIL}`, values as text.
+impl std::fmt::Debug for IdInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map()
+            .entries(
+                self.fields
+                    .iter()
+                    .map(|(k, v)| (k, v.as_deref().map(crate::error::RawBytes::new))),
+            )
+            .finish()
+    }
 }
 
 impl IdInfo {

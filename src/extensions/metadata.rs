@@ -11,10 +11,23 @@ use crate::wire::parse::Response;
 use crate::wire::values::{astring_text, at_end, mailbox, pair_list, Value};
 
 /// One metadata entry and its value.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct MetadataEntry {
     name: String,
     value: Option<Vec<u8>>,
+}
+
+/// Readable: the value as text, not bytes.
+impl std::fmt::Debug for MetadataEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetadataEntry")
+            .field("name", &self.name)
+            .field(
+                "value",
+                &self.value.as_deref().map(crate::error::RawBytes::new),
+            )
+            .finish()
+    }
 }
 
 impl MetadataEntry {

@@ -136,13 +136,26 @@ impl PartRequest {
 
 /// A part's content, decoded from its transfer encoding, as
 /// [`Session::uid_fetch_parts`] returns it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct PartBody {
     uid: Uid,
     section: Vec<u32>,
     bytes: Vec<u8>,
     charset: Option<String>,
     binary: bool,
+}
+
+/// Readable: the bytes as a length and an escaped prefix.
+impl std::fmt::Debug for PartBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PartBody")
+            .field("uid", &self.uid)
+            .field("section", &section_text(&self.section))
+            .field("bytes", &crate::error::RawBytes::new(&self.bytes))
+            .field("charset", &self.charset)
+            .field("binary", &self.binary)
+            .finish()
+    }
 }
 
 impl PartBody {

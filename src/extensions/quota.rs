@@ -83,10 +83,20 @@ impl QuotaUsage {
 }
 
 /// A quota root and its resources (a `QUOTA` response).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Quota {
     root: Vec<u8>,
     resources: Vec<QuotaUsage>,
+}
+
+/// Readable: the root as text, not bytes.
+impl std::fmt::Debug for Quota {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Quota")
+            .field("root", &crate::error::RawBytes::new(&self.root))
+            .field("resources", &self.resources)
+            .finish()
+    }
 }
 
 impl Quota {
@@ -113,11 +123,27 @@ impl Quota {
 }
 
 /// What GETQUOTAROOT answers: the quota roots of a mailbox and their quotas.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct QuotaRoots {
     mailbox: MailboxName,
     roots: Vec<Vec<u8>>,
     quotas: Vec<Quota>,
+}
+
+/// Readable: the roots as text, not bytes.
+impl std::fmt::Debug for QuotaRoots {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let roots: Vec<_> = self
+            .roots
+            .iter()
+            .map(|r| crate::error::RawBytes::new(r))
+            .collect();
+        f.debug_struct("QuotaRoots")
+            .field("mailbox", &self.mailbox)
+            .field("roots", &roots)
+            .field("quotas", &self.quotas)
+            .finish()
+    }
 }
 
 impl QuotaRoots {
