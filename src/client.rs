@@ -100,21 +100,8 @@ impl fmt::Debug for UrlParts {
 
 /// `%XX` decoded as UTF-8 (lossy); `None` for a `%` not followed by two hex digits.
 fn percent_decode(s: &str) -> Option<String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            let hex = b.get(i + 1..i + 3)?;
-            let hex = std::str::from_utf8(hex).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    Some(String::from_utf8_lossy(&out).into_owned())
+    crate::mime::percent_decode_checked(s.as_bytes(), true)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
 }
 
 impl ClientBuilder {

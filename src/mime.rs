@@ -324,6 +324,12 @@ fn extended_value(first: &[u8], rest: &[(bool, &[u8])]) -> String {
 
 /// `%XX` decoded; a `%` not followed by two hex digits is kept.
 fn percent_decode(v: &[u8]) -> Vec<u8> {
+    percent_decode_checked(v, false).unwrap_or_default()
+}
+
+/// `%XX` decoded. A `%` not followed by two hex digits is kept, or with `strict` makes the
+/// whole value invalid (`None`).
+pub(crate) fn percent_decode_checked(v: &[u8], strict: bool) -> Option<Vec<u8>> {
     let hex = |b: u8| char::from(b).to_digit(16).map(|d| d as u8);
     let mut out = Vec::with_capacity(v.len());
     let mut i = 0;
@@ -337,11 +343,14 @@ fn percent_decode(v: &[u8]) -> Vec<u8> {
                 i += 3;
                 continue;
             }
+            if strict {
+                return None;
+            }
         }
         out.push(v[i]);
         i += 1;
     }
-    out
+    Some(out)
 }
 
 fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {

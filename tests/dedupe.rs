@@ -3,36 +3,17 @@
 
 mod common;
 
-use std::process::Command;
-
 use blocking_imap::{FetchItems, Flag, Search, SequenceSet, StatusItem, StoreAction, Unsolicited};
 use common::dovecot::server;
 use common::load::{load, Spec};
 
 fn run_dedupe(port: u16, mailbox: &str, extra: &[&str]) -> (String, String, bool) {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let out = Command::new(cargo)
-        .args(["run", "-q", "--example", "dedupe", "--"])
-        .args([
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port.to_string(),
-            "--tls",
-            "none",
-        ])
-        .args(["--user", "bulk", "--password-env", "DEDUPE_TEST_PASSWORD"])
-        .args(["--mailbox", mailbox])
-        .args(extra)
-        .env("DEDUPE_TEST_PASSWORD", "bulk-pass")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run the dedupe example");
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.success(),
-    )
+    let port = port.to_string();
+    let mut args = vec!["--host", "127.0.0.1", "--port", &port, "--tls", "none"];
+    args.extend(["--user", "bulk", "--password-env", "DEDUPE_TEST_PASSWORD"]);
+    args.extend(["--mailbox", mailbox]);
+    args.extend(extra);
+    common::example::run("dedupe", &args, &[("DEDUPE_TEST_PASSWORD", "bulk-pass")])
 }
 
 #[test]
@@ -96,33 +77,21 @@ fn dedupe_example_fails_cleanly() {
     assert!(!ok && out.is_empty());
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.starts_with("error: opening no-such-mailbox"), "{err}");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let out = Command::new(cargo)
-        .args([
-            "run",
-            "-q",
-            "--example",
-            "dedupe",
-            "--",
-            "--tls",
-            "none",
-            "--host",
-            "127.0.0.1",
-        ])
-        .args([
-            "--port",
-            &srv.port.to_string(),
-            "--user",
-            "bulk",
-            "--password-env",
-            "DEDUPE_WRONG",
-        ])
-        .env("DEDUPE_WRONG", "wrong")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
+    let port = srv.port.to_string();
+    let args = [
+        "--tls",
+        "none",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--user",
+        "bulk",
+        "--password-env",
+        "DEDUPE_WRONG",
+    ];
+    let (_, err, ok) = common::example::run("dedupe", &args, &[("DEDUPE_WRONG", "wrong")]);
+    assert!(!ok);
     assert!(
         err.starts_with("error: login as bulk: server said no"),
         "{err}"

@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use blocking_imap::{DateTime, FetchItems, Section, SequenceSet, Session, StatusItem};
 use common::dovecot::{server, Server};
 
@@ -14,29 +12,12 @@ const SOURCE: &str = "arch-src";
 const PREFIX: &str = "ArchT";
 
 fn run_archive(port: u16, extra: &[&str]) -> (String, String, bool) {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let out = Command::new(cargo)
-        .args(["run", "-q", "--example", "archive", "--"])
-        .args([
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port.to_string(),
-            "--tls",
-            "none",
-        ])
-        .args(["--user", "alice", "--password-env", "ARCHIVE_TEST_PASSWORD"])
-        .args(["--mailbox", SOURCE, "--prefix", PREFIX, "--days", "30"])
-        .args(extra)
-        .env("ARCHIVE_TEST_PASSWORD", "alice-pass")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run the archive example");
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.success(),
-    )
+    let port = port.to_string();
+    let mut args = vec!["--host", "127.0.0.1", "--port", &port, "--tls", "none"];
+    args.extend(["--user", "alice", "--password-env", "ARCHIVE_TEST_PASSWORD"]);
+    args.extend(["--mailbox", SOURCE, "--prefix", PREFIX, "--days", "30"]);
+    args.extend(extra);
+    common::example::run("archive", &args, &[("ARCHIVE_TEST_PASSWORD", "alice-pass")])
 }
 
 fn message(i: usize) -> Vec<u8> {

@@ -210,23 +210,14 @@ fn examples_take_a_url() {
     let Some(srv) = server() else { return };
     let ca = std::env::var("BLOCKING_IMAP_CA").expect("the test CA");
     let run = |args: &[&str], url_env: Option<&str>| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let mut cmd = std::process::Command::new(cargo);
-        cmd.args(["run", "-q", "--example", "basic", "--"])
-            .args(args)
-            .args(["--ca", &ca, "--password-env", "DIAG_PW"])
-            .env("DIAG_PW", "alice-pass")
-            .env_remove("IMAP_URL")
-            .current_dir(env!("CARGO_MANIFEST_DIR"));
-        if let Some(u) = url_env {
-            cmd.env("IMAP_URL", u);
-        }
-        let out = cmd.output().expect("run the basic example");
-        (
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-            out.status.success(),
-        )
+        let mut all = args.to_vec();
+        all.extend(["--ca", ca.as_str(), "--password-env", "DIAG_PW"]);
+        // An empty IMAP_URL counts as none.
+        let env = [
+            ("DIAG_PW", "alice-pass"),
+            ("IMAP_URL", url_env.unwrap_or("")),
+        ];
+        common::example::run("basic", &all, &env)
     };
     let starttls = format!("imap://alice@localhost:{}", srv.port);
     let implicit = format!("imaps://alice@localhost:{}", srv.tls_port);

@@ -8,7 +8,6 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use blocking_imap::{
     AppendMessage, DateTime, Error, Fetch, FetchItems, PartRequest, ResponseCode, Search,
@@ -980,19 +979,6 @@ fn text_parts_are_converted_from_their_charset() {
 
 /// Runs the example; returns stdout, stderr and whether it succeeded.
 fn run_save_attachments(srv: &Server, extra: &[&str]) -> (String, String, bool) {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    // The same features as this test build, so that cargo reuses what it built.
-    let features: Vec<&str> = [
-        ("native-tls", cfg!(feature = "native-tls")),
-        ("rustls", cfg!(feature = "rustls")),
-        ("charsets", cfg!(feature = "charsets")),
-        ("chrono", cfg!(feature = "chrono")),
-        ("jiff", cfg!(feature = "jiff")),
-    ]
-    .iter()
-    .filter(|(_, on)| *on)
-    .map(|(f, _)| *f)
-    .collect();
     let port_tls = srv.tls_port.to_string();
     let port_plain = srv.port.to_string();
     let ca = std::env::var("BLOCKING_IMAP_CA").unwrap_or_default();
@@ -1010,21 +996,13 @@ fn run_save_attachments(srv: &Server, extra: &[&str]) -> (String, String, bool) 
     } else {
         vec!["--host", &srv.host, "--port", &port_plain, "--tls", "none"]
     };
-    let out = Command::new(cargo)
-        .args(["run", "-q", "--no-default-features", "--features"])
-        .arg(features.join(","))
-        .args(["--example", "save_attachments", "--"])
-        .args(&connection)
-        .args(["--user", "alice", "--password-env", "SAVE_TEST_PASSWORD"])
-        .args(extra)
-        .env("SAVE_TEST_PASSWORD", "alice-pass")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run the save_attachments example");
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.success(),
+    let mut args = connection;
+    args.extend(["--user", "alice", "--password-env", "SAVE_TEST_PASSWORD"]);
+    args.extend(extra);
+    common::example::run(
+        "save_attachments",
+        &args,
+        &[("SAVE_TEST_PASSWORD", "alice-pass")],
     )
 }
 

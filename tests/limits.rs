@@ -9,23 +9,10 @@ use std::time::{Duration, Instant};
 
 use blocking_imap::{ClientBuilder, Error, FetchItems, Section, Security, Session, Uid};
 use common::tcp::{self, serve, Knobs, T};
-use common::{c, s, Script, Step, GREETING};
+use common::{c, s, Script, Step};
 
 fn session_with(builder: ClientBuilder, steps: Vec<Step>) -> (Script, Session) {
-    let mut all = vec![
-        s(GREETING),
-        c("A0001 LOGIN u p\r\n"),
-        s("A0001 OK [CAPABILITY IMAP4rev1 LITERAL+] in\r\n"),
-    ];
-    all.extend(steps);
-    let script = Script::new(all);
-    let session = builder
-        .security(Security::Plaintext)
-        .connect_stream(script.clone())
-        .expect("greeting")
-        .login("u", "p")
-        .expect("login");
-    (script, session)
+    common::logged_in_with(builder, "IMAP4rev1 LITERAL+", steps)
 }
 
 fn builder() -> ClientBuilder {

@@ -19,21 +19,11 @@ fn req(uid: u32, section: &[u32]) -> PartRequest {
 
 /// A logged-in session with this pipeline depth and capabilities.
 fn session_with_depth(depth: usize, caps: &str, steps: Vec<Step>) -> (Script, Session) {
-    let mut all = vec![
-        s(GREETING),
-        c("A0001 LOGIN u p\r\n"),
-        s(&format!("A0001 OK [CAPABILITY {caps}] in\r\n")),
-    ];
-    all.extend(steps);
-    let script = Script::new(all);
-    let session = ClientBuilder::new("h", 1)
-        .security(Security::Plaintext)
-        .pipeline_depth(depth)
-        .connect_stream(script.clone())
-        .unwrap()
-        .login("u", "p")
-        .unwrap();
-    (script, session)
+    common::logged_in_with(
+        ClientBuilder::new("h", 1).pipeline_depth(depth),
+        caps,
+        steps,
+    )
 }
 
 fn summary(parts: &[blocking_imap::PartBody]) -> Vec<(u32, Vec<u32>, Vec<u8>, bool)> {

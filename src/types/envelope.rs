@@ -43,17 +43,80 @@ use crate::mime;
 /// Its `Debug` form shows the fields as sent, as escaped strings, leaving out the absent ones.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Envelope {
-    pub(crate) date: Option<Vec<u8>>,
-    pub(crate) subject: Option<Vec<u8>>,
+    /// Date, subject, In-Reply-To and Message-ID, in one allocation.
+    pub(crate) text: Packed<4>,
     pub(crate) from: Vec<Address>,
     pub(crate) sender: Vec<Address>,
     pub(crate) reply_to: Vec<Address>,
     pub(crate) to: Vec<Address>,
     pub(crate) cc: Vec<Address>,
     pub(crate) bcc: Vec<Address>,
-    pub(crate) in_reply_to: Option<Vec<u8>>,
-    pub(crate) message_id: Option<Vec<u8>>,
 }
+
+/// Up to `N` optional byte strings kept in one allocation: an envelope's text fields, an
+/// address's four fields (a FETCH of envelopes allocates a few times per message rather
+/// than once per field).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Packed<const N: usize> {
+    buf: Vec<u8>,
+    /// Where each string ends in `buf`; `None` for an absent one (`NIL`).
+    ends: [Option<u32>; N],
+}
+
+impl<const N: usize> Default for Packed<N> {
+    fn default() -> Self {
+        Packed {
+            buf: Vec::new(),
+            ends: [None; N],
+        }
+    }
+}
+
+impl<const N: usize> Packed<N> {
+    /// The strings, copied once. (Frames are at most a few GiB, so `u32` ends suffice; a
+    /// longer string would be cut at the limit, never read out of bounds.)
+    pub(crate) fn new(fields: [Option<&[u8]>; N]) -> Self {
+        let len = fields.iter().flatten().map(|f| f.len()).sum();
+        let mut buf = Vec::with_capacity(len);
+        let mut ends = [None; N];
+        for (end, field) in ends.iter_mut().zip(fields) {
+            if let Some(f) = field {
+                buf.extend_from_slice(f);
+                *end = Some(u32::try_from(buf.len()).unwrap_or(u32::MAX));
+            }
+        }
+        Packed { buf, ends }
+    }
+
+    /// String `i`, if present.
+    pub(crate) fn get(&self, i: usize) -> Option<&[u8]> {
+        let end = usize::try_from((*self.ends.get(i)?)?).ok()?;
+        let start = self.ends[..i]
+            .iter()
+            .rev()
+            .flatten()
+            .next()
+            .and_then(|&e| usize::try_from(e).ok())
+            .unwrap_or(0);
+        self.buf.get(start..end)
+    }
+
+    /// The bytes held.
+    pub(crate) fn len(&self) -> usize {
+        self.buf.len()
+    }
+}
+
+/// The fields of [`Envelope::text`].
+const DATE: usize = 0;
+const SUBJECT: usize = 1;
+const IN_REPLY_TO: usize = 2;
+const MESSAGE_ID: usize = 3;
+/// The fields of [`Address::fields`].
+const NAME: usize = 0;
+const ADL: usize = 1;
+const MAILBOX: usize = 2;
+const HOST: usize = 3;
 
 impl Envelope {
     /// The `Date:` header, parsed best-effort by [`DateTime::parse_rfc5322`] (RFC 5322
@@ -61,13 +124,13 @@ impl Envelope {
     /// zone, a trailing comment); `None` when the header is absent or no date can be read
     /// from it ([`date_raw`](Envelope::date_raw) still has it then). Parsed on each call.
     pub fn date(&self) -> Option<DateTime> {
-        let raw = self.date.as_deref()?;
+        let raw = self.text.get(DATE)?;
         DateTime::parse_rfc5322(&String::from_utf8_lossy(raw)).ok()
     }
 
     /// The `Date:` header as the server sent it (`Thu, 03 Mar 2016 12:25:01 -0500`).
     pub fn date_raw(&self) -> Option<&[u8]> {
-        self.date.as_deref()
+        self.text.get(DATE)
     }
 
     /// The `Subject:` header as text, decoded on each call: RFC 2047 encoded words
@@ -82,13 +145,13 @@ impl Envelope {
     /// malformed encoded word stays as written. [`subject_raw`](Envelope::subject_raw) has
     /// the exact bytes.
     pub fn subject(&self) -> Option<String> {
-        self.subject.as_deref().map(mime::decode_words)
+        self.text.get(SUBJECT).map(mime::decode_words)
     }
 
     /// The `Subject:` header as the server sent it: possibly RFC 2047 encoded, possibly
     /// 8-bit, possibly folded.
     pub fn subject_raw(&self) -> Option<&[u8]> {
-        self.subject.as_deref()
+        self.text.get(SUBJECT)
     }
 
     /// The `From:` addresses.
@@ -124,12 +187,12 @@ impl Envelope {
 
     /// The `In-Reply-To:` header, raw (`<id@host>`, possibly several ids).
     pub fn in_reply_to(&self) -> Option<&[u8]> {
-        self.in_reply_to.as_deref()
+        self.text.get(IN_REPLY_TO)
     }
 
     /// The `Message-ID:` header, raw, angle brackets included (`<id@host>`).
     pub fn message_id(&self) -> Option<&[u8]> {
-        self.message_id.as_deref()
+        self.text.get(MESSAGE_ID)
     }
 }
 
@@ -144,10 +207,8 @@ impl Envelope {
 /// Its `Debug` form shows the fields as sent, as escaped strings, leaving out the absent ones.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Address {
-    pub(crate) name: Option<Vec<u8>>,
-    pub(crate) adl: Option<Vec<u8>>,
-    pub(crate) mailbox: Option<Vec<u8>>,
-    pub(crate) host: Option<Vec<u8>>,
+    /// Name, adl, mailbox and host, in one allocation.
+    pub(crate) fields: Packed<4>,
 }
 
 impl Address {
@@ -156,34 +217,34 @@ impl Address {
     /// visible loss (U+FFFD) for unknown charsets and for 8-bit bytes that are not UTF-8.
     /// [`name_raw`](Address::name_raw) has the exact bytes.
     pub fn name(&self) -> Option<String> {
-        self.name.as_deref().map(mime::decode_words)
+        self.fields.get(NAME).map(mime::decode_words)
     }
 
     /// The display name as the server sent it: possibly RFC 2047 encoded or 8-bit.
     pub fn name_raw(&self) -> Option<&[u8]> {
-        self.name.as_deref()
+        self.fields.get(NAME)
     }
 
     /// The obsolete source route (RFC 5322 `obs-route`, IMAP's "at-domain-list"); almost
     /// always absent.
     pub fn adl(&self) -> Option<&[u8]> {
-        self.adl.as_deref()
+        self.fields.get(ADL)
     }
 
     /// The local part (`jane` in `jane@example.com`), or a group's name for a group start.
     pub fn mailbox(&self) -> Option<&[u8]> {
-        self.mailbox.as_deref()
+        self.fields.get(MAILBOX)
     }
 
     /// The domain (`example.com` in `jane@example.com`); absent for group markers.
     pub fn host(&self) -> Option<&[u8]> {
-        self.host.as_deref()
+        self.fields.get(HOST)
     }
 
     /// `mailbox@host` when both are present, converted lossily to UTF-8; `None` otherwise
     /// (group markers, and the unqualified addresses some servers send with a `NIL` host).
     pub fn email(&self) -> Option<String> {
-        match (&self.mailbox, &self.host) {
+        match (self.mailbox(), self.host()) {
             (Some(mailbox), Some(host)) => Some(format!(
                 "{}@{}",
                 String::from_utf8_lossy(mailbox),
@@ -199,12 +260,12 @@ impl Address {
     /// Some servers also write an address without a domain (`From: nsb`) this way, so a group
     /// start with no later [group end](Address::is_group_end) is most likely such an address.
     pub fn is_group_start(&self) -> bool {
-        self.host.is_none() && self.mailbox.is_some()
+        self.host().is_none() && self.mailbox().is_some()
     }
 
     /// Does this entry end a group? RFC 3501: host and mailbox both `NIL`.
     pub fn is_group_end(&self) -> bool {
-        self.host.is_none() && self.mailbox.is_none()
+        self.host().is_none() && self.mailbox().is_none()
     }
 }
 
@@ -747,7 +808,7 @@ impl fmt::Display for TransferEncoding {
 }
 
 /// An optional byte field in a `Debug` form: an escaped string when present.
-fn show_opt(d: &mut fmt::DebugStruct<'_, '_>, name: &str, value: Option<&Vec<u8>>) {
+fn show_opt(d: &mut fmt::DebugStruct<'_, '_>, name: &str, value: Option<&[u8]>) {
     if let Some(v) = value {
         d.field(name, &super::ShowBytes(v));
     }
@@ -756,8 +817,8 @@ fn show_opt(d: &mut fmt::DebugStruct<'_, '_>, name: &str, value: Option<&Vec<u8>
 impl fmt::Debug for Envelope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("Envelope");
-        show_opt(&mut d, "date", self.date.as_ref());
-        show_opt(&mut d, "subject", self.subject.as_ref());
+        show_opt(&mut d, "date", self.text.get(DATE));
+        show_opt(&mut d, "subject", self.text.get(SUBJECT));
         let lists = [
             ("from", &self.from),
             ("sender", &self.sender),
@@ -771,8 +832,8 @@ impl fmt::Debug for Envelope {
                 d.field(name, list);
             }
         }
-        show_opt(&mut d, "in_reply_to", self.in_reply_to.as_ref());
-        show_opt(&mut d, "message_id", self.message_id.as_ref());
+        show_opt(&mut d, "in_reply_to", self.text.get(IN_REPLY_TO));
+        show_opt(&mut d, "message_id", self.text.get(MESSAGE_ID));
         d.finish()
     }
 }
@@ -780,10 +841,10 @@ impl fmt::Debug for Envelope {
 impl fmt::Debug for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("Address");
-        show_opt(&mut d, "name", self.name.as_ref());
-        show_opt(&mut d, "adl", self.adl.as_ref());
-        show_opt(&mut d, "mailbox", self.mailbox.as_ref());
-        show_opt(&mut d, "host", self.host.as_ref());
+        show_opt(&mut d, "name", self.fields.get(NAME));
+        show_opt(&mut d, "adl", self.fields.get(ADL));
+        show_opt(&mut d, "mailbox", self.fields.get(MAILBOX));
+        show_opt(&mut d, "host", self.fields.get(HOST));
         d.finish()
     }
 }
@@ -860,10 +921,6 @@ impl fmt::Debug for BodyStructure {
 /// body structures recurse at most as deep as the parser allows).
 const ITEM: usize = 32;
 
-fn opt_len(v: Option<&Vec<u8>>) -> usize {
-    v.map_or(0, Vec::len)
-}
-
 fn opt_str(v: Option<&String>) -> usize {
     v.map_or(0, String::len)
 }
@@ -880,19 +937,9 @@ impl Envelope {
         ]
         .into_iter()
         .flatten()
-        .map(|a| {
-            ITEM + opt_len(a.name.as_ref())
-                + opt_len(a.adl.as_ref())
-                + opt_len(a.mailbox.as_ref())
-                + opt_len(a.host.as_ref())
-        })
+        .map(|a| ITEM + a.fields.len())
         .sum::<usize>();
-        std::mem::size_of::<Envelope>()
-            + addresses
-            + opt_len(self.date.as_ref())
-            + opt_len(self.subject.as_ref())
-            + opt_len(self.in_reply_to.as_ref())
-            + opt_len(self.message_id.as_ref())
+        std::mem::size_of::<Envelope>() + addresses + self.text.len()
     }
 }
 
@@ -1456,15 +1503,31 @@ mod tests {
     /// An envelope with this subject and one From address with this display name.
     fn headers(subject: &[u8], name: &[u8]) -> Envelope {
         Envelope {
-            subject: Some(subject.to_vec()),
+            text: Packed::new([None, Some(subject), None, None]),
             from: vec![Address {
-                name: Some(name.to_vec()),
-                mailbox: Some(b"a".to_vec()),
-                host: Some(b"example.com".to_vec()),
-                adl: None,
+                fields: Packed::new([Some(name), None, Some(b"a"), Some(b"example.com")]),
             }],
             ..Envelope::default()
         }
+    }
+
+    #[test]
+    fn packed_fields_round_trip() {
+        let p = Packed::new([Some(&b"ab"[..]), None, Some(b""), Some(b"xyz")]);
+        assert_eq!(
+            (p.get(0), p.get(1), p.get(2), p.get(3), p.get(4)),
+            (
+                Some(&b"ab"[..]),
+                None,
+                Some(&b""[..]),
+                Some(&b"xyz"[..]),
+                None
+            )
+        );
+        assert_eq!(p.len(), 5);
+        let none: Packed<2> = Packed::default();
+        assert_eq!((none.get(0), none.get(1)), (None, None));
+        assert_eq!(Packed::new([None, Some(&b"q"[..])]).get(1), Some(&b"q"[..]));
     }
 
     #[test]
@@ -1555,7 +1618,7 @@ mod tests {
     #[test]
     fn dates_are_parsed_best_effort() {
         let env = |raw: &[u8]| Envelope {
-            date: Some(raw.to_vec()),
+            text: Packed::new([Some(raw), None, None, None]),
             ..Envelope::default()
         };
         let d = env(b"Tue, 1 Mar 2022 10:00:00 +0100").date().unwrap();

@@ -22,8 +22,8 @@ use std::borrow::Cow;
 
 use super::lexer::{Cursor, PResult};
 use crate::types::envelope::{
-    Address, BodyStructure, ContentDisposition, Encapsulated, Envelope, Kind, Params, Single,
-    TransferEncoding,
+    Address, BodyStructure, ContentDisposition, Encapsulated, Envelope, Kind, Packed, Params,
+    Single, TransferEncoding,
 };
 use crate::types::fetch::{SectionKey, SectionText, UnparsedItem};
 use crate::types::{Fetch, Flag, Seq, Uid};
@@ -604,12 +604,13 @@ fn close(c: &mut Cursor<'_>) -> PResult<()> {
     c.expect(b')')
 }
 
-/// An nstring field of an envelope or address, `None` when missing at the end.
-fn field(c: &mut Cursor<'_>) -> PResult<Option<Vec<u8>>> {
+/// An nstring field of an envelope or address, `None` when missing at the end. Borrowed
+/// from the frame: the fields of one envelope or address are copied together, once.
+fn field<'a>(c: &mut Cursor<'a>) -> PResult<Option<Cow<'a, [u8]>>> {
     if !more(c) {
         return Ok(None);
     }
-    Ok(lenient_nstr(c)?.map(Cow::into_owned))
+    lenient_nstr(c)
 }
 
 /// [`nstr`], or leniently a list where a string belongs: a list of one string is that
@@ -634,20 +635,31 @@ fn lenient_nstr<'a>(c: &mut Cursor<'a>) -> PResult<Option<Cow<'a, [u8]>>> {
 /// `(date subject from sender reply-to to cc bcc in-reply-to message-id)`.
 fn envelope(c: &mut Cursor<'_>) -> PResult<Envelope> {
     c.expect(b'(')?;
-    let env = Envelope {
-        date: field(c)?,
-        subject: field(c)?,
-        from: addresses(c)?,
-        sender: addresses(c)?,
-        reply_to: addresses(c)?,
-        to: addresses(c)?,
-        cc: addresses(c)?,
-        bcc: addresses(c)?,
-        in_reply_to: field(c)?,
-        message_id: field(c)?,
-    };
+    let date = field(c)?;
+    let subject = field(c)?;
+    let from = addresses(c)?;
+    let sender = addresses(c)?;
+    let reply_to = addresses(c)?;
+    let to = addresses(c)?;
+    let cc = addresses(c)?;
+    let bcc = addresses(c)?;
+    let in_reply_to = field(c)?;
+    let message_id = field(c)?;
     close(c)?;
-    Ok(env)
+    Ok(Envelope {
+        text: Packed::new([
+            date.as_deref(),
+            subject.as_deref(),
+            in_reply_to.as_deref(),
+            message_id.as_deref(),
+        ]),
+        from,
+        sender,
+        reply_to,
+        to,
+        cc,
+        bcc,
+    })
 }
 
 /// `((addr)(addr))`, `()` or `NIL`: empty when missing at the end.
@@ -660,23 +672,36 @@ fn addresses(c: &mut Cursor<'_>) -> PResult<Vec<Address>> {
         skip_value(c)?;
         return Ok(Vec::new());
     }
-    let list = c.list(false, |c| {
+    // Linear: each turn reads one address or skips one value (at least one byte).
+    c.bump();
+    let mut list = Vec::new();
+    loop {
         c.spaces();
-        if c.peek() != Some(b'(') {
-            skip_value(c)?;
-            return Ok(None);
+        match c.peek() {
+            Some(b')') => {
+                c.bump();
+                return Ok(list);
+            }
+            None => return Err(expected("')' closing an address list", c.pos())),
+            Some(b'(') => {
+                c.bump();
+                let name = field(c)?;
+                let adl = field(c)?;
+                let mailbox = field(c)?;
+                let host = field(c)?;
+                close(c)?;
+                list.push(Address {
+                    fields: Packed::new([
+                        name.as_deref(),
+                        adl.as_deref(),
+                        mailbox.as_deref(),
+                        host.as_deref(),
+                    ]),
+                });
+            }
+            Some(_) => skip_value(c)?,
         }
-        c.bump();
-        let a = Address {
-            name: field(c)?,
-            adl: field(c)?,
-            mailbox: field(c)?,
-            host: field(c)?,
-        };
-        close(c)?;
-        Ok(Some(a))
-    })?;
-    Ok(list.into_iter().flatten().collect())
+    }
 }
 
 /// The value of `BODYSTRUCTURE` or `BODY`: a structure, or leniently `NIL`.

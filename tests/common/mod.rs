@@ -4,6 +4,7 @@
 
 pub mod capture;
 pub mod dovecot;
+pub mod example;
 pub mod framing;
 pub mod hang;
 pub mod load;
@@ -198,6 +199,15 @@ pub const GREETING: &str = "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN SASL-IR ID IDL
 /// A logged-in session (LOGIN is `A0001`, answered with capabilities `caps`) whose script
 /// goes on with `steps`.
 pub fn logged_in(caps: &str, steps: Vec<Step>) -> (Script, blocking_imap::Session) {
+    logged_in_with(ClientBuilder::new("localhost", 143), caps, steps)
+}
+
+/// [`logged_in`] with a builder of the test's own (limits, pipeline depth...); plaintext.
+pub fn logged_in_with(
+    builder: ClientBuilder,
+    caps: &str,
+    steps: Vec<Step>,
+) -> (Script, blocking_imap::Session) {
     let mut all = vec![
         s(GREETING),
         c("A0001 LOGIN u p\r\n"),
@@ -205,6 +215,11 @@ pub fn logged_in(caps: &str, steps: Vec<Step>) -> (Script, blocking_imap::Sessio
     ];
     all.extend(steps);
     let script = Script::new(all);
-    let session = client(&script).login("u", "p").expect("login");
+    let session = builder
+        .security(Security::Plaintext)
+        .connect_stream(script.clone())
+        .expect("greeting")
+        .login("u", "p")
+        .expect("login");
     (script, session)
 }
