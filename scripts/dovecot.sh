@@ -531,7 +531,10 @@ do_start() {
     mkdir -p "$DIR"
     chmod 0755 "$DIR"   # the auth (user dovecot) and login processes must reach files here
     rm -rf "$BASE_DIR" "$STATE_DIR"
-    rm -rf "$MAIL_DIR"
+    # BLOCKING_IMAP_KEEP_MAIL=1: a restart that keeps the mail (the reconnect tests).
+    if [[ "${BLOCKING_IMAP_KEEP_MAIL:-0}" != 1 ]]; then
+        rm -rf "$MAIL_DIR"
+    fi
     mkdir -p "$MAIL_DIR"
     chown "$MAIL_UID:$MAIL_GID" "$MAIL_DIR"
     chmod 0750 "$MAIL_DIR"

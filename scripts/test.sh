@@ -8,7 +8,8 @@
 # 2. exports the variables from `scripts/dovecot.sh env` (BLOCKING_IMAP_HOST, _PORT,
 #    _TLS_PORT, _CA, _SERVER_CERT, _SERVER_KEY, _DOVECOT_DIR, _DOVECOT_CONF,
 #    BLOCKING_IMAP_DOVECOT=1)
-# 3. cargo test --all-targets "$@"   and   cargo test --doc "$@"   (native-tls, the default)
+# 3. cargo test --all-targets --features testing "$@"   and   cargo test --doc --features testing "$@"
+#    (native-tls, the default; `testing` for the record/replay tests)
 #    (if the extra args already select targets, e.g. --test foo or --lib, runs only
 #    cargo test "$@" once, since cargo refuses to mix --doc/--all-targets with them)
 # 4. the other TLS backend: cargo test --no-default-features --features rustls "$@" over the
@@ -65,12 +66,12 @@ status=0
 if ((selects_targets)); then
     cargo test "$@" || status=$?
 else
-    cargo test --all-targets "$@" || status=$?
+    cargo test --all-targets --features testing "$@" || status=$?
     # Doctests exist only for a library target.
     if cargo metadata --no-deps --format-version 1 2>/dev/null \
         | grep -Eq '"kind":\["(lib|rlib|dylib|proc-macro)"'; then
         doc_status=0
-        cargo test --doc "$@" || doc_status=$?
+        cargo test --doc --features testing "$@" || doc_status=$?
         ((status != 0)) || status=$doc_status
     fi
     if [[ "${BLOCKING_IMAP_SKIP_RUSTLS:-0}" != 1 ]]; then

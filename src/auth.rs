@@ -2,10 +2,19 @@
 
 use crate::error::{Error, Result};
 
+mod best;
+#[cfg(feature = "scram")]
+mod scram;
+
+pub use best::PasswordMechanism;
+#[cfg(feature = "scram")]
+pub use scram::{ScramSha1, ScramSha256};
+
 /// A SASL mechanism for [`Client::authenticate`](crate::Client::authenticate).
 ///
-/// The built-in ones are [`Plain`], [`XOAuth2`] and [`OAuthBearer`]; implement this trait for
-/// others. Responses are base64-encoded by the session, and never logged.
+/// The built-in ones are [`Plain`], [`XOAuth2`], [`OAuthBearer`], and with the `scram`
+/// feature (on by default) `ScramSha256` and `ScramSha1`; implement this trait for others.
+/// Responses are base64-encoded by the session, and never logged.
 pub trait Authenticator {
     /// The mechanism's name as the server advertises it (`AUTH=<name>`), e.g. `"PLAIN"`.
     fn mechanism(&self) -> &str;
@@ -36,6 +45,19 @@ pub trait Authenticator {
     ///
     /// Errors: [`Error::InvalidArgument`] naming the field (never its value).
     fn validate(&self) -> Result<()> {
+        Ok(())
+    }
+
+    /// Called when the server has accepted the exchange (its tagged OK), before the session
+    /// is handed out: a mechanism that authenticates the server checks here that it did.
+    /// The default accepts.
+    ///
+    /// An error here is returned by [`Client::authenticate`](crate::Client::authenticate)
+    /// instead of a session, and the connection is left unusable (the server thinks the
+    /// client logged in; the client does not trust the server): the built-in SCRAM
+    /// mechanisms fail with [`Error::Protocol`] when the server said OK without a valid
+    /// signature (`v=`).
+    fn finish(&mut self) -> Result<()> {
         Ok(())
     }
 }

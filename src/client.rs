@@ -8,6 +8,7 @@ use log::{debug, warn};
 use crate::auth::Authenticator;
 use crate::conn::{Conn, Incoming, Options};
 use crate::error::{with_server, Error, Result, ServerText};
+use crate::reconnect::{Login, Reconnect, ReconnectPolicy};
 use crate::session::Session;
 use crate::state::Unsolicited;
 use crate::transport::{self, ReadWrite, Stream, TlsOptions};
@@ -75,6 +76,13 @@ pub struct ClientBuilder {
     opts: Options,
     /// What an IMAP URL said besides the server.
     url: UrlParts,
+    /// How [`Session::reconnect`](crate::Session::reconnect) retries.
+    pub(crate) reconnect: ReconnectPolicy,
+    /// The ID (RFC 2971) to send at the earliest point the server allows, if any.
+    id: Option<Vec<(String, String)>>,
+    /// Records every connection (`record_to`, in src/testing/record.rs).
+    #[cfg(feature = "testing")]
+    pub(crate) recorder: Option<crate::testing::Recorder>,
 }
 
 /// The user, password, mechanism and mailbox of an IMAP URL. The password never shows in
@@ -127,7 +135,41 @@ impl ClientBuilder {
                 pipeline_depth: DEFAULT_PIPELINE_DEPTH,
             },
             url: UrlParts::default(),
+            reconnect: ReconnectPolicy::default(),
+            id: None,
+            #[cfg(feature = "testing")]
+            recorder: None,
         }
+    }
+
+    /// How [`Session::reconnect`](crate::Session::reconnect) retries a lost connection:
+    /// attempts, backoff with jitter, a bound on the total time (see [`ReconnectPolicy`]).
+    pub fn reconnect_policy(mut self, policy: ReconnectPolicy) -> Self {
+        self.reconnect = policy;
+        self
+    }
+
+    /// Sends ID (RFC 2971) with the crate's name and version (`"name" "blocking-imap"
+    /// "version" "0.1.0"`) at the earliest point the server allows: before login when it
+    /// advertises ID then, else right after login. Some large providers refuse SELECT until
+    /// a client has identified itself. Nothing is sent to a server without ID.
+    pub fn send_id(self) -> Self {
+        self.send_id_fields(&[
+            ("name", env!("CARGO_PKG_NAME")),
+            ("version", env!("CARGO_PKG_VERSION")),
+        ])
+    }
+
+    /// [`send_id`](Self::send_id) with the caller's own fields (`("name", "my-tool")`,
+    /// `("version", "2.1")`, ...).
+    pub fn send_id_fields(mut self, fields: &[(&str, &str)]) -> Self {
+        self.id = Some(
+            fields
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+                .collect(),
+        );
+        self
     }
 
     /// A builder from an IMAP URL (RFC 5092's server part), so that a tool can take one
@@ -430,7 +472,9 @@ impl ClientBuilder {
         )
         .map_err(|e| with_server(e, &self.server()))?;
         debug!("connected to {}:{}", self.host, self.port);
-        self.start(Stream::Plain(tcp))
+        let mut client = self.start(Stream::Plain(tcp))?;
+        client.builder = Some(self.clone());
+        Ok(client)
     }
 
     /// Runs the protocol over a stream the caller opened (a proxy, a pipe, a test double).
@@ -447,6 +491,8 @@ impl ClientBuilder {
             _ => stream,
         };
         let mut conn = Conn::new(stream, self.opts.clone());
+        #[cfg(feature = "testing")]
+        crate::testing::attach(&mut conn, self.recorder.as_ref());
         conn.server = Some(self.server());
         let (kind, greeting) = conn.greeting()?;
         debug!("greeting: {kind:?} {greeting}");
@@ -456,10 +502,14 @@ impl ClientBuilder {
             tls: self.tls.clone(),
             preauth: kind == StatusKind::PreAuth,
             greeting,
+            builder: None,
+            id: self.id.clone(),
         };
         if self.security == Security::StartTls {
             client.starttls_required()?;
         }
+        // ID at the earliest point the server allows: now, if it offers ID before login.
+        client.send_pending_id(false);
         Ok(client)
     }
 }
@@ -472,6 +522,10 @@ pub struct Client {
     tls: TlsOptions,
     preauth: bool,
     greeting: ServerText,
+    /// How the connection was made, for a later reconnect (`None` over a caller's stream).
+    builder: Option<ClientBuilder>,
+    /// The ID still to send, if any (see [`ClientBuilder::send_id`]).
+    id: Option<Vec<(String, String)>>,
 }
 
 impl fmt::Debug for Client {
@@ -613,11 +667,52 @@ impl Client {
     #[allow(clippy::result_large_err)]
     pub fn login(mut self, user: &str, password: &str) -> Result<Session, LoginError> {
         match self.try_login(user, password) {
-            Ok(()) => Ok(Session::new(self.conn)),
+            Ok(()) => Ok(self.into_session(Login::Password {
+                user: user.to_string(),
+                password: password.to_string(),
+            })),
             Err(error) => Err(LoginError {
                 error,
                 client: Box::new(self),
             }),
+        }
+    }
+
+    /// The session, with what it needs to reconnect and the ID still to send.
+    fn into_session(mut self, login: Login) -> Session {
+        self.send_pending_id(true);
+        let reconnect = self
+            .builder
+            .take()
+            .map(|builder| Reconnect { builder, login });
+        Session::with_reconnect(self.conn, reconnect)
+    }
+
+    /// Sends the ID the builder asked for, if the server takes it now (`authenticated`: the
+    /// last chance). A refusal is logged, never an error: ID is a courtesy.
+    fn send_pending_id(&mut self, authenticated: bool) {
+        if self.id.is_none() {
+            return;
+        }
+        let has_id = match self.conn.capabilities() {
+            Ok(c) => c.has("ID") || c.has("IMAP4rev2"),
+            Err(_) => return,
+        };
+        if !has_id {
+            if authenticated {
+                debug!("the server does not offer ID: none sent");
+            }
+            return;
+        }
+        let Some(fields) = self.id.take() else {
+            return;
+        };
+        let pairs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        if let Err(e) = crate::extensions::id::send_id(&mut self.conn, &pairs) {
+            warn!("ID refused: {e}");
         }
     }
 
@@ -657,7 +752,26 @@ impl Client {
     #[allow(clippy::result_large_err)]
     pub fn authenticate(mut self, auth: &mut dyn Authenticator) -> Result<Session, LoginError> {
         match self.try_authenticate(auth) {
-            Ok(()) => Ok(Session::new(self.conn)),
+            Ok(()) => Ok(self.into_session(Login::None)),
+            Err(error) => Err(LoginError {
+                error,
+                client: Box::new(self),
+            }),
+        }
+    }
+
+    /// [`authenticate`](Self::authenticate) with a mechanism made by `make`, which the
+    /// session keeps so that [`Session::reconnect`] can authenticate again (a fresh token
+    /// for OAuth2, say). The closure, like the password of [`login`](Self::login), is kept
+    /// in memory only, never logged or shown in `Debug`.
+    #[allow(clippy::result_large_err)]
+    pub fn authenticate_with(
+        mut self,
+        make: impl Fn() -> Box<dyn Authenticator> + Send + Sync + 'static,
+    ) -> Result<Session, LoginError> {
+        let mut auth = make();
+        match self.try_authenticate(auth.as_mut()) {
+            Ok(()) => Ok(self.into_session(Login::Mechanism(std::sync::Arc::new(make)))),
             Err(error) => Err(LoginError {
                 error,
                 client: Box::new(self),
@@ -666,6 +780,15 @@ impl Client {
     }
 
     fn try_authenticate(&mut self, auth: &mut dyn Authenticator) -> Result<()> {
+        // The server's side of a SASL exchange (SCRAM's salt and signature, say) stays out
+        // of the TRACE log too, as the client's side does.
+        self.conn.redact_reads = true;
+        let result = self.authenticate_exchange(auth);
+        self.conn.redact_reads = false;
+        result
+    }
+
+    fn authenticate_exchange(&mut self, auth: &mut dyn Authenticator) -> Result<()> {
         let mechanism = auth.mechanism().to_string();
         if mechanism.is_empty()
             || !mechanism
@@ -727,6 +850,9 @@ impl Client {
                 Incoming::Done(result) => {
                     self.conn.done_with(&tag);
                     let text = result?;
+                    // The mechanism may have to check the server too (SCRAM's signature):
+                    // if not, the server thinks we are in, we do not trust it: unusable.
+                    auth.finish().map_err(|e| self.conn.fail(e))?;
                     if let Some(code) = &text.code {
                         self.conn.state.apply_code(code);
                     }
@@ -756,7 +882,7 @@ impl Client {
     #[allow(clippy::result_large_err)]
     pub fn preauthenticated(self) -> Result<Session, LoginError> {
         if self.preauth {
-            Ok(Session::new(self.conn))
+            Ok(self.into_session(Login::Preauth))
         } else {
             Err(LoginError {
                 error: Error::Protocol("the server did not greet with PREAUTH".into()),

@@ -92,11 +92,16 @@ pub(crate) struct Conn {
     read_timeout_shortened: bool,
     /// `host:port` of the server, for error messages (unknown for a caller's own stream).
     pub(crate) server: Option<String>,
+    /// Keep what is read out of the TRACE log (during AUTHENTICATE).
+    pub(crate) redact_reads: bool,
     /// Extensions turned on with ENABLE (RFC 5161).
     pub(crate) enabled: Vec<String>,
     /// Set from another thread to end an IDLE.
     pub(crate) idle_stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     pub(crate) opts: Options,
+    /// Records the exchange (`ClientBuilder::record_to`).
+    #[cfg(feature = "testing")]
+    pub(crate) tap: Option<crate::testing::Tap>,
 }
 
 impl Conn {
@@ -117,9 +122,12 @@ impl Conn {
             warned_unparsed: false,
             read_timeout_shortened: false,
             server: None,
+            redact_reads: false,
             enabled: Vec::new(),
             idle_stop: std::sync::Arc::default(),
             opts,
+            #[cfg(feature = "testing")]
+            tap: None,
         }
     }
 
@@ -202,7 +210,15 @@ impl Conn {
             return Err(self.fail(e));
         }
         if log_enabled!(Level::Trace) {
-            trace!("S: {}", RawBytes::new(&buf[..n]));
+            if self.redact_reads {
+                trace!("S: <{n} bytes of a SASL exchange redacted>");
+            } else {
+                trace!("S: {}", RawBytes::new(&buf[..n]));
+            }
+        }
+        #[cfg(feature = "testing")]
+        if let Some(tap) = &mut self.tap {
+            tap.server(&buf[..n]);
         }
         self.framer.filled(n);
         Ok(true)
@@ -475,6 +491,10 @@ impl Conn {
             } else {
                 trace!("C: {}", RawBytes::new(bytes));
             }
+        }
+        #[cfg(feature = "testing")]
+        if let Some(tap) = &mut self.tap {
+            tap.client(bytes, sensitive);
         }
         let r = self
             .stream

@@ -209,6 +209,17 @@ pub enum Error {
         /// The limit, in the unit `what` is counted in (bytes or items).
         limit: usize,
     },
+    /// The connection broke while an operation that is not safe to repeat was running
+    /// ([`Session::retrying`](crate::Session::retrying)): it may or may not have been done
+    /// (an APPEND may have added the message, a COPY copied it). Reconnect and check before
+    /// trying again.
+    #[error("the connection broke during {operation}, which is not safe to repeat: it may or may not have been done ({source})")]
+    Interrupted {
+        /// The operation (`Append`, `Copy`, ...).
+        operation: String,
+        /// What broke the connection.
+        source: Box<Error>,
+    },
     /// The server broke the protocol in a way that is not a parse error of one response.
     #[error("protocol error: {0}")]
     Protocol(String),

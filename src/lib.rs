@@ -74,6 +74,14 @@
 //! [`XOAuth2`] and [`OAuthBearer`] are built in, and any [`Authenticator`] works. A failed
 //! attempt returns a [`LoginError`] holding the [`Client`] for another try.
 //!
+//! With a password, [`Client::login_best`] takes the strongest mechanism the server offers:
+//! SCRAM-SHA-256, SCRAM-SHA-1, PLAIN, then LOGIN ([`Client::password_mechanism`] tells which).
+//! SCRAM (RFC 7677 / RFC 5802: `ScramSha256` and `ScramSha1`, the `scram` feature, on by
+//! default) never sends the password, and the server must prove that it knows it: a wrong or
+//! missing server signature, a replayed nonce or an iteration count below 4096 (or above
+//! 10,000,000) is an [`Error::Protocol`] and no session. Channel binding (`-PLUS`) is not
+//! supported (`ScramSha256`'s docs say what it would need).
+//!
 //! ```no_run
 //! # let client = blocking_imap::ClientBuilder::new("imap.gmail.com", 993).connect()?;
 //! let token = std::env::var("OAUTH_TOKEN").unwrap_or_default();
@@ -161,6 +169,28 @@
 //! [mail-parser](https://crates.io/crates/mail-parser) crate is the one to pair with (it is
 //! to this crate what MimeKit is to MailKit); `examples/parse_message.rs` shows it.
 //!
+//! # Long-running scripts
+//!
+//! A session made with [`ClientBuilder::connect`] and [`Client::login`] (or
+//! [`Client::authenticate_with`]) remembers how it was made, so [`Session::reconnect`] can
+//! replace a dropped connection: it connects and logs in again with backoff and jitter
+//! ([`ReconnectPolicy`]), enables again what was enabled, selects again the mailbox that was
+//! selected and reports what changed while away ([`Resumed`]). [`Session::resume`] does the
+//! same across processes from a [`SyncState`] kept as one line of text: with QRESYNC the
+//! expunged UIDs and changed flags in one round trip, with CONDSTORE the changed flags, and
+//! the new messages always; a changed UIDVALIDITY is its own result.
+//!
+//! [`Session::retrying`] runs an operation again after a reconnect only when running it twice
+//! cannot do it twice ([`Operation::is_idempotent`]): FETCH, SEARCH, STATUS, LIST, NOOP, IDLE,
+//! SELECT, STORE of flags, UID EXPUNGE of a known set, UID MOVE with MOVE. APPEND, COPY,
+//! EXPUNGE and MOVE by sequence numbers are never retried: a connection lost during them is
+//! [`Error::Interrupted`] ("may or may not have been done"), for the caller to check.
+//! `examples/idle.rs --reconnect` watches a mailbox across kicks and server restarts, printing
+//! each new message once.
+//!
+//! [`ClientBuilder::send_id`] sends ID (RFC 2971) at the earliest point the server allows, for
+//! providers that refuse SELECT until a client has identified itself.
+//!
 //! # IDLE
 //!
 //! [`Session::idle`] waits for changes with an absolute deadline, a callback per response
@@ -241,6 +271,60 @@
 //! `Display` of errors (no forged log lines, no terminal escape sequences); the raw text
 //! stays in [`ServerText::text`].
 //!
+//! # Testing your code
+//!
+//! With the `testing` cargo feature (off by default, no dependencies), the
+//! `blocking_imap::testing` module tests code that uses this crate without a server: record
+//! one real run to a transcript file, then replay it in tests as often as you like. The
+//! replay answers with the server's recorded responses and checks each command your code
+//! sends against the recorded one; a difference fails that command at once, with the
+//! transcript's line and both versions, instead of hanging. LOGIN's arguments and every
+//! SASL exchange are written as `{{redacted}}`, so a recording is safe to commit (it holds
+//! the mail the run fetched, though: record against a test account). For what no real
+//! server does on demand (a NO, a BYE mid-command, a disconnect, a slow server, a flood of
+//! responses), `testing::Script` builds the server's side in code.
+//!
+//! The path, end to end: put the job in a function of `&mut Session`, record a run, and
+//! replay it in a test.
+//!
+//! ```no_run
+//! # #[cfg(feature = "testing")]
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use blocking_imap::testing::{Recorder, Replay};
+//! use blocking_imap::{ClientBuilder, Session};
+//!
+//! /// The job under test (your 200-line archiving script).
+//! fn archive(session: &mut Session) -> blocking_imap::Result<u32> {
+//!     Ok(session.select("INBOX")?.exists())
+//! }
+//!
+//! // Once, against the real server: the session's exchange goes to the file.
+//! let recorder = Recorder::create("tests/recordings/archive.txt")?;
+//! let mut session = ClientBuilder::new("imap.example.com", 993)
+//!     .record_to(recorder)
+//!     .connect()?
+//!     .login("me@example.com", &std::env::var("IMAP_PASSWORD")?)?;
+//! archive(&mut session)?;
+//! session.logout()?;
+//!
+//! // In a #[test], offline: the same function against the recording.
+//! let replay = Replay::from_file("tests/recordings/archive.txt")?;
+//! let mut session = replay.session()?; // LOGIN with any user name and password
+//! assert_eq!(archive(&mut session)?, 42);
+//! session.logout()?;
+//! replay.assert_finished(); // every recorded command was sent, every response read
+//! # Ok(())
+//! # }
+//! # #[cfg(not(feature = "testing"))]
+//! # fn main() {}
+//! ```
+//!
+//! Where a command changes from run to run (a `SEARCH BEFORE` today's date), put `{{any}}`
+//! in that place of the recording's `C:` line. The module's documentation describes the
+//! transcript format, the options of a replay (tags, FETCH item order, read sizes,
+//! timeouts) and `Script`; `examples/record.rs` records the dedupe job against the test
+//! server and `tests/replay.rs` replays it.
+//!
 //! # Minimum Rust version
 //!
 //! Rust 1.80 (what native-tls 0.2.18 and openssl 0.10 declare; the crate's own code is
@@ -295,9 +379,12 @@ mod error;
 mod extensions;
 mod message;
 mod mime;
+mod reconnect;
 mod session;
 mod state;
 mod stream;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod transport;
 mod types;
 mod wire;
@@ -318,7 +405,9 @@ pub mod __fuzz {
     }
 }
 
-pub use auth::{Authenticator, OAuthBearer, Plain, XOAuth2};
+pub use auth::{Authenticator, OAuthBearer, PasswordMechanism, Plain, XOAuth2};
+#[cfg(feature = "scram")]
+pub use auth::{ScramSha1, ScramSha256};
 pub use client::{
     Client, ClientBuilder, LoginError, Security, DEFAULT_CONNECT_TIMEOUT, DEFAULT_GREETING_TIMEOUT,
     DEFAULT_IO_TIMEOUT, DEFAULT_MAX_LINE, DEFAULT_MAX_NESTING, DEFAULT_MAX_RESPONSE_SIZE,
@@ -338,6 +427,7 @@ pub use extensions::metadata::{Metadata, MetadataDepth, MetadataEntry, MetadataO
 pub use extensions::parts::{PartBody, PartRequest};
 pub use extensions::quota::{Quota, QuotaResource, QuotaRoots, QuotaUsage};
 pub use extensions::search::{ReturnOption, SearchResult, SortKey, Thread, ThreadAlgorithm};
+pub use reconnect::{Changes, Operation, ReconnectPolicy, Reconnected, Resumed, SyncState};
 pub use session::Session;
 pub use state::{Mailbox, Unsolicited};
 pub use stream::FetchStream;

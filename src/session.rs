@@ -20,6 +20,8 @@ use crate::wire::parse::Response;
 /// caller reads them. Nothing ever waits on the caller to drain anything.
 pub struct Session {
     pub(crate) conn: Conn,
+    /// How to connect again (`None` over a caller's stream).
+    pub(crate) reconnect: Option<crate::reconnect::Reconnect>,
 }
 
 impl fmt::Debug for Session {
@@ -34,7 +36,10 @@ impl fmt::Debug for Session {
 
 impl Session {
     pub(crate) fn new(conn: Conn) -> Self {
-        Session { conn }
+        Session {
+            conn,
+            reconnect: None,
+        }
     }
 
     /// The server's capabilities, asking with CAPABILITY if they are not known since login.

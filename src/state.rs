@@ -388,6 +388,20 @@ impl Queue {
         }
     }
 
+    /// Puts an item back at the front (an item read from another connection's queue, kept
+    /// across a reconnect); bounded like [`Queue::push`], the item itself dropped (and
+    /// counted) when the queue is full.
+    pub(crate) fn push_front(&mut self, item: Unsolicited) {
+        let size = item_size(&item);
+        if self.items.len() >= self.max || self.bytes.saturating_add(size) > self.max_bytes {
+            self.warn_full();
+            self.dropped += 1;
+            return;
+        }
+        self.bytes += size;
+        self.items.push_front((item, size));
+    }
+
     /// Every item, oldest first, preceded by a `Dropped` marker if any were dropped (at most
     /// `max` items, holding about `max_bytes` at most).
     pub(crate) fn drain(&mut self) -> impl Iterator<Item = Unsolicited> + '_ {

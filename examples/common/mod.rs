@@ -15,13 +15,15 @@ pub struct Args {
     pub password_env: String,
     pub ca: Option<String>,
     pub danger_accept_invalid_certs: bool,
+    /// `--record PATH`: a transcript of the session for offline tests (the `testing` feature).
+    pub record: Option<String>,
     /// Flags the example itself understands, with their values.
     pub rest: Vec<(String, Option<String>)>,
 }
 
 pub const USAGE: &str = "(--url imaps://USER@HOST[:PORT] | --host H --port P \
     --tls implicit|starttls|none --user U) [--password-env VAR] [--ca PEM_FILE] \
-    [--danger-accept-invalid-certs]   (or IMAP_URL in the environment)";
+    [--danger-accept-invalid-certs] [--record TRANSCRIPT]   (or IMAP_URL in the environment)";
 
 pub fn die(msg: impl std::fmt::Display) -> ! {
     eprintln!("error: {msg}");
@@ -40,6 +42,7 @@ impl Args {
             password_env: "IMAP_PASSWORD".into(),
             ca: None,
             danger_accept_invalid_certs: false,
+            record: None,
             rest: Vec::new(),
         };
         let (mut url, mut host_given, mut port_given, mut tls_given) = (None, false, false, false);
@@ -74,6 +77,7 @@ impl Args {
                 "--password-env" => a.password_env = value("--password-env"),
                 "--ca" => a.ca = Some(value("--ca")),
                 "--danger-accept-invalid-certs" => a.danger_accept_invalid_certs = true,
+                "--record" => a.record = Some(value("--record")),
                 "-h" | "--help" => {
                     let own: Vec<String> = extra
                         .iter()
@@ -161,6 +165,16 @@ impl Args {
             b = b
                 .add_root_certificate_pem(&pem)
                 .unwrap_or_else(|e| die(format!("--ca {path}: {e}")));
+        }
+        if let Some(path) = &self.record {
+            #[cfg(feature = "testing")]
+            {
+                let recorder = blocking_imap::testing::Recorder::create(path)
+                    .unwrap_or_else(|e| die(format!("--record {path}: {e}")));
+                b = b.record_to(recorder);
+            }
+            #[cfg(not(feature = "testing"))]
+            die(format!("--record {path}: build with `--features testing`"));
         }
         b
     }

@@ -115,6 +115,19 @@ fn id_command(fields: &[(&str, &str)]) -> Result<Command> {
     Ok(cmd)
 }
 
+/// Sends ID with `fields` and returns the server's (also before login, for
+/// [`ClientBuilder::send_id`](crate::ClientBuilder::send_id)).
+pub(crate) fn send_id(conn: &mut crate::conn::Conn, fields: &[(&str, &str)]) -> Result<IdInfo> {
+    let cmd = id_command(fields)?;
+    let mut got = None;
+    conn.run(cmd, &|r| matches!(r, Response::Id(_)), &mut |r| {
+        if let Response::Id(info) = r {
+            got = Some(info);
+        }
+    })?;
+    Ok(got.unwrap_or_default())
+}
+
 /// ENABLE's arguments are capability names: atoms.
 fn enable_command(extensions: &[&str]) -> Result<Command> {
     if extensions.is_empty() {
@@ -155,18 +168,10 @@ impl Session {
     /// [`Error::InvalidArgument`] for more than 30 fields, an empty field name or one longer
     /// than 30 bytes or not printable ASCII, or a value longer than 1024 bytes or holding NUL.
     pub fn id(&mut self, fields: &[(&str, &str)]) -> Result<IdInfo> {
-        let cmd = id_command(fields)?;
         if !self.conn.capabilities()?.has("ID") {
             return Err(Error::MissingCapability("ID".into()));
         }
-        let mut got = None;
-        self.conn
-            .run(cmd, &|r| matches!(r, Response::Id(_)), &mut |r| {
-                if let Response::Id(info) = r {
-                    got = Some(info);
-                }
-            })?;
-        Ok(got.unwrap_or_default())
+        send_id(&mut self.conn, fields)
     }
 
     /// Turns on extensions that change the server's behaviour, with ENABLE (RFC 5161), and

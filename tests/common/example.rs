@@ -13,6 +13,8 @@ pub fn run(name: &str, args: &[&str], env: &[(&str, &str)]) -> (String, String, 
         ("charsets", cfg!(feature = "charsets")),
         ("chrono", cfg!(feature = "chrono")),
         ("jiff", cfg!(feature = "jiff")),
+        ("scram", cfg!(feature = "scram")),
+        ("testing", cfg!(feature = "testing")),
     ]
     .iter()
     .filter(|(_, on)| *on)

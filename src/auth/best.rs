@@ -1,0 +1,154 @@
+//! [`Client::login_best`]: the strongest password mechanism the server offers.
+
+use std::fmt;
+
+#[cfg(feature = "scram")]
+use super::Authenticator;
+use super::Plain;
+use crate::client::{Client, LoginError};
+use crate::error::{Error, Result};
+use crate::session::Session;
+
+/// A way to log in with a user name and a password, as [`Client::login_best`] chooses it
+/// ([`Client::password_mechanism`] tells which one it would take).
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PasswordMechanism {
+    /// AUTHENTICATE SCRAM-SHA-256 (`ScramSha256`, RFC 7677; the `scram` feature).
+    ScramSha256,
+    /// AUTHENTICATE SCRAM-SHA-1 (`ScramSha1`, RFC 5802; the `scram` feature).
+    ScramSha1,
+    /// AUTHENTICATE PLAIN ([`Plain`], RFC 4616): the password in the clear, inside the
+    /// connection's TLS if it has any.
+    Plain,
+    /// The LOGIN command ([`Client::login`]): the password in the clear, likewise.
+    Login,
+}
+
+impl PasswordMechanism {
+    /// The name: `"SCRAM-SHA-256"`, `"SCRAM-SHA-1"`, `"PLAIN"` or `"LOGIN"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            PasswordMechanism::ScramSha256 => "SCRAM-SHA-256",
+            PasswordMechanism::ScramSha1 => "SCRAM-SHA-1",
+            PasswordMechanism::Plain => "PLAIN",
+            PasswordMechanism::Login => "LOGIN",
+        }
+    }
+}
+
+impl fmt::Display for PasswordMechanism {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Client {
+    /// The mechanism [`login_best`](Self::login_best) would use for `user` and `password`:
+    /// the first of these that the server offers (sends CAPABILITY if the greeting did not
+    /// list the capabilities):
+    ///
+    /// 1. `AUTH=SCRAM-SHA-256`, then 2. `AUTH=SCRAM-SHA-1` (with the `scram` cargo feature,
+    ///    on by default): the password never crosses the wire and the server must prove that
+    ///    it knows it. Skipped when SASLprep refuses the user name or password (a control
+    ///    character, say: see `ScramSha256`). `-PLUS` variants
+    ///    (channel binding) are never chosen.
+    /// 3. `AUTH=PLAIN`: the password in the clear (inside TLS if the connection has it).
+    ///    Preferred to LOGIN because it carries UTF-8 as it is, with no quoting rules.
+    /// 4. LOGIN, unless the server says `LOGINDISABLED`.
+    ///
+    /// Like [`login`](Self::login), PLAIN and LOGIN are used without TLS when the server
+    /// offers them there (servers that refuse plaintext passwords say `LOGINDISABLED` and
+    /// leave out `AUTH=PLAIN`); choose [`Security`](crate::Security) to decide whether the
+    /// connection is encrypted.
+    ///
+    /// Errors: [`Error::MissingCapability`] when the server offers none of these (no SCRAM,
+    /// no PLAIN, and `LOGINDISABLED`); the errors of CAPABILITY.
+    pub fn password_mechanism(&mut self, user: &str, password: &str) -> Result<PasswordMechanism> {
+        let caps = self.capabilities()?;
+        #[cfg(feature = "scram")]
+        {
+            if caps.has_auth("SCRAM-SHA-256")
+                && super::ScramSha256::new(user, password).validate().is_ok()
+            {
+                return Ok(PasswordMechanism::ScramSha256);
+            }
+            if caps.has_auth("SCRAM-SHA-1")
+                && super::ScramSha1::new(user, password).validate().is_ok()
+            {
+                return Ok(PasswordMechanism::ScramSha1);
+            }
+        }
+        #[cfg(not(feature = "scram"))]
+        let _ = (user, password);
+        if caps.has_auth("PLAIN") {
+            Ok(PasswordMechanism::Plain)
+        } else if !caps.has("LOGINDISABLED") {
+            Ok(PasswordMechanism::Login)
+        } else {
+            Err(Error::MissingCapability(
+                "a password mechanism (AUTH=SCRAM-SHA-256, AUTH=SCRAM-SHA-1 or AUTH=PLAIN; \
+                 the server says LOGINDISABLED)"
+                    .into(),
+            ))
+        }
+    }
+
+    /// Logs in with `user` and `password` through the strongest mechanism the server
+    /// offers: SCRAM-SHA-256, SCRAM-SHA-1, PLAIN, then LOGIN (the order and the rules are
+    /// [`password_mechanism`](Self::password_mechanism)'s). The choice is logged at DEBUG
+    /// (`login_best: SCRAM-SHA-256`).
+    ///
+    /// A failure is not retried with a weaker mechanism: a wrong password would count
+    /// twice against the account, and a server that offers SCRAM but cannot use it for
+    /// this user (its passwords stored hashed in another scheme) is a server to fix; the
+    /// client comes back in the [`LoginError`] for the caller to try [`login`](Self::login).
+    ///
+    /// ```no_run
+    /// # let client = blocking_imap::ClientBuilder::new("imap.example.com", 993).connect()?;
+    /// let password = std::env::var("IMAP_PASSWORD").unwrap_or_default();
+    /// let session = client.login_best("me@example.com", &password)?;
+    /// # Ok::<(), blocking_imap::Error>(())
+    /// ```
+    ///
+    /// Errors: those of [`password_mechanism`](Self::password_mechanism), then those of
+    /// [`authenticate`](Self::authenticate) (with the SCRAM errors of
+    /// `ScramSha256`) or [`login`](Self::login): [`Error::No`] for
+    /// rejected credentials. The client comes back in the [`LoginError`].
+    // LoginError carries the client back for another try; at 128 bytes it is not worth a
+    // box on a call made once per connection.
+    #[allow(clippy::result_large_err)]
+    pub fn login_best(mut self, user: &str, password: &str) -> Result<Session, LoginError> {
+        let mechanism = match self.password_mechanism(user, password) {
+            Ok(m) => m,
+            Err(error) => {
+                return Err(LoginError {
+                    error,
+                    client: Box::new(self),
+                })
+            }
+        };
+        log::debug!("login_best: {mechanism}");
+        // Through `authenticate_with`, so that the session can authenticate again on
+        // `Session::reconnect` (the secrets stay in memory only, never logged).
+        let (u, p) = (user.to_string(), password.to_string());
+        match mechanism {
+            #[cfg(feature = "scram")]
+            PasswordMechanism::ScramSha256 => self.authenticate_with(move || {
+                Box::new(super::ScramSha256::new(&u, &p)) as Box<dyn super::Authenticator>
+            }),
+            #[cfg(feature = "scram")]
+            PasswordMechanism::ScramSha1 => self.authenticate_with(move || {
+                Box::new(super::ScramSha1::new(&u, &p)) as Box<dyn super::Authenticator>
+            }),
+            PasswordMechanism::Plain => self.authenticate_with(move || {
+                Box::new(Plain::new(&u, &p)) as Box<dyn super::Authenticator>
+            }),
+            PasswordMechanism::Login => self.login(user, password),
+            #[cfg(not(feature = "scram"))]
+            PasswordMechanism::ScramSha256 | PasswordMechanism::ScramSha1 => {
+                self.login(user, password)
+            }
+        }
+    }
+}

@@ -1,0 +1,727 @@
+//! Scripts that run for days: reconnecting a broken session, resuming a mailbox knowing what
+//! changed while away, and retrying only what is safe to retry.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use log::info;
+
+use crate::auth::Authenticator;
+use crate::client::ClientBuilder;
+use crate::error::{Error, Result};
+use crate::session::Session;
+use crate::types::{Fetch, FetchItems, MailboxName, Search, SequenceSet, Uid};
+
+/// How [`Session::reconnect`] tries again: up to `max_attempts` connections, waiting
+/// `initial_delay` after the first failure, doubling up to `max_delay`, each wait shortened
+/// or lengthened at random by up to a quarter (jitter, so that many clients cut off at once
+/// do not come back at once), and giving up once `max_total` has passed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReconnectPolicy {
+    /// Connections to try in all (at least 1). Default 6.
+    pub max_attempts: u32,
+    /// The wait after the first failed attempt. Default 500 ms.
+    pub initial_delay: Duration,
+    /// The longest wait between attempts. Default 30 s.
+    pub max_delay: Duration,
+    /// No attempt starts after this long since the first. Default 2 minutes.
+    pub max_total: Duration,
+}
+
+impl Default for ReconnectPolicy {
+    fn default() -> Self {
+        ReconnectPolicy {
+            max_attempts: 6,
+            initial_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(30),
+            max_total: Duration::from_secs(120),
+        }
+    }
+}
+
+impl ReconnectPolicy {
+    /// A policy with these attempts and delays (the total bound stays 2 minutes).
+    pub fn new(max_attempts: u32, initial_delay: Duration, max_delay: Duration) -> Self {
+        ReconnectPolicy {
+            max_attempts: max_attempts.max(1),
+            initial_delay,
+            max_delay,
+            ..ReconnectPolicy::default()
+        }
+    }
+
+    /// The same policy with another bound on the total time.
+    pub fn max_total(mut self, total: Duration) -> Self {
+        self.max_total = total;
+        self
+    }
+}
+
+/// How a session logged in, to do it again.
+#[derive(Clone)]
+pub(crate) enum Login {
+    Password {
+        user: String,
+        password: String,
+    },
+    Mechanism(Arc<dyn Fn() -> Box<dyn Authenticator> + Send + Sync>),
+    Preauth,
+    /// Authenticated with a mechanism the session cannot make again.
+    None,
+}
+
+/// What a session needs to connect again: how it was made, and how it logged in. Secrets
+/// are never shown.
+#[derive(Clone)]
+pub(crate) struct Reconnect {
+    pub(crate) builder: ClientBuilder,
+    pub(crate) login: Login,
+}
+
+impl fmt::Debug for Reconnect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let login = match &self.login {
+            Login::Password { user, .. } => format!("LOGIN {user} <password redacted>"),
+            Login::Mechanism(_) => "AUTHENTICATE <mechanism>".into(),
+            Login::Preauth => "PREAUTH".into(),
+            Login::None => "none".into(),
+        };
+        f.debug_struct("Reconnect")
+            .field("server", &self.builder.server())
+            .field("login", &login)
+            .finish()
+    }
+}
+
+/// What a client needs to remember about a mailbox between runs to learn, next time, what
+/// changed: one value, written and read back as one line of text (`Display` / `FromStr`), so a
+/// cron job can keep it in a file.
+///
+/// ```
+/// use blocking_imap::{SequenceSet, SyncState};
+/// let state = SyncState::new(1_700_000_000, 4_200, Some(98_765), SequenceSet::from(1..=4_199));
+/// let line = state.to_string();
+/// assert_eq!(line, "uidvalidity=1700000000 uidnext=4200 modseq=98765 known=1:4199");
+/// assert_eq!(line.parse::<SyncState>()?, state);
+/// # Ok::<(), blocking_imap::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct SyncState {
+    /// The mailbox's UIDVALIDITY: if it changes, every UID below is meaningless.
+    pub uid_validity: u32,
+    /// The UID the next message would get, when this state was taken.
+    pub uid_next: u32,
+    /// The mailbox's HIGHESTMODSEQ (CONDSTORE servers), when this state was taken.
+    pub highest_modseq: Option<u64>,
+    /// The UIDs the client holds (may be empty: then expunges cannot be told without
+    /// QRESYNC).
+    pub known: SequenceSet,
+}
+
+impl SyncState {
+    /// A state from its parts.
+    pub fn new(
+        uid_validity: u32,
+        uid_next: u32,
+        highest_modseq: Option<u64>,
+        known: SequenceSet,
+    ) -> Self {
+        SyncState {
+            uid_validity,
+            uid_next,
+            highest_modseq,
+            known,
+        }
+    }
+}
+
+/// `uidvalidity=N uidnext=N [modseq=N] known=SET` (`known=` empty for none).
+impl fmt::Display for SyncState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "uidvalidity={} uidnext={}",
+            self.uid_validity, self.uid_next
+        )?;
+        if let Some(m) = self.highest_modseq {
+            write!(f, " modseq={m}")?;
+        }
+        write!(f, " known={}", self.known)
+    }
+}
+
+impl FromStr for SyncState {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<SyncState> {
+        let bad = |why: &str| Error::InvalidArgument(format!("sync state: {why}: {s:?}"));
+        let mut state = SyncState::default();
+        let (mut validity, mut next) = (false, false);
+        for word in s.split_whitespace() {
+            let (key, value) = word
+                .split_once('=')
+                .ok_or_else(|| bad("expected key=value"))?;
+            match key {
+                "uidvalidity" => {
+                    state.uid_validity = value.parse().map_err(|_| bad("uidvalidity"))?;
+                    validity = true;
+                }
+                "uidnext" => {
+                    state.uid_next = value.parse().map_err(|_| bad("uidnext"))?;
+                    next = true;
+                }
+                "modseq" => state.highest_modseq = Some(value.parse().map_err(|_| bad("modseq"))?),
+                "known" if value.is_empty() => {}
+                "known" => {
+                    state.known = crate::wire::parse::sequence_set(value.as_bytes())
+                        .ok_or_else(|| bad("known is not a UID set"))?;
+                }
+                _ => return Err(bad("unknown key")),
+            }
+        }
+        if !(validity && next) {
+            return Err(bad("uidvalidity and uidnext are needed"));
+        }
+        Ok(state)
+    }
+}
+
+/// What [`Session::resume`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Resumed {
+    /// The mailbox is the one the state describes: what changed since.
+    Changes(Changes),
+    /// The mailbox's UIDVALIDITY changed: every UID the caller holds is meaningless. Forget
+    /// them and start over from `state`, which describes the mailbox now (with no known UIDs).
+    UidValidityChanged {
+        /// The UIDVALIDITY the caller knew.
+        old: u32,
+        /// The mailbox's UIDVALIDITY now.
+        new: u32,
+        /// The state to start again from.
+        state: SyncState,
+    },
+}
+
+/// What changed in a mailbox while the client was away.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Changes {
+    /// UIDs of messages expunged since (from QRESYNC, or from the known UIDs by SEARCH).
+    pub vanished: SequenceSet,
+    /// Could expunges be told? `false` without QRESYNC and without known UIDs.
+    pub vanished_known: bool,
+    /// Messages whose flags changed since (UID, FLAGS, MODSEQ): from QRESYNC or CONDSTORE.
+    pub changed: Vec<Fetch>,
+    /// Could flag changes be told? `false` without CONDSTORE.
+    pub changed_known: bool,
+    /// Messages that arrived since (UID at or above the old UIDNEXT), in UID order.
+    pub new: Vec<Uid>,
+    /// The state to keep for next time: the known UIDs less the vanished, plus the new.
+    pub state: SyncState,
+}
+
+/// An operation, for [`Session::retrying`]: whether running it twice could do it twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Operation {
+    /// FETCH / UID FETCH: reading is safe to repeat.
+    Fetch,
+    /// SEARCH, SORT, THREAD: safe.
+    Search,
+    /// STATUS, LIST, LSUB, NAMESPACE, CAPABILITY, GETQUOTA...: safe.
+    Query,
+    /// NOOP, IDLE: safe.
+    Noop,
+    /// SELECT / EXAMINE: safe.
+    Select,
+    /// STORE of absolute flags, or adding / removing flags: the same result however often.
+    StoreFlags,
+    /// UID EXPUNGE of a known UID set: what is gone stays gone.
+    UidExpunge,
+    /// UID MOVE on a server with MOVE (atomic, RFC 6851): a message moved is no longer there
+    /// to move again.
+    UidMove,
+    /// CREATE, DELETE, RENAME, SUBSCRIBE: safe in effect (a second try may answer NO).
+    Mailbox,
+    /// APPEND: NOT safe (the message may be added twice).
+    Append,
+    /// COPY / UID COPY: NOT safe (copies may be made twice).
+    Copy,
+    /// EXPUNGE (all `\Deleted`) and MOVE by sequence numbers: NOT safe (sequence numbers
+    /// shift; other messages may be hit).
+    ExpungeOrMoveBySeq,
+}
+
+impl Operation {
+    /// May it run again after the connection broke half-way?
+    pub fn is_idempotent(self) -> bool {
+        !matches!(
+            self,
+            Operation::Append | Operation::Copy | Operation::ExpungeOrMoveBySeq
+        )
+    }
+}
+
+/// What [`Session::reconnect`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Reconnected {
+    /// Connections tried (1 when the first worked).
+    pub attempts: u32,
+    /// The mailbox that was selected, selected again with what changed meanwhile; `None`
+    /// when none was selected.
+    pub resumed: Option<Resumed>,
+}
+
+/// A small xorshift for jitter (not for anything secret), seeded from the clock.
+fn jitter(delay: Duration, seed: &mut u64) -> Duration {
+    *seed ^= *seed << 13;
+    *seed ^= *seed >> 7;
+    *seed ^= *seed << 17;
+    // A factor between 0.75 and 1.25.
+    let permille = u32::try_from(*seed % 1000).unwrap_or(0);
+    let factor = 0.75 + f64::from(permille) / 2000.0;
+    delay.mul_f64(factor)
+}
+
+/// Errors after which another connection is worth trying: the network, the server going
+/// away, a server that is not answering. A refused login is not (it would be refused again).
+fn worth_retrying(e: &Error) -> bool {
+    matches!(
+        e,
+        Error::Io(_)
+            | Error::Connect { .. }
+            | Error::Timeout { .. }
+            | Error::ConnectionClosed
+            | Error::Bye(_)
+            | Error::Broken(_)
+    ) || e.is_temporary()
+}
+
+impl Session {
+    pub(crate) fn with_reconnect(conn: crate::conn::Conn, reconnect: Option<Reconnect>) -> Self {
+        let mut s = Session::new(conn);
+        s.reconnect = reconnect;
+        s
+    }
+
+    /// Can [`reconnect`](Self::reconnect) work? Not for a session over a caller's own
+    /// stream ([`ClientBuilder::connect_stream`]), nor one that authenticated with
+    /// [`Client::authenticate`](crate::Client::authenticate) (use
+    /// [`Client::authenticate_with`](crate::Client::authenticate_with), which keeps a way to
+    /// make the mechanism again).
+    pub fn can_reconnect(&self) -> bool {
+        self.reconnect
+            .as_ref()
+            .is_some_and(|r| !matches!(r.login, Login::None))
+    }
+
+    /// The state of the selected mailbox to keep for [`resume`](Self::resume) (UIDVALIDITY,
+    /// UIDNEXT, HIGHESTMODSEQ), with the UIDs the caller holds; `None` when no mailbox is
+    /// selected or the server did not say its UIDVALIDITY / UIDNEXT.
+    pub fn sync_state(&self, known: SequenceSet) -> Option<SyncState> {
+        let mb = self.mailbox();
+        if !mb.is_selected() {
+            return None;
+        }
+        Some(SyncState {
+            uid_validity: mb.uid_validity()?,
+            uid_next: mb.uid_next()?,
+            highest_modseq: mb.highest_modseq(),
+            known,
+        })
+    }
+
+    /// Replaces a broken (or any) connection with a fresh, logged-in one in the same state:
+    /// connects with the same settings, logs in the same way, enables again what was enabled
+    /// (CONDSTORE, QRESYNC, UTF8=ACCEPT...) and selects again the mailbox that was selected,
+    /// reporting what changed while away ([`Resumed`]: with QRESYNC the expunged UIDs and
+    /// changed flags in one round trip, with CONDSTORE the changed flags, otherwise the new
+    /// messages; a changed UIDVALIDITY is reported as such). Unsolicited responses not yet
+    /// read are kept.
+    ///
+    /// Attempts follow the builder's [`ReconnectPolicy`]: backoff with jitter, bounded in
+    /// count and total time; each attempt is logged at INFO. A refused login ends the
+    /// attempts at once.
+    ///
+    /// ```no_run
+    /// # let builder = blocking_imap::ClientBuilder::new("imap.example.com", 993);
+    /// let mut session = builder.connect()?.login("me", "secret")?;
+    /// session.select("INBOX")?;
+    /// loop {
+    ///     match session.idle().wait_for_news() {
+    ///         Ok(news) => println!("{news:?}"),
+    ///         Err(e) if e.is_broken() => {
+    ///             let back = session.reconnect()?;
+    ///             println!("back after {} attempts: {:?}", back.attempts, back.resumed);
+    ///         }
+    ///         Err(e) => return Err(e),
+    ///     }
+    /// }
+    /// # Ok::<(), blocking_imap::Error>(())
+    /// ```
+    ///
+    /// Errors: [`Error::InvalidArgument`] when the session cannot reconnect (see
+    /// [`can_reconnect`](Self::can_reconnect)); the last attempt's error when every attempt
+    /// failed; a login's NO at once.
+    pub fn reconnect(&mut self) -> Result<Reconnected> {
+        let Some(info) = self
+            .reconnect
+            .clone()
+            .filter(|r| !matches!(r.login, Login::None))
+        else {
+            return Err(Error::InvalidArgument(
+                "this session cannot reconnect: it runs over a caller's stream, or \
+                 authenticated with a mechanism it cannot make again (use \
+                 Client::authenticate_with)"
+                    .into(),
+            ));
+        };
+        let policy = info.builder.reconnect.clone();
+        let server = info.builder.server();
+        let enabled = self.conn.enabled.clone();
+        let selected = self.mailbox().name().cloned().map(|name| {
+            (
+                name,
+                self.mailbox().is_read_only(),
+                self.sync_state(SequenceSet::new()),
+            )
+        });
+        let start = Instant::now();
+        let mut seed = u64::from(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(1, |d| d.subsec_nanos()),
+        ) | 1;
+        let mut delay = policy.initial_delay;
+        let mut attempts = 0;
+        let fresh = loop {
+            attempts += 1;
+            info!(
+                "reconnecting to {server} (attempt {attempts} of {})",
+                policy.max_attempts
+            );
+            match connect_again(&info, &enabled) {
+                Ok(session) => break session,
+                Err(e) => {
+                    info!("reconnect attempt {attempts} to {server} failed: {e}");
+                    let wait = jitter(delay, &mut seed);
+                    if !worth_retrying(&e)
+                        || attempts >= policy.max_attempts
+                        || start.elapsed() + wait > policy.max_total
+                    {
+                        return Err(e);
+                    }
+                    std::thread::sleep(wait);
+                    delay = (delay * 2).min(policy.max_delay);
+                }
+            }
+        };
+        // Keep what the caller has not read yet, then take the new connection.
+        let old = std::mem::replace(&mut self.conn, fresh.conn);
+        let mut old = old;
+        let pending: Vec<_> = old.drain_queue().collect();
+        for item in pending.into_iter().rev() {
+            self.conn.queue.push_front(item);
+        }
+        info!("reconnected to {server} after {attempts} attempt(s)");
+        let resumed = match selected {
+            None => None,
+            Some((name, read_only, state)) => Some(match state {
+                Some(state) => self.resume_with(name, &state, read_only)?,
+                None => {
+                    if read_only {
+                        self.examine(name)?;
+                    } else {
+                        self.select(name)?;
+                    }
+                    let state = self.sync_state(SequenceSet::new()).unwrap_or_default();
+                    Resumed::Changes(Changes {
+                        state,
+                        ..Changes::default()
+                    })
+                }
+            }),
+        };
+        Ok(Reconnected { attempts, resumed })
+    }
+
+    /// Selects `mailbox` and reports what changed since `state` (from an earlier run, or
+    /// [`sync_state`](Self::sync_state)): with QRESYNC (RFC 7162) the expunged UIDs and the
+    /// changed flags in one round trip; with CONDSTORE the changed flags (`CHANGEDSINCE`);
+    /// and always the messages that arrived (UIDs at or above the old UIDNEXT). Expunges are
+    /// also found without QRESYNC when `state.known` holds the UIDs the caller has (one UID
+    /// SEARCH). If UIDVALIDITY changed, that is all it reports ([`Resumed::UidValidityChanged`]).
+    ///
+    /// ```no_run
+    /// # let mut session: blocking_imap::Session = todo!();
+    /// use blocking_imap::{Resumed, SyncState};
+    /// let saved = std::fs::read_to_string("inbox.state")?;
+    /// let state: SyncState = saved.trim().parse()?;
+    /// match session.resume("INBOX", &state)? {
+    ///     Resumed::Changes(c) => {
+    ///         println!("{} new, {} gone", c.new.len(), c.vanished.len());
+    ///         std::fs::write("inbox.state", c.state.to_string())?;
+    ///     }
+    ///     Resumed::UidValidityChanged { state, .. } => {
+    ///         println!("the mailbox was rebuilt: start over");
+    ///         std::fs::write("inbox.state", state.to_string())?;
+    ///     }
+    ///     _ => {}
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// Errors: as [`select`](Self::select), [`uid_search`](Self::uid_search) and
+    /// [`uid_fetch`](Self::uid_fetch).
+    pub fn resume(
+        &mut self,
+        mailbox: impl Into<MailboxName>,
+        state: &SyncState,
+    ) -> Result<Resumed> {
+        self.resume_with(mailbox.into(), state, false)
+    }
+
+    fn resume_with(
+        &mut self,
+        mailbox: MailboxName,
+        state: &SyncState,
+        read_only: bool,
+    ) -> Result<Resumed> {
+        let (qresync, condstore) = {
+            let caps = self.capabilities()?;
+            (
+                caps.has("QRESYNC") && !read_only,
+                caps.has("CONDSTORE") || caps.has("QRESYNC"),
+            )
+        };
+        let mut changes = Changes::default();
+        let mb = match state.highest_modseq {
+            Some(modseq) if qresync && state.uid_validity != 0 => {
+                if self.mailbox().is_selected() {
+                    // QRESYNC must be enabled with no mailbox selected (RFC 7162 3.2.3).
+                    if !self.is_enabled("QRESYNC") {
+                        self.unselect_or_close()?;
+                    }
+                }
+                let known = (!state.known.is_empty()).then_some(&state.known);
+                let (mb, resync) =
+                    self.select_qresync(mailbox.clone(), state.uid_validity, modseq, known)?;
+                if mb.uid_validity() == Some(state.uid_validity) {
+                    changes.vanished = resync.vanished().clone();
+                    changes.vanished_known = true;
+                    changes.changed = resync.changed().to_vec();
+                    changes.changed_known = true;
+                }
+                mb
+            }
+            Some(_) if condstore && !read_only => self.select_condstore(mailbox.clone())?,
+            _ if read_only => self.examine(mailbox.clone())?,
+            _ => self.select(mailbox.clone())?,
+        };
+        let now_validity = mb.uid_validity().unwrap_or(0);
+        let fresh_state = |mb: &crate::state::Mailbox, known: SequenceSet| SyncState {
+            uid_validity: mb.uid_validity().unwrap_or(0),
+            uid_next: mb.uid_next().unwrap_or(1),
+            highest_modseq: mb.highest_modseq(),
+            known,
+        };
+        if now_validity != state.uid_validity {
+            return Ok(Resumed::UidValidityChanged {
+                old: state.uid_validity,
+                new: now_validity,
+                state: fresh_state(&mb, SequenceSet::new()),
+            });
+        }
+        // Flag changes with CONDSTORE (QRESYNC reported them already).
+        if let (false, Some(modseq), true) =
+            (changes.changed_known, state.highest_modseq, condstore)
+        {
+            if mb.exists() > 0 {
+                let items = FetchItems::new()
+                    .uid()
+                    .flags()
+                    .modseq()
+                    .changed_since(modseq);
+                changes.changed = self.uid_fetch(SequenceSet::from(1..), &items)?.into_vec()?;
+            }
+            changes.changed_known = true;
+        }
+        // Expunges from the known UIDs, with one SEARCH.
+        if !changes.vanished_known && !state.known.is_empty() {
+            let present: SequenceSet = if mb.exists() == 0 {
+                SequenceSet::new()
+            } else {
+                self.uid_search(&Search::all().uid(state.known.clone()))?
+                    .into_iter()
+                    .collect()
+            };
+            changes.vanished = state
+                .known
+                .iter()
+                .filter(|u| !present.contains(*u))
+                .collect();
+            changes.vanished_known = true;
+        }
+        // New messages: UIDs at or above the old UIDNEXT (`n:*` also matches the highest
+        // UID below n, so filter).
+        if mb.exists() > 0 && mb.uid_next().unwrap_or(0) > state.uid_next {
+            changes.new = self
+                .uid_search(&Search::all().uid(SequenceSet::from(state.uid_next.max(1)..)))?
+                .into_iter()
+                .filter(|u| u.0 >= state.uid_next)
+                .collect();
+            changes.new.sort_unstable();
+        }
+        let mut known = state.known.clone();
+        if !known.is_empty() {
+            known = known
+                .iter()
+                .filter(|u| !changes.vanished.contains(*u))
+                .collect();
+        }
+        known.extend(changes.new.iter().copied());
+        changes.state = fresh_state(&mb, known);
+        Ok(Resumed::Changes(changes))
+    }
+
+    /// Leaves the selected mailbox without expunging (UNSELECT, or EXAMINE of nothing...).
+    fn unselect_or_close(&mut self) -> Result<()> {
+        if self.capabilities()?.has("UNSELECT") {
+            self.unselect()
+        } else {
+            // CLOSE would expunge \Deleted messages of a read-write mailbox: re-open it
+            // read-only first, so CLOSE expunges nothing.
+            if let Some(name) = self.mailbox().name().cloned() {
+                self.examine(name)?;
+            }
+            self.close()
+        }
+    }
+
+    /// Runs `op` and, if the connection broke while it ran, reconnects and runs it again,
+    /// but only when `operation` is safe to run twice ([`Operation::is_idempotent`]): FETCH,
+    /// SEARCH, STATUS, LIST, NOOP, IDLE, SELECT, STORE of flags, UID EXPUNGE of a known set,
+    /// UID MOVE with MOVE. APPEND, COPY, EXPUNGE and MOVE by sequence numbers are never
+    /// retried: a broken connection then gives [`Error::Interrupted`], saying the operation
+    /// may or may not have been done. Nothing is retried silently: each retry is logged at
+    /// INFO. Errors that are not a broken connection (a NO, say) come back as they are.
+    ///
+    /// ```no_run
+    /// # let mut session: blocking_imap::Session = todo!();
+    /// use blocking_imap::{FetchItems, Operation};
+    /// let items = FetchItems::new().uid().flags();
+    /// let all = session.retrying(Operation::Fetch, |s| s.uid_fetch(1.., &items)?.into_vec())?;
+    /// # Ok::<(), blocking_imap::Error>(())
+    /// ```
+    pub fn retrying<T>(
+        &mut self,
+        operation: Operation,
+        mut op: impl FnMut(&mut Session) -> Result<T>,
+    ) -> Result<T> {
+        match op(self) {
+            Err(e) if e.is_broken() && self.can_reconnect() => {
+                if !operation.is_idempotent() {
+                    return Err(Error::Interrupted {
+                        operation: format!("{operation:?}"),
+                        source: Box::new(e),
+                    });
+                }
+                info!("{operation:?} interrupted ({e}): reconnecting to run it again");
+                self.reconnect()?;
+                op(self)
+            }
+            other => other,
+        }
+    }
+}
+
+/// A new logged-in session with the settings and login of `info`, with `enabled` enabled
+/// again.
+fn connect_again(info: &Reconnect, enabled: &[String]) -> Result<Session> {
+    let client = info.builder.connect()?;
+    let mut session = match &info.login {
+        Login::Password { user, password } => client.login(user, password),
+        Login::Mechanism(make) => {
+            let make = make.clone();
+            client.authenticate_with(move || make())
+        }
+        Login::Preauth => client.preauthenticated(),
+        Login::None => {
+            return Err(Error::InvalidArgument(
+                "no way to authenticate again".into(),
+            ))
+        }
+    }
+    .map_err(|e| e.error)?;
+    if !enabled.is_empty() {
+        let names: Vec<&str> = enabled.iter().map(String::as_str).collect();
+        session.enable(&names)?;
+    }
+    Ok(session)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sync_state_text_round_trip() {
+        let s = SyncState::new(7, 100, None, SequenceSet::new());
+        assert_eq!(s.to_string(), "uidvalidity=7 uidnext=100 known=");
+        assert_eq!(s.to_string().parse::<SyncState>().unwrap(), s);
+        let s = SyncState::new(7, 100, Some(5), SequenceSet::from([1, 2, 3, 9]));
+        assert_eq!(s.to_string().parse::<SyncState>().unwrap(), s);
+        for bad in [
+            "",
+            "uidvalidity=x uidnext=1",
+            "uidnext=1",
+            "foo=1 uidvalidity=1 uidnext=1",
+            "uidvalidity=1 uidnext=2 known=a",
+        ] {
+            assert!(bad.parse::<SyncState>().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn what_is_safe_to_retry() {
+        for safe in [
+            Operation::Fetch,
+            Operation::Search,
+            Operation::Query,
+            Operation::Noop,
+            Operation::Select,
+            Operation::StoreFlags,
+            Operation::UidExpunge,
+            Operation::UidMove,
+            Operation::Mailbox,
+        ] {
+            assert!(safe.is_idempotent(), "{safe:?}");
+        }
+        for unsafe_ in [
+            Operation::Append,
+            Operation::Copy,
+            Operation::ExpungeOrMoveBySeq,
+        ] {
+            assert!(!unsafe_.is_idempotent(), "{unsafe_:?}");
+        }
+    }
+
+    #[test]
+    fn jitter_stays_within_a_quarter() {
+        let mut seed = 12345;
+        for _ in 0..1000 {
+            let d = jitter(Duration::from_millis(1000), &mut seed);
+            assert!(
+                d >= Duration::from_millis(750) && d <= Duration::from_millis(1250),
+                "{d:?}"
+            );
+        }
+    }
+}

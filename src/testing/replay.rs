@@ -1,0 +1,1049 @@
+//! Replaying: a stream that plays a transcript's server side and checks the client's.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress};
+
+use super::format::{
+    announcement, first_word, render_pieces, show, split_tag, Announcement, Dir, Item, Piece,
+    Transcript,
+};
+use crate::client::{Client, ClientBuilder, Security};
+use crate::error::Result;
+use crate::session::Session;
+
+/// How long a read waits while the client idles (the transcript's next line is the client's
+/// `DONE`) before it returns a timeout, for the IDLE loop to look at its stop flag.
+const IDLE_TICK: Duration = Duration::from_millis(50);
+
+/// What a replayed session did differently from its transcript: the transcript's line, what
+/// it has there, and what the client did.
+///
+/// It reaches the code under test as [`Error::Io`](crate::Error::Io) (and the session is
+/// unusable from there on), and [`Replay::finish`] returns it again, so that a test fails
+/// even when the code under test ignored the error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    line: Option<usize>,
+    message: String,
+}
+
+impl Mismatch {
+    /// The line of the transcript the client departed from, when there is one.
+    pub fn line(&self) -> Option<usize> {
+        self.line
+    }
+
+    fn to_io(&self) -> io::Error {
+        io::Error::other(self.clone())
+    }
+}
+
+impl fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Mismatch {}
+
+/// What the client must write next: one line (without its CRLF) or one literal.
+#[derive(Debug)]
+struct Unit {
+    literal: bool,
+    pieces: Vec<Piece>,
+    /// Does the line start a command (not the rest of a line after a literal)?
+    first: bool,
+    line: usize,
+}
+
+impl Unit {
+    fn shown(&self) -> String {
+        let prefix = if self.literal { "C|" } else { "C:" };
+        let mut s = render_pieces(&self.pieces);
+        if s.chars().count() > 300 {
+            s = s.chars().take(300).collect::<String>() + "...";
+        }
+        format!("{prefix} {s}")
+    }
+
+    /// The literal the line announces, if it ends in `{n}` itself (not in a placeholder).
+    fn announces(&self) -> Option<Announcement> {
+        match self.pieces.last() {
+            Some(Piece::Bytes(b)) => announcement(b),
+            _ => None,
+        }
+    }
+
+    fn is_done(&self) -> bool {
+        matches!(&self.pieces[..], [Piece::Bytes(b)] if b.eq_ignore_ascii_case(b"DONE"))
+    }
+}
+
+/// What the server does next.
+#[derive(Debug)]
+enum Event {
+    Text {
+        pieces: Vec<Piece>,
+        crlf: bool,
+        /// Does it start a response line (where a tag may be)?
+        starts: bool,
+    },
+    Delay(Duration),
+    Timeout,
+    Eof,
+    Reset,
+}
+
+#[derive(Debug)]
+struct Step {
+    event: Event,
+    line: usize,
+    /// How many client units must have been written before it.
+    gate: usize,
+}
+
+/// A stream that plays a [`Transcript`] back: give it to
+/// [`ClientBuilder::connect_stream`] (or use [`client`](Self::client) /
+/// [`session`](Self::session)), run the code under test, then call
+/// [`finish`](Self::finish).
+///
+/// Reads return the server's lines in order, each as soon as the client has written what
+/// comes before it in the transcript. Writes are checked line by line against the
+/// client's lines: a difference fails the write (and every later read and write) with a
+/// [`Mismatch`] that names the transcript line and shows both versions, so a test fails
+/// at once instead of hanging. So does a read while the transcript has the client write
+/// next, except before an IDLE's `DONE`, where a read waits a little and times out as an
+/// idling socket would.
+///
+/// Matching:
+/// - **Tags**: the client's tags need not be those of the transcript: the first one the
+///   client uses for a command stands for the transcript's, also in the server's replies
+///   (turn that off with [`exact_tags`](Self::exact_tags)).
+/// - **Placeholders**: `{{anything}}` in a client line matches any bytes. One that ends a
+///   line also matches the literals and the rest of that command (a LOGIN with a password
+///   sent as a literal); the replay answers the client's `+` waits itself. In a server
+///   line a placeholder sends nothing.
+/// - **FETCH items**: in any order with
+///   [`any_fetch_item_order`](Self::any_fetch_item_order).
+/// - **Authentication**: a recorded AUTHENTICATE, whatever its mechanism, also takes a
+///   LOGIN (what [`session`](Self::session) sends): its SASL exchange is redacted, so a
+///   challenge-response mechanism such as SCRAM could not run against it.
+///
+/// When the client turns on COMPRESS=DEFLATE, the replay does too. Clones share the same
+/// state: keep one to call [`finish`](Self::finish) on.
+#[derive(Clone)]
+pub struct Replay {
+    state: Arc<Mutex<State>>,
+}
+
+impl fmt::Debug for Replay {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let st = self.lock();
+        f.debug_struct("Replay")
+            .field("client_lines_matched", &st.next_unit)
+            .field("client_lines", &st.units.len())
+            .field("failed", &st.error.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+struct State {
+    units: Vec<Unit>,
+    steps: Vec<Step>,
+    next_unit: usize,
+    next_step: usize,
+    /// Transcript tag -> the client's.
+    tags: Vec<(Vec<u8>, Vec<u8>)>,
+    exact_tags: bool,
+    any_fetch_order: bool,
+    max_read: usize,
+    read_timeout: Option<Duration>,
+    /// What the client wrote, not yet cut into units.
+    pending: Vec<u8>,
+    /// Bytes of a literal the client announced, still to come.
+    literal_left: Option<usize>,
+    /// Is the client's next line the rest of one that announced a literal?
+    continuation: bool,
+    /// Matching the literals and the rest of a command a placeholder stands for.
+    absorbing: bool,
+    /// Bytes ready for the client to read.
+    out: VecDeque<u8>,
+    /// What is left of a delay that a read timeout cut.
+    delay_left: Option<Duration>,
+    /// The tag of the client's COMPRESS, until the server's OK for it.
+    compress_tag: Option<Vec<u8>>,
+    /// The transcript's tag of an AUTHENTICATE the client answered with LOGIN: its
+    /// challenges are skipped until its completion.
+    skip_sasl: Option<Vec<u8>>,
+    deflate: Option<Compress>,
+    inflate: Option<Decompress>,
+    /// The server closed the connection (`! eof`).
+    closed: bool,
+    error: Option<Mismatch>,
+}
+
+impl Replay {
+    /// A replay of `transcript`.
+    pub fn new(transcript: Transcript) -> Replay {
+        let (units, steps) = build(transcript.items);
+        Replay {
+            state: Arc::new(Mutex::new(State {
+                units,
+                steps,
+                next_unit: 0,
+                next_step: 0,
+                tags: Vec::new(),
+                exact_tags: false,
+                any_fetch_order: false,
+                max_read: usize::MAX,
+                read_timeout: None,
+                pending: Vec::new(),
+                literal_left: None,
+                continuation: false,
+                absorbing: false,
+                out: VecDeque::new(),
+                delay_left: None,
+                compress_tag: None,
+                skip_sasl: None,
+                deflate: None,
+                inflate: None,
+                closed: false,
+                error: None,
+            })),
+        }
+    }
+
+    /// A replay of the transcript in the file at `path` (a recording, or one written by
+    /// hand).
+    ///
+    /// Errors: the file cannot be read, or parsed (see [`Transcript::from_file`]).
+    pub fn from_file(path: impl AsRef<Path>) -> io::Result<Replay> {
+        Transcript::from_file(path).map(Replay::new)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Must the client use exactly the transcript's tags? Default: no, any tags do.
+    pub fn exact_tags(self, exact: bool) -> Self {
+        self.lock().exact_tags = exact;
+        self
+    }
+
+    /// Does a FETCH (or UID FETCH) match one that asks for the same items in another order?
+    /// Default: no.
+    pub fn any_fetch_item_order(self, any: bool) -> Self {
+        self.lock().any_fetch_order = any;
+        self
+    }
+
+    /// Hands out at most `bytes` per read (at least 1): a server whose replies arrive in
+    /// pieces. By default each read returns up to one transcript line.
+    pub fn max_read(self, bytes: usize) -> Self {
+        self.lock().max_read = bytes.max(1);
+        self
+    }
+
+    /// Makes a `! delay` longer than `timeout` fail the read after `timeout` with
+    /// [`io::ErrorKind::TimedOut`], as a socket with that read timeout would (the session
+    /// sees [`Error::Timeout`](crate::Error::Timeout)). A stream given to
+    /// `connect_stream` keeps its own timeouts, so set here the one the builder has.
+    /// Default: none (a delay is waited out).
+    pub fn read_timeout(self, timeout: Option<Duration>) -> Self {
+        self.lock().read_timeout = timeout;
+        self
+    }
+
+    /// Connects a plaintext [`Client`] to the replay (host `replay`, default options) and
+    /// reads the greeting.
+    ///
+    /// Errors: those of [`ClientBuilder::connect_stream`], a [`Mismatch`] among them.
+    pub fn client(&self) -> Result<Client> {
+        self.client_with(&ClientBuilder::new("replay", 143))
+    }
+
+    /// Like [`client`](Self::client), with the options of `builder` (limits, timeouts);
+    /// its security setting is replaced by plaintext: a recording holds the protocol as it
+    /// was above TLS.
+    pub fn client_with(&self, builder: &ClientBuilder) -> Result<Client> {
+        builder
+            .clone()
+            .security(Security::Plaintext)
+            .connect_stream(self.clone())
+    }
+
+    /// A [`client`](Self::client) logged in with LOGIN as `user` / `password`: a recorded
+    /// LOGIN or AUTHENTICATE (`{{redacted}}`) takes any name and password.
+    ///
+    /// Errors: those of [`client`](Self::client) and [`Client::login`].
+    pub fn session(&self) -> Result<Session> {
+        Ok(self.client()?.login("user", "password")?)
+    }
+
+    /// Checks that the whole transcript was played: no mismatch happened, the client wrote
+    /// every line it has, and read every line the server had for it.
+    ///
+    /// Errors: the first [`Mismatch`], or one that says where the client stopped.
+    pub fn finish(&self) -> std::result::Result<(), Mismatch> {
+        self.lock().finish()
+    }
+
+    /// [`finish`](Self::finish) for tests.
+    ///
+    /// # Panics
+    ///
+    /// With the mismatch as the message, when `finish` returns one.
+    #[track_caller]
+    pub fn assert_finished(&self) {
+        if let Err(m) = self.finish() {
+            panic!("{m}");
+        }
+    }
+}
+
+/// The client's units and the server's steps of a transcript.
+fn build(items: Vec<Item>) -> (Vec<Unit>, Vec<Step>) {
+    let mut units: Vec<Unit> = Vec::new();
+    let mut steps = Vec::new();
+    // The client's unit being built (a line cut by `\`, or a literal's lines).
+    let mut open: Option<Unit> = None;
+    let mut line_open = false;
+    let mut continuation = false;
+    // The server's side: does the next `S:` start a response?
+    let mut srv_partial = false;
+    let mut srv_cont = false;
+    let mut srv_line = Vec::new();
+    for item in items {
+        let line_no = item.line_no();
+        let gate = units.len() + usize::from(open.is_some());
+        let event = match item {
+            Item::Comment(_) => continue,
+            Item::Text {
+                dir: Dir::Client,
+                literal,
+                pieces,
+                crlf,
+                line,
+            } => {
+                let joins = match &open {
+                    Some(u) => u.literal == literal && (literal || line_open),
+                    None => false,
+                };
+                if !joins {
+                    if let Some(u) = open.take() {
+                        if !u.literal {
+                            continuation = u.announces().is_some();
+                        }
+                        units.push(u);
+                    }
+                    open = Some(Unit {
+                        literal,
+                        pieces: Vec::new(),
+                        first: !literal && !continuation,
+                        line,
+                    });
+                }
+                if let Some(u) = open.as_mut() {
+                    u.pieces.extend(pieces);
+                    if literal && crlf {
+                        u.pieces.push(Piece::Bytes(b"\r\n".to_vec()));
+                    }
+                }
+                line_open = !literal && !crlf;
+                if !literal && crlf {
+                    if let Some(u) = open.take() {
+                        continuation = u.announces().is_some();
+                        units.push(u);
+                    }
+                }
+                continue;
+            }
+            Item::Text {
+                dir: Dir::Server,
+                literal,
+                pieces,
+                crlf,
+                ..
+            } => {
+                let starts = !literal && !srv_partial && !srv_cont;
+                if !literal {
+                    for p in &pieces {
+                        if let Piece::Bytes(b) = p {
+                            srv_line.extend_from_slice(b);
+                        }
+                    }
+                    srv_partial = !crlf;
+                    if crlf {
+                        srv_cont = announcement(&srv_line).is_some();
+                        srv_line.clear();
+                    }
+                }
+                Event::Text {
+                    pieces,
+                    crlf,
+                    starts,
+                }
+            }
+            Item::Delay(d, _) => Event::Delay(d),
+            Item::Timeout(_) => Event::Timeout,
+            Item::Eof(_) => Event::Eof,
+            Item::Reset(_) => Event::Reset,
+        };
+        steps.push(Step {
+            event,
+            line: line_no,
+            gate,
+        });
+    }
+    if let Some(u) = open.take() {
+        units.push(u);
+    }
+    // Consecutive literal pieces merged, for matching.
+    for u in &mut units {
+        let mut merged: Vec<Piece> = Vec::new();
+        for p in u.pieces.drain(..) {
+            match (merged.last_mut(), p) {
+                (Some(Piece::Bytes(a)), Piece::Bytes(b)) => a.extend_from_slice(&b),
+                (_, p) => merged.push(p),
+            }
+        }
+        u.pieces = merged;
+    }
+    (units, steps)
+}
+
+/// Does `actual` match `pieces`, a placeholder matching any bytes?
+fn glob(pieces: &[Piece], actual: &[u8]) -> bool {
+    let mut parts: Vec<&[u8]> = Vec::new();
+    let mut holes = 0;
+    // Bytes between holes; `parts.len() == holes + 1`.
+    let mut cur: Option<&[u8]> = None;
+    for p in pieces {
+        match p {
+            Piece::Bytes(b) => cur = Some(b),
+            Piece::Hole(_) => {
+                parts.push(cur.take().unwrap_or_default());
+                holes += 1;
+            }
+        }
+    }
+    parts.push(cur.unwrap_or_default());
+    if holes == 0 {
+        return parts[0] == actual;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if actual.len() < first.len() + last.len()
+        || !actual.starts_with(first)
+        || !actual.ends_with(last)
+    {
+        return false;
+    }
+    let mut rest = &actual[first.len()..actual.len() - last.len()];
+    for mid in &parts[1..parts.len() - 1] {
+        if mid.is_empty() {
+            continue;
+        }
+        match rest.windows(mid.len()).position(|w| w == *mid) {
+            Some(at) => rest = &rest[at + mid.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+/// A FETCH command with its item list sorted, for matching in any order (`None` when it is
+/// not a FETCH with a list).
+fn sorted_fetch(rest: &[u8]) -> Option<Vec<u8>> {
+    let upper = rest.to_ascii_uppercase();
+    let at = if upper.starts_with(b"FETCH ") {
+        6
+    } else if upper.starts_with(b"UID FETCH ") {
+        10
+    } else {
+        return None;
+    };
+    let set_end = at + rest[at..].iter().position(|&b| b == b' ')?;
+    let list = set_end + 1;
+    if rest.get(list) != Some(&b'(') {
+        return None;
+    }
+    // The list's end, and its top-level items.
+    let mut depth = 0usize;
+    let mut items = Vec::new();
+    let mut start = list + 1;
+    let mut end = None;
+    for (i, &b) in rest.iter().enumerate().skip(list) {
+        match b {
+            b'(' | b'[' => depth += 1,
+            b')' | b']' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    end = Some(i);
+                    break;
+                }
+            }
+            b' ' if depth == 1 => {
+                items.push(&rest[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    let end = end?;
+    items.push(&rest[start..end]);
+    items.sort_unstable();
+    let mut out = rest[..=list].to_vec();
+    out.extend_from_slice(&items.join(&b' '));
+    out.extend_from_slice(&rest[end..]);
+    Some(out)
+}
+
+fn mismatch(line: Option<usize>, message: String) -> Mismatch {
+    Mismatch { line, message }
+}
+
+impl State {
+    fn fail(&mut self, m: Mismatch) -> io::Error {
+        let e = m.to_io();
+        self.error.get_or_insert(m);
+        e
+    }
+
+    fn next_unit_shown(&self) -> String {
+        match self.units.get(self.next_unit) {
+            Some(u) => format!("line {}: {}", u.line, u.shown()),
+            None => "the end of the transcript".into(),
+        }
+    }
+
+    /// Cuts what the client wrote into lines and literals, and matches each.
+    fn take_written(&mut self) -> io::Result<()> {
+        loop {
+            if let Some(n) = self.literal_left {
+                if self.pending.len() < n {
+                    return Ok(());
+                }
+                let lit: Vec<u8> = self.pending.drain(..n).collect();
+                self.literal_left = None;
+                self.match_literal(&lit)?;
+                continue;
+            }
+            let Some(pos) = self.pending.windows(2).position(|w| w == b"\r\n") else {
+                return Ok(());
+            };
+            let mut line: Vec<u8> = self.pending.drain(..pos + 2).collect();
+            line.truncate(pos);
+            let first = !self.continuation;
+            let ann = announcement(&line);
+            self.continuation = ann.is_some();
+            self.literal_left = ann.map(|a| a.size).filter(|&n| n > 0);
+            self.match_line(&line, first, ann)?;
+        }
+    }
+
+    fn push_out(&mut self, bytes: &[u8]) {
+        let Some(c) = self.deflate.as_mut() else {
+            self.out.extend(bytes);
+            return;
+        };
+        let mut v = Vec::with_capacity(bytes.len() + 64);
+        let mut used = 0;
+        loop {
+            v.reserve(bytes.len().max(64));
+            let before = c.total_in();
+            if c.compress_vec(&bytes[used..], &mut v, FlushCompress::Sync)
+                .is_err()
+            {
+                break;
+            }
+            used += (c.total_in() - before) as usize;
+            if used == bytes.len() && v.len() < v.capacity() {
+                break;
+            }
+        }
+        self.out.extend(v);
+    }
+
+    /// The client announced a synchronising literal inside a placeholder: the replay gives
+    /// the `+` the transcript does not have.
+    fn go_ahead(&mut self, ann: Option<Announcement>) {
+        if ann.is_some_and(|a| a.sync) {
+            self.push_out(b"+ go ahead\r\n");
+        }
+    }
+
+    fn match_line(
+        &mut self,
+        line: &[u8],
+        first: bool,
+        ann: Option<Announcement>,
+    ) -> io::Result<()> {
+        if self.absorbing {
+            self.absorbing = ann.is_some();
+            self.go_ahead(ann);
+            return Ok(());
+        }
+        let next_first = self.units.get(self.next_unit).is_some_and(|u| u.first);
+        if first && next_first && self.login_for_authenticate(line, ann) {
+            return Ok(());
+        }
+        let Some(unit) = self.units.get(self.next_unit) else {
+            if self.closed {
+                return Err(io::Error::new(
+                    io::ErrorKind::BrokenPipe,
+                    "replay: the server closed the connection",
+                ));
+            }
+            let m = mismatch(
+                None,
+                format!(
+                    "replay: the client wrote after the end of the transcript\n  client:     \
+                     C: {}",
+                    show(line, 300)
+                ),
+            );
+            return Err(self.fail(m));
+        };
+        let unit_line = unit.line;
+        let mut hint = "";
+        let ok = if unit.literal {
+            false
+        } else if let (true, true, Some((tag, rest)), Some((etag, erest))) = (
+            first,
+            unit.first,
+            split_tag(line),
+            split_tag_pieces(&unit.pieces),
+        ) {
+            let tag_ok = !self.exact_tags || etag == tag;
+            let plain = glob(&erest, rest);
+            let reordered = !plain && Self::fetch_matches(&erest, rest);
+            let rest_ok = plain || (self.any_fetch_order && reordered);
+            if reordered && !self.any_fetch_order {
+                hint = "\n  (the same FETCH items in another order: \
+                        Replay::any_fetch_item_order(true) accepts that)";
+            }
+            if rest_ok && !tag_ok {
+                hint = "\n  (only the tag differs: Replay::exact_tags(false) maps tags)";
+            }
+            if tag_ok && rest_ok {
+                if !self.exact_tags {
+                    self.tags.retain(|(e, _)| *e != etag);
+                    self.tags.push((etag.clone(), tag.to_vec()));
+                }
+                if first_word(rest) == "COMPRESS" {
+                    self.compress_tag = Some(tag.to_vec());
+                }
+            }
+            tag_ok && rest_ok
+        } else {
+            glob(&unit.pieces, line)
+        };
+        if !ok {
+            let m = mismatch(
+                Some(unit_line),
+                format!(
+                    "replay: the client wrote something else than transcript line {unit_line}\n  \
+                     transcript: {}\n  client:     C: {}{hint}",
+                    unit.shown(),
+                    show(line, 300)
+                ),
+            );
+            return Err(self.fail(m));
+        }
+        // A placeholder took the literal this line announces: take the rest of the command.
+        if ann.is_some() && unit.announces().is_none() {
+            self.absorbing = true;
+            self.go_ahead(ann);
+        }
+        self.next_unit += 1;
+        Ok(())
+    }
+
+    /// A recorded authentication, whatever its mechanism, takes a LOGIN: with its
+    /// exchange redacted, a challenge-response mechanism (SCRAM) could not be replayed,
+    /// and [`Replay::session`] logs in with LOGIN. The transcript's SASL lines are
+    /// skipped, the server's up to the completion.
+    fn login_for_authenticate(&mut self, line: &[u8], ann: Option<Announcement>) -> bool {
+        let Some((tag, rest)) = split_tag(line) else {
+            return false;
+        };
+        let Some(unit) = self.units.get(self.next_unit) else {
+            return false;
+        };
+        let Some((etag, erest)) = split_tag_pieces(&unit.pieces) else {
+            return false;
+        };
+        // Redacted in the line (an initial response) or in the response after it.
+        let hole = |pieces: &[Piece]| pieces.iter().any(|p| matches!(p, Piece::Hole(_)));
+        let redacted = hole(&erest)
+            || self.units.get(self.next_unit + 1).is_some_and(|u| {
+                !u.literal && split_tag_pieces(&u.pieces).is_none() && hole(&u.pieces)
+            });
+        let ename = match erest.first() {
+            Some(Piece::Bytes(b)) => first_word(b),
+            _ => String::new(),
+        };
+        if !(redacted && ename == "AUTHENTICATE" && first_word(rest) == "LOGIN") {
+            return false;
+        }
+        if self.exact_tags && etag != tag {
+            return false;
+        }
+        self.tags.retain(|(e, _)| *e != etag);
+        self.tags.push((etag.clone(), tag.to_vec()));
+        self.skip_sasl = Some(etag);
+        self.next_unit += 1;
+        while let Some(u) = self.units.get(self.next_unit) {
+            if u.first && split_tag_pieces(&u.pieces).is_some() {
+                break;
+            }
+            self.next_unit += 1;
+        }
+        if ann.is_some() {
+            self.absorbing = true;
+            self.go_ahead(ann);
+        }
+        true
+    }
+
+    fn fetch_matches(expected: &[Piece], actual: &[u8]) -> bool {
+        let [Piece::Bytes(e)] = expected else {
+            return false;
+        };
+        match (sorted_fetch(e), sorted_fetch(actual)) {
+            (Some(a), Some(b)) => a == b,
+            _ => false,
+        }
+    }
+
+    fn match_literal(&mut self, lit: &[u8]) -> io::Result<()> {
+        if self.absorbing {
+            return Ok(());
+        }
+        let unit = self.units.get(self.next_unit);
+        let ok = unit.is_some_and(|u| u.literal && glob(&u.pieces, lit));
+        if !ok {
+            let m = mismatch(
+                unit.map(|u| u.line),
+                format!(
+                    "replay: the client sent a literal the transcript does not have at {}\n  \
+                     client:     C| {}",
+                    self.next_unit_shown(),
+                    show(lit, 300)
+                ),
+            );
+            return Err(self.fail(m));
+        }
+        self.next_unit += 1;
+        Ok(())
+    }
+
+    /// The bytes of a server line, its tag replaced by the client's.
+    fn server_bytes(&mut self, pieces: &[Piece], crlf: bool, starts: bool) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        for p in pieces {
+            if let Piece::Bytes(b) = p {
+                bytes.extend_from_slice(b);
+            }
+        }
+        if starts {
+            if let Some((tag, rest)) = split_tag(&bytes) {
+                if let Some((_, ours)) = self.tags.iter().find(|(e, _)| e.eq_ignore_ascii_case(tag))
+                {
+                    let mut b = ours.clone();
+                    b.push(b' ');
+                    b.extend_from_slice(rest);
+                    bytes = b;
+                }
+            }
+        }
+        if crlf {
+            bytes.extend_from_slice(b"\r\n");
+        }
+        bytes
+    }
+
+    /// One turn of a read, under the lock.
+    fn read_turn(&mut self, buf: &mut [u8]) -> Turn {
+        loop {
+            if let Some(e) = &self.error {
+                return Turn::Fail(e.to_io());
+            }
+            if !self.out.is_empty() {
+                let n = buf.len().min(self.max_read).min(self.out.len());
+                for (i, b) in self.out.drain(..n).enumerate() {
+                    buf[i] = b;
+                }
+                return Turn::Read(n);
+            }
+            if let Some(left) = self.delay_left.take() {
+                return match self.read_timeout {
+                    Some(t) if left > t => {
+                        self.delay_left = Some(left.saturating_sub(t));
+                        Turn::SleepFail(
+                            t,
+                            io::Error::new(
+                                io::ErrorKind::TimedOut,
+                                "replay: a delay outlasted the read timeout",
+                            ),
+                        )
+                    }
+                    _ => Turn::Sleep(left),
+                };
+            }
+            let Some(step) = self.steps.get(self.next_step) else {
+                return Turn::Read(0);
+            };
+            if step.gate > self.next_unit {
+                if self.units.get(self.next_unit).is_some_and(Unit::is_done) {
+                    return Turn::SleepFail(
+                        IDLE_TICK,
+                        io::Error::new(io::ErrorKind::WouldBlock, "replay: idling"),
+                    );
+                }
+                let written = if self.pending.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    format!("\"{}\"", show(&self.pending, 300))
+                };
+                let m = mismatch(
+                    self.units.get(self.next_unit).map(|u| u.line),
+                    format!(
+                        "replay: the client waits for the server, but the transcript has it \
+                         write first ({}; it wrote {written} so far)",
+                        self.next_unit_shown()
+                    ),
+                );
+                return Turn::Fail(self.fail(m));
+            }
+            let line = step.line;
+            match &step.event {
+                Event::Delay(d) => {
+                    self.delay_left = Some(*d);
+                    self.next_step += 1;
+                }
+                Event::Timeout => {
+                    self.next_step += 1;
+                    return Turn::Fail(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        format!("replay: `! timeout` at transcript line {line}"),
+                    ));
+                }
+                Event::Reset => {
+                    self.next_step += 1;
+                    return Turn::Fail(io::Error::new(
+                        io::ErrorKind::ConnectionReset,
+                        format!("replay: `! reset` at transcript line {line}"),
+                    ));
+                }
+                Event::Eof => {
+                    self.closed = true;
+                    return Turn::Read(0);
+                }
+                Event::Text {
+                    pieces,
+                    crlf,
+                    starts,
+                } => {
+                    let (crlf, starts) = (*crlf, *starts);
+                    let pieces = pieces.clone();
+                    self.next_step += 1;
+                    if let (Some(skip), true) = (&self.skip_sasl, starts) {
+                        let raw = match pieces.first() {
+                            Some(Piece::Bytes(b)) => b.as_slice(),
+                            _ => &[],
+                        };
+                        if raw.starts_with(b"+") {
+                            continue;
+                        }
+                        if split_tag(raw).is_some_and(|(t, _)| t == skip.as_slice()) {
+                            self.skip_sasl = None;
+                        }
+                    }
+                    let bytes = self.server_bytes(&pieces, crlf, starts);
+                    self.push_out(&bytes);
+                    // The OK to COMPRESS: from here on, both ways are compressed.
+                    if starts {
+                        if let Some(tag) = self.compress_tag.clone() {
+                            let ok = split_tag(&bytes).is_some_and(|(t, r)| {
+                                t == tag.as_slice()
+                                    && r.len() >= 2
+                                    && r[..2].eq_ignore_ascii_case(b"OK")
+                            });
+                            if ok {
+                                self.compress_tag = None;
+                                self.deflate = Some(Compress::new(Compression::default(), false));
+                                self.inflate = Some(Decompress::new(false));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn inflate(&mut self, buf: &[u8]) -> io::Result<Vec<u8>> {
+        let Some(d) = self.inflate.as_mut() else {
+            return Ok(buf.to_vec());
+        };
+        let mut out = Vec::with_capacity(buf.len() * 4 + 64);
+        let mut used = 0;
+        while used < buf.len() {
+            out.reserve(buf.len() * 4 + 64);
+            let (before_in, before_out) = (d.total_in(), d.total_out());
+            d.decompress_vec(&buf[used..], &mut out, FlushDecompress::None)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+            used += (d.total_in() - before_in) as usize;
+            if d.total_in() == before_in && d.total_out() == before_out {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "replay: the client's deflate stream made no progress",
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    fn finish(&self) -> std::result::Result<(), Mismatch> {
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        if !self.pending.is_empty() && !self.absorbing {
+            return Err(mismatch(
+                None,
+                format!(
+                    "replay: the client wrote an unfinished line: \"{}\"",
+                    show(&self.pending, 300)
+                ),
+            ));
+        }
+        if let Some(u) = self.units.get(self.next_unit) {
+            return Err(mismatch(
+                Some(u.line),
+                format!(
+                    "replay: the client stopped before the end of the transcript; it has the \
+                     client write next (line {}):\n  transcript: {}",
+                    u.line,
+                    u.shown()
+                ),
+            ));
+        }
+        let unread = self.steps[self.next_step..]
+            .iter()
+            .find(|s| matches!(s.event, Event::Text { .. }));
+        if let Some(s) = unread {
+            let shown = match &s.event {
+                Event::Text { pieces, .. } => render_pieces(pieces),
+                _ => String::new(),
+            };
+            return Err(mismatch(
+                Some(s.line),
+                format!(
+                    "replay: the client did not read the server's lines from transcript line \
+                     {} on:\n  transcript: S: {}",
+                    s.line,
+                    show(shown.as_bytes(), 300)
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The tag and the rest of an expected line.
+fn split_tag_pieces(pieces: &[Piece]) -> Option<(Vec<u8>, Vec<Piece>)> {
+    let Some(Piece::Bytes(b)) = pieces.first() else {
+        return None;
+    };
+    let (tag, rest) = split_tag(b)?;
+    let mut out = vec![Piece::Bytes(rest.to_vec())];
+    out.extend(pieces[1..].iter().cloned());
+    Some((tag.to_vec(), out))
+}
+
+enum Turn {
+    Read(usize),
+    Sleep(Duration),
+    SleepFail(Duration, io::Error),
+    Fail(io::Error),
+}
+
+impl Read for Replay {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            let turn = self.lock().read_turn(buf);
+            match turn {
+                Turn::Read(n) => return Ok(n),
+                Turn::Fail(e) => return Err(e),
+                Turn::Sleep(d) => std::thread::sleep(d),
+                Turn::SleepFail(d, e) => {
+                    std::thread::sleep(d);
+                    return Err(e);
+                }
+            }
+        }
+    }
+}
+
+impl Write for Replay {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut st = self.lock();
+        if let Some(e) = &st.error {
+            return Err(e.to_io());
+        }
+        let bytes = st.inflate(buf)?;
+        st.pending.extend_from_slice(&bytes);
+        st.take_written()?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b(s: &str) -> Piece {
+        Piece::Bytes(s.as_bytes().to_vec())
+    }
+
+    #[test]
+    fn globs() {
+        let h = || Piece::Hole("any".into());
+        assert!(glob(&[b("A1 NOOP")], b"A1 NOOP"));
+        assert!(!glob(&[b("A1 NOOP")], b"A1 NOOPX"));
+        assert!(glob(&[b("LOGIN "), h()], b"LOGIN a b"));
+        assert!(glob(&[b("LOGIN "), h()], b"LOGIN "));
+        assert!(!glob(&[b("LOGIN "), h()], b"LOGIN"));
+        assert!(glob(
+            &[b("SEARCH SINCE "), h(), b(" FROM x")],
+            b"SEARCH SINCE 1-Jan-2024 FROM x"
+        ));
+        assert!(glob(&[h(), b("x"), h(), b("x"), h()], b"axbxc"));
+        assert!(!glob(&[h(), b("x"), h(), b("x"), h()], b"axb"));
+        assert!(glob(&[h()], b""));
+    }
+
+    #[test]
+    fn fetch_items_sorted() {
+        let a = sorted_fetch(b"UID FETCH 1:* (UID FLAGS BODY.PEEK[HEADER.FIELDS (A B)])");
+        let b = sorted_fetch(b"UID FETCH 1:* (BODY.PEEK[HEADER.FIELDS (A B)] FLAGS UID)");
+        assert!(a.is_some() && a == b);
+        assert_ne!(a, sorted_fetch(b"UID FETCH 1:* (UID FLAGS)"));
+        assert_eq!(sorted_fetch(b"FETCH 1 FLAGS"), None);
+        assert_eq!(sorted_fetch(b"NOOP"), None);
+    }
+}
