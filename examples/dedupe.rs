@@ -22,7 +22,7 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use blocking_imap::{FetchItems, Flag, SequenceSet, StoreAction, Uid};
-use common::{die, Args};
+use common::{die, message_id, Args};
 
 /// Prints a progress line at most every two seconds.
 struct Progress {
@@ -63,27 +63,6 @@ impl Progress {
             self.done as f64 / secs
         );
     }
-}
-
-/// The Message-ID of a header block (`Message-ID: <x>` possibly folded), trimmed.
-fn message_id(header: &[u8]) -> Option<Vec<u8>> {
-    let text = String::from_utf8_lossy(header);
-    let mut value: Option<String> = None;
-    for line in text.split("\r\n").flat_map(|l| l.split('\n')) {
-        match &mut value {
-            Some(v) if line.starts_with([' ', '\t']) => v.push_str(line),
-            Some(_) => break,
-            None => {
-                if let Some((name, rest)) = line.split_once(':') {
-                    if name.trim().eq_ignore_ascii_case("message-id") {
-                        value = Some(rest.to_string());
-                    }
-                }
-            }
-        }
-    }
-    let id = value?.trim().to_string();
-    (!id.is_empty()).then(|| id.into_bytes())
 }
 
 fn main() {
@@ -201,7 +180,7 @@ fn main() {
 
 #[cfg(test)]
 mod tests {
-    use super::message_id;
+    use crate::common::message_id;
 
     #[test]
     fn message_ids() {

@@ -42,26 +42,7 @@ pub mod job {
         pub duplicates: Vec<(Uid, String)>,
     }
 
-    /// The Message-ID of a header block (`Message-ID: <x>` possibly folded), trimmed.
-    pub fn message_id(header: &[u8]) -> Option<Vec<u8>> {
-        let text = String::from_utf8_lossy(header);
-        let mut value: Option<String> = None;
-        for line in text.split("\r\n").flat_map(|l| l.split('\n')) {
-            match &mut value {
-                Some(v) if line.starts_with([' ', '\t']) => v.push_str(line),
-                Some(_) => break,
-                None => {
-                    if let Some((name, rest)) = line.split_once(':') {
-                        if name.trim().eq_ignore_ascii_case("message-id") {
-                            value = Some(rest.to_string());
-                        }
-                    }
-                }
-            }
-        }
-        let id = value?.trim().to_string();
-        (!id.is_empty()).then(|| id.into_bytes())
-    }
+    pub use super::common::message_id;
 
     /// Removes the messages of `mailbox` whose Message-ID an earlier (lower UID) message
     /// has: marks them `\Deleted` in batches of `batch` UIDs, then expunges just those
