@@ -533,4 +533,41 @@ mod tests {
         let e = Error::No(t);
         assert!(!e.to_string().chars().any(char::is_control));
     }
+
+    #[test]
+    fn tls_failures_lead_with_the_reason_in_plain_words() {
+        let cases: &[(&str, &str)] = &[
+            // OpenSSL (native-tls) and rustls wordings of each class.
+            ("error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../ssl/record/ssl3_record.c:354:", "this port speaks plaintext IMAP"),
+            ("received corrupt message of type InvalidContentType", "this port speaks plaintext IMAP"),
+            ("error:0A000086:SSL routines:tls_post_process_server_certificate:certificate verify failed:../ssl/statem/statem_clnt.c:1889: (unable to get local issuer certificate)", "unknown issuer"),
+            ("invalid peer certificate: UnknownIssuer", "unknown issuer"),
+            ("certificate verify failed: (self-signed certificate)", "self-signed"),
+            ("certificate verify failed (certificate has expired)", "has expired"),
+            ("invalid peer certificate: Expired", "has expired"),
+            ("certificate verify failed (certificate is not yet valid)", "not valid yet"),
+            ("invalid peer certificate: NotValidYet", "not valid yet"),
+            ("certificate verify failed (Hostname mismatch)", "another host name"),
+            ("invalid peer certificate: NotValidForName", "another host name"),
+            ("sslv3 alert handshake failure", "no TLS version or cipher in common"),
+            ("something nobody foresaw", "the TLS handshake failed"),
+        ];
+        for (detail, reason) in cases {
+            let e = with_server(Error::Tls((*detail).into()), "imap.example.com:993");
+            let shown = e.to_string();
+            assert!(shown.starts_with("tls error: "), "{shown}");
+            assert!(shown.contains(reason), "{detail} -> {shown}");
+            assert!(shown.contains("(imap.example.com:993)"), "{shown}");
+            assert!(
+                shown.ends_with(detail),
+                "the library's words come last: {shown}"
+            );
+            assert!(e.is_tls());
+        }
+        let e = with_server(
+            Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused)),
+            "h:1",
+        );
+        assert!(e.is_connect() && e.to_string().starts_with("cannot connect to h:1: "));
+    }
 }
