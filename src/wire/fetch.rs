@@ -215,7 +215,7 @@ fn value(c: &mut Cursor<'_>, f: &mut Fetch, name: &[u8], bracket: bool) -> PResu
     match name {
         b"UID" => f.uid = Some(Uid(number(c)?)),
         b"FLAGS" => f.flags = Some(flags(c)?),
-        b"INTERNALDATE" => f.internal_date = nstr(c)?.map(text),
+        b"INTERNALDATE" => f.internal_date = internal_date(c)?,
         b"RFC822.SIZE" => f.size = size(c)?,
         b"RFC822" => return whole(c, f, None).map(Read::missing),
         b"RFC822.HEADER" => return whole(c, f, Some(SectionText::Header)).map(Read::missing),
@@ -392,6 +392,42 @@ fn nstr<'a>(c: &mut Cursor<'a>) -> PResult<Option<Cow<'a, [u8]>>> {
             })
         }
     }
+}
+
+/// INTERNALDATE's value: a quoted date-time, `NIL`, or leniently the same unquoted
+/// (`17-Jul-1996 02:44:25 -0700`, three atoms: the time and zone are taken along when they
+/// look like a time and a zone, so they are not read as items of their own).
+fn internal_date(c: &mut Cursor<'_>) -> PResult<Option<String>> {
+    c.spaces();
+    if matches!(c.peek(), Some(b'"' | b'{' | b'~')) {
+        return Ok(nstr(c)?.map(text));
+    }
+    let Some(date) = nstr(c)? else {
+        return Ok(None);
+    };
+    let mut value = text(date);
+    let is_time = |w: &[u8]| {
+        w.len() == 8
+            && w[2] == b':'
+            && w[5] == b':'
+            && w.iter().all(|&b| b == b':' || b.is_ascii_digit())
+    };
+    let is_zone = |w: &[u8]| {
+        w.len() == 5 && matches!(w[0], b'+' | b'-') && w[1..].iter().all(u8::is_ascii_digit)
+    };
+    let mut look = c.clone();
+    if look.atom().is_ok_and(is_time) {
+        let time = c.atom()?;
+        value.push(' ');
+        value.push_str(&String::from_utf8_lossy(time));
+        let mut look = c.clone();
+        if look.atom().is_ok_and(is_zone) {
+            let zone = c.atom()?;
+            value.push(' ');
+            value.push_str(&String::from_utf8_lossy(zone));
+        }
+    }
+    Ok(Some(value))
 }
 
 /// `NIL`.
@@ -1727,6 +1763,17 @@ Content-Type: text/plain; charset=utf-8
         let (f, n) = odd("* 1 FETCH (INTERNALDATE (\"17-Jul-1996 02:44:25 -0700\") UID 6)\n");
         assert_eq!(f.internal_date_raw(), Some("17-Jul-1996 02:44:25 -0700"));
         assert!(n.is_empty());
+        // Tabs between items, as some servers write them.
+        let (f, n) = odd("* 1 FETCH (UID 5\tFLAGS (\\Seen)\t)\n");
+        assert_eq!(
+            (f.uid(), f.flags(), n.len()),
+            (Some(Uid(5)), Some(&[Flag::Seen][..]), 0)
+        );
+        // An unquoted date-time is read whole, not as three items.
+        let (f, n) = odd("* 1 FETCH (INTERNALDATE 17-Jul-1996 02:44:25 -0700 UID 6)\n");
+        assert_eq!(f.internal_date_raw(), Some("17-Jul-1996 02:44:25 -0700"));
+        assert_eq!((f.uid(), n.len()), (Some(Uid(6)), 0));
+        assert!(f.internal_date().is_some());
         let (f, n) = odd("* 1 FETCH (INTERNALDATE (\"a\" \"b\") UID 6 EMAILID (a b))\n");
         assert_eq!((f.internal_date_raw(), f.uid()), (None, Some(Uid(6))));
         assert_eq!(n, names(&["INTERNALDATE", "EMAILID"]));

@@ -83,9 +83,10 @@ impl<'a> Cursor<'a> {
         &self.buf[start..self.pos]
     }
 
-    /// Skips any number of spaces (servers send doubled and trailing ones).
+    /// Skips any number of spaces (servers send doubled and trailing ones), and leniently
+    /// tabs, which some servers put between items.
     pub(crate) fn spaces(&mut self) {
-        while self.peek() == Some(b' ') {
+        while matches!(self.peek(), Some(b' ' | b'\t')) {
             self.pos += 1;
         }
     }
