@@ -290,7 +290,12 @@ impl Fetch {
     /// APPEND), parsed; `None` when it was not fetched or does not parse (see
     /// [`internal_date_raw`](Self::internal_date_raw)).
     pub fn internal_date(&self) -> Option<DateTime> {
-        DateTime::parse_imap(self.internal_date.as_deref()?).ok()
+        // Leniently the RFC 5322 form too (`Wed, 17 Jul 1996 02:44:25 -0700`), which a few
+        // servers send here.
+        let raw = self.internal_date.as_deref()?;
+        DateTime::parse_imap(raw)
+            .or_else(|_| DateTime::parse_rfc5322(raw))
+            .ok()
     }
 
     /// The message's internal date as the server wrote it (`17-Jul-1996 02:44:25 -0700`).

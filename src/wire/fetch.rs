@@ -1774,6 +1774,11 @@ Content-Type: text/plain; charset=utf-8
         assert_eq!(f.internal_date_raw(), Some("17-Jul-1996 02:44:25 -0700"));
         assert_eq!((f.uid(), n.len()), (Some(Uid(6)), 0));
         assert!(f.internal_date().is_some());
+        let (f, _) = odd("* 1 FETCH (INTERNALDATE \"Wed, 17 Jul 1996 02:44:25 -0700\")\n");
+        assert_eq!(
+            f.internal_date().map(|d| d.unix_timestamp()),
+            Some(837_596_665)
+        );
         let (f, n) = odd("* 1 FETCH (INTERNALDATE (\"a\" \"b\") UID 6 EMAILID (a b))\n");
         assert_eq!((f.internal_date_raw(), f.uid()), (None, Some(Uid(6))));
         assert_eq!(n, names(&["INTERNALDATE", "EMAILID"]));
