@@ -209,6 +209,74 @@ fn a_trickling_server_cannot_stretch_a_command_past_its_deadline() {
     assert!(session.is_broken(), "the rest of the reply was never read");
 }
 
+/// The drain of a dropped FETCH stream and LOGOUT respect the deadline too: a server that
+/// trickles the rest of a response, or its BYE, cannot hold the caller.
+#[test]
+fn the_drain_of_a_dropped_stream_and_logout_respect_the_deadline() {
+    let trickle = |steps_after_login: Vec<T>| {
+        let mut steps = vec![
+            tcp::s("* OK hi\r\n"),
+            tcp::c("A0001 LOGIN u p\r\n"),
+            tcp::s("A0001 OK in\r\n"),
+        ];
+        steps.extend(steps_after_login);
+        let (port, server) = serve(
+            steps,
+            Knobs {
+                split: 1,
+                delay: Duration::from_millis(5),
+            },
+        );
+        let session = ClientBuilder::new("127.0.0.1", port)
+            .security(Security::Plaintext)
+            .read_timeout(Some(Duration::from_secs(2)))
+            .command_deadline(Some(Duration::from_millis(800)))
+            .connect()
+            .unwrap()
+            .login("u", "p")
+            .unwrap();
+        (session, server)
+    };
+    // The first message arrives quickly enough; the rest of the reply trickles for ~20 s.
+    let mut rest = String::new();
+    for i in 2..=60 {
+        rest.push_str(&format!("* {i} FETCH (UID {i} FLAGS ())\r\n"));
+    }
+    rest.push_str("A0002 OK\r\n");
+    let (mut session, _server) = trickle(vec![
+        tcp::c("A0002 FETCH 1:60 (UID FLAGS)\r\n"),
+        tcp::s("* 1 FETCH (UID 1 FLAGS ())\r\n"),
+        T::S(rest.into_bytes()),
+    ]);
+    let start = Instant::now();
+    {
+        let mut stream = session
+            .fetch(1..=60, &FetchItems::new().uid().flags())
+            .unwrap();
+        assert_eq!(stream.next().unwrap().unwrap().uid(), Some(Uid(1)));
+        // Dropped here: the drain stops at the deadline.
+    }
+    assert!(
+        start.elapsed() < Duration::from_secs(6),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(session.is_broken());
+
+    let (session, _server) = trickle(vec![
+        tcp::c("A0002 LOGOUT\r\n"),
+        T::S(format!("* BYE {}\r\nA0002 OK\r\n", "slow ".repeat(400)).into_bytes()),
+    ]);
+    let start = Instant::now();
+    let err = session.logout().unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(
+        start.elapsed() < Duration::from_secs(6),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
 /// A `{n}` at the end of an `[ALERT]` line smuggles a line break into the alert's text, and a
 /// NO can carry terminal escape sequences: neither reaches a log record or an error's
 /// `Display` unescaped. The raw text stays reachable.
