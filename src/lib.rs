@@ -328,7 +328,12 @@
 //! # Minimum Rust version
 //!
 //! Rust 1.80 (what native-tls 0.2.18 and openssl 0.10 declare; the crate's own code is
-//! checked against it by clippy's `incompatible_msrv` lint).
+//! checked against it by clippy's `incompatible_msrv` lint). Every dependency of the default
+//! build has a release that builds with 1.80, and this repository's lockfile holds those; in a
+//! project of your own on Rust 1.80 to 1.87, keep encoding_rs (the `charsets` feature) at
+//! 0.8.35 (`cargo update -p encoding_rs --precise 0.8.35`: later 0.8 releases ask for Rust
+//! 1.88), or use Cargo's MSRV-aware resolver (Rust 1.84 and later), which picks it for you. The
+//! optional `jiff` feature needs Rust 1.85.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
