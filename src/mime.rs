@@ -483,4 +483,47 @@ mod tests {
             Some("100%.txt")
         );
     }
+
+    /// Arbitrary bytes never panic any decoder (a mutation loop, as for the parsers).
+    #[test]
+    fn any_bytes_decode_without_panic() {
+        let seeds: [&[u8]; 4] = [
+            b"=?UTF-8?B?w6l0w6k=?= =?ISO-8859-1?Q?Andr=E9_?= plain",
+            b"utf-8'en'%E2%82%AC%20x",
+            b"caf=C3=A9 =\r\nsoft=\nline",
+            b"aGVs\r\nbG8=",
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        const BYTES: &[u8] = b"=?_%'*BbQq \r\n\t\x00\x80\xff0123456789ABCDEFabcdef";
+        for round in 0..20_000 {
+            let mut v = seeds[round % seeds.len()].to_vec();
+            for _ in 0..(next() % 6 + 1) {
+                let i = (next() % (v.len() as u64 + 1)) as usize;
+                let b = BYTES[(next() % BYTES.len() as u64) as usize];
+                if next() % 2 == 0 && i < v.len() {
+                    v[i] = b;
+                } else {
+                    v.insert(i, b);
+                }
+            }
+            let _ = decode_words(&v);
+            let _ = quoted_printable(&v, round % 2 == 0);
+            let _ = base64_lenient(&v);
+            let _ = percent_decode_checked(&v, true);
+            let text = String::from_utf8_lossy(&v).into_owned();
+            let params = [
+                ("filename*0*", v.as_slice()),
+                ("filename*1", b"x"),
+                ("name", b"y"),
+            ];
+            let _ = param_value(params.iter().map(|(n, v)| (*n, *v)), "filename");
+            let _ = decode_charset(&text, &v);
+        }
+    }
 }

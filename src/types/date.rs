@@ -805,4 +805,45 @@ mod tests {
         assert_eq!(DateTime::try_from(&z).unwrap(), d);
         assert_eq!(DateTime::try_from(t).unwrap(), d.to_utc());
     }
+
+    /// Arbitrary text never panics the date parsers.
+    #[test]
+    fn any_text_parses_without_panic() {
+        let seeds = [
+            "Wed, 17 Jul 1996 02:44:25 -0700 (PDT)",
+            "17-Jul-1996 02:44:25 -0700",
+            "1 Jan 04 10:00 Z",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let chars: Vec<char> = "0123456789:+-(),\\ \tJanFebWedPSTZé€".chars().collect();
+        for round in 0..20_000 {
+            let mut v: Vec<char> = seeds[round % seeds.len()].chars().collect();
+            for _ in 0..(next() % 6 + 1) {
+                let i = (next() % (v.len() as u64 + 1)) as usize;
+                let c = chars[(next() % chars.len() as u64) as usize];
+                if next() % 3 == 0 && i < v.len() {
+                    v.remove(i);
+                } else {
+                    v.insert(i, c);
+                }
+            }
+            let text: String = v.into_iter().collect();
+            for d in [DateTime::parse_rfc5322(&text), DateTime::parse_imap(&text)]
+                .into_iter()
+                .flatten()
+            {
+                // Whatever parsed is a real date and round-trips through its instant.
+                let back = DateTime::from_unix_timestamp(d.unix_timestamp(), d.offset_minutes());
+                if d.second() < 60 {
+                    assert_eq!(back.unwrap(), d, "{text:?}");
+                }
+            }
+        }
+    }
 }
