@@ -12,7 +12,7 @@
 #    (native-tls, the default; `testing` for the record/replay tests)
 #    (if the extra args already select targets, e.g. --test foo or --lib, runs only
 #    cargo test "$@" once, since cargo refuses to mix --doc/--all-targets with them)
-# 4. the other TLS backend: cargo test --no-default-features --features rustls "$@" over the
+# 4. the other TLS backend: cargo test --no-default-features --features rustls,scram "$@" over the
 #    Dovecot-backed suites (tests/dovecot_*.rs, idle, starttls_injection), with
 #    BLOCKING_IMAP_TEST_OVER_TLS=1 so that their sessions run over implicit TLS too.
 #    Skipped when the extra args select targets, or with BLOCKING_IMAP_SKIP_RUSTLS=1.
@@ -76,12 +76,12 @@ else
     fi
     if [[ "${BLOCKING_IMAP_SKIP_RUSTLS:-0}" != 1 ]]; then
         rustls_targets=()
-        for f in tests/dovecot_*.rs tests/idle.rs tests/starttls_injection.rs; do
+        for f in tests/dovecot_*.rs tests/idle.rs tests/starttls_injection.rs tests/scram.rs; do
             if [[ -f "$f" ]]; then rustls_targets+=(--test "$(basename "$f" .rs)"); fi
         done
         echo "test.sh: again with the rustls backend, sessions over TLS: ${rustls_targets[*]}" >&2
         rustls_status=0
-        BLOCKING_IMAP_TEST_OVER_TLS=1 cargo test --no-default-features --features rustls \
+        BLOCKING_IMAP_TEST_OVER_TLS=1 cargo test --no-default-features --features rustls,scram \
             "${rustls_targets[@]}" "$@" || rustls_status=$?
         ((status != 0)) || status=$rustls_status
     fi

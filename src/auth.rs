@@ -10,6 +10,43 @@ pub use best::PasswordMechanism;
 #[cfg(feature = "scram")]
 pub use scram::{ScramSha1, ScramSha256};
 
+/// Data that binds a SASL exchange to the TLS connection under it (RFC 5056), for the
+/// `-PLUS` SCRAM mechanisms: `tls-exporter` (RFC 9266, with rustls over TLS 1.3) or
+/// `tls-server-end-point` (RFC 5929, a hash of the server's certificate, with native-tls).
+#[derive(Clone, PartialEq, Eq)]
+pub struct ChannelBinding {
+    kind: &'static str,
+    data: Vec<u8>,
+}
+
+impl ChannelBinding {
+    pub(crate) fn new(kind: &'static str, data: Vec<u8>) -> Self {
+        ChannelBinding { kind, data }
+    }
+
+    /// The channel binding type's name: `"tls-exporter"` or `"tls-server-end-point"`.
+    pub fn kind(&self) -> &'static str {
+        self.kind
+    }
+
+    /// The binding data.
+    pub fn data(&self) -> &[u8] {
+        &self.data
+    }
+}
+
+/// The type and length only: the data itself is not secret, but long and useless to read.
+impl std::fmt::Debug for ChannelBinding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "ChannelBinding({}, {} bytes)",
+            self.kind,
+            self.data.len()
+        )
+    }
+}
+
 /// A SASL mechanism for [`Client::authenticate`](crate::Client::authenticate).
 ///
 /// The built-in ones are [`Plain`], [`XOAuth2`], [`OAuthBearer`], and with the `scram`
@@ -31,6 +68,13 @@ pub trait Authenticator {
     /// An error here makes [`Client::authenticate`](crate::Client::authenticate) cancel the
     /// exchange (`*`) and return that error.
     fn respond(&mut self, challenge: &[u8]) -> Result<Vec<u8>>;
+
+    /// Called before the exchange with the connection's channel binding data, if its TLS
+    /// backend gives any (see [`ChannelBinding`]); the `-PLUS` SCRAM mechanisms need it. The
+    /// default ignores it.
+    fn channel_binding(&mut self, binding: Option<&ChannelBinding>) {
+        let _ = binding;
+    }
 
     /// Checks that the mechanism's fields can be sent at all, without sending anything:
     /// call it to refuse bad credentials before connecting. The default accepts everything.

@@ -574,6 +574,12 @@ impl Client {
         self.preauth
     }
 
+    /// The TLS connection's channel binding data (RFC 5056), if its backend gives any:
+    /// `tls-server-end-point` with native-tls, `tls-exporter` with rustls over TLS 1.3.
+    pub fn channel_binding(&self) -> Option<crate::auth::ChannelBinding> {
+        self.conn.stream.channel_binding()
+    }
+
     /// Is the connection encrypted?
     pub fn is_tls(&self) -> bool {
         self.conn.stream.is_tls()
@@ -799,6 +805,8 @@ impl Client {
                 "SASL mechanism name {mechanism:?}"
             )));
         }
+        // The TLS connection's channel binding, for the -PLUS mechanisms.
+        auth.channel_binding(self.conn.stream.channel_binding().as_ref());
         // A field that would forge or shift the mechanism's fields: nothing is sent at all.
         auth.validate()?;
         let caps = self.conn.capabilities()?;

@@ -75,12 +75,14 @@
 //! attempt returns a [`LoginError`] holding the [`Client`] for another try.
 //!
 //! With a password, [`Client::login_best`] takes the strongest mechanism the server offers:
+//! SCRAM-SHA-256-PLUS, SCRAM-SHA-1-PLUS (when the TLS connection gives channel binding data),
 //! SCRAM-SHA-256, SCRAM-SHA-1, PLAIN, then LOGIN ([`Client::password_mechanism`] tells which).
 //! SCRAM (RFC 7677 / RFC 5802: `ScramSha256` and `ScramSha1`, the `scram` feature, on by
 //! default) never sends the password, and the server must prove that it knows it: a wrong or
 //! missing server signature, a replayed nonce or an iteration count below 4096 (or above
-//! 10,000,000) is an [`Error::Protocol`] and no session. Channel binding (`-PLUS`) is not
-//! supported (`ScramSha256`'s docs say what it would need).
+//! 10,000,000) is an [`Error::Protocol`] and no session. The `-PLUS` variants bind the
+//! exchange to the TLS connection ([`ChannelBinding`]: `tls-server-end-point` with
+//! native-tls, `tls-exporter` with rustls over TLS 1.3).
 //!
 //! ```no_run
 //! # let client = blocking_imap::ClientBuilder::new("imap.gmail.com", 993).connect()?;
@@ -410,7 +412,7 @@ pub mod __fuzz {
     }
 }
 
-pub use auth::{Authenticator, OAuthBearer, PasswordMechanism, Plain, XOAuth2};
+pub use auth::{Authenticator, ChannelBinding, OAuthBearer, PasswordMechanism, Plain, XOAuth2};
 #[cfg(feature = "scram")]
 pub use auth::{ScramSha1, ScramSha256};
 pub use client::{

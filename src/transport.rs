@@ -99,6 +99,15 @@ impl Stream {
         }
     }
 
+    /// The TLS connection's channel binding data, for `-PLUS` SASL mechanisms.
+    pub(crate) fn channel_binding(&self) -> Option<crate::auth::ChannelBinding> {
+        match self {
+            Stream::Tls(s) => backend::channel_binding(s),
+            Stream::Deflate(s) => s.inner.channel_binding(),
+            Stream::Plain(_) | Stream::Custom(_) | Stream::Closed => None,
+        }
+    }
+
     /// Sets the read timeout of the TCP socket (a caller's own stream keeps its own).
     pub(crate) fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
         match self.tcp() {
@@ -364,6 +373,16 @@ mod native_backend {
         s.read(buf)
     }
 
+    /// `tls-server-end-point` (RFC 5929): the library hashes the server's certificate with
+    /// the hash its signature uses (SHA-256 for MD5 and SHA-1).
+    pub(super) fn channel_binding(s: &TlsStream) -> Option<crate::auth::ChannelBinding> {
+        let data = s.tls_server_end_point().ok().flatten()?;
+        Some(crate::auth::ChannelBinding::new(
+            "tls-server-end-point",
+            data,
+        ))
+    }
+
     /// Can the platform's library read a certificate out of `pem`?
     pub(super) fn check_pem(pem: &[u8]) -> std::result::Result<(), String> {
         native_tls::Certificate::from_pem(pem)
@@ -437,6 +456,23 @@ mod rustls_backend {
 
     fn tls_error(e: impl std::error::Error + Send + Sync + 'static) -> Error {
         Error::Tls(Box::new(e))
+    }
+
+    /// `tls-exporter` (RFC 9266) over TLS 1.3: 32 bytes exported with the label
+    /// `EXPORTER-Channel-Binding` and no context. None over TLS 1.2 (without the extended
+    /// master secret the exporter is not unique to the connection).
+    pub(super) fn channel_binding(s: &TlsStream) -> Option<crate::auth::ChannelBinding> {
+        if s.conn.protocol_version() != Some(rustls::ProtocolVersion::TLSv1_3) {
+            return None;
+        }
+        let data = s
+            .conn
+            .export_keying_material([0u8; 32], b"EXPORTER-Channel-Binding", Some(&[]))
+            .ok()?;
+        Some(crate::auth::ChannelBinding::new(
+            "tls-exporter",
+            data.to_vec(),
+        ))
     }
 
     /// Does `pem` hold at least one certificate that can be a root?
@@ -699,6 +735,10 @@ mod no_backend {
 
     pub(super) fn check_pem(_: &[u8]) -> std::result::Result<(), String> {
         Ok(())
+    }
+
+    pub(super) fn channel_binding(s: &TlsStream) -> Option<crate::auth::ChannelBinding> {
+        match *s {}
     }
 
     pub(super) fn read(s: &mut TlsStream, _: &mut [u8]) -> io::Result<usize> {

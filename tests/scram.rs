@@ -539,3 +539,56 @@ fn dovecot_login_best_picks_scram_sha_256() {
         assert!(!lines.join("\n").contains("alice-pass"));
     }
 }
+
+/// Over TLS the connection gives channel binding data for `-PLUS`: with native-tls
+/// `tls-server-end-point`, checked here against SHA-256 of the server's certificate (RFC 5929)
+/// computed from the certificate file; with rustls over TLS 1.3 `tls-exporter`. Over
+/// plaintext none, and a `-PLUS` mechanism then fails before anything is sent. Dovecot 2.3
+/// offers no `-PLUS` mechanism, so `login_best` still picks SCRAM-SHA-256 there.
+#[test]
+fn dovecot_tls_gives_channel_binding_data() {
+    let Some(server) = common::dovecot::server() else {
+        return;
+    };
+    let client = server.tls().connect().expect("connect tls");
+    let binding = client.channel_binding().expect("binding data over TLS");
+    assert_eq!(binding.data().len(), 32, "{binding:?}");
+    if cfg!(feature = "rustls") {
+        assert_eq!(binding.kind(), "tls-exporter");
+    } else {
+        assert_eq!(binding.kind(), "tls-server-end-point");
+        let pem =
+            std::fs::read_to_string(std::env::var("BLOCKING_IMAP_SERVER_CERT").unwrap()).unwrap();
+        let body: String = pem
+            .lines()
+            .skip_while(|l| !l.starts_with("-----BEGIN CERTIFICATE"))
+            .skip(1)
+            .take_while(|l| !l.starts_with("-----END"))
+            .collect();
+        let der = STANDARD.decode(body).unwrap();
+        use sha2::Digest;
+        assert_eq!(binding.data(), sha2::Sha256::digest(&der).as_slice());
+    }
+    let mut client = client;
+    assert_eq!(
+        client.password_mechanism("alice", "alice-pass").unwrap(),
+        PasswordMechanism::ScramSha256
+    );
+    client.logout().unwrap();
+
+    let plain = server.plain().connect().expect("connect");
+    assert!(plain.channel_binding().is_none());
+    let err = plain
+        .authenticate(&mut ScramSha256::new("alice", "alice-pass").plus())
+        .unwrap_err();
+    assert!(
+        matches!(err.error, Error::InvalidArgument(_)),
+        "{:?}",
+        err.error
+    );
+    assert!(
+        err.error.to_string().contains("channel binding"),
+        "{}",
+        err.error
+    );
+}

@@ -14,6 +14,11 @@ use crate::session::Session;
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PasswordMechanism {
+    /// AUTHENTICATE SCRAM-SHA-256-PLUS: SCRAM-SHA-256 bound to the TLS connection
+    /// (`ScramSha256::plus`, RFC 5056; the `scram` feature).
+    ScramSha256Plus,
+    /// AUTHENTICATE SCRAM-SHA-1-PLUS (`ScramSha1::plus`).
+    ScramSha1Plus,
     /// AUTHENTICATE SCRAM-SHA-256 (`ScramSha256`, RFC 7677; the `scram` feature).
     ScramSha256,
     /// AUTHENTICATE SCRAM-SHA-1 (`ScramSha1`, RFC 5802; the `scram` feature).
@@ -29,6 +34,8 @@ impl PasswordMechanism {
     /// The name: `"SCRAM-SHA-256"`, `"SCRAM-SHA-1"`, `"PLAIN"` or `"LOGIN"`.
     pub fn name(self) -> &'static str {
         match self {
+            PasswordMechanism::ScramSha256Plus => "SCRAM-SHA-256-PLUS",
+            PasswordMechanism::ScramSha1Plus => "SCRAM-SHA-1-PLUS",
             PasswordMechanism::ScramSha256 => "SCRAM-SHA-256",
             PasswordMechanism::ScramSha1 => "SCRAM-SHA-1",
             PasswordMechanism::Plain => "PLAIN",
@@ -48,11 +55,13 @@ impl Client {
     /// the first of these that the server offers (sends CAPABILITY if the greeting did not
     /// list the capabilities):
     ///
-    /// 1. `AUTH=SCRAM-SHA-256`, then 2. `AUTH=SCRAM-SHA-1` (with the `scram` cargo feature,
+    /// 1. `AUTH=SCRAM-SHA-256-PLUS`, then `AUTH=SCRAM-SHA-1-PLUS`, when the connection's
+    ///    TLS gives channel binding data (native-tls; rustls over TLS 1.3): SCRAM bound to
+    ///    this TLS connection.
+    /// 2. `AUTH=SCRAM-SHA-256`, then `AUTH=SCRAM-SHA-1` (with the `scram` cargo feature,
     ///    on by default): the password never crosses the wire and the server must prove that
     ///    it knows it. Skipped when SASLprep refuses the user name or password (a control
-    ///    character, say: see `ScramSha256`). `-PLUS` variants
-    ///    (channel binding) are never chosen.
+    ///    character, say: see `ScramSha256`).
     /// 3. `AUTH=PLAIN`: the password in the clear (inside TLS if the connection has it).
     ///    Preferred to LOGIN because it carries UTF-8 as it is, with no quoting rules.
     /// 4. LOGIN, unless the server says `LOGINDISABLED`.
@@ -65,9 +74,18 @@ impl Client {
     /// Errors: [`Error::MissingCapability`] when the server offers none of these (no SCRAM,
     /// no PLAIN, and `LOGINDISABLED`); the errors of CAPABILITY.
     pub fn password_mechanism(&mut self, user: &str, password: &str) -> Result<PasswordMechanism> {
+        #[cfg(feature = "scram")]
+        let bound = self.channel_binding().is_some();
         let caps = self.capabilities()?;
         #[cfg(feature = "scram")]
         {
+            let ok = super::ScramSha256::new(user, password).validate().is_ok();
+            if bound && ok && caps.has_auth("SCRAM-SHA-256-PLUS") {
+                return Ok(PasswordMechanism::ScramSha256Plus);
+            }
+            if bound && ok && caps.has_auth("SCRAM-SHA-1-PLUS") {
+                return Ok(PasswordMechanism::ScramSha1Plus);
+            }
             if caps.has_auth("SCRAM-SHA-256")
                 && super::ScramSha256::new(user, password).validate().is_ok()
             {
@@ -134,6 +152,14 @@ impl Client {
         let (u, p) = (user.to_string(), password.to_string());
         match mechanism {
             #[cfg(feature = "scram")]
+            PasswordMechanism::ScramSha256Plus => self.authenticate_with(move || {
+                Box::new(super::ScramSha256::new(&u, &p).plus()) as Box<dyn super::Authenticator>
+            }),
+            #[cfg(feature = "scram")]
+            PasswordMechanism::ScramSha1Plus => self.authenticate_with(move || {
+                Box::new(super::ScramSha1::new(&u, &p).plus()) as Box<dyn super::Authenticator>
+            }),
+            #[cfg(feature = "scram")]
             PasswordMechanism::ScramSha256 => self.authenticate_with(move || {
                 Box::new(super::ScramSha256::new(&u, &p)) as Box<dyn super::Authenticator>
             }),
@@ -146,9 +172,10 @@ impl Client {
             }),
             PasswordMechanism::Login => self.login(user, password),
             #[cfg(not(feature = "scram"))]
-            PasswordMechanism::ScramSha256 | PasswordMechanism::ScramSha1 => {
-                self.login(user, password)
-            }
+            PasswordMechanism::ScramSha256
+            | PasswordMechanism::ScramSha1
+            | PasswordMechanism::ScramSha256Plus
+            | PasswordMechanism::ScramSha1Plus => self.login(user, password),
         }
     }
 }

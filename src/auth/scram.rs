@@ -11,7 +11,7 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
 
-use super::Authenticator;
+use super::{Authenticator, ChannelBinding};
 use crate::error::{Error, RawBytes, Result};
 
 /// The fewest PBKDF2 iterations accepted from a server: RFC 5802 section 5.1 and RFC 7677
@@ -130,6 +130,10 @@ struct Scram {
     password: String,
     /// A fixed client nonce, for known-answer tests only.
     fixed_nonce: Option<String>,
+    /// The `-PLUS` variant: the exchange bound to the TLS connection.
+    plus: bool,
+    /// The connection's channel binding, when its TLS backend gives one.
+    binding: Option<ChannelBinding>,
     state: State,
 }
 
@@ -141,12 +145,18 @@ impl Scram {
             user,
             password,
             fixed_nonce: None,
+            plus: false,
+            binding: None,
             state: State::Start,
         }
     }
 
     fn mechanism(&self) -> &'static str {
-        self.hash.mechanism()
+        match (self.plus, self.hash.mechanism()) {
+            (true, "SCRAM-SHA-1") => "SCRAM-SHA-1-PLUS",
+            (true, _) => "SCRAM-SHA-256-PLUS",
+            (false, name) => name,
+        }
     }
 
     fn protocol(&self, what: impl fmt::Display) -> Error {
@@ -171,6 +181,12 @@ impl Scram {
         let password = saslprep(&self.password).map_err(|why| {
             Error::InvalidArgument(format!("{mech} password {why} (SASLprep, RFC 4013)"))
         })?;
+        if self.plus && self.binding.is_none() {
+            return Err(Error::InvalidArgument(format!(
+                "{mech} needs channel binding data from the TLS connection, and this \
+                 connection has none (no TLS, or a backend that gives none)"
+            )));
+        }
         if let Some(nonce) = &self.fixed_nonce {
             if nonce.is_empty() || !nonce.bytes().all(is_printable) {
                 return Err(Error::InvalidArgument(format!(
@@ -181,14 +197,27 @@ impl Scram {
         Ok((user, authzid, password))
     }
 
-    /// The gs2-header: no channel binding (`n`: this client does not support it), then the
-    /// authorisation identity if any.
-    fn gs2_header(authzid: &str) -> String {
+    /// The gs2-header: `p=<type>` for a `-PLUS` exchange, else `n` (no channel binding),
+    /// then the authorisation identity if any.
+    fn gs2_header(&self, authzid: &str) -> String {
+        let flag = match (&self.binding, self.plus) {
+            (Some(b), true) => format!("p={}", b.kind()),
+            _ => "n".to_string(),
+        };
         if authzid.is_empty() {
-            "n,,".to_string()
+            format!("{flag},,")
         } else {
-            format!("n,a={},", saslname(authzid))
+            format!("{flag},a={},", saslname(authzid))
         }
+    }
+
+    /// `c=`: the gs2-header, followed for a `-PLUS` exchange by the binding data.
+    fn channel_binding_field(&self, authzid: &str) -> String {
+        let mut bytes = self.gs2_header(authzid).into_bytes();
+        if let (Some(b), true) = (&self.binding, self.plus) {
+            bytes.extend_from_slice(b.data());
+        }
+        STANDARD.encode(bytes)
     }
 
     fn client_first(&mut self) -> Result<Vec<u8>> {
@@ -207,7 +236,7 @@ impl Scram {
             }
         };
         let bare = format!("n={},r={nonce}", saslname(&user));
-        let message = format!("{}{bare}", Self::gs2_header(&authzid));
+        let message = format!("{}{bare}", self.gs2_header(&authzid));
         self.state = State::SentFirst { bare, nonce };
         Ok(message.into_bytes())
     }
@@ -215,7 +244,7 @@ impl Scram {
     fn client_final(&mut self, challenge: &[u8], bare: &str, nonce: &str) -> Result<Vec<u8>> {
         let (_, authzid, password) = self.prepared()?;
         let first = self.parse_server_first(challenge, nonce)?;
-        let channel_binding = STANDARD.encode(Self::gs2_header(&authzid));
+        let channel_binding = self.channel_binding_field(&authzid);
         let without_proof = format!("c={channel_binding},r={}", first.nonce);
         let server_first = std::str::from_utf8(challenge).unwrap_or_default();
         let auth_message = format!("{bare},{server_first},{without_proof}");
@@ -516,22 +545,13 @@ macro_rules! scram_mechanism {
         /// stored (compatibility characters such as `ﬁ` or full-width letters) then fails
         /// here where PLAIN would succeed.
         ///
-        /// Channel binding (`SCRAM-SHA-256-PLUS`, `SCRAM-SHA-1-PLUS`: RFC 5802 section 6) is
-        /// not supported: the GS2 header says `n` (this client does not support it), and a
-        /// `-PLUS` mechanism is never chosen. Channel binding ties the exchange to the TLS
-        /// session, so that a man in the middle with a certificate the client trusts cannot
-        /// relay it to the real server. It needs the binding data from the TLS backend and a
-        /// way to hand it to the mechanism: native-tls has `TlsStream::tls_server_end_point()`
-        /// (`tls-server-end-point`, RFC 5929: a hash of the server's certificate; given by
-        /// OpenSSL, SChannel and macOS, not iOS); rustls has `export_keying_material`
-        /// (`tls-exporter`, RFC 9266: TLS 1.3, or TLS 1.2 with the extended master secret)
-        /// and the server's certificate (`peer_certificates`), from which
-        /// `tls-server-end-point` could be computed once its signature algorithm is read.
-        /// This crate keeps the TLS stream inside its transport, the [`Authenticator`] trait
-        /// has no way to receive such data, the two backends share no binding type
-        /// (`tls-exporter` is what servers move to, and native-tls lacks it), and the test
-        /// server (Dovecot 2.3) offers no `-PLUS` mechanism to check an implementation
-        /// against.
+        /// Channel binding: with [`plus`](Self::plus) the `-PLUS` variant binds the exchange
+        /// to the TLS connection, using `tls-exporter` (RFC 9266) with rustls over TLS 1.3 and
+        /// `tls-server-end-point` (RFC 5929) with native-tls;
+        /// [`Client::login_best`](crate::Client::login_best) picks it when the server offers
+        /// it and the connection has the data. Without it the GS2 header says `n` (no channel
+        /// binding). The test server (Dovecot 2.3) offers no `-PLUS` mechanism, so the
+        /// `-PLUS` exchange is checked against scripted servers only.
         ///
         /// ```no_run
         /// # let client = blocking_imap::ClientBuilder::new("imap.example.com", 993).connect()?;
@@ -546,6 +566,12 @@ macro_rules! scram_mechanism {
             #[doc = concat!("SCRAM-", $mech, " for `user` with `password`.")]
             pub fn new(user: impl Into<String>, password: impl Into<String>) -> Self {
                 $name(Scram::new($hash, user.into(), password.into()))
+            }
+
+            #[doc = concat!("SCRAM-", $mech, "-PLUS: the exchange bound to the TLS connection (RFC 5056), so that a man in the middle holding a certificate this client trusts cannot relay it to the real server. Uses `tls-exporter` (RFC 9266) with rustls over TLS 1.3, `tls-server-end-point` (RFC 5929) with native-tls. A connection without such data (plaintext, or rustls over TLS 1.2) makes the exchange fail with [`Error::InvalidArgument`] before anything is sent.")]
+            pub fn plus(mut self) -> Self {
+                self.0.plus = true;
+                self
             }
 
             /// Acts as `authzid` (an authorisation identity), when the server allows it.
@@ -581,6 +607,10 @@ macro_rules! scram_mechanism {
 
             fn validate(&self) -> Result<()> {
                 self.0.prepared().map(drop)
+            }
+
+            fn channel_binding(&mut self, binding: Option<&ChannelBinding>) {
+                self.0.binding = binding.cloned();
             }
 
             fn initial_response(&mut self) -> Option<Vec<u8>> {
@@ -625,6 +655,70 @@ mod tests {
         assert_eq!(a.respond(b"v=rmF9pqV8S7suAoZWja4dJRkFsKQ=").unwrap(), b"");
         a.finish().unwrap();
         assert!(a.respond(b"v=rmF9pqV8S7suAoZWja4dJRkFsKQ=").is_err());
+    }
+
+    /// SCRAM-SHA-256-PLUS: the GS2 header names the binding type and `c=` carries the
+    /// binding data; the proof and the server's signature are computed here independently
+    /// (PBKDF2, HMAC and SHA-256 straight from the RustCrypto crates) from RFC 7677's
+    /// exchange with the binding added.
+    #[test]
+    fn plus_binds_the_exchange_to_the_channel() {
+        use base64::engine::general_purpose::STANDARD as B64;
+        let data: Vec<u8> = (1..=32).collect();
+        let binding = ChannelBinding::new("tls-exporter", data.clone());
+        let mut a = ScramSha256::new("user", "pencil")
+            .plus()
+            .danger_fixed_nonce("rOprNGfwEbeRWgbNEkqO");
+        assert_eq!(a.mechanism(), "SCRAM-SHA-256-PLUS");
+        assert!(
+            a.validate().is_err(),
+            "no binding yet: refused before anything is sent"
+        );
+        a.channel_binding(Some(&binding));
+        a.validate().unwrap();
+        assert_eq!(
+            a.initial_response().unwrap(),
+            b"p=tls-exporter,,n=user,r=rOprNGfwEbeRWgbNEkqO"
+        );
+        let server_first = "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,\
+                            s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096";
+        let last = a.respond(server_first.as_bytes()).unwrap();
+        // Independently: what the client must have sent, and what the server proves.
+        let mut cbind = b"p=tls-exporter,,".to_vec();
+        cbind.extend_from_slice(&data);
+        let without_proof = format!(
+            "c={},r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0",
+            B64.encode(&cbind)
+        );
+        let auth_message = format!("n=user,r=rOprNGfwEbeRWgbNEkqO,{server_first},{without_proof}");
+        let salt = B64.decode("W22ZaJ0SNY7soEsUEjb6gQ==").unwrap();
+        let mut salted = [0u8; 32];
+        pbkdf2::pbkdf2_hmac::<Sha256>(b"pencil", &salt, 4096, &mut salted);
+        let mac = |key: &[u8], msg: &[u8]| {
+            let mut m = <Hmac<Sha256> as KeyInit>::new_from_slice(key).unwrap();
+            m.update(msg);
+            m.finalize().into_bytes().to_vec()
+        };
+        let client_key = mac(&salted, b"Client Key");
+        let stored_key = Sha256::digest(&client_key);
+        let signature = mac(&stored_key, auth_message.as_bytes());
+        let proof: Vec<u8> = client_key
+            .iter()
+            .zip(&signature)
+            .map(|(k, s)| k ^ s)
+            .collect();
+        assert_eq!(
+            String::from_utf8(last).unwrap(),
+            format!("{without_proof},p={}", B64.encode(proof))
+        );
+        let server_signature = mac(&mac(&salted, b"Server Key"), auth_message.as_bytes());
+        let server_final = format!("v={}", B64.encode(server_signature));
+        assert_eq!(a.respond(server_final.as_bytes()).unwrap(), b"");
+        a.finish().unwrap();
+        // Without `plus`, the same binding changes nothing: `n,,` and `c=biws`.
+        let mut b = ScramSha256::new("user", "pencil").danger_fixed_nonce("x");
+        b.channel_binding(Some(&binding));
+        assert_eq!(b.initial_response().unwrap(), b"n,,n=user,r=x");
     }
 
     #[test]
