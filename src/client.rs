@@ -772,12 +772,22 @@ impl Client {
     /// in memory only, never logged or shown in `Debug`.
     #[allow(clippy::result_large_err)]
     pub fn authenticate_with(
-        mut self,
+        self,
         make: impl Fn() -> Box<dyn Authenticator> + Send + Sync + 'static,
+    ) -> Result<Session, LoginError> {
+        self.authenticate_shared(std::sync::Arc::new(make))
+    }
+
+    /// [`authenticate_with`](Self::authenticate_with) with the factory already shared: a
+    /// reconnect hands the same one on, so nothing grows however often it reconnects.
+    #[allow(clippy::result_large_err)]
+    pub(crate) fn authenticate_shared(
+        mut self,
+        make: std::sync::Arc<dyn Fn() -> Box<dyn Authenticator> + Send + Sync>,
     ) -> Result<Session, LoginError> {
         let mut auth = make();
         match self.try_authenticate(auth.as_mut()) {
-            Ok(()) => Ok(self.into_session(Login::Mechanism(std::sync::Arc::new(make)))),
+            Ok(()) => Ok(self.into_session(Login::Mechanism(make))),
             Err(error) => Err(LoginError {
                 error,
                 client: Box::new(self),

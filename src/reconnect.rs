@@ -648,10 +648,8 @@ fn connect_again(info: &Reconnect, enabled: &[String]) -> Result<Session> {
     let client = info.builder.connect()?;
     let mut session = match &info.login {
         Login::Password { user, password } => client.login(user, password),
-        Login::Mechanism(make) => {
-            let make = make.clone();
-            client.authenticate_with(move || make())
-        }
+        // The same factory, shared: no wrapper per reconnect.
+        Login::Mechanism(make) => client.authenticate_shared(make.clone()),
         Login::Preauth => client.preauthenticated(),
         Login::None => {
             return Err(Error::InvalidArgument(

@@ -243,6 +243,31 @@ fn a_session_survives_kicks_restarts_and_cuts() {
     assert_eq!(changes.new, [Uid(6), Uid(7)]);
     assert_eq!(changes.state.known, SequenceSet::from([1, 3, 4, 5, 6, 7]));
 
+    // A session made with login_best (SCRAM here) authenticates again the same way, however
+    // often it reconnects.
+    let mut best = dovecot
+        .builder(dovecot.port)
+        .connect()
+        .unwrap()
+        .login_best("alice", "alice-pass")
+        .unwrap();
+    assert!(best.can_reconnect());
+    for _ in 0..3 {
+        dovecot.kick("alice");
+        let err = broken_soon(&mut best);
+        assert!(err.is_broken(), "{err:?}");
+        best.reconnect().unwrap();
+        reconnects += 1;
+        best.noop().unwrap();
+    }
+    drop(best);
+    // The kicks above cut `s` off too: back it comes.
+    let _ = s.noop();
+    if s.is_broken() {
+        s.reconnect().unwrap();
+        reconnects += 1;
+    }
+
     // 2. APPEND is never retried; FETCH is.
     dovecot.kick("alice");
     thread::sleep(Duration::from_millis(500)); // the kick lands before the APPEND is sent
@@ -342,7 +367,10 @@ fn a_session_survives_kicks_restarts_and_cuts() {
         got,
         [Uid(1), Uid(3), Uid(4), Uid(5), Uid(6), Uid(7), Uid(8)]
     );
-    eprintln!("reconnects: {reconnects} (kick x3, proxy cut x1, restart during IDLE x1, restart during FETCH x1)");
+    eprintln!(
+        "reconnects: {reconnects} (kicks, a login_best session kicked x3, proxy cut x1, restart \
+         during IDLE x1, restart during FETCH x1)"
+    );
     s.logout().unwrap();
 }
 
