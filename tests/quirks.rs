@@ -1278,3 +1278,16 @@ fn list_with_odd_extended_data() {
         .collect();
     assert_eq!(shown, ["Work", "Home"]);
 }
+
+// Odd LIST attributes (a quoted one, a nested list) cost only themselves, never the entry.
+#[test]
+fn list_with_odd_attributes() {
+    let names = quirk(
+        "LIST \"\" \"*\"",
+        "* LIST (\\HasNoChildren \"\\\\Sent\" (x y)) \"/\" Sent\r\nA0002 OK\r\n",
+        |s| s.list("", "*").unwrap(),
+    );
+    assert_eq!(names.len(), 1);
+    assert_eq!(names[0].name().as_str(), "Sent");
+    assert_eq!(names[0].special_use(), Some(&NameAttribute::Sent));
+}

@@ -52,10 +52,17 @@ pub(crate) struct ListExtra {
 /// `(attrs) delim name [extended data]`, with the extended data. Extended data that does not
 /// parse is ignored, as it was before it was read at all.
 pub(crate) fn list_extended(c: &mut Cursor<'_>) -> PResult<(Name, ListExtra)> {
+    // One odd attribute (a quoted one, a list) costs only itself, never the entry.
     let attributes = c.list(false, |c| {
-        c.atom()
-            .map(|a| NameAttribute::parse(&String::from_utf8_lossy(a)))
+        c.spaces();
+        if c.peek() == Some(b'(') {
+            c.skip_value()?;
+            return Ok(None);
+        }
+        c.astring()
+            .map(|a| Some(NameAttribute::parse(&String::from_utf8_lossy(&a))))
     })?;
+    let attributes: Vec<NameAttribute> = attributes.into_iter().flatten().collect();
     let delimiter = delimiter(c)?;
     let name = MailboxName::from_wire(&mailbox_name(c)?);
     let extra = list_extra(c).unwrap_or_default();
