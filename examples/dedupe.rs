@@ -17,12 +17,11 @@
 
 mod common;
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use blocking_imap::{FetchItems, Flag, SequenceSet, StoreAction, Uid};
-use common::{die, message_id, Args};
+use blocking_imap::{FetchItems, Flag, SequenceSet, StoreAction};
+use common::{die, message_id, Args, Duplicates};
 
 /// Prints a progress line at most every two seconds.
 struct Progress {
@@ -89,8 +88,7 @@ fn main() {
     eprintln!("{mailbox}: {total} messages");
 
     // 1. Every message's Message-ID, streamed: memory is one message at a time plus the map.
-    let mut first: HashMap<Vec<u8>, Uid> = HashMap::new();
-    let mut duplicates: Vec<(Uid, Vec<u8>)> = Vec::new();
+    let mut seen = Duplicates::default();
     let mut progress = Progress::new("reading message ids", total);
     let items = FetchItems::new().uid().header_fields(&["Message-ID"]);
     let stream = session
@@ -99,25 +97,14 @@ fn main() {
     for msg in stream {
         let msg = msg.unwrap_or_else(|e| die(format!("fetch: {e}")));
         progress.tick();
-        let (Some(uid), Some(id)) = (msg.uid(), msg.header().and_then(message_id)) else {
-            continue;
-        };
-        match first.get_mut(&id) {
-            None => {
-                first.insert(id, uid);
-            }
-            Some(kept) if uid < *kept => {
-                // Servers send in UID order, but do not count on it.
-                duplicates.push((*kept, id));
-                *kept = uid;
-            }
-            Some(_) => duplicates.push((uid, id)),
+        if let (Some(uid), Some(id)) = (msg.uid(), msg.header().and_then(message_id)) {
+            seen.see(uid, id);
         }
     }
     if total > 0 {
         progress.print();
     }
-    duplicates.sort_unstable();
+    let duplicates = seen.into_sorted();
     let kept = u64::from(session.mailbox().exists()) - duplicates.len() as u64;
 
     if dry_run {

@@ -25,8 +25,6 @@ use common::{die, Args};
 /// The dedupe job of examples/dedupe.rs as a function of the session, without its
 /// progress output and dry run.
 pub mod job {
-    use std::collections::HashMap;
-
     use blocking_imap::{FetchItems, Flag, Result, SequenceSet, Session, StoreAction, Uid};
 
     /// What a run did.
@@ -43,32 +41,22 @@ pub mod job {
     }
 
     pub use super::common::message_id;
+    use super::common::Duplicates;
 
     /// Removes the messages of `mailbox` whose Message-ID an earlier (lower UID) message
     /// has: marks them `\Deleted` in batches of `batch` UIDs, then expunges just those
     /// (UID EXPUNGE) when the server has UIDPLUS.
     pub fn dedupe(session: &mut Session, mailbox: &str, batch: usize) -> Result<Summary> {
         session.select(mailbox)?;
-        let mut first: HashMap<Vec<u8>, Uid> = HashMap::new();
-        let mut duplicates: Vec<(Uid, Vec<u8>)> = Vec::new();
+        let mut seen = Duplicates::default();
         let items = FetchItems::new().uid().header_fields(&["Message-ID"]);
         for msg in session.uid_fetch(1.., &items)? {
             let msg = msg?;
-            let (Some(uid), Some(id)) = (msg.uid(), msg.header().and_then(message_id)) else {
-                continue;
-            };
-            match first.get_mut(&id) {
-                None => {
-                    first.insert(id, uid);
-                }
-                Some(kept) if uid < *kept => {
-                    duplicates.push((*kept, id));
-                    *kept = uid;
-                }
-                Some(_) => duplicates.push((uid, id)),
+            if let (Some(uid), Some(id)) = (msg.uid(), msg.header().and_then(message_id)) {
+                seen.see(uid, id);
             }
         }
-        duplicates.sort_unstable();
+        let duplicates = seen.into_sorted();
         let kept = u64::from(session.mailbox().exists()) - duplicates.len() as u64;
         for chunk in duplicates.chunks(batch.max(1)) {
             let set: SequenceSet = chunk.iter().map(|(uid, _)| *uid).collect();

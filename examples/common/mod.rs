@@ -214,3 +214,34 @@ pub fn message_id(header: &[u8]) -> Option<Vec<u8>> {
     let id = value?.trim().to_string();
     (!id.is_empty()).then(|| id.into_bytes())
 }
+
+/// The copies of each Message-ID after the first: the copy with the lowest UID is the one
+/// kept, whatever order the messages are seen in.
+#[derive(Default)]
+pub struct Duplicates {
+    first: std::collections::HashMap<Vec<u8>, blocking_imap::Uid>,
+    later: Vec<(blocking_imap::Uid, Vec<u8>)>,
+}
+
+impl Duplicates {
+    /// Notes one message.
+    pub fn see(&mut self, uid: blocking_imap::Uid, id: Vec<u8>) {
+        match self.first.get_mut(&id) {
+            None => {
+                self.first.insert(id, uid);
+            }
+            Some(kept) if uid < *kept => {
+                // Servers send in UID order, but do not count on it.
+                self.later.push((*kept, id));
+                *kept = uid;
+            }
+            Some(_) => self.later.push((uid, id)),
+        }
+    }
+
+    /// The duplicates found, by UID.
+    pub fn into_sorted(mut self) -> Vec<(blocking_imap::Uid, Vec<u8>)> {
+        self.later.sort_unstable();
+        self.later
+    }
+}
