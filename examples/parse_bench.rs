@@ -1,5 +1,5 @@
 //! Framing and parsing speed with no server and no socket: recorded real-server responses
-//! (../shared/corpus, when present) and synthetic streams shaped like the big jobs.
+//! (tests/corpus) and synthetic streams shaped like the big jobs.
 //!
 //! ```sh
 //! cargo run --release --example parse_bench
@@ -43,7 +43,7 @@ fn synthetic_envelopes(n: u32) -> Vec<u8> {
 
 /// The corpus files, CRLF line ends, with a tag that parses.
 fn corpus() -> Option<Vec<u8>> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/mailkit");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/mailkit");
     let mut out = Vec::new();
     let mut dirs = vec![root];
     while let Some(dir) = dirs.pop() {
@@ -111,6 +111,6 @@ fn main() {
             }
             run("recorded corpus x 50", &many, 5);
         }
-        None => eprintln!("(../shared/corpus not found: corpus row skipped)"),
+        None => eprintln!("(tests/corpus not found: corpus row skipped)"),
     }
 }

@@ -1,4 +1,4 @@
-//! Replays every recorded real-server reply in `../shared/corpus/mailkit` (see its README)
+//! Replays every recorded real-server reply in `tests/corpus/mailkit` (see tests/corpus/README.md)
 //! through a scripted session: each file is the reply to a command chosen by its name
 //! (greetings as the greeting, `select-*` to SELECT, `list-*` to LIST, ...; NOOP when no
 //! better command fits, which routes everything to the unsolicited queue).
@@ -582,41 +582,11 @@ struct Tally {
     failures: usize,
 }
 
-/// Is the corpus at `dir`? When it is not, that fails the test under scripts/test.sh and CI
-/// (`BLOCKING_IMAP_DOVECOT` set), and is a skip note otherwise.
-fn corpus_present(dir: &Path) -> bool {
-    if dir.is_dir() {
-        return true;
-    }
-    if std::env::var_os("BLOCKING_IMAP_DOVECOT").is_some() {
-        panic!(
-            "the recorded corpus is missing: expected {} (a copy of shared/ beside the \
-             clone); BLOCKING_IMAP_DOVECOT is set, so this run must have it",
-            dir.display()
-        );
-    }
-    eprintln!("{} not found: corpus replay skipped", dir.display());
-    false
-}
-
-#[test]
-fn a_missing_corpus_fails_only_where_it_must_be_present() {
-    let missing = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/no-such-folder");
-    let required = std::env::var_os("BLOCKING_IMAP_DOVECOT").is_some();
-    let result = std::panic::catch_unwind(|| corpus_present(&missing));
-    if required {
-        assert!(result.is_err(), "a missing corpus must fail the run");
-    } else {
-        assert_eq!(result.ok(), Some(false), "a missing corpus is a skip");
-    }
-}
-
 #[test]
 fn replay_the_recorded_corpus() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/mailkit");
-    if !corpus_present(&dir) {
-        return;
-    }
+    // In the repository itself: a fresh clone has it, and nothing beside the clone is read.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/mailkit");
+    assert!(dir.is_dir(), "the recorded corpus is missing: {}", dir.display());
     let files = corpus_files(&dir);
     let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
     let mut failures = Vec::new();

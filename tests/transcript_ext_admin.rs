@@ -77,7 +77,7 @@ fn quota_root_with_atom_roots_and_noise_in_between() {
         ALL,
         vec![
             c("A0002 GETQUOTAROOT INBOX\r\n"),
-            // corpus/mailkit/common/getquota-no-root.txt, with an EXISTS in the middle and a
+            // tests/corpus/mailkit/common/getquota-no-root.txt, with an EXISTS in the middle and a
             // QUOTAROOT for another mailbox.
             s("* QUOTAROOT INBOX storage=0\r\n"),
             s("* 3 EXISTS\r\n"),
@@ -185,7 +185,7 @@ fn setmetadata_waits_for_the_continuation_and_reports_codes() {
             Step::C(b"a\r\n\xffb /shared/comment NIL)\r\n".to_vec()),
             s("A0002 OK SETMETADATA complete\r\n"),
             c("A0003 SETMETADATA INBOX (/private/comment \"0123456789ABC\")\r\n"),
-            // corpus/mailkit/metadata/setmetadata-maxsize.txt
+            // tests/corpus/mailkit/metadata/setmetadata-maxsize.txt
             s("A0003 NO [METADATA MAXSIZE 10] SETMETADATA failed\r\n"),
             c("A0004 SETMETADATA \"\" (/private/x {1}\r\n"),
             // A refusal instead of the continuation ends the command.
@@ -239,7 +239,7 @@ fn acl_quirks_literal_identifiers_and_missing_responses() {
             s("* MYRIGHTS INBOX lr\r\n"),
             s("* MYRIGHTS \"Team Box\" lrswi\r\nA0003 OK done\r\n"),
             c("A0004 LISTRIGHTS INBOX anyone\r\n"),
-            // corpus/mailkit/acl/listrights.txt
+            // tests/corpus/mailkit/acl/listrights.txt
             s("* LISTRIGHTS INBOX anyone \"\" l r s w i p k x t e c d a 0 1 2 3 4 5 6 7 8 9\r\n"),
             s("A0004 OK LISTRIGHTS completed.\r\n"),
             c("A0005 MYRIGHTS Gone\r\n"),
@@ -279,7 +279,7 @@ fn id_and_enable_forms() {
         ALL,
         vec![
             c("A0002 ID (\"name\" \"blocking-imap\" \"version\" \"0.1\")\r\n"),
-            // corpus/mailkit/common/id.txt
+            // tests/corpus/mailkit/common/id.txt
             s("* ID (\"name\" \"GImap\" \"vendor\" \"Google, Inc.\" \"support-url\" \"http://support.google.com/mail\" \"version\" \"gmail_imap_150623.03_p1\" \"remote-host\" \"127.0.0.1\")\r\n"),
             s("A0002 OK Success\r\n"),
             c("A0003 ID NIL\r\n"),
@@ -287,7 +287,7 @@ fn id_and_enable_forms() {
             c("A0004 ID (\"os\" {6+}\r\nLinüx \"name\" \"x\")\r\n"),
             s("A0004 OK no ID response at all\r\n"),
             c("A0005 ENABLE CONDSTORE QRESYNC X-NOPE\r\n"),
-            // corpus/mailkit/dovecot/enable-qresync.txt, split in two responses.
+            // tests/corpus/mailkit/dovecot/enable-qresync.txt, split in two responses.
             s("* ENABLED QRESYNC\r\n* ENABLED condstore\r\n"),
             s("A0005 OK Enabled (0.000 + 0.000 secs).\r\n"),
             c("A0006 ENABLE X-NOPE\r\n"),

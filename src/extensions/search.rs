@@ -658,7 +658,7 @@ mod tests {
         }
     }
 
-    /// Recorded Dovecot and Gmail replies (../shared/corpus/mailkit), after the keyword.
+    /// Recorded Dovecot and Gmail replies (tests/corpus/mailkit), after the keyword.
     const CORPUS_ESEARCH: &[&str] = &[
         // dovecot/search-uids-options.txt
         " (TAG \"A00000005\") UID MIN 2 MAX 13 ALL 2:6,9:13 COUNT 10 RELEVANCY (2 3 4 5 6 9 10 11 12 13)\r\n",
