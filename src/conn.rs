@@ -9,9 +9,11 @@ use log::{debug, log_enabled, trace, warn, Level};
 use crate::error::{Error, RawBytes, Result, ServerText};
 use crate::state::{unsolicited, Mailbox, Queue, Unsolicited};
 use crate::transport::Stream;
+use crate::types::id::IdInfo;
 use crate::types::{Capabilities, ResponseCode, StatusKind};
 use crate::wire::encode::{Command, LiteralMode};
 use crate::wire::framer::{FrameError, Framer};
+use crate::wire::id::id_command;
 use crate::wire::parse::{parse_frame, tag_of, Parsed, Response};
 
 /// Limits and timeouts of one connection.
@@ -596,9 +598,7 @@ impl Conn {
     pub(crate) fn start_compression(&mut self) {
         let pending = self.framer.take_buffered();
         let inner = std::mem::replace(&mut self.stream, Stream::Closed);
-        self.stream = Stream::Deflate(Box::new(crate::extensions::compress::Deflate::new(
-            inner, pending,
-        )));
+        self.stream = Stream::Deflate(Box::new(crate::transport::Deflate::new(inner, pending)));
     }
 
     /// Is UTF8=ACCEPT (RFC 6855 / RFC 9755) enabled? Then mailbox names go as UTF-8 and
@@ -929,6 +929,24 @@ impl Conn {
 }
 
 /// A tagged status as the command's result.
+impl Conn {
+    /// Sends ID (RFC 2971) with `fields` and returns the server's: for [`Session::id`] and,
+    /// before login, for [`ClientBuilder::send_id`].
+    ///
+    /// [`Session::id`]: crate::Session::id
+    /// [`ClientBuilder::send_id`]: crate::ClientBuilder::send_id
+    pub(crate) fn send_id(&mut self, fields: &[(&str, &str)]) -> Result<IdInfo> {
+        let cmd = id_command(fields)?;
+        let mut got = None;
+        self.run(cmd, &|r| matches!(r, Response::Id(_)), &mut |r| {
+            if let Response::Id(info) = r {
+                got = Some(info);
+            }
+        })?;
+        Ok(got.unwrap_or_default())
+    }
+}
+
 fn completion(status: StatusKind, text: ServerText) -> std::result::Result<ServerText, Error> {
     match status {
         StatusKind::Ok => Ok(text),

@@ -380,6 +380,7 @@ compile_error!(
 pub struct ReadmeDoctests;
 
 mod auth;
+mod builder;
 mod client;
 mod conn;
 mod error;
@@ -415,30 +416,31 @@ pub mod __fuzz {
 pub use auth::{Authenticator, ChannelBinding, OAuthBearer, PasswordMechanism, Plain, XOAuth2};
 #[cfg(feature = "scram")]
 pub use auth::{ScramSha1, ScramSha256};
-pub use client::{
-    Client, ClientBuilder, LoginError, Security, DEFAULT_CONNECT_TIMEOUT, DEFAULT_GREETING_TIMEOUT,
+pub use builder::{
+    ClientBuilder, ReconnectPolicy, Security, DEFAULT_CONNECT_TIMEOUT, DEFAULT_GREETING_TIMEOUT,
     DEFAULT_IO_TIMEOUT, DEFAULT_MAX_LINE, DEFAULT_MAX_NESTING, DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_MAX_RESULT_SIZE, DEFAULT_MAX_UNSOLICITED, DEFAULT_MAX_UNSOLICITED_BYTES,
     DEFAULT_PIPELINE_DEPTH,
 };
+pub use client::{Client, LoginError};
 pub use error::{Error, RawBytes, Result, ServerText};
-pub use extensions::acl::{AclEntry, ListRights, Rights};
-pub use extensions::append::AppendMessage;
 pub use extensions::condstore::Resync;
-pub use extensions::id::IdInfo;
 pub use extensions::idle::{
     Idle, IdleControl, IdleEnd, IdleHandle, DEFAULT_IDLE_KEEPALIVE, DEFAULT_POLL_INTERVAL,
 };
 pub use extensions::lists::{ListEntry, ListOptions};
-pub use extensions::metadata::{Metadata, MetadataDepth, MetadataEntry, MetadataOptions};
 pub use extensions::parts::{PartBody, PartRequest};
-pub use extensions::quota::{Quota, QuotaResource, QuotaRoots, QuotaUsage};
-pub use extensions::search::{ReturnOption, SearchResult, SortKey, Thread, ThreadAlgorithm};
-pub use reconnect::{Changes, Operation, ReconnectPolicy, Reconnected, Resumed, SyncState};
+pub use reconnect::{Changes, Operation, Reconnected, Resumed, SyncState};
 pub use session::Session;
 pub use state::{Mailbox, Unsolicited};
 pub use stream::FetchStream;
 pub use transport::ReadWrite;
+pub use types::acl::{AclEntry, ListRights, Rights};
+pub use types::append::AppendMessage;
+pub use types::id::IdInfo;
+pub use types::metadata::{Metadata, MetadataDepth, MetadataEntry, MetadataOptions};
+pub use types::quota::{Quota, QuotaResource, QuotaRoots, QuotaUsage};
+pub use types::search_results::{ReturnOption, SearchResult, SortKey, Thread, ThreadAlgorithm};
 pub use types::{
     Address, AppendUid, BodyStructure, Capabilities, ContentDisposition, CopyUid, DateTime,
     Envelope, Expunged, Fetch, FetchItems, Flag, MailboxName, MailboxStatus, Name, NameAttribute,

@@ -1,36 +1,15 @@
 //! Message commands: FETCH, STORE, COPY, MOVE, EXPUNGE, SEARCH, APPEND.
 
 use crate::error::{Error, Result, ServerText};
-use crate::extensions::append::AppendMessage;
 use crate::session::Session;
 use crate::stream::{ChunkCommand, FetchStream};
+use crate::types::append::AppendMessage;
 use crate::types::{
     AppendUid, CopyUid, DateTime, Expunged, FetchItems, Flag, MailboxName, ResponseCode, Search,
     Seq, SequenceSet, StatusKind, StoreAction, Uid,
 };
-use crate::wire::encode::Command;
+use crate::wire::encode::{flag_list, Command};
 use crate::wire::parse::Response;
-
-/// Writes flags as a parenthesised list, refusing what cannot be stored.
-pub(crate) fn flag_list(flags: &[Flag]) -> Result<String> {
-    let mut out = Vec::with_capacity(flags.len());
-    for f in flags {
-        let s = f.as_str();
-        let body = s.strip_prefix('\\').unwrap_or(s);
-        let ok = *f != Flag::MayCreate
-            && !body.is_empty()
-            && body.bytes().all(|b| {
-                b > 0x20
-                    && b < 0x7f
-                    && !matches!(b, b'(' | b')' | b'{' | b'%' | b'*' | b'"' | b'\\' | b']')
-            });
-        if !ok {
-            return Err(Error::InvalidArgument(format!("flag {s:?}")));
-        }
-        out.push(s);
-    }
-    Ok(format!("({})", out.join(" ")))
-}
 
 /// EXPUNGE and VANISHED are what an expunging command answers with.
 fn is_expunge(r: &Response) -> bool {

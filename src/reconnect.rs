@@ -3,98 +3,14 @@
 
 use std::fmt;
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use log::info;
 
-use crate::auth::Authenticator;
-use crate::client::ClientBuilder;
+use crate::builder::{Login, Reconnect};
 use crate::error::{Error, Result};
 use crate::session::Session;
 use crate::types::{Fetch, FetchItems, MailboxName, Search, SequenceSet, Uid};
-
-/// How [`Session::reconnect`] tries again: up to `max_attempts` connections, waiting
-/// `initial_delay` after the first failure, doubling up to `max_delay`, each wait shortened
-/// or lengthened at random by up to a quarter (jitter, so that many clients cut off at once
-/// do not come back at once), and giving up once `max_total` has passed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ReconnectPolicy {
-    /// Connections to try in all (at least 1). Default 6.
-    pub max_attempts: u32,
-    /// The wait after the first failed attempt. Default 500 ms.
-    pub initial_delay: Duration,
-    /// The longest wait between attempts. Default 30 s.
-    pub max_delay: Duration,
-    /// No attempt starts after this long since the first. Default 2 minutes.
-    pub max_total: Duration,
-}
-
-impl Default for ReconnectPolicy {
-    fn default() -> Self {
-        ReconnectPolicy {
-            max_attempts: 6,
-            initial_delay: Duration::from_millis(500),
-            max_delay: Duration::from_secs(30),
-            max_total: Duration::from_secs(120),
-        }
-    }
-}
-
-impl ReconnectPolicy {
-    /// A policy with these attempts and delays (the total bound stays 2 minutes).
-    pub fn new(max_attempts: u32, initial_delay: Duration, max_delay: Duration) -> Self {
-        ReconnectPolicy {
-            max_attempts: max_attempts.max(1),
-            initial_delay,
-            max_delay,
-            ..ReconnectPolicy::default()
-        }
-    }
-
-    /// The same policy with another bound on the total time.
-    pub fn max_total(mut self, total: Duration) -> Self {
-        self.max_total = total;
-        self
-    }
-}
-
-/// How a session logged in, to do it again.
-#[derive(Clone)]
-pub(crate) enum Login {
-    Password {
-        user: String,
-        password: String,
-    },
-    Mechanism(Arc<dyn Fn() -> Box<dyn Authenticator> + Send + Sync>),
-    Preauth,
-    /// Authenticated with a mechanism the session cannot make again.
-    None,
-}
-
-/// What a session needs to connect again: how it was made, and how it logged in. Secrets
-/// are never shown.
-#[derive(Clone)]
-pub(crate) struct Reconnect {
-    pub(crate) builder: ClientBuilder,
-    pub(crate) login: Login,
-}
-
-impl fmt::Debug for Reconnect {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let login = match &self.login {
-            Login::Password { user, .. } => format!("LOGIN {user} <password redacted>"),
-            Login::Mechanism(_) => "AUTHENTICATE <mechanism>".into(),
-            Login::Preauth => "PREAUTH".into(),
-            Login::None => "none".into(),
-        };
-        f.debug_struct("Reconnect")
-            .field("server", &self.builder.server())
-            .field("login", &login)
-            .finish()
-    }
-}
 
 /// What a client needs to remember about a mailbox between runs to learn, next time, what
 /// changed: one value, written and read back as one line of text (`Display` / `FromStr`), so a
@@ -177,7 +93,7 @@ impl FromStr for SyncState {
                 "modseq" => state.highest_modseq = Some(value.parse().map_err(|_| bad("modseq"))?),
                 "known" if value.is_empty() => {}
                 "known" => {
-                    state.known = crate::wire::parse::sequence_set(value.as_bytes())
+                    state.known = crate::wire::values::sequence_set(value.as_bytes())
                         .ok_or_else(|| bad("known is not a UID set"))?;
                 }
                 _ => return Err(bad("unknown key")),

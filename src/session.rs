@@ -21,7 +21,7 @@ use crate::wire::parse::Response;
 pub struct Session {
     pub(crate) conn: Conn,
     /// How to connect again (`None` over a caller's stream).
-    pub(crate) reconnect: Option<crate::reconnect::Reconnect>,
+    pub(crate) reconnect: Option<crate::builder::Reconnect>,
 }
 
 impl fmt::Debug for Session {

@@ -4,13 +4,11 @@ use std::collections::VecDeque;
 use std::fmt;
 
 use crate::error::ServerText;
-use crate::extensions::search::{SearchResult, Thread};
-use crate::extensions::{
-    acl::{AclEntry, ListRights, Rights},
-    id::IdInfo,
-    metadata::Metadata,
-    quota::Quota,
-};
+use crate::types::acl::{AclEntry, ListRights, Rights};
+use crate::types::id::IdInfo;
+use crate::types::metadata::Metadata;
+use crate::types::quota::Quota;
+use crate::types::search_results::{SearchResult, Thread};
 use crate::types::{
     Capabilities, Fetch, Flag, MailboxName, MailboxStatus, Name, ResponseCode, Seq, SequenceSet,
     ShowBytes, ShowPrefix, StatusKind,

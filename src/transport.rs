@@ -15,6 +15,9 @@ use log::debug;
 
 use crate::error::{Error, Result};
 
+mod deflate;
+pub(crate) use self::deflate::Deflate;
+
 #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
 use self::native_backend as backend;
 #[cfg(not(any(feature = "native-tls", feature = "rustls")))]
@@ -33,7 +36,7 @@ pub(crate) enum Stream {
     Tls(Box<backend::TlsStream>),
     Custom(Box<dyn ReadWrite>),
     /// COMPRESS=DEFLATE over any of the others.
-    Deflate(Box<crate::extensions::compress::Deflate>),
+    Deflate(Box<Deflate<Stream>>),
     /// Taken apart for a TLS upgrade that failed.
     Closed,
 }

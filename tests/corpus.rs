@@ -586,7 +586,11 @@ struct Tally {
 fn replay_the_recorded_corpus() {
     // In the repository itself: a fresh clone has it, and nothing beside the clone is read.
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/mailkit");
-    assert!(dir.is_dir(), "the recorded corpus is missing: {}", dir.display());
+    assert!(
+        dir.is_dir(),
+        "the recorded corpus is missing: {}",
+        dir.display()
+    );
     let files = corpus_files(&dir);
     let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
     let mut failures = Vec::new();

@@ -1,232 +1,12 @@
 //! ACL (RFC 4314): MYRIGHTS, GETACL, SETACL, DELETEACL, LISTRIGHTS.
 
-use std::borrow::Cow;
-use std::fmt;
-
 use crate::error::{Error, Result};
 use crate::session::Session;
+use crate::types::acl::{AclEntry, ListRights, Rights};
 use crate::types::MailboxName;
+use crate::wire::acl::{identifier_arg, setacl_command};
 use crate::wire::encode::Command;
-use crate::wire::lexer::{Cursor, PResult};
 use crate::wire::parse::Response;
-use crate::wire::values::{at_end, mailbox};
-
-/// A set of access rights (RFC 4314 section 2.1): one lower-case letter or digit per right,
-/// such as `l` (lookup), `r` (read), `s` (keep seen), `w` (write flags), `i` (insert),
-/// `p` (post), `k` (create mailboxes), `x` (delete mailbox), `t` (delete messages),
-/// `e` (expunge), `a` (administer); RFC 2086 servers also send `c` and `d`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct Rights(String);
-
-impl Rights {
-    pub(crate) fn from_wire(raw: &[u8]) -> Rights {
-        Rights(String::from_utf8_lossy(raw).into_owned())
-    }
-
-    /// The rights as the server wrote them (`"lrswipkxtea"`).
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// Is `right` in the set?
-    pub fn contains(&self, right: char) -> bool {
-        self.0.contains(right)
-    }
-
-    /// Each right, in the server's order.
-    pub fn iter(&self) -> impl Iterator<Item = char> + '_ {
-        self.0.chars()
-    }
-
-    /// Is the set empty (no rights at all)?
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-impl fmt::Display for Rights {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// One entry of a mailbox's access control list (`GETACL`): who, and what they may do.
-#[derive(Clone, PartialEq, Eq)]
-pub struct AclEntry {
-    identifier: Vec<u8>,
-    rights: Rights,
-}
-
-/// Readable: the identifier as text, not bytes.
-impl std::fmt::Debug for AclEntry {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AclEntry")
-            .field("identifier", &crate::error::RawBytes::new(&self.identifier))
-            .field("rights", &self.rights)
-            .finish()
-    }
-}
-
-impl AclEntry {
-    /// The identifier (a user name, `anyone`, a group such as `$admins`, or a negative
-    /// identifier such as `-fred`), as the server sent it: it may be 8-bit.
-    pub fn identifier(&self) -> &[u8] {
-        &self.identifier
-    }
-
-    /// The identifier as text: invalid UTF-8 becomes U+FFFD.
-    pub fn identifier_lossy(&self) -> Cow<'_, str> {
-        String::from_utf8_lossy(&self.identifier)
-    }
-
-    /// The rights granted (or, for a negative identifier, denied).
-    pub fn rights(&self) -> &Rights {
-        &self.rights
-    }
-}
-
-/// What `LISTRIGHTS` says can be granted to an identifier on a mailbox (RFC 4314 section
-/// 3.7): rights it always has, and groups of rights that can be granted, each group as a
-/// whole.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ListRights {
-    mailbox: MailboxName,
-    identifier: Vec<u8>,
-    required: Rights,
-    optional: Vec<Rights>,
-}
-
-/// Readable: the identifier as text, not bytes.
-impl std::fmt::Debug for ListRights {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ListRights")
-            .field("mailbox", &self.mailbox)
-            .field("identifier", &crate::error::RawBytes::new(&self.identifier))
-            .field("required", &self.required)
-            .field("optional", &self.optional)
-            .finish()
-    }
-}
-
-impl ListRights {
-    /// The mailbox the answer is about.
-    pub fn mailbox(&self) -> &MailboxName {
-        &self.mailbox
-    }
-
-    /// The identifier the answer is about, as the server sent it.
-    pub fn identifier(&self) -> &[u8] {
-        &self.identifier
-    }
-
-    /// The identifier as text: invalid UTF-8 becomes U+FFFD.
-    pub fn identifier_lossy(&self) -> Cow<'_, str> {
-        String::from_utf8_lossy(&self.identifier)
-    }
-
-    /// The rights the identifier always has on the mailbox (often empty).
-    pub fn required(&self) -> &Rights {
-        &self.required
-    }
-
-    /// Rights that may be granted; the rights of one item can only be granted together.
-    pub fn optional(&self) -> &[Rights] {
-        &self.optional
-    }
-
-    /// Can `right` be held at all (required or grantable)?
-    pub fn allows(&self, right: char) -> bool {
-        self.required.contains(right) || self.optional.iter().any(|r| r.contains(right))
-    }
-}
-
-// ----------------------------------------------------------------------------------------
-// Parsers: each takes a cursor placed after the response's keyword. Linear: every loop
-// below reads at least one string or atom per turn (at least one byte) or fails.
-
-/// `mailbox *(SP identifier SP rights)` (RFC 4314 section 3.6).
-pub(crate) fn parse_acl(c: &mut Cursor<'_>) -> PResult<(MailboxName, Vec<AclEntry>)> {
-    let mailbox = mailbox(c)?;
-    let mut entries = Vec::new();
-    while !at_end(c) {
-        let identifier = c.astring()?.into_owned();
-        // A server that ends the list with an identifier alone gets it with no rights.
-        let rights = if at_end(c) {
-            Rights::default()
-        } else {
-            Rights::from_wire(&c.astring()?)
-        };
-        entries.push(AclEntry { identifier, rights });
-    }
-    Ok((mailbox, entries))
-}
-
-/// `mailbox SP rights` (RFC 4314 section 3.8).
-pub(crate) fn parse_myrights(c: &mut Cursor<'_>) -> PResult<(MailboxName, Rights)> {
-    let mailbox = mailbox(c)?;
-    let rights = if at_end(c) {
-        Rights::default()
-    } else {
-        Rights::from_wire(&c.astring()?)
-    };
-    Ok((mailbox, rights))
-}
-
-/// `mailbox SP identifier SP required *(SP optional)` (RFC 4314 section 3.7).
-pub(crate) fn parse_listrights(c: &mut Cursor<'_>) -> PResult<ListRights> {
-    let mailbox = mailbox(c)?;
-    let identifier = c.astring()?.into_owned();
-    let required = if at_end(c) {
-        Rights::default()
-    } else {
-        Rights::from_wire(&c.astring()?)
-    };
-    let mut optional = Vec::new();
-    while !at_end(c) {
-        optional.push(Rights::from_wire(&c.astring()?));
-    }
-    Ok(ListRights {
-        mailbox,
-        identifier,
-        required,
-        optional,
-    })
-}
-
-// ----------------------------------------------------------------------------------------
-// Commands.
-
-/// `+` or `-` and rights letters and digits, as SETACL sends them.
-fn check_rights(rights: &str) -> Result<()> {
-    let body = rights
-        .strip_prefix('+')
-        .or_else(|| rights.strip_prefix('-'))
-        .unwrap_or(rights);
-    if body.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        Ok(())
-    } else {
-        Err(Error::InvalidArgument(format!(
-            "rights {rights:?}: only letters and digits, after an optional + or -"
-        )))
-    }
-}
-
-fn identifier_arg(cmd: &mut Command, identifier: &[u8]) -> Result<()> {
-    if identifier.is_empty() {
-        return Err(Error::InvalidArgument("empty ACL identifier".into()));
-    }
-    cmd.astring(identifier, "ACL identifier")?;
-    Ok(())
-}
-
-fn setacl_command(mailbox: &MailboxName, identifier: &[u8], rights: &str) -> Result<Command> {
-    check_rights(rights)?;
-    let mut cmd = Command::new("SETACL");
-    cmd.astring(mailbox.wire(), "mailbox name")?;
-    identifier_arg(&mut cmd, identifier)?;
-    cmd.astring(rights.as_bytes(), "rights")?;
-    Ok(cmd)
-}
 
 /// Does a response name this mailbox? (`INBOX` in any case is the same mailbox.)
 fn same(a: &MailboxName, b: &MailboxName) -> bool {
@@ -384,7 +164,13 @@ impl Session {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+
+    use crate::types::acl::Rights;
+    use crate::wire::acl::{parse_acl, parse_listrights, parse_myrights, setacl_command};
+    use crate::wire::lexer::Cursor;
+
+    use crate::error::Error;
+    use crate::types::*;
     use crate::wire::encode::Segment;
 
     /// Recorded by MailKit's tests (corpus/mailkit/acl/getacl.txt).

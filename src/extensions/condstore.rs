@@ -144,7 +144,7 @@ impl Session {
         let args = format!(
             "(UNCHANGEDSINCE {unchanged_since}) {} {}",
             action.item(true),
-            crate::message::flag_list(flags)?
+            crate::wire::encode::flag_list(flags)?
         );
         let budget = self
             .conn

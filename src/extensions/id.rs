@@ -1,155 +1,10 @@
 //! ID (RFC 2971) and ENABLE (RFC 5161).
 
-use std::borrow::Cow;
-
 use crate::error::{Error, Result};
 use crate::session::Session;
-use crate::wire::encode::Command;
-use crate::wire::lexer::{Cursor, PResult};
+use crate::types::id::IdInfo;
+use crate::wire::id::enable_command;
 use crate::wire::parse::Response;
-use crate::wire::values::{at_end, pair_list, quoted, Value};
-
-/// What a server says about itself in its ID response (RFC 2971): field / value pairs such
-/// as `name`, `version`, `vendor`, `support-url`. Empty when the server sent `ID NIL`.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct IdInfo {
-    fields: Vec<(String, Option<Vec<u8>>)>,
-}
-
-/// Readable: `{"name": "Dovecot", "version": NIL}`, values as text.
-impl std::fmt::Debug for IdInfo {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_map()
-            .entries(
-                self.fields
-                    .iter()
-                    .map(|(k, v)| (k, v.as_deref().map(crate::error::RawBytes::new))),
-            )
-            .finish()
-    }
-}
-
-impl IdInfo {
-    /// The value of `field` (compared without regard to ASCII case) exactly as sent;
-    /// `None` when the field is absent or `NIL`.
-    pub fn get(&self, field: &str) -> Option<&[u8]> {
-        self.fields
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(field))
-            .and_then(|(_, v)| v.as_deref())
-    }
-
-    /// The value of `field` as text: invalid UTF-8 becomes U+FFFD.
-    pub fn get_lossy(&self, field: &str) -> Option<Cow<'_, str>> {
-        self.get(field).map(String::from_utf8_lossy)
-    }
-
-    /// The server's `name` (`Dovecot`, `GImap`, `Cyrus` ...), as text.
-    pub fn name(&self) -> Option<Cow<'_, str>> {
-        self.get_lossy("name")
-    }
-
-    /// The server's `version`, as text.
-    pub fn version(&self) -> Option<Cow<'_, str>> {
-        self.get_lossy("version")
-    }
-
-    /// Every field and its value, in the server's order.
-    pub fn fields(&self) -> impl Iterator<Item = (&str, Option<&[u8]>)> {
-        self.fields.iter().map(|(k, v)| (k.as_str(), v.as_deref()))
-    }
-
-    /// Did the server send no fields (`ID NIL`)?
-    pub fn is_empty(&self) -> bool {
-        self.fields.is_empty()
-    }
-}
-
-/// `"(" string SP nstring *(SP string SP nstring) ")"` or `NIL` (RFC 2971 section 4).
-pub(crate) fn parse_id(c: &mut Cursor<'_>) -> PResult<IdInfo> {
-    c.spaces();
-    if c.peek() != Some(b'(') {
-        c.keyword("NIL")?;
-        return Ok(IdInfo::default());
-    }
-    let fields = c.list(false, |c| {
-        // Field names are strings; an atom from a sloppy server is read as well.
-        let key = String::from_utf8_lossy(&c.astring()?).into_owned();
-        let value = c.nstring()?.map(Cow::into_owned);
-        Ok((key, value))
-    })?;
-    Ok(IdInfo { fields })
-}
-
-/// `*(SP capability)` (RFC 5161 section 4): the extensions the server enabled. Linear: one
-/// atom (at least one byte) per turn, or a failure.
-pub(crate) fn parse_enabled(c: &mut Cursor<'_>) -> PResult<Vec<String>> {
-    let mut names = Vec::new();
-    while !at_end(c) {
-        names.push(String::from_utf8_lossy(c.atom()?).into_owned());
-    }
-    Ok(names)
-}
-
-/// Field names up to 30 octets, values up to 1024, at most 30 pairs (RFC 2971 section 3.3).
-fn id_command(fields: &[(&str, &str)]) -> Result<Command> {
-    let mut cmd = Command::new("ID");
-    if fields.is_empty() {
-        cmd.raw("NIL");
-        return Ok(cmd);
-    }
-    if fields.len() > 30 {
-        return Err(Error::InvalidArgument("ID allows at most 30 fields".into()));
-    }
-    let mut pairs = Vec::with_capacity(fields.len());
-    for (key, value) in fields {
-        let k = quoted(key.as_bytes())
-            .filter(|_| !key.is_empty() && key.len() <= 30)
-            .ok_or_else(|| Error::InvalidArgument(format!("ID field name {key:?}")))?;
-        let v = Value::string(value.as_bytes())
-            .filter(|_| value.len() <= 1024)
-            .ok_or_else(|| Error::InvalidArgument(format!("ID value of {key:?}")))?;
-        pairs.push((k, v));
-    }
-    pair_list(&mut cmd, pairs);
-    Ok(cmd)
-}
-
-/// Sends ID with `fields` and returns the server's (also before login, for
-/// [`ClientBuilder::send_id`](crate::ClientBuilder::send_id)).
-pub(crate) fn send_id(conn: &mut crate::conn::Conn, fields: &[(&str, &str)]) -> Result<IdInfo> {
-    let cmd = id_command(fields)?;
-    let mut got = None;
-    conn.run(cmd, &|r| matches!(r, Response::Id(_)), &mut |r| {
-        if let Response::Id(info) = r {
-            got = Some(info);
-        }
-    })?;
-    Ok(got.unwrap_or_default())
-}
-
-/// ENABLE's arguments are capability names: atoms.
-fn enable_command(extensions: &[&str]) -> Result<Command> {
-    if extensions.is_empty() {
-        return Err(Error::InvalidArgument(
-            "ENABLE needs at least one extension".into(),
-        ));
-    }
-    let mut cmd = Command::new("ENABLE");
-    for ext in extensions {
-        let ok = !ext.is_empty()
-            && ext.bytes().all(|b| {
-                b > 0x20
-                    && b < 0x7f
-                    && !matches!(b, b'(' | b')' | b'{' | b'%' | b'*' | b'"' | b'\\' | b']')
-            });
-        if !ok {
-            return Err(Error::InvalidArgument(format!("extension name {ext:?}")));
-        }
-        cmd.raw(ext);
-    }
-    Ok(cmd)
-}
 
 impl Session {
     /// Tells the server who we are and asks who it is, with ID (RFC 2971). `fields` are
@@ -171,7 +26,7 @@ impl Session {
         if !self.conn.capabilities()?.has("ID") {
             return Err(Error::MissingCapability("ID".into()));
         }
-        send_id(&mut self.conn, fields)
+        self.conn.send_id(fields)
     }
 
     /// Turns on extensions that change the server's behaviour, with ENABLE (RFC 5161), and
@@ -235,7 +90,13 @@ impl Session {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+
+    use crate::wire::id::{enable_command, id_command, parse_enabled, parse_id};
+    use crate::wire::lexer::Cursor;
+
+    use crate::wire::encode::Command;
+
+    use crate::error::Error;
 
     /// Recorded by MailKit's tests (corpus/mailkit/common/id.txt).
     const CORPUS_ID: &[u8] = b"(\"name\" \"GImap\" \"vendor\" \"Google, Inc.\" \"support-url\" \"http://support.google.com/mail\" \"version\" \"gmail_imap_150623.03_p1\" \"remote-host\" \"127.0.0.1\")\r\n";

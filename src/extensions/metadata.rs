@@ -1,260 +1,11 @@
 //! METADATA (RFC 5464): GETMETADATA and SETMETADATA, on a mailbox or on the server.
 
-use std::borrow::Cow;
-
 use crate::error::{Error, Result};
 use crate::session::Session;
+use crate::types::metadata::{Metadata, MetadataOptions};
 use crate::types::{MailboxName, ResponseCode};
-use crate::wire::encode::Command;
-use crate::wire::lexer::{Cursor, PResult};
+use crate::wire::metadata::{getmetadata_command, setmetadata_command};
 use crate::wire::parse::Response;
-use crate::wire::values::{astring_text, at_end, mailbox, pair_list, Value};
-
-/// One metadata entry and its value.
-#[derive(Clone, PartialEq, Eq)]
-pub struct MetadataEntry {
-    name: String,
-    value: Option<Vec<u8>>,
-}
-
-/// Readable: the value as text, not bytes.
-impl std::fmt::Debug for MetadataEntry {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MetadataEntry")
-            .field("name", &self.name)
-            .field(
-                "value",
-                &self.value.as_deref().map(crate::error::RawBytes::new),
-            )
-            .finish()
-    }
-}
-
-impl MetadataEntry {
-    /// The entry's name (`/private/comment`, `/shared/vendor/...`).
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The value exactly as the server sent it (it may hold CR, LF, 8-bit bytes, even NUL);
-    /// `None` when the entry has no value (`NIL`).
-    pub fn value(&self) -> Option<&[u8]> {
-        self.value.as_deref()
-    }
-
-    /// The value as text: invalid UTF-8 becomes U+FFFD.
-    pub fn value_lossy(&self) -> Option<Cow<'_, str>> {
-        self.value.as_deref().map(String::from_utf8_lossy)
-    }
-
-    /// The value, owned.
-    pub fn into_value(self) -> Option<Vec<u8>> {
-        self.value
-    }
-}
-
-/// What GETMETADATA answers: the entries of a mailbox (or of the server) and their values.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Metadata {
-    mailbox: MailboxName,
-    entries: Vec<MetadataEntry>,
-    long_entries: Option<u64>,
-}
-
-impl Metadata {
-    /// The mailbox the entries belong to; the empty name for server metadata.
-    pub fn mailbox(&self) -> &MailboxName {
-        &self.mailbox
-    }
-
-    /// Are these server metadata (mailbox `""`)?
-    pub fn is_server(&self) -> bool {
-        self.mailbox.wire().is_empty()
-    }
-
-    /// Every entry the server returned, in its order. Entries that do not exist come back
-    /// with no value, or not at all, as the server chooses.
-    pub fn entries(&self) -> &[MetadataEntry] {
-        &self.entries
-    }
-
-    /// The value of entry `name` (compared without regard to ASCII case); `None` when the
-    /// entry was not returned or has no value.
-    pub fn get(&self, name: &str) -> Option<&[u8]> {
-        self.entries
-            .iter()
-            .find(|e| e.name.eq_ignore_ascii_case(name))
-            .and_then(MetadataEntry::value)
-    }
-
-    /// With a [`MetadataOptions::max_size`], the size of the largest value that was left
-    /// out for being larger (the server's `[METADATA LONGENTRIES n]`).
-    pub fn long_entries(&self) -> Option<u64> {
-        self.long_entries
-    }
-}
-
-/// How deep GETMETADATA looks below each entry asked for (RFC 5464 section 4.2.2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum MetadataDepth {
-    /// `DEPTH 0`: only the entries named (the default).
-    Zero,
-    /// `DEPTH 1`: also their immediate children.
-    One,
-    /// `DEPTH infinity`: the whole tree below each entry.
-    Infinity,
-}
-
-impl MetadataDepth {
-    fn as_str(self) -> &'static str {
-        match self {
-            MetadataDepth::Zero => "0",
-            MetadataDepth::One => "1",
-            MetadataDepth::Infinity => "infinity",
-        }
-    }
-}
-
-/// Options of GETMETADATA (RFC 5464 section 4.2).
-///
-/// ```
-/// use blocking_imap::{MetadataDepth, MetadataOptions};
-/// let options = MetadataOptions::new().max_size(4096).depth(MetadataDepth::Infinity);
-/// # let _ = options;
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct MetadataOptions {
-    max_size: Option<u64>,
-    depth: Option<MetadataDepth>,
-}
-
-impl MetadataOptions {
-    /// No options: every entry named, whatever its size.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// `MAXSIZE n`: leave out values longer than `n` octets (the result's
-    /// [`long_entries`](Metadata::long_entries) then says how long the longest was).
-    pub fn max_size(mut self, octets: u64) -> Self {
-        self.max_size = Some(octets);
-        self
-    }
-
-    /// `DEPTH`: also return the entries below those named.
-    pub fn depth(mut self, depth: MetadataDepth) -> Self {
-        self.depth = Some(depth);
-        self
-    }
-
-    fn render(&self) -> Option<String> {
-        let mut items = Vec::new();
-        if let Some(n) = self.max_size {
-            items.push(format!("MAXSIZE {n}"));
-        }
-        if let Some(d) = self.depth {
-            items.push(format!("DEPTH {}", d.as_str()));
-        }
-        (!items.is_empty()).then(|| format!("({})", items.join(" ")))
-    }
-}
-
-/// A METADATA response: `mailbox SP "(" entry SP value *(SP entry SP value) ")"` with values
-/// (`nstring` or `literal8`), or `mailbox SP entry *(SP entry)`, the unsolicited form that
-/// only names entries that changed (RFC 5464 section 4.4).
-///
-/// Linear: both forms read at least one string or atom per entry (at least one byte) or fail.
-pub(crate) fn parse_metadata(c: &mut Cursor<'_>) -> PResult<Response> {
-    let mailbox = mailbox(c)?;
-    c.spaces();
-    if c.peek() != Some(b'(') {
-        let mut entries = Vec::new();
-        while !at_end(c) {
-            entries.push(String::from_utf8_lossy(&c.astring()?).into_owned());
-        }
-        if entries.is_empty() {
-            return Err(format!("expected metadata entries at byte {}", c.pos()));
-        }
-        return Ok(Response::MetadataChanged { mailbox, entries });
-    }
-    let entries = c.list(false, |c| {
-        let name = String::from_utf8_lossy(&c.astring()?).into_owned();
-        let value = c.nstring()?.map(Cow::into_owned);
-        Ok(MetadataEntry { name, value })
-    })?;
-    Ok(Response::Metadata(Metadata {
-        mailbox,
-        entries,
-        long_entries: None,
-    }))
-}
-
-/// An entry name as SETMETADATA / GETMETADATA send it: it must start with `/` and holds
-/// neither wildcards nor anything that needs a literal (RFC 5464 section 3.2).
-fn entry_arg(name: &str) -> Result<String> {
-    let ok = name.starts_with('/')
-        && !name.contains(['*', '%'])
-        && name.bytes().all(|b| b > 0x1f && b < 0x7f);
-    ok.then(|| astring_text(name.as_bytes()))
-        .flatten()
-        .ok_or_else(|| Error::InvalidArgument(format!("metadata entry name {name:?}")))
-}
-
-fn getmetadata_command(
-    mailbox: &MailboxName,
-    entries: &[&str],
-    options: &MetadataOptions,
-) -> Result<Command> {
-    if entries.is_empty() {
-        return Err(Error::InvalidArgument(
-            "GETMETADATA needs at least one entry".into(),
-        ));
-    }
-    let names = entries
-        .iter()
-        .map(|e| entry_arg(e))
-        .collect::<Result<Vec<_>>>()?;
-    let mut cmd = Command::new("GETMETADATA");
-    if let Some(opts) = options.render() {
-        cmd.raw(&opts);
-    }
-    cmd.astring(mailbox.wire(), "mailbox name")?;
-    cmd.raw(&format!("({})", names.join(" ")));
-    Ok(cmd)
-}
-
-fn setmetadata_command(
-    mailbox: &MailboxName,
-    entries: &[(&str, Option<&[u8]>)],
-    binary: bool,
-) -> Result<Command> {
-    if entries.is_empty() {
-        return Err(Error::InvalidArgument(
-            "SETMETADATA needs at least one entry".into(),
-        ));
-    }
-    let mut pairs = Vec::with_capacity(entries.len());
-    for (name, value) in entries {
-        let value = match value {
-            None => Value::Text("NIL".into()),
-            Some(v) => match Value::string(v) {
-                Some(v) => v,
-                None if binary => Value::Literal8(v.to_vec()),
-                None => {
-                    return Err(Error::InvalidArgument(format!(
-                        "value of {name:?} holds NUL, which needs BINARY (literal8)"
-                    )))
-                }
-            },
-        };
-        pairs.push((entry_arg(name)?, value));
-    }
-    let mut cmd = Command::new("SETMETADATA");
-    cmd.astring(mailbox.wire(), "mailbox name")?;
-    pair_list(&mut cmd, pairs);
-    Ok(cmd)
-}
 
 /// `[METADATA LONGENTRIES n]` in a completion.
 fn long_entries(code: Option<&ResponseCode>) -> Option<u64> {
@@ -396,6 +147,14 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::metadata::{Metadata, MetadataDepth, MetadataOptions};
+    use crate::wire::lexer::Cursor;
+    use crate::wire::metadata::{
+        getmetadata_command, parse_metadata, setmetadata_command, MetadataResponse,
+    };
+
+    use crate::error::Error;
+    use crate::types::*;
     use crate::wire::encode::Segment;
 
     /// Recorded by MailKit's tests (corpus/mailkit/metadata/).
@@ -406,7 +165,7 @@ mod tests {
 
     fn metadata(s: &[u8]) -> Metadata {
         match parse_metadata(&mut Cursor::new(s)) {
-            Ok(Response::Metadata(m)) => m,
+            Ok(MetadataResponse::Values(m)) => m,
             other => panic!("{other:?}"),
         }
     }
@@ -447,7 +206,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             r,
-            Response::MetadataChanged {
+            MetadataResponse::Changed {
                 mailbox: MailboxName::from("INBOX"),
                 entries: vec!["/shared/comment".into(), "/private/comment".into()]
             }

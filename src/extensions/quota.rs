@@ -1,223 +1,12 @@
 //! QUOTA (RFC 9208, which obsoletes RFC 2087): GETQUOTA, GETQUOTAROOT, SETQUOTA.
 
-use std::borrow::Cow;
-use std::fmt;
-
 use crate::error::{Error, Result};
 use crate::session::Session;
+use crate::types::quota::{Quota, QuotaResource, QuotaRoots};
 use crate::types::MailboxName;
 use crate::wire::encode::Command;
-use crate::wire::lexer::{Cursor, PResult};
 use crate::wire::parse::Response;
-use crate::wire::values::{at_end, mailbox};
-
-/// A resource a quota limits (RFC 9208 section 5).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum QuotaResource {
-    /// `STORAGE`: the physical space of the messages, in units of 1024 octets.
-    Storage,
-    /// `MESSAGE`: the number of messages.
-    Message,
-    /// `MAILBOX`: the number of mailboxes.
-    Mailbox,
-    /// `ANNOTATION-STORAGE`: the size of annotations / metadata, in units of 1024 octets.
-    AnnotationStorage,
-    /// Any other resource, upper-cased (servers send `X-` resources of their own).
-    Other(String),
-}
-
-impl QuotaResource {
-    pub(crate) fn parse(name: &[u8]) -> QuotaResource {
-        let upper = String::from_utf8_lossy(name).to_ascii_uppercase();
-        match upper.as_str() {
-            "STORAGE" => QuotaResource::Storage,
-            "MESSAGE" => QuotaResource::Message,
-            "MAILBOX" => QuotaResource::Mailbox,
-            "ANNOTATION-STORAGE" => QuotaResource::AnnotationStorage,
-            _ => QuotaResource::Other(upper),
-        }
-    }
-
-    /// The resource's name as IMAP writes it (`STORAGE`, `MESSAGE`, ...).
-    pub fn as_str(&self) -> &str {
-        match self {
-            QuotaResource::Storage => "STORAGE",
-            QuotaResource::Message => "MESSAGE",
-            QuotaResource::Mailbox => "MAILBOX",
-            QuotaResource::AnnotationStorage => "ANNOTATION-STORAGE",
-            QuotaResource::Other(name) => name,
-        }
-    }
-}
-
-impl fmt::Display for QuotaResource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// How much of one resource a quota root uses, and its limit.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QuotaUsage {
-    resource: QuotaResource,
-    usage: u64,
-    limit: u64,
-}
-
-impl QuotaUsage {
-    /// The resource.
-    pub fn resource(&self) -> &QuotaResource {
-        &self.resource
-    }
-
-    /// Current usage (for `STORAGE`, in units of 1024 octets).
-    pub fn usage(&self) -> u64 {
-        self.usage
-    }
-
-    /// The limit (for `STORAGE`, in units of 1024 octets).
-    pub fn limit(&self) -> u64 {
-        self.limit
-    }
-}
-
-/// A quota root and its resources (a `QUOTA` response).
-#[derive(Clone, PartialEq, Eq)]
-pub struct Quota {
-    root: Vec<u8>,
-    resources: Vec<QuotaUsage>,
-}
-
-/// Readable: the root as text, not bytes.
-impl std::fmt::Debug for Quota {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Quota")
-            .field("root", &crate::error::RawBytes::new(&self.root))
-            .field("resources", &self.resources)
-            .finish()
-    }
-}
-
-impl Quota {
-    /// The quota root's name as the server sent it (often `""` or `"User quota"`); pass it
-    /// to [`Session::get_quota`] or [`Session::set_quota`].
-    pub fn root(&self) -> &[u8] {
-        &self.root
-    }
-
-    /// The quota root's name as text: invalid UTF-8 becomes U+FFFD.
-    pub fn root_lossy(&self) -> Cow<'_, str> {
-        String::from_utf8_lossy(&self.root)
-    }
-
-    /// Every resource the root limits, in the server's order.
-    pub fn resources(&self) -> &[QuotaUsage] {
-        &self.resources
-    }
-
-    /// The usage and limit of `resource`, if the root limits it.
-    pub fn get(&self, resource: &QuotaResource) -> Option<&QuotaUsage> {
-        self.resources.iter().find(|r| &r.resource == resource)
-    }
-}
-
-/// What GETQUOTAROOT answers: the quota roots of a mailbox and their quotas.
-#[derive(Clone, PartialEq, Eq)]
-pub struct QuotaRoots {
-    mailbox: MailboxName,
-    roots: Vec<Vec<u8>>,
-    quotas: Vec<Quota>,
-}
-
-/// Readable: the roots as text, not bytes.
-impl std::fmt::Debug for QuotaRoots {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let roots: Vec<_> = self
-            .roots
-            .iter()
-            .map(|r| crate::error::RawBytes::new(r))
-            .collect();
-        f.debug_struct("QuotaRoots")
-            .field("mailbox", &self.mailbox)
-            .field("roots", &roots)
-            .field("quotas", &self.quotas)
-            .finish()
-    }
-}
-
-impl QuotaRoots {
-    /// The mailbox asked about.
-    pub fn mailbox(&self) -> &MailboxName {
-        &self.mailbox
-    }
-
-    /// The names of the quota roots that apply to the mailbox (possibly none), as the server
-    /// sent them.
-    pub fn roots(&self) -> &[Vec<u8>] {
-        &self.roots
-    }
-
-    /// The quotas of those roots, as reported by the server's QUOTA responses.
-    pub fn quotas(&self) -> &[Quota] {
-        &self.quotas
-    }
-}
-
-/// `root SP "(" [resource SP usage SP limit *(SP ...)] ")"` (RFC 9208 section 7.1).
-/// The root may be an atom (`storage=0`), a quoted string or a literal. Linear: each turn
-/// reads three tokens (at least three bytes) or fails.
-pub(crate) fn parse_quota(c: &mut Cursor<'_>) -> PResult<Quota> {
-    let root = c.astring()?.into_owned();
-    let mut resources = Vec::new();
-    c.expect(b'(')?;
-    loop {
-        if c.eat(b')') {
-            break;
-        }
-        if c.peek().is_none() {
-            return Err(format!("expected ')' at byte {}", c.pos()));
-        }
-        let resource = QuotaResource::parse(c.atom()?);
-        let usage = c.number64()?;
-        let limit = c.number64()?;
-        resources.push(QuotaUsage {
-            resource,
-            usage,
-            limit,
-        });
-    }
-    Ok(Quota { root, resources })
-}
-
-/// `mailbox *(SP root)` (RFC 9208 section 7.2). Linear: one string or atom per turn.
-pub(crate) fn parse_quotaroot(c: &mut Cursor<'_>) -> PResult<(MailboxName, Vec<Vec<u8>>)> {
-    let mailbox = mailbox(c)?;
-    let mut roots = Vec::new();
-    while !at_end(c) {
-        roots.push(c.astring()?.into_owned());
-    }
-    Ok((mailbox, roots))
-}
-
-fn setquota_command(root: &[u8], limits: &[(QuotaResource, u64)]) -> Result<Command> {
-    let mut list = Vec::with_capacity(limits.len());
-    for (resource, limit) in limits {
-        let name = resource.as_str();
-        let ok = !name.is_empty()
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
-        if !ok {
-            return Err(Error::InvalidArgument(format!("quota resource {name:?}")));
-        }
-        list.push(format!("{name} {limit}"));
-    }
-    let mut cmd = Command::new("SETQUOTA");
-    cmd.astring(root, "quota root")?;
-    cmd.raw(&format!("({})", list.join(" ")));
-    Ok(cmd)
-}
+use crate::wire::quota::setquota_command;
 
 impl Session {
     fn require_quota(&mut self, also: &str) -> Result<()> {
@@ -349,7 +138,12 @@ impl Session {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+
+    use crate::types::quota::{Quota, QuotaResource, QuotaUsage};
+    use crate::wire::lexer::Cursor;
+    use crate::wire::quota::{parse_quota, parse_quotaroot, setquota_command};
+
+    use crate::error::Error;
 
     /// Recorded by MailKit's tests (corpus/mailkit/common/getquota.txt).
     const CORPUS_GETQUOTA: [&[u8]; 2] =

@@ -176,4 +176,4 @@ pub use record::{Recorded, Recorder};
 pub use replay::{Mismatch, Replay};
 pub use script::{Script, DEFAULT_CAPABILITIES};
 
-pub(crate) use record::{attach, Tap};
+pub(crate) use record::Tap;

@@ -9,17 +9,15 @@ use std::sync::{Arc, Mutex, PoisonError};
 use log::warn;
 
 use super::format::{first_word, render, split_tag, Chunk, Dir, Item, Piece, Splitter};
-use crate::client::ClientBuilder;
-use crate::conn::Conn;
 
 /// The placeholder written in place of credentials and SASL data.
 pub(crate) const REDACTED: &str = "redacted";
 
 /// Writes the exchanges of the connections it is given to a transcript.
 ///
-/// Give it to [`ClientBuilder::record_to`] for a connection the library opens (TLS or not:
+/// Give it to [`ClientBuilder::record_to`](crate::ClientBuilder::record_to) for a connection the library opens (TLS or not:
 /// it records the protocol above TLS and COMPRESS), or wrap a plaintext stream of your own
-/// with [`wrap`](Self::wrap) before [`ClientBuilder::connect_stream`].
+/// with [`wrap`](Self::wrap) before [`ClientBuilder::connect_stream`](crate::ClientBuilder::connect_stream).
 ///
 /// The arguments of LOGIN, the initial response of AUTHENTICATE and every SASL challenge and
 /// response are replaced by `{{redacted}}` before anything is written: the file holds no
@@ -110,9 +108,9 @@ impl Recorder {
         }
     }
 
-    /// Wraps a plaintext stream for [`ClientBuilder::connect_stream`] (with
+    /// Wraps a plaintext stream for [`ClientBuilder::connect_stream`](crate::ClientBuilder::connect_stream) (with
     /// [`Security::Plaintext`](crate::Security::Plaintext): under TLS it would see
-    /// ciphertext; use [`ClientBuilder::record_to`] for that).
+    /// ciphertext; use [`ClientBuilder::record_to`](crate::ClientBuilder::record_to) for that).
     pub fn wrap<S: Read + Write>(&self, stream: S) -> Recorded<S> {
         Recorded {
             inner: stream,
@@ -153,38 +151,6 @@ impl Recorder {
             held,
         }
     }
-}
-
-impl ClientBuilder {
-    /// Records every connection this builder opens into `recorder` (the `testing` feature):
-    /// the protocol as the session speaks it, above TLS and COMPRESS, with credentials
-    /// replaced by placeholders. See [`testing`](crate::testing).
-    ///
-    /// ```no_run
-    /// use blocking_imap::{testing::Recorder, ClientBuilder};
-    /// let recorder = Recorder::create("tests/recordings/archive.txt")?;
-    /// let client = ClientBuilder::new("imap.example.com", 993)
-    ///     .record_to(recorder.clone())
-    ///     .connect()?;
-    /// let mut session = client.login("me", "password")?;
-    /// session.select("INBOX")?;
-    /// session.logout()?;
-    /// recorder.flush()?;
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    ///
-    /// A recording made over STARTTLS is written as if the connection had used implicit
-    /// TLS: the plaintext part is left out and the capabilities the server gave after the
-    /// handshake go into the greeting, so that it replays over a plain stream.
-    pub fn record_to(mut self, recorder: Recorder) -> Self {
-        self.recorder = Some(recorder);
-        self
-    }
-}
-
-/// Starts recording a new connection, if the builder has a recorder.
-pub(crate) fn attach(conn: &mut Conn, recorder: Option<&Recorder>) {
-    conn.tap = recorder.map(Recorder::tap);
 }
 
 /// A stream whose traffic is recorded: see [`Recorder::wrap`].

@@ -13,7 +13,8 @@ use super::format::{
     announcement, first_word, render_pieces, show, split_tag, Announcement, Dir, Item, Piece,
     Transcript,
 };
-use crate::client::{Client, ClientBuilder, Security};
+use crate::builder::{ClientBuilder, Security};
+use crate::client::Client;
 use crate::error::Result;
 use crate::session::Session;
 

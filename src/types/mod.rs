@@ -1,15 +1,26 @@
 //! Owned public types: nothing here borrows from the wire or from a parser crate.
 
+pub(crate) mod acl;
+pub(crate) mod append;
 pub(crate) mod date;
 pub(crate) mod envelope;
 pub(crate) mod fetch;
+pub(crate) mod id;
 mod list;
 mod mailbox_name;
+pub(crate) mod metadata;
 mod part;
 mod query;
+pub(crate) mod quota;
 mod results;
-mod search;
+pub(crate) mod search;
+pub(crate) mod search_results;
 mod seq;
+
+/// How deeply body structures may nest (multiparts within multiparts, attached messages).
+/// The framer already keeps frames nested deeper than 100 parentheses from the parser;
+/// this bound makes the recursion safe on its own.
+pub(crate) const MAX_BODY_DEPTH: u32 = 100;
 
 pub use date::DateTime;
 pub use envelope::{Address, BodyStructure, ContentDisposition, Envelope, TransferEncoding};

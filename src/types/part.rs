@@ -14,7 +14,7 @@
 
 use super::envelope::{body_number, BodyStructure, ContentDisposition, Kind, TransferEncoding};
 use super::Section;
-use crate::wire::fetch::MAX_BODY_DEPTH;
+use crate::types::MAX_BODY_DEPTH;
 
 /// One leaf of a [`BodyStructure`] (a part that is not a multipart), with its IMAP part
 /// number: what [`BodyStructure::leaves`], [`attachments`](BodyStructure::attachments),

@@ -5,11 +5,6 @@ use std::fmt;
 use crate::error::{Error, Result};
 use crate::types::date::{self, civil_from_days, days_from_civil, MONTHS};
 use crate::types::{DateTime, SequenceSet};
-use crate::wire::encode::Command;
-
-/// Strings up to this long go as quoted strings when they can; longer ones as literals
-/// (the same limit as the command encoder's).
-const MAX_QUOTED: usize = 1024;
 
 /// A calendar date for the date criteria of SEARCH (`SINCE`, `BEFORE`, `ON`, `SENTSINCE`,
 /// ...): a day, without a time or a time zone.
@@ -214,12 +209,12 @@ impl fmt::Display for SearchDate {
 /// [`Error::InvalidArgument`] before anything is written.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Search {
-    keys: Vec<Key>,
+    pub(crate) keys: Vec<Key>,
 }
 
 /// One search key.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Key {
+pub(crate) enum Key {
     /// A key without arguments: `SEEN`, `NEW`, ...
     Bare(&'static str),
     /// `KEYWORD` / `UNKEYWORD` and the keyword (checked to be an atom when encoded).
@@ -472,203 +467,12 @@ impl Search {
             _ => false,
         })
     }
-
-    /// Appends ` key args...` for every criterion (` ALL` if there is none) to `cmd`.
-    ///
-    /// Everything is checked before anything is written: on an error `cmd` is unchanged.
-    #[allow(dead_code)] // used by the session commands
-    pub(crate) fn encode(&self, cmd: &mut Command) -> Result<()> {
-        let mut out = Tokens::default();
-        out.keys(self)?;
-        for token in out.tokens {
-            match token {
-                Token::Text(text) => {
-                    cmd.raw(&text);
-                }
-                Token::Literal(data) => {
-                    // `raw("")` writes the space that goes before the literal.
-                    cmd.raw("");
-                    cmd.literal(data);
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-/// One space-separated piece of the encoded criteria.
-#[derive(Debug)]
-enum Token {
-    /// Text: a key, a number, an atom, a quoted string; with any parentheses around it.
-    Text(String),
-    /// A string that goes as a literal.
-    Literal(Vec<u8>),
-}
-
-/// The criteria as tokens, built in full before any of it goes into the command.
-///
-/// `Command::raw` puts a space before everything it writes, so a `(` is glued to the key that
-/// follows it and a `)` to the token before it; strings are rendered here (as
-/// `Command::astring` would) so that a `)` can follow a quoted string.
-#[derive(Debug, Default)]
-struct Tokens {
-    tokens: Vec<Token>,
-    /// `(`s waiting for the next text token.
-    open: usize,
-}
-
-impl Tokens {
-    fn text(&mut self, text: &str) {
-        let mut t = "(".repeat(self.open);
-        self.open = 0;
-        t.push_str(text);
-        self.tokens.push(Token::Text(t));
-    }
-
-    fn close(&mut self) {
-        match self.tokens.last_mut() {
-            Some(Token::Text(t)) => t.push(')'),
-            // Nothing can follow a literal without a space: close with a neutral key.
-            _ => self.tokens.push(Token::Text("ALL)".to_string())),
-        }
-    }
-
-    /// A string argument, as an atom, a quoted string or a literal.
-    fn string(&mut self, s: &str, what: &str) -> Result<()> {
-        let bytes = s.as_bytes();
-        if bytes.contains(&0) {
-            return Err(Error::InvalidArgument(format!(
-                "search {what} contains a NUL byte"
-            )));
-        }
-        if !bytes.is_empty()
-            && !s.eq_ignore_ascii_case("NIL")
-            && bytes.iter().all(|&b| is_atom_char(b))
-        {
-            self.text(s);
-        } else if bytes.len() <= MAX_QUOTED
-            && bytes
-                .iter()
-                .all(|&b| b != b'\r' && b != b'\n' && b.is_ascii())
-        {
-            let mut q = String::with_capacity(s.len() + 2);
-            q.push('"');
-            for c in s.chars() {
-                if c == '"' || c == '\\' {
-                    q.push('\\');
-                }
-                q.push(c);
-            }
-            q.push('"');
-            self.text(&q);
-        } else {
-            self.tokens.push(Token::Literal(bytes.to_vec()));
-        }
-        Ok(())
-    }
-
-    /// All criteria of `search`, or `ALL` when there are none.
-    fn keys(&mut self, search: &Search) -> Result<()> {
-        if search.keys.is_empty() {
-            self.text("ALL");
-        }
-        for key in &search.keys {
-            self.key(key)?;
-        }
-        Ok(())
-    }
-
-    /// An operand of NOT or OR: in parentheses when it has more than one criterion.
-    fn operand(&mut self, search: &Search) -> Result<()> {
-        if search.keys.len() > 1 {
-            self.open += 1;
-            self.keys(search)?;
-            self.close();
-            Ok(())
-        } else {
-            self.keys(search)
-        }
-    }
-
-    fn key(&mut self, key: &Key) -> Result<()> {
-        match key {
-            Key::Bare(name) => self.text(name),
-            Key::Keyword(name, keyword) => {
-                if keyword.is_empty() || !keyword.bytes().all(is_atom_char) {
-                    return Err(Error::InvalidArgument(format!(
-                        "search {name} {keyword:?} is not a valid keyword"
-                    )));
-                }
-                self.text(name);
-                self.text(keyword);
-            }
-            Key::Text(name, value) => {
-                self.text(name);
-                self.string(value, name)?;
-            }
-            Key::Header(name, value) => {
-                self.text("HEADER");
-                self.string(name, "HEADER field name")?;
-                self.string(value, "HEADER value")?;
-            }
-            Key::Date(name, date) => {
-                self.text(name);
-                self.text(&date.to_string());
-            }
-            Key::Size(name, bytes) => {
-                self.text(name);
-                self.text(&bytes.to_string());
-            }
-            Key::Uid(set) | Key::Seq(set) => {
-                if set.is_empty() {
-                    return Err(Error::InvalidArgument(
-                        "search with an empty message set".to_string(),
-                    ));
-                }
-                if matches!(key, Key::Uid(_)) {
-                    self.text("UID");
-                }
-                self.text(&set.to_string());
-            }
-            Key::ModSeq(modseq) => {
-                if *modseq > i64::MAX as u64 {
-                    return Err(Error::InvalidArgument(format!(
-                        "search MODSEQ {modseq} is larger than 2^63 - 1"
-                    )));
-                }
-                self.text("MODSEQ");
-                self.text(&modseq.to_string());
-            }
-            Key::Not(operand) => {
-                self.text("NOT");
-                self.operand(operand)?;
-            }
-            Key::Or(a, b) => {
-                self.text("OR");
-                self.operand(a)?;
-                self.operand(b)?;
-            }
-            Key::Raw(text) => {
-                if text.is_empty() || text.contains(['\r', '\n', '\0']) {
-                    return Err(Error::InvalidArgument(format!(
-                        "raw search text {text:?} is empty or holds CR, LF or NUL"
-                    )));
-                }
-                self.text(text);
-            }
-        }
-        Ok(())
-    }
-}
-
-/// ATOM-CHAR: any CHAR except atom-specials ( ) { SP CTL % * " \ ]
-fn is_atom_char(b: u8) -> bool {
-    b > 0x20 && b < 0x7f && !matches!(b, b'(' | b')' | b'{' | b'%' | b'*' | b'"' | b'\\' | b']')
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::encode::{Command, MAX_QUOTED};
 
     #[test]
     fn search_dates_from_text_times_and_days_ago() {

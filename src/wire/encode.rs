@@ -5,6 +5,7 @@
 //! when the literal is synchronising, then writes the literal's bytes and goes on.
 
 use crate::error::{Error, Result};
+use crate::types::Flag;
 
 /// Strings up to this long go as quoted strings when they can; longer ones as literals.
 pub(crate) const MAX_QUOTED: usize = 1024;
@@ -221,6 +222,27 @@ impl Command {
 }
 
 /// A command's segments as one string, literals shown as `{n}<bytes>`: for tests.
+/// Writes flags as a parenthesised list, refusing what cannot be stored.
+pub(crate) fn flag_list(flags: &[Flag]) -> Result<String> {
+    let mut out = Vec::with_capacity(flags.len());
+    for f in flags {
+        let s = f.as_str();
+        let body = s.strip_prefix('\\').unwrap_or(s);
+        let ok = *f != Flag::MayCreate
+            && !body.is_empty()
+            && body.bytes().all(|b| {
+                b > 0x20
+                    && b < 0x7f
+                    && !matches!(b, b'(' | b')' | b'{' | b'%' | b'*' | b'"' | b'\\' | b']')
+            });
+        if !ok {
+            return Err(Error::InvalidArgument(format!("flag {s:?}")));
+        }
+        out.push(s);
+    }
+    Ok(format!("({})", out.join(" ")))
+}
+
 #[cfg(test)]
 pub(crate) fn segments_text(segs: &[Segment]) -> String {
     segs.iter()

@@ -26,12 +26,8 @@ use crate::types::envelope::{
     Single, TransferEncoding,
 };
 use crate::types::fetch::{SectionKey, SectionText, UnparsedItem};
+use crate::types::MAX_BODY_DEPTH;
 use crate::types::{Fetch, Flag, Seq, Uid};
-
-/// How deeply body structures may nest (multiparts within multiparts, attached messages).
-/// The framer already keeps frames nested deeper than 100 parentheses from the parser;
-/// this bound makes the recursion safe on its own.
-pub(crate) const MAX_BODY_DEPTH: u32 = 100;
 
 fn expected(what: &str, at: usize) -> String {
     format!("expected {what} at byte {at}")

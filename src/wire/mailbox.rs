@@ -1,10 +1,8 @@
 //! Hand-written parsers for mailbox-level responses: LIST / LSUB, STATUS, NAMESPACE, SEARCH.
 //! Each takes a cursor placed after the response's keyword.
 
-use std::borrow::Cow;
-
 use super::lexer::{Cursor, PResult};
-use super::values::named_items;
+use super::values::{mailbox_name, named_items};
 use crate::types::{MailboxName, MailboxStatus, Name, NameAttribute, Namespace, Namespaces};
 
 /// A one-character delimiter (quoted) or NIL.
@@ -13,24 +11,6 @@ fn delimiter(c: &mut Cursor<'_>) -> PResult<Option<char>> {
         let s = String::from_utf8_lossy(&d).into_owned();
         s.chars().next()
     }))
-}
-
-/// A mailbox name: a string, or an atom that may also hold `]` and `[` (ASTRING-CHAR allows
-/// `]`; servers send `[Gmail]/Sent` and `Foo[bar]` unquoted) and 8-bit bytes.
-pub(crate) fn mailbox_name<'a>(c: &mut Cursor<'a>) -> PResult<Cow<'a, [u8]>> {
-    c.spaces();
-    match (c.peek(), c.peek_at(1)) {
-        (Some(b'"' | b'{'), _) | (Some(b'~'), Some(b'{')) => c.astring(),
-        _ => {
-            let at = c.pos();
-            let name =
-                c.take_while(|b| b > b' ' && b != 0x7f && !matches!(b, b'(' | b')' | b'{' | b'"'));
-            if name.is_empty() {
-                return Err(format!("expected a mailbox name at byte {at}"));
-            }
-            Ok(Cow::Borrowed(name))
-        }
-    }
 }
 
 /// `(attrs) delim name [extended data]`, without the extended data.

@@ -3,7 +3,7 @@
 //! Our own parsers handle what is frequent or must never fail on a quirky server: status
 //! responses, CAPABILITY, the per-message counters (EXISTS, RECENT, EXPUNGE), FETCH
 //! (wire/fetch.rs), LIST, STATUS, NAMESPACE, SEARCH (wire/mailbox.rs), and ESEARCH, SORT,
-//! THREAD (extensions/search.rs), QUOTA, METADATA, ACL, ID, ENABLED (extensions/). Extension
+//! THREAD (wire/search.rs), QUOTA, METADATA, ACL, ID, ENABLED (wire/<extension>.rs). Extension
 //! responses this crate does not type (ANNOTATION, LANGUAGE, ...) are recognised by name and
 //! kept whole. The rest (FLAGS, VANISHED, ...) goes through imap-proto once and is
 //! converted to owned crate types.
@@ -11,15 +11,16 @@
 use imap_proto::{MailboxDatum, Response as ProtoResponse};
 
 use super::lexer::Cursor;
-use super::{fetch, mailbox};
+use super::metadata::MetadataResponse;
+use super::search as search_ext;
+use super::values::sequence_set;
+use super::{acl, fetch, id, mailbox, metadata, quota};
 use crate::error::ServerText;
-use crate::extensions::search::{self as search_ext, SearchResult, Thread};
-use crate::extensions::{
-    acl::{self, AclEntry, ListRights, Rights},
-    id::{self, IdInfo},
-    metadata::{self, Metadata},
-    quota::{self, Quota},
-};
+use crate::types::acl::{AclEntry, ListRights, Rights};
+use crate::types::id::IdInfo;
+use crate::types::metadata::Metadata;
+use crate::types::quota::Quota;
+use crate::types::search_results::{SearchResult, Thread};
 use crate::types::{
     Capabilities, Fetch, Flag, MailboxName, MailboxStatus, Name, Namespaces, ResponseCode, Seq,
     SequenceSet, StatusKind, Uid,
@@ -235,7 +236,14 @@ fn parse_untagged(frame: &[u8], rest: &[u8]) -> Result<Response, String> {
             let (mailbox, roots) = quota::parse_quotaroot(&mut c)?;
             return Ok(Response::QuotaRoot { mailbox, roots });
         }
-        b"METADATA" => return metadata::parse_metadata(&mut c),
+        b"METADATA" => {
+            return metadata::parse_metadata(&mut c).map(|m| match m {
+                MetadataResponse::Values(m) => Response::Metadata(m),
+                MetadataResponse::Changed { mailbox, entries } => {
+                    Response::MetadataChanged { mailbox, entries }
+                }
+            })
+        }
         b"ACL" => {
             let (mailbox, entries) = acl::parse_acl(&mut c)?;
             return Ok(Response::Acl { mailbox, entries });
@@ -506,24 +514,6 @@ fn paren_words(s: &[u8]) -> Vec<String> {
         .filter(|w| !w.is_empty())
         .map(|w| String::from_utf8_lossy(w).into_owned())
         .collect()
-}
-
-/// `1:3,5,7:*` to a set; `None` if it is not one (or is empty).
-pub(crate) fn sequence_set(s: &[u8]) -> Option<SequenceSet> {
-    let num = |p: &[u8]| {
-        if p == b"*" {
-            Some(crate::types::STAR)
-        } else {
-            number(p).filter(|&n| n > 0)
-        }
-    };
-    // Collected, sorted and merged once: O(n log n) whatever the order the server chose.
-    s.split(|&b| b == b',')
-        .map(|item| match item.iter().position(|&b| b == b':') {
-            Some(i) => Some(num(&item[..i])?..=num(&item[i + 1..])?),
-            None => num(item).map(|n| n..=n),
-        })
-        .collect::<Option<SequenceSet>>()
 }
 
 #[cfg(test)]

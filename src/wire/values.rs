@@ -5,14 +5,60 @@
 //! strings rendered as atoms or quoted strings, and parenthesised lists of key / value pairs
 //! whose values may need literals (SETMETADATA, ID).
 
-use crate::types::{MailboxName, UnparsedItem};
+use std::borrow::Cow;
+
+use crate::types::{MailboxName, SequenceSet, UnparsedItem};
 use crate::wire::encode::{self, Command};
 use crate::wire::lexer::{Cursor, PResult};
 
 /// A mailbox name: a string, or an atom that may hold `]` and 8-bit bytes (servers send
 /// `[Gmail]/Sent` and `Foo]bar` unquoted).
 pub(crate) fn mailbox(c: &mut Cursor<'_>) -> PResult<MailboxName> {
-    super::mailbox::mailbox_name(c).map(|n| MailboxName::from_wire(&n))
+    mailbox_name(c).map(|n| MailboxName::from_wire(&n))
+}
+
+/// A mailbox name: a string, or an atom that may also hold `]` and `[` (ASTRING-CHAR allows
+/// `]`; servers send `[Gmail]/Sent` and `Foo[bar]` unquoted) and 8-bit bytes.
+pub(crate) fn mailbox_name<'a>(c: &mut Cursor<'a>) -> PResult<Cow<'a, [u8]>> {
+    c.spaces();
+    match (c.peek(), c.peek_at(1)) {
+        (Some(b'"' | b'{'), _) | (Some(b'~'), Some(b'{')) => c.astring(),
+        _ => {
+            let at = c.pos();
+            let name =
+                c.take_while(|b| b > b' ' && b != 0x7f && !matches!(b, b'(' | b')' | b'{' | b'"'));
+            if name.is_empty() {
+                return Err(format!("expected a mailbox name at byte {at}"));
+            }
+            Ok(Cow::Borrowed(name))
+        }
+    }
+}
+
+/// A number of up to 10 digits and nothing else (no sign, no space).
+fn number(s: &[u8]) -> Option<u32> {
+    if s.is_empty() || s.len() > 10 || !s.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(s).ok()?.parse().ok()
+}
+
+/// `1:3,5,7:*` to a set; `None` if it is not one (or is empty).
+pub(crate) fn sequence_set(s: &[u8]) -> Option<SequenceSet> {
+    let num = |p: &[u8]| {
+        if p == b"*" {
+            Some(crate::types::STAR)
+        } else {
+            number(p).filter(|&n| n > 0)
+        }
+    };
+    // Collected, sorted and merged once: O(n log n) whatever the order the server chose.
+    s.split(|&b| b == b',')
+        .map(|item| match item.iter().position(|&b| b == b':') {
+            Some(i) => Some(num(&item[..i])?..=num(&item[i + 1..])?),
+            None => num(item).map(|n| n..=n),
+        })
+        .collect::<Option<SequenceSet>>()
 }
 
 /// Reads `NAME value NAME value ...` (STATUS attributes, ESEARCH return data) up to

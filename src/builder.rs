@@ -1,0 +1,615 @@
+//! How to connect: [`ClientBuilder`] with its settings (server, security, timeouts, limits,
+//! the URL form), and what a session keeps to connect again ([`ReconnectPolicy`], the login
+//! it made). Connecting itself is in `client.rs`, reconnecting in `reconnect.rs`.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::auth::Authenticator;
+use crate::conn::Options;
+use crate::error::{Error, Result};
+use crate::transport::{self, TlsOptions};
+use crate::wire::lexer::MAX_LIST_DEPTH;
+
+/// How the connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Security {
+    /// TLS from the first byte (port 993). The default.
+    Tls,
+    /// Plaintext first, then STARTTLS before anything else is sent (port 143). Never
+    /// opportunistic: if the server does not offer STARTTLS, or refuses it, or greets with
+    /// PREAUTH, connecting fails before any credential is sent.
+    StartTls,
+    /// No encryption at all. Passwords go in the clear: for loopback and tests only.
+    Plaintext,
+}
+
+/// Default time allowed to establish the TCP connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default time any single read or write may go without progress.
+pub const DEFAULT_IO_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default largest server response accepted (a line plus its literals).
+pub const DEFAULT_MAX_RESPONSE_SIZE: usize = 64 * 1024 * 1024;
+/// Default longest command line; a longer sequence set is split across several commands.
+pub const DEFAULT_MAX_LINE: usize = 4096;
+/// Default number of chunks of a split command kept in flight at once.
+pub const DEFAULT_PIPELINE_DEPTH: usize = 4;
+/// Default number of unsolicited responses kept until the caller reads them.
+pub const DEFAULT_MAX_UNSOLICITED: usize = 100_000;
+/// Default total size of the unsolicited responses kept until the caller reads them.
+pub const DEFAULT_MAX_UNSOLICITED_BYTES: usize = 64 * 1024 * 1024;
+/// Default largest result one command may collect over all its responses (a SEARCH ALL of
+/// a 10-million-message mailbox is about 80 MB on the wire).
+pub const DEFAULT_MAX_RESULT_SIZE: usize = 256 * 1024 * 1024;
+/// Default time allowed for the server's greeting once connected (and, with implicit TLS,
+/// once the handshake is done).
+pub const DEFAULT_GREETING_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default deepest nesting of parentheses accepted in a response.
+pub const DEFAULT_MAX_NESTING: u32 = 100;
+
+/// Configures and opens a connection to an IMAP server.
+///
+/// TLS (implicit or after STARTTLS) requires TLS 1.2 or newer, on either backend: a server
+/// that offers only TLS 1.0 or 1.1 fails the handshake with [`Error::Tls`].
+///
+/// ```no_run
+/// use blocking_imap::ClientBuilder;
+/// let client = ClientBuilder::new("imap.example.com", 993).connect()?;
+/// let mut session = client.login("user", "password")?;
+/// session.noop()?;
+/// session.logout()?;
+/// # Ok::<(), blocking_imap::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    pub(crate) host: String,
+    pub(crate) port: u16,
+    pub(crate) security: Security,
+    pub(crate) tls: TlsOptions,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) opts: Options,
+    /// What an IMAP URL said besides the server.
+    url: UrlParts,
+    /// How [`Session::reconnect`](crate::Session::reconnect) retries.
+    pub(crate) reconnect: ReconnectPolicy,
+    /// The ID (RFC 2971) to send at the earliest point the server allows, if any.
+    pub(crate) id: Option<Vec<(String, String)>>,
+    /// Records every connection (`record_to`).
+    #[cfg(feature = "testing")]
+    pub(crate) recorder: Option<crate::testing::Recorder>,
+}
+
+/// The user, password, mechanism and mailbox of an IMAP URL. The password never shows in
+/// `Debug` or any log.
+#[derive(Clone, Default)]
+struct UrlParts {
+    user: Option<String>,
+    password: Option<String>,
+    auth: Option<String>,
+    mailbox: Option<String>,
+}
+
+impl fmt::Debug for UrlParts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Url")
+            .field("user", &self.user)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("auth", &self.auth)
+            .field("mailbox", &self.mailbox)
+            .finish()
+    }
+}
+
+/// `%XX` decoded as UTF-8 (lossy); `None` for a `%` not followed by two hex digits.
+fn percent_decode(s: &str) -> Option<String> {
+    crate::mime::percent_decode_checked(s.as_bytes(), true)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+}
+
+impl ClientBuilder {
+    /// A connection to `host` on `port`, with implicit TLS, certificate and host name checked.
+    pub fn new(host: impl Into<String>, port: u16) -> Self {
+        ClientBuilder {
+            host: host.into(),
+            port,
+            security: Security::Tls,
+            tls: TlsOptions::default(),
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            opts: Options {
+                read_timeout: Some(DEFAULT_IO_TIMEOUT),
+                write_timeout: Some(DEFAULT_IO_TIMEOUT),
+                max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
+                max_nesting: DEFAULT_MAX_NESTING,
+                max_line: DEFAULT_MAX_LINE,
+                max_queue: DEFAULT_MAX_UNSOLICITED,
+                max_queue_bytes: DEFAULT_MAX_UNSOLICITED_BYTES,
+                max_result_size: DEFAULT_MAX_RESULT_SIZE,
+                command_deadline: None,
+                greeting_timeout: DEFAULT_GREETING_TIMEOUT,
+                pipeline_depth: DEFAULT_PIPELINE_DEPTH,
+            },
+            url: UrlParts::default(),
+            reconnect: ReconnectPolicy::default(),
+            id: None,
+            #[cfg(feature = "testing")]
+            recorder: None,
+        }
+    }
+
+    /// How [`Session::reconnect`](crate::Session::reconnect) retries a lost connection:
+    /// attempts, backoff with jitter, a bound on the total time (see [`ReconnectPolicy`]).
+    pub fn reconnect_policy(mut self, policy: ReconnectPolicy) -> Self {
+        self.reconnect = policy;
+        self
+    }
+
+    /// Sends ID (RFC 2971) with the crate's name and version (`"name" "blocking-imap"
+    /// "version" "0.1.0"`) at the earliest point the server allows: before login when it
+    /// advertises ID then, else right after login. Some large providers refuse SELECT until
+    /// a client has identified itself. Nothing is sent to a server without ID.
+    pub fn send_id(self) -> Self {
+        self.send_id_fields(&[
+            ("name", env!("CARGO_PKG_NAME")),
+            ("version", env!("CARGO_PKG_VERSION")),
+        ])
+    }
+
+    /// [`send_id`](Self::send_id) with the caller's own fields (`("name", "my-tool")`,
+    /// `("version", "2.1")`, ...).
+    pub fn send_id_fields(mut self, fields: &[(&str, &str)]) -> Self {
+        self.id = Some(
+            fields
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+                .collect(),
+        );
+        self
+    }
+
+    /// A builder from an IMAP URL (RFC 5092's server part), so that a tool can take one
+    /// `--url` or `IMAP_URL` the way database tools take `DATABASE_URL`:
+    ///
+    /// - `imaps://host[:port]`: implicit TLS, port 993 by default;
+    /// - `imap://host[:port]`: STARTTLS required (never plaintext), port 143 by default;
+    /// - `user@`, percent-decoded (`me%40example.com@`), and `;AUTH=MECH` (RFC 5092
+    ///   `iauth`), available from [`user`](Self::user) and
+    ///   [`auth_mechanism`](Self::auth_mechanism); a password after `user:` is accepted for
+    ///   convenience (RFC 5092 has none) and available from [`password`](Self::password),
+    ///   never shown in `Debug` or logged;
+    /// - a path names a mailbox ([`mailbox`](Self::mailbox)); a query is ignored.
+    ///
+    /// ```
+    /// use blocking_imap::{ClientBuilder, Security};
+    /// let b = ClientBuilder::from_url("imaps://me%40example.com;AUTH=PLAIN@imap.example.com/INBOX")?;
+    /// assert_eq!(b.user(), Some("me@example.com"));
+    /// assert_eq!(b.auth_mechanism(), Some("PLAIN"));
+    /// assert_eq!(b.mailbox(), Some("INBOX"));
+    /// assert_eq!(b.server(), "imap.example.com:993");
+    /// # Ok::<(), blocking_imap::Error>(())
+    /// ```
+    ///
+    /// Errors: [`Error::InvalidArgument`] for another scheme, no host, a bad port or bad
+    /// percent-encoding (the message never repeats a password).
+    pub fn from_url(url: &str) -> Result<ClientBuilder> {
+        let bad = |why: &str| Error::InvalidArgument(format!("IMAP URL: {why}"));
+        let (security, port, rest) = if let Some(r) = strip_scheme(url, "imaps://") {
+            (Security::Tls, 993, r)
+        } else if let Some(r) = strip_scheme(url, "imap://") {
+            (Security::StartTls, 143, r)
+        } else {
+            return Err(bad("must start with imap:// or imaps://"));
+        };
+        let (authority, path) = match rest.find(['/', '?', '#']) {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, ""),
+        };
+        let (userinfo, hostport) = match authority.rfind('@') {
+            Some(i) => (Some(&authority[..i]), &authority[i + 1..]),
+            None => (None, authority),
+        };
+        let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
+            let end = v6.find(']').ok_or_else(|| bad("unclosed [ in the host"))?;
+            let after = &v6[end + 1..];
+            let port = match after.strip_prefix(':') {
+                Some(p) => p.parse().map_err(|_| bad("the port is not a number"))?,
+                None if after.is_empty() => port,
+                None => return Err(bad("text after the host")),
+            };
+            (format!("[{}]", &v6[..end]), port)
+        } else {
+            match hostport.rsplit_once(':') {
+                Some((h, p)) => (
+                    h.to_string(),
+                    p.parse().map_err(|_| bad("the port is not a number"))?,
+                ),
+                None => (hostport.to_string(), port),
+            }
+        };
+        if host.is_empty() || host == "[]" {
+            return Err(bad("no host"));
+        }
+        let mut b = ClientBuilder::new(host, port).security(security);
+        if let Some(info) = userinfo {
+            let (user_part, auth) = match info.to_ascii_uppercase().find(";AUTH=") {
+                Some(i) => (&info[..i], Some(&info[i + 6..])),
+                None => (info, None),
+            };
+            let (user, password) = match user_part.split_once(':') {
+                Some((u, p)) => (u, Some(p)),
+                None => (user_part, None),
+            };
+            if !user.is_empty() {
+                b.url.user =
+                    Some(percent_decode(user).ok_or_else(|| bad("bad %-escape in the user"))?);
+            }
+            if let Some(p) = password {
+                b.url.password =
+                    Some(percent_decode(p).ok_or_else(|| bad("bad %-escape in the password"))?);
+            }
+            if let Some(a) = auth {
+                b.url.auth = Some(percent_decode(a).ok_or_else(|| bad("bad %-escape in ;AUTH="))?);
+            }
+        }
+        let path = path.split(['?', '#']).next().unwrap_or("");
+        let mailbox = path.trim_start_matches('/');
+        if !mailbox.is_empty() {
+            // RFC 5092 `;UIDVALIDITY=` and the like after the name are not kept.
+            let name = mailbox.split(';').next().unwrap_or(mailbox);
+            b.url.mailbox =
+                Some(percent_decode(name).ok_or_else(|| bad("bad %-escape in the mailbox"))?);
+        }
+        Ok(b)
+    }
+
+    /// `host:port` this builder connects to (an IPv6 address in brackets).
+    pub fn server(&self) -> String {
+        if self.host.contains(':') && !self.host.starts_with('[') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+
+    /// The user name of the URL given to [`from_url`](Self::from_url), percent-decoded.
+    pub fn user(&self) -> Option<&str> {
+        self.url.user.as_deref()
+    }
+
+    /// The password of the URL given to [`from_url`](Self::from_url), if it had one (never
+    /// shown in `Debug` or logged).
+    pub fn password(&self) -> Option<&str> {
+        self.url.password.as_deref()
+    }
+
+    /// The `;AUTH=` mechanism of the URL given to [`from_url`](Self::from_url) (`*` means
+    /// any).
+    pub fn auth_mechanism(&self) -> Option<&str> {
+        self.url.auth.as_deref()
+    }
+
+    /// The mailbox named by the path of the URL given to [`from_url`](Self::from_url).
+    pub fn mailbox(&self) -> Option<&str> {
+        self.url.mailbox.as_deref()
+    }
+
+    /// Chooses implicit TLS, STARTTLS or plaintext.
+    pub fn security(mut self, security: Security) -> Self {
+        self.security = security;
+        self
+    }
+
+    /// Shorthand for `security(Security::StartTls)`.
+    pub fn starttls(self) -> Self {
+        self.security(Security::StartTls)
+    }
+
+    /// Trusts this PEM certificate as a root, besides the system's (for a private CA or a
+    /// self-signed server certificate). With the `rustls` backend every certificate in the
+    /// PEM is trusted, and a self-signed server certificate must not be a CA certificate
+    /// (`CA:TRUE`); native-tls takes the first.
+    ///
+    /// ```no_run
+    /// let pem = std::fs::read("ca.pem")?;
+    /// let client = blocking_imap::ClientBuilder::new("imap.example.com", 993)
+    ///     .add_root_certificate_pem(&pem)?
+    ///     .connect()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// Errors: [`Error::InvalidArgument`] naming this call when `pem` holds no certificate
+    /// the TLS library can use (a DER file, a key, a truncated file), here rather than at
+    /// [`connect`](Self::connect).
+    pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Result<Self> {
+        transport::check_root_pem(pem)?;
+        self.tls.root_pems.push(pem.to_vec());
+        Ok(self)
+    }
+
+    /// Accepts any server certificate, even an expired or self-signed one. Dangerous: anyone
+    /// on the path can read and change the session.
+    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
+        self.tls.accept_invalid_certs = accept;
+        self
+    }
+
+    /// Accepts a valid certificate issued for another host name. Dangerous.
+    pub fn danger_accept_invalid_hostnames(mut self, accept: bool) -> Self {
+        self.tls.accept_invalid_hostnames = accept;
+        self
+    }
+
+    /// Time allowed for the TCP connection to be established (default 30 s), in all:
+    /// resolving the host name, then trying each of its addresses in turn with the time
+    /// left. When it runs out, [`connect`](Self::connect) fails with [`Error::Timeout`]
+    /// (operation `"connect"`). The system's resolver cannot be interrupted, so a lookup
+    /// that outlives the timeout finishes on a helper thread of its own, and its result is
+    /// dropped. An IP address as the host skips the lookup.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Time allowed for the server's greeting (default 10 s). A server that says nothing
+    /// is usually a port that speaks TLS reached without it: the error says so
+    /// ([`Error::Timeout`] with operation `"greeting"` and a hint) instead of waiting for the
+    /// read timeout.
+    pub fn greeting_timeout(mut self, timeout: Duration) -> Self {
+        self.opts.greeting_timeout = timeout.max(Duration::from_millis(1));
+        self
+    }
+
+    /// Time any single read may wait for data (default 60 s; `None` waits forever).
+    pub fn read_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.opts.read_timeout = timeout;
+        self
+    }
+
+    /// Time any single write may wait to make progress (default 60 s; `None` waits forever).
+    pub fn write_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.opts.write_timeout = timeout;
+        self
+    }
+
+    /// The largest server response accepted, a line plus its literals (default 64 MiB). A
+    /// larger one is refused before it is read into memory, and ends the connection.
+    pub fn max_response_size(mut self, bytes: usize) -> Self {
+        self.opts.max_response_size = bytes;
+        self
+    }
+
+    /// The deepest nesting of parentheses accepted in one response (default 100); a deeper
+    /// response is skipped as unparsable rather than parsed recursively. Clamped to
+    /// 1..=256: parsing nests a call per level, and 256 levels keep the stack it needs small
+    /// (well under the 2 MiB of a spawned thread's default stack).
+    pub fn max_nesting_depth(mut self, depth: u32) -> Self {
+        self.opts.max_nesting = depth.clamp(1, MAX_LIST_DEPTH);
+        self
+    }
+
+    /// The longest command line to send (default 4096 bytes, well under the 8 KiB that strict
+    /// servers accept). A command whose sequence set would make a longer line is sent as
+    /// several commands, transparently, and their results joined.
+    pub fn max_command_line(mut self, bytes: usize) -> Self {
+        self.opts.max_line = bytes.max(256);
+        self
+    }
+
+    /// How many chunks of a command split for a long sequence set may be in flight at once
+    /// (default 4; 1 sends each only after the previous one completed). Chunks are written
+    /// back to back and their completions read in order, which saves round trips on slow
+    /// links. The chunks are small, so they never fill the socket buffers.
+    pub fn pipeline_depth(mut self, depth: usize) -> Self {
+        self.opts.pipeline_depth = depth.clamp(1, 16);
+        self
+    }
+
+    /// How many unsolicited responses wait for the caller at most (default 100,000). Past
+    /// that the oldest are dropped and counted, and the queue reports it with
+    /// [`Unsolicited::Dropped`](crate::Unsolicited::Dropped); the mailbox state is kept
+    /// current regardless. This bounds memory against a server that floods.
+    pub fn max_unsolicited(mut self, items: usize) -> Self {
+        self.opts.max_queue = items.max(1);
+        self
+    }
+
+    /// How many bytes of memory the unsolicited responses waiting for the caller may hold
+    /// at most (default 64 MiB; each item counted roughly, from the data it carries). Past
+    /// that the oldest are dropped and reported as with
+    /// [`max_unsolicited`](Self::max_unsolicited); an item larger than the whole budget is
+    /// dropped itself.
+    pub fn max_unsolicited_bytes(mut self, bytes: usize) -> Self {
+        self.opts.max_queue_bytes = bytes.max(1);
+        self
+    }
+
+    /// The most one command may collect into its result over all its responses (default
+    /// 256 MiB, counted as the responses' size on the wire): the numbers of a SEARCH, SORT
+    /// or ESEARCH, the tree of a THREAD, the entries of a LIST, the messages an EXPUNGE
+    /// reports. A server that sends more makes the command fail with
+    /// [`Error::LimitExceeded`](crate::Error::LimitExceeded); the rest of its responses are
+    /// read and discarded, so the session stays usable. Streamed FETCH results are not
+    /// collected: each message is bounded by
+    /// [`max_response_size`](Self::max_response_size) instead.
+    pub fn max_result_size(mut self, bytes: usize) -> Self {
+        self.opts.max_result_size = bytes.max(1);
+        self
+    }
+
+    /// The longest one command may take, from its first write to its tagged completion
+    /// (default: no limit, so that long FETCHes work). A server that trickles bytes just
+    /// inside the read timeout cannot stretch a command past it: the command fails with
+    /// [`Error::Timeout`] (operation `"command"`) and the session becomes unusable, since
+    /// the rest of the response was never read. The drain of a dropped stream and LOGOUT
+    /// respect it too. The chunks of a command split for a long sequence set share one
+    /// deadline, counted from the first chunk. IDLE is exempt: it is meant to last, and has
+    /// its own deadline ([`Idle::deadline`](crate::Idle::deadline)). A stream the caller
+    /// reads slowly counts the caller's time too. With a stream given to
+    /// [`connect_stream`](Self::connect_stream), the deadline is checked between reads
+    /// only (its read timeout cannot be shortened).
+    pub fn command_deadline(mut self, deadline: Option<Duration>) -> Self {
+        self.opts.command_deadline = deadline;
+        self
+    }
+}
+
+#[cfg(feature = "testing")]
+impl ClientBuilder {
+    /// Records every connection this builder opens into `recorder` (the `testing` feature):
+    /// the protocol as the session speaks it, above TLS and COMPRESS, with credentials
+    /// replaced by placeholders. See [`testing`](crate::testing).
+    ///
+    /// ```no_run
+    /// use blocking_imap::{testing::Recorder, ClientBuilder};
+    /// let recorder = Recorder::create("tests/recordings/archive.txt")?;
+    /// let client = ClientBuilder::new("imap.example.com", 993)
+    ///     .record_to(recorder.clone())
+    ///     .connect()?;
+    /// let mut session = client.login("me", "password")?;
+    /// session.select("INBOX")?;
+    /// session.logout()?;
+    /// recorder.flush()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// A recording made over STARTTLS is written as if the connection had used implicit
+    /// TLS: the plaintext part is left out and the capabilities the server gave after the
+    /// handshake go into the greeting, so that it replays over a plain stream.
+    pub fn record_to(mut self, recorder: crate::testing::Recorder) -> Self {
+        self.recorder = Some(recorder);
+        self
+    }
+}
+
+/// How [`Session::reconnect`] tries again: up to `max_attempts` connections, waiting
+/// `initial_delay` after the first failure, doubling up to `max_delay`, each wait shortened
+/// or lengthened at random by up to a quarter (jitter, so that many clients cut off at once
+/// do not come back at once), and giving up once `max_total` has passed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReconnectPolicy {
+    /// Connections to try in all (at least 1). Default 6.
+    pub max_attempts: u32,
+    /// The wait after the first failed attempt. Default 500 ms.
+    pub initial_delay: Duration,
+    /// The longest wait between attempts. Default 30 s.
+    pub max_delay: Duration,
+    /// No attempt starts after this long since the first. Default 2 minutes.
+    pub max_total: Duration,
+}
+
+impl Default for ReconnectPolicy {
+    fn default() -> Self {
+        ReconnectPolicy {
+            max_attempts: 6,
+            initial_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(30),
+            max_total: Duration::from_secs(120),
+        }
+    }
+}
+
+impl ReconnectPolicy {
+    /// A policy with these attempts and delays (the total bound stays 2 minutes).
+    pub fn new(max_attempts: u32, initial_delay: Duration, max_delay: Duration) -> Self {
+        ReconnectPolicy {
+            max_attempts: max_attempts.max(1),
+            initial_delay,
+            max_delay,
+            ..ReconnectPolicy::default()
+        }
+    }
+
+    /// The same policy with another bound on the total time.
+    pub fn max_total(mut self, total: Duration) -> Self {
+        self.max_total = total;
+        self
+    }
+}
+
+/// How a session logged in, to do it again.
+#[derive(Clone)]
+pub(crate) enum Login {
+    Password {
+        user: String,
+        password: String,
+    },
+    Mechanism(Arc<dyn Fn() -> Box<dyn Authenticator> + Send + Sync>),
+    Preauth,
+    /// Authenticated with a mechanism the session cannot make again.
+    None,
+}
+
+/// What a session needs to connect again: how it was made, and how it logged in. Secrets
+/// are never shown.
+#[derive(Clone)]
+pub(crate) struct Reconnect {
+    pub(crate) builder: ClientBuilder,
+    pub(crate) login: Login,
+}
+
+impl fmt::Debug for Reconnect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let login = match &self.login {
+            Login::Password { user, .. } => format!("LOGIN {user} <password redacted>"),
+            Login::Mechanism(_) => "AUTHENTICATE <mechanism>".into(),
+            Login::Preauth => "PREAUTH".into(),
+            Login::None => "none".into(),
+        };
+        f.debug_struct("Reconnect")
+            .field("server", &self.builder.server())
+            .field("login", &login)
+            .finish()
+    }
+}
+
+/// `url` without `scheme` (any case).
+fn strip_scheme<'a>(url: &'a str, scheme: &str) -> Option<&'a str> {
+    let head = url.get(..scheme.len())?;
+    head.eq_ignore_ascii_case(scheme)
+        .then(|| &url[scheme.len()..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn imap_urls() {
+        let b = ClientBuilder::from_url("imap://mail.example.org").unwrap();
+        assert_eq!(
+            (b.server(), b.security),
+            ("mail.example.org:143".into(), Security::StartTls)
+        );
+        assert_eq!((b.user(), b.password(), b.mailbox()), (None, None, None));
+        let b = ClientBuilder::from_url(
+            "IMAPS://Fred%20Bloggs;auth=*@[::1]:10993/Sent%20Items;UIDVALIDITY=7?x#y",
+        )
+        .unwrap();
+        assert_eq!(b.server(), "[::1]:10993");
+        assert_eq!(b.security, Security::Tls);
+        assert_eq!(b.user(), Some("Fred Bloggs"));
+        assert_eq!(b.auth_mechanism(), Some("*"));
+        assert_eq!(b.mailbox(), Some("Sent Items"));
+        let b = ClientBuilder::from_url("imaps://me:p%40ss@h:1").unwrap();
+        assert_eq!((b.user(), b.password()), (Some("me"), Some("p@ss")));
+        let shown = format!("{b:?}");
+        assert!(
+            !shown.contains("p@ss") && !shown.contains("p%40ss"),
+            "{shown}"
+        );
+        for bad in [
+            "http://h",
+            "imap://",
+            "imaps://h:port",
+            "imaps://[::1",
+            "imaps://u%zz@h",
+            "imaps://me:s3cret%@h",
+        ] {
+            let e = ClientBuilder::from_url(bad).unwrap_err();
+            assert!(matches!(e, Error::InvalidArgument(_)), "{bad}: {e}");
+            assert!(!e.to_string().contains("s3cret"), "{e}");
+        }
+    }
+}
