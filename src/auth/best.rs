@@ -8,6 +8,7 @@ use super::Plain;
 use crate::client::{Client, LoginError};
 use crate::error::{Error, Result};
 use crate::session::Session;
+use crate::types::Capabilities;
 
 /// A way to log in with a user name and a password, as [`Client::login_best`] chooses it
 /// ([`Client::password_mechanism`] tells which one it would take).
@@ -61,7 +62,10 @@ impl Client {
     /// 2. `AUTH=SCRAM-SHA-256`, then `AUTH=SCRAM-SHA-1` (with the `scram` cargo feature,
     ///    on by default): the password never crosses the wire and the server must prove that
     ///    it knows it. Skipped when SASLprep refuses the user name or password (a control
-    ///    character, say: see `ScramSha256`).
+    ///    character, say: see `ScramSha256`). When the connection has channel binding data
+    ///    but the server offers no `-PLUS` mechanism, the exchange says so (GS2 header `y`,
+    ///    RFC 5802 section 6): a server that supports binding then refuses it, which
+    ///    catches a man in the middle who struck `-PLUS` from the capabilities.
     /// 3. `AUTH=PLAIN`: the password in the clear (inside TLS if the connection has it).
     ///    Preferred to LOGIN because it carries UTF-8 as it is, with no quoting rules.
     /// 4. LOGIN, unless the server says `LOGINDISABLED`.
@@ -74,41 +78,34 @@ impl Client {
     /// Errors: [`Error::MissingCapability`] when the server offers none of these (no SCRAM,
     /// no PLAIN, and `LOGINDISABLED`); the errors of CAPABILITY.
     pub fn password_mechanism(&mut self, user: &str, password: &str) -> Result<PasswordMechanism> {
-        #[cfg(feature = "scram")]
+        self.mechanism_choice(user, password).map(|(m, _)| m)
+    }
+
+    /// [`password_mechanism`](Self::password_mechanism)'s choice, and whether the server
+    /// offers a `-PLUS` mechanism (which decides SCRAM's GS2 header).
+    fn mechanism_choice(
+        &mut self,
+        user: &str,
+        password: &str,
+    ) -> Result<(PasswordMechanism, bool)> {
         let bound = self.channel_binding().is_some();
-        let caps = self.capabilities()?;
+        // SASLprep is the same for both hashes (see `Scram::prepared`): one check does.
         #[cfg(feature = "scram")]
-        {
-            let ok = super::ScramSha256::new(user, password).validate().is_ok();
-            if bound && ok && caps.has_auth("SCRAM-SHA-256-PLUS") {
-                return Ok(PasswordMechanism::ScramSha256Plus);
-            }
-            if bound && ok && caps.has_auth("SCRAM-SHA-1-PLUS") {
-                return Ok(PasswordMechanism::ScramSha1Plus);
-            }
-            if caps.has_auth("SCRAM-SHA-256")
-                && super::ScramSha256::new(user, password).validate().is_ok()
-            {
-                return Ok(PasswordMechanism::ScramSha256);
-            }
-            if caps.has_auth("SCRAM-SHA-1")
-                && super::ScramSha1::new(user, password).validate().is_ok()
-            {
-                return Ok(PasswordMechanism::ScramSha1);
-            }
-        }
+        let scram_ok = super::ScramSha256::new(user, password).validate().is_ok();
         #[cfg(not(feature = "scram"))]
-        let _ = (user, password);
-        if caps.has_auth("PLAIN") {
-            Ok(PasswordMechanism::Plain)
-        } else if !caps.has("LOGINDISABLED") {
-            Ok(PasswordMechanism::Login)
-        } else {
-            Err(Error::MissingCapability(
+        let scram_ok = {
+            let _ = (user, password);
+            false
+        };
+        let caps = self.capabilities()?;
+        let plus_offered = plus_offered(caps);
+        match choose(caps, bound, scram_ok) {
+            Some(m) => Ok((m, plus_offered)),
+            None => Err(Error::MissingCapability(
                 "a password mechanism (AUTH=SCRAM-SHA-256, AUTH=SCRAM-SHA-1 or AUTH=PLAIN; \
                  the server says LOGINDISABLED)"
                     .into(),
-            ))
+            )),
         }
     }
 
@@ -137,8 +134,8 @@ impl Client {
     // box on a call made once per connection.
     #[allow(clippy::result_large_err)]
     pub fn login_best(mut self, user: &str, password: &str) -> Result<Session, LoginError> {
-        let mechanism = match self.password_mechanism(user, password) {
-            Ok(m) => m,
+        let (mechanism, plus_offered) = match self.mechanism_choice(user, password) {
+            Ok(choice) => choice,
             Err(error) => {
                 return Err(LoginError {
                     error,
@@ -147,6 +144,8 @@ impl Client {
             }
         };
         log::debug!("login_best: {mechanism}");
+        #[cfg(not(feature = "scram"))]
+        let _ = plus_offered;
         // Through `authenticate_with`, so that the session can authenticate again on
         // `Session::reconnect` (the secrets stay in memory only, never logged).
         let (u, p) = (user.to_string(), password.to_string());
@@ -159,13 +158,24 @@ impl Client {
             PasswordMechanism::ScramSha1Plus => self.authenticate_with(move || {
                 Box::new(super::ScramSha1::new(&u, &p).plus()) as Box<dyn super::Authenticator>
             }),
+            // No -PLUS on offer: a connection with binding data says so in the GS2 header
+            // (`y`), so that a server that binds after all (the -PLUS struck out on the way)
+            // fails the exchange. With -PLUS offered (and no binding data here), `n`.
             #[cfg(feature = "scram")]
             PasswordMechanism::ScramSha256 => self.authenticate_with(move || {
-                Box::new(super::ScramSha256::new(&u, &p)) as Box<dyn super::Authenticator>
+                let mut a = super::ScramSha256::new(&u, &p);
+                if !plus_offered {
+                    a = a.no_plus_offered();
+                }
+                Box::new(a) as Box<dyn super::Authenticator>
             }),
             #[cfg(feature = "scram")]
             PasswordMechanism::ScramSha1 => self.authenticate_with(move || {
-                Box::new(super::ScramSha1::new(&u, &p)) as Box<dyn super::Authenticator>
+                let mut a = super::ScramSha1::new(&u, &p);
+                if !plus_offered {
+                    a = a.no_plus_offered();
+                }
+                Box::new(a) as Box<dyn super::Authenticator>
             }),
             PasswordMechanism::Plain => self.authenticate_with(move || {
                 Box::new(Plain::new(&u, &p)) as Box<dyn super::Authenticator>
@@ -177,5 +187,75 @@ impl Client {
             | PasswordMechanism::ScramSha256Plus
             | PasswordMechanism::ScramSha1Plus => self.login(user, password),
         }
+    }
+}
+
+/// Does the server offer a `-PLUS` SCRAM mechanism?
+fn plus_offered(caps: &Capabilities) -> bool {
+    caps.has_auth("SCRAM-SHA-256-PLUS") || caps.has_auth("SCRAM-SHA-1-PLUS")
+}
+
+/// The strongest mechanism `caps` offers: `bound`, the connection has channel binding data;
+/// `scram_ok`, SASLprep accepts the user name and password (and SCRAM is compiled in).
+fn choose(caps: &Capabilities, bound: bool, scram_ok: bool) -> Option<PasswordMechanism> {
+    let order = [
+        (PasswordMechanism::ScramSha256Plus, bound && scram_ok),
+        (PasswordMechanism::ScramSha1Plus, bound && scram_ok),
+        (PasswordMechanism::ScramSha256, scram_ok),
+        (PasswordMechanism::ScramSha1, scram_ok),
+        (PasswordMechanism::Plain, true),
+    ];
+    if let Some((m, _)) = order
+        .into_iter()
+        .find(|&(m, usable)| usable && caps.has_auth(m.name()))
+    {
+        return Some(m);
+    }
+    (!caps.has("LOGINDISABLED")).then_some(PasswordMechanism::Login)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caps(names: &[&str]) -> Capabilities {
+        Capabilities::from_names(names.iter().map(|n| n.to_string()).collect())
+    }
+
+    #[test]
+    fn the_strongest_mechanism_on_offer() {
+        let all = caps(&[
+            "IMAP4rev1",
+            "AUTH=SCRAM-SHA-256-PLUS",
+            "AUTH=SCRAM-SHA-256",
+            "AUTH=PLAIN",
+        ]);
+        assert!(plus_offered(&all));
+        assert_eq!(
+            choose(&all, true, true),
+            Some(PasswordMechanism::ScramSha256Plus)
+        );
+        // Without binding data, plain SCRAM even where -PLUS is offered (its GS2 header
+        // then says `n`: the server binds, and would fail a `y`).
+        assert_eq!(
+            choose(&all, false, true),
+            Some(PasswordMechanism::ScramSha256)
+        );
+        assert_eq!(choose(&all, true, false), Some(PasswordMechanism::Plain));
+        let stripped = caps(&["IMAP4rev1", "AUTH=SCRAM-SHA-1", "AUTH=PLAIN"]);
+        assert!(!plus_offered(&stripped));
+        assert_eq!(
+            choose(&stripped, true, true),
+            Some(PasswordMechanism::ScramSha1)
+        );
+        assert!(plus_offered(&caps(&["AUTH=SCRAM-SHA-1-PLUS"])));
+        assert_eq!(
+            choose(&caps(&["IMAP4rev1"]), true, true),
+            Some(PasswordMechanism::Login)
+        );
+        assert_eq!(
+            choose(&caps(&["IMAP4rev1", "LOGINDISABLED"]), true, true),
+            None
+        );
     }
 }

@@ -134,6 +134,9 @@ struct Scram {
     plus: bool,
     /// The connection's channel binding, when its TLS backend gives one.
     binding: Option<ChannelBinding>,
+    /// The server was seen to offer no `-PLUS` mechanism (set by `Client::login_best`, the
+    /// one caller that knows the capabilities): with binding data, the GS2 header says `y`.
+    no_plus_offered: bool,
     state: State,
 }
 
@@ -147,6 +150,7 @@ impl Scram {
             fixed_nonce: None,
             plus: false,
             binding: None,
+            no_plus_offered: false,
             state: State::Start,
         }
     }
@@ -197,11 +201,16 @@ impl Scram {
         Ok((user, authzid, password))
     }
 
-    /// The gs2-header: `p=<type>` for a `-PLUS` exchange, else `n` (no channel binding),
-    /// then the authorisation identity if any.
+    /// The gs2-header: `p=<type>` for a `-PLUS` exchange; `y` when the connection has
+    /// binding data but the server offers no `-PLUS` mechanism; else `n` (no channel
+    /// binding); then the authorisation identity if any.
     fn gs2_header(&self, authzid: &str) -> String {
         let flag = match (&self.binding, self.plus) {
             (Some(b), true) => format!("p={}", b.kind()),
+            // RFC 5802 section 6: a client that could bind but sees no -PLUS must not say
+            // `n`. With `y`, a server that does support binding fails the exchange, so a man
+            // in the middle who struck -PLUS from the capabilities is caught.
+            (Some(_), false) if self.no_plus_offered => "y".to_string(),
             _ => "n".to_string(),
         };
         if authzid.is_empty() {
@@ -550,7 +559,12 @@ macro_rules! scram_mechanism {
         /// `tls-server-end-point` (RFC 5929) with native-tls;
         /// [`Client::login_best`](crate::Client::login_best) picks it when the server offers
         /// it and the connection has the data. Without it the GS2 header says `n` (no channel
-        /// binding). The test server (Dovecot 2.3) offers no `-PLUS` mechanism, so the
+        /// binding), except when `login_best` chose the mechanism because the server offers
+        /// no `-PLUS` one and the connection has binding data: then it says `y` (RFC 5802
+        /// section 6), and a server that supports binding fails the exchange, which catches
+        /// a man in the middle who struck `-PLUS` from the capabilities. (Given to
+        /// [`Client::authenticate`](crate::Client::authenticate) directly, the mechanism
+        /// cannot see the capabilities, and says `n`.) The test server (Dovecot 2.3) offers no `-PLUS` mechanism, so the
         /// `-PLUS` exchange is checked against scripted servers only.
         ///
         /// ```no_run
@@ -577,6 +591,14 @@ macro_rules! scram_mechanism {
             /// Acts as `authzid` (an authorisation identity), when the server allows it.
             pub fn authorize_as(mut self, authzid: impl Into<String>) -> Self {
                 self.0.authzid = authzid.into();
+                self
+            }
+
+            /// The server offers no `-PLUS` mechanism: with channel binding data, the GS2
+            /// header says `y` instead of `n` (`Client::login_best`, which saw the
+            /// capabilities).
+            pub(crate) fn no_plus_offered(mut self) -> Self {
+                self.0.no_plus_offered = true;
                 self
             }
 
@@ -657,35 +679,20 @@ mod tests {
         assert!(a.respond(b"v=rmF9pqV8S7suAoZWja4dJRkFsKQ=").is_err());
     }
 
-    /// SCRAM-SHA-256-PLUS: the GS2 header names the binding type and `c=` carries the
-    /// binding data; the proof and the server's signature are computed here independently
-    /// (PBKDF2, HMAC and SHA-256 straight from the RustCrypto crates) from RFC 7677's
-    /// exchange with the binding added.
-    #[test]
-    fn plus_binds_the_exchange_to_the_channel() {
+    /// RFC 7677's SCRAM-SHA-256 exchange (user `user`, password `pencil`), run through `a`:
+    /// checks the client's first message, its final message and the server's signature
+    /// against what is computed here independently (PBKDF2, HMAC and SHA-256 straight from
+    /// the RustCrypto crates), for the GS2 header `gs2` and the binding data `data` that
+    /// `c=` must carry after it. Returns the client's two messages.
+    fn rfc7677_exchange(a: &mut ScramSha256, gs2: &str, data: &[u8]) -> (String, String) {
         use base64::engine::general_purpose::STANDARD as B64;
-        let data: Vec<u8> = (1..=32).collect();
-        let binding = ChannelBinding::new("tls-exporter", data.clone());
-        let mut a = ScramSha256::new("user", "pencil")
-            .plus()
-            .danger_fixed_nonce("rOprNGfwEbeRWgbNEkqO");
-        assert_eq!(a.mechanism(), "SCRAM-SHA-256-PLUS");
-        assert!(
-            a.validate().is_err(),
-            "no binding yet: refused before anything is sent"
-        );
-        a.channel_binding(Some(&binding));
-        a.validate().unwrap();
-        assert_eq!(
-            a.initial_response().unwrap(),
-            b"p=tls-exporter,,n=user,r=rOprNGfwEbeRWgbNEkqO"
-        );
+        let first = String::from_utf8(a.initial_response().unwrap()).unwrap();
+        assert_eq!(first, format!("{gs2}n=user,r=rOprNGfwEbeRWgbNEkqO"));
         let server_first = "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,\
                             s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096";
-        let last = a.respond(server_first.as_bytes()).unwrap();
-        // Independently: what the client must have sent, and what the server proves.
-        let mut cbind = b"p=tls-exporter,,".to_vec();
-        cbind.extend_from_slice(&data);
+        let last = String::from_utf8(a.respond(server_first.as_bytes()).unwrap()).unwrap();
+        let mut cbind = gs2.as_bytes().to_vec();
+        cbind.extend_from_slice(data);
         let without_proof = format!(
             "c={},r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0",
             B64.encode(&cbind)
@@ -707,18 +714,88 @@ mod tests {
             .zip(&signature)
             .map(|(k, s)| k ^ s)
             .collect();
-        assert_eq!(
-            String::from_utf8(last).unwrap(),
-            format!("{without_proof},p={}", B64.encode(proof))
-        );
+        assert_eq!(last, format!("{without_proof},p={}", B64.encode(proof)));
         let server_signature = mac(&mac(&salted, b"Server Key"), auth_message.as_bytes());
         let server_final = format!("v={}", B64.encode(server_signature));
         assert_eq!(a.respond(server_final.as_bytes()).unwrap(), b"");
         a.finish().unwrap();
-        // Without `plus`, the same binding changes nothing: `n,,` and `c=biws`.
-        let mut b = ScramSha256::new("user", "pencil").danger_fixed_nonce("x");
+        (first, last)
+    }
+
+    fn rfc7677_client() -> ScramSha256 {
+        ScramSha256::new("user", "pencil").danger_fixed_nonce("rOprNGfwEbeRWgbNEkqO")
+    }
+
+    /// No channel binding data: `n,,`, and `c=biws` (its base64); RFC 7677's own messages.
+    #[test]
+    fn without_binding_data_the_header_says_n() {
+        for no_plus in [false, true] {
+            let mut a = rfc7677_client();
+            if no_plus {
+                a = a.no_plus_offered();
+            }
+            a.channel_binding(None);
+            let (first, last) = rfc7677_exchange(&mut a, "n,,", b"");
+            assert_eq!(first, "n,,n=user,r=rOprNGfwEbeRWgbNEkqO");
+            assert_eq!(
+                last,
+                "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,\
+                 p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="
+            );
+        }
+    }
+
+    /// Binding data, and a server that offers no -PLUS (what `login_best` says): `y,,` and
+    /// `c=eSws`, so that a server that can bind (its -PLUS struck out on the way) refuses.
+    #[test]
+    fn binding_data_without_plus_offered_says_y() {
+        let binding = ChannelBinding::new("tls-exporter", (1..=32).collect());
+        let mut a = rfc7677_client().no_plus_offered();
+        a.channel_binding(Some(&binding));
+        a.validate().unwrap();
+        let (first, last) = rfc7677_exchange(&mut a, "y,,", b"");
+        assert_eq!(first, "y,,n=user,r=rOprNGfwEbeRWgbNEkqO");
+        assert!(
+            last.starts_with("c=eSws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p="),
+            "{last}"
+        );
+        // With an authorisation identity: `y,a=...,` (and `c=` its base64).
+        let mut b = ScramSha256::new("user", "pencil")
+            .authorize_as("admin")
+            .no_plus_offered()
+            .danger_fixed_nonce("x");
         b.channel_binding(Some(&binding));
-        assert_eq!(b.initial_response().unwrap(), b"n,,n=user,r=x");
+        assert_eq!(b.initial_response().unwrap(), b"y,a=admin,n=user,r=x");
+        // Given to `authenticate` directly, the mechanism cannot tell whether the server
+        // offers -PLUS (a `y` would fail at one that does): `n`.
+        let mut c = ScramSha256::new("user", "pencil").danger_fixed_nonce("x");
+        c.channel_binding(Some(&binding));
+        assert_eq!(c.initial_response().unwrap(), b"n,,n=user,r=x");
+    }
+
+    /// SCRAM-SHA-256-PLUS: the GS2 header names the binding type and `c=` carries the
+    /// binding data after it (RFC 7677's exchange with the binding added).
+    #[test]
+    fn plus_binds_the_exchange_to_the_channel() {
+        let data: Vec<u8> = (1..=32).collect();
+        let binding = ChannelBinding::new("tls-exporter", data.clone());
+        for no_plus in [false, true] {
+            let mut a = rfc7677_client().plus();
+            if no_plus {
+                // Meaningless with -PLUS chosen: `p=` all the same.
+                a = a.no_plus_offered();
+            }
+            assert_eq!(a.mechanism(), "SCRAM-SHA-256-PLUS");
+            assert!(
+                a.validate().is_err(),
+                "no binding yet: refused before anything is sent"
+            );
+            a.channel_binding(Some(&binding));
+            a.validate().unwrap();
+            let (first, last) = rfc7677_exchange(&mut a, "p=tls-exporter,,", &data);
+            assert_eq!(first, "p=tls-exporter,,n=user,r=rOprNGfwEbeRWgbNEkqO");
+            assert!(last.starts_with("c=cD10bHMtZXhwb3J0ZXIsLA"), "{last}");
+        }
     }
 
     #[test]
