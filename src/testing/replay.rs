@@ -22,6 +22,12 @@ use crate::session::Session;
 /// `DONE`) before it returns a timeout, for the IDLE loop to look at its stop flag.
 const IDLE_TICK: Duration = Duration::from_millis(50);
 
+/// The longest a read sleeps through a `! delay` before it returns
+/// [`io::ErrorKind::Interrupted`]: `Conn` reads again after that, and looks at its command
+/// deadline first (it cannot shorten the read timeout of a stream it did not open), so a
+/// deadline ends a long delay within this much.
+const DELAY_SLICE: Duration = Duration::from_millis(10);
+
 /// What a replayed session did differently from its transcript: the transcript's line, what
 /// it has there, and what the client did.
 ///
@@ -164,7 +170,19 @@ struct State {
     exact_tags: bool,
     any_fetch_order: bool,
     max_read: usize,
+    /// The socket read timeout played: a delay that outlasts it fails the read.
     read_timeout: Option<Duration>,
+    /// The builder's greeting timeout, which shortens the read timeout until the first
+    /// bytes have been read (as `Conn` shortens a socket's).
+    greeting_timeout: Option<Duration>,
+    /// Were the timeouts set with [`Replay::read_timeout`] (the builder's do not apply)?
+    timeouts_set: bool,
+    /// Has the client read anything yet (the greeting timeout is over)?
+    greeted: bool,
+    /// How long the client has waited on delays since it last read bytes or timed out
+    /// (across the `Interrupted` returns that give `Conn` its turns, and across delays
+    /// that follow each other: silence is silence).
+    waited: Duration,
     /// What the client wrote, not yet cut into units.
     pending: Vec<u8>,
     /// Bytes of a literal the client announced, still to come.
@@ -175,7 +193,7 @@ struct State {
     absorbing: bool,
     /// Bytes ready for the client to read.
     out: VecDeque<u8>,
-    /// What is left of a delay that a read timeout cut.
+    /// What is left of the delay being played (a read timeout may cut it).
     delay_left: Option<Duration>,
     /// The tag of the client's COMPRESS, until the server's OK for it.
     compress_tag: Option<Vec<u8>>,
@@ -204,6 +222,10 @@ impl Replay {
                 any_fetch_order: false,
                 max_read: usize::MAX,
                 read_timeout: None,
+                greeting_timeout: None,
+                timeouts_set: false,
+                greeted: false,
+                waited: Duration::ZERO,
                 pending: Vec::new(),
                 literal_left: None,
                 continuation: false,
@@ -254,15 +276,25 @@ impl Replay {
 
     /// Makes a `! delay` longer than `timeout` fail the read after `timeout` with
     /// [`io::ErrorKind::TimedOut`], as a socket with that read timeout would (the session
-    /// sees [`Error::Timeout`](crate::Error::Timeout)). A stream given to
-    /// `connect_stream` keeps its own timeouts, so set here the one the builder has.
-    /// Default: none (a delay is waited out).
+    /// sees [`Error::Timeout`](crate::Error::Timeout)); `None`: a delay is waited out.
+    ///
+    /// [`client`](Self::client) and [`client_with`](Self::client_with) play the builder's
+    /// read and greeting timeouts by themselves; this replaces both (`read_timeout(None)`
+    /// waits out every delay whatever the builder says). A replay given to
+    /// [`ClientBuilder::connect_stream`] directly knows no builder: set the timeout here.
+    /// Default: the builder's with `client` / `client_with`, else none.
     pub fn read_timeout(self, timeout: Option<Duration>) -> Self {
-        self.lock().read_timeout = timeout;
+        {
+            let mut st = self.lock();
+            st.read_timeout = timeout;
+            st.greeting_timeout = None;
+            st.timeouts_set = true;
+        }
         self
     }
 
-    /// Connects a plaintext [`Client`] to the replay (host `replay`, default options) and
+    /// Connects a plaintext [`Client`] to the replay (host `replay`, the default options:
+    /// a read timeout of [`DEFAULT_IO_TIMEOUT`](crate::DEFAULT_IO_TIMEOUT) among them) and
     /// reads the greeting.
     ///
     /// Errors: those of [`ClientBuilder::connect_stream`], a [`Mismatch`] among them.
@@ -273,7 +305,21 @@ impl Replay {
     /// Like [`client`](Self::client), with the options of `builder` (limits, timeouts);
     /// its security setting is replaced by plaintext: a recording holds the protocol as it
     /// was above TLS.
+    ///
+    /// The replay keeps the builder's timeouts as a socket would: a `! delay` that
+    /// outlasts the read timeout (before the greeting, the greeting timeout if shorter)
+    /// fails the read after that time with [`Error::Timeout`](crate::Error::Timeout),
+    /// unless [`read_timeout`](Self::read_timeout) set one; one that outlasts the
+    /// [`command_deadline`](ClientBuilder::command_deadline) ends within a few
+    /// milliseconds of the deadline (`Error::Timeout`, operation `"command"`).
     pub fn client_with(&self, builder: &ClientBuilder) -> Result<Client> {
+        {
+            let mut st = self.lock();
+            if !st.timeouts_set {
+                st.read_timeout = builder.opts.read_timeout;
+                st.greeting_timeout = Some(builder.opts.greeting_timeout);
+            }
+        }
         builder
             .clone()
             .security(Security::Plaintext)
@@ -782,22 +828,17 @@ impl State {
                 for (i, b) in self.out.drain(..n).enumerate() {
                     buf[i] = b;
                 }
+                self.greeted = true;
+                self.waited = Duration::ZERO;
                 return Turn::Read(n);
             }
-            if let Some(left) = self.delay_left.take() {
-                return match self.read_timeout {
-                    Some(t) if left > t => {
-                        self.delay_left = Some(left.saturating_sub(t));
-                        Turn::SleepFail(
-                            t,
-                            io::Error::new(
-                                io::ErrorKind::TimedOut,
-                                "replay: a delay outlasted the read timeout",
-                            ),
-                        )
-                    }
-                    _ => Turn::Sleep(left),
-                };
+            if let Some(left) = self.delay_left {
+                // A slice at a time, never past the read timeout.
+                let mut slice = left.min(DELAY_SLICE);
+                if let Some(limit) = self.wait_limit() {
+                    slice = slice.min(limit.saturating_sub(self.waited));
+                }
+                return Turn::Wait(slice);
             }
             let Some(step) = self.steps.get(self.next_step) else {
                 return Turn::Read(0);
@@ -832,6 +873,7 @@ impl State {
                 }
                 Event::Timeout => {
                     self.next_step += 1;
+                    self.waited = Duration::ZERO;
                     return Turn::Fail(io::Error::new(
                         io::ErrorKind::TimedOut,
                         format!("replay: `! timeout` at transcript line {line}"),
@@ -888,6 +930,38 @@ impl State {
                 }
             }
         }
+    }
+
+    /// The read timeout in force: the greeting timeout shortens it until the first read.
+    fn wait_limit(&self) -> Option<Duration> {
+        match (self.read_timeout, self.greeting_timeout) {
+            (Some(r), Some(g)) if !self.greeted => Some(r.min(g)),
+            (None, Some(g)) if !self.greeted => Some(g),
+            (r, _) => r,
+        }
+    }
+
+    /// After a read slept `slept` of the delay: `Ok` when the delay is over (the read goes
+    /// on), [`io::ErrorKind::TimedOut`] when the read has waited its whole read timeout
+    /// (what is left of the delay stays for the next read), else
+    /// [`io::ErrorKind::Interrupted`], so that the caller may look at its clock and read
+    /// again.
+    fn waited_for(&mut self, slept: Duration) -> io::Result<()> {
+        let left = self.delay_left.unwrap_or_default().saturating_sub(slept);
+        self.waited += slept;
+        if left.is_zero() {
+            self.delay_left = None;
+            return Ok(());
+        }
+        self.delay_left = Some(left);
+        if self.wait_limit().is_some_and(|limit| self.waited >= limit) {
+            self.waited = Duration::ZERO;
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "replay: a delay outlasted the read timeout",
+            ));
+        }
+        Err(io::ErrorKind::Interrupted.into())
     }
 
     fn inflate(&mut self, buf: &[u8]) -> io::Result<Vec<u8>> {
@@ -971,7 +1045,8 @@ fn split_tag_pieces(pieces: &[Piece]) -> Option<(Vec<u8>, Vec<Piece>)> {
 
 enum Turn {
     Read(usize),
-    Sleep(Duration),
+    /// Sleep through this much of a delay, then see ([`State::waited_for`]).
+    Wait(Duration),
     SleepFail(Duration, io::Error),
     Fail(io::Error),
 }
@@ -986,7 +1061,11 @@ impl Read for Replay {
             match turn {
                 Turn::Read(n) => return Ok(n),
                 Turn::Fail(e) => return Err(e),
-                Turn::Sleep(d) => std::thread::sleep(d),
+                Turn::Wait(d) => {
+                    // Outside the lock: a clone may be written to or finished meanwhile.
+                    std::thread::sleep(d);
+                    self.lock().waited_for(d)?;
+                }
                 Turn::SleepFail(d, e) => {
                     std::thread::sleep(d);
                     return Err(e);
@@ -1046,5 +1125,113 @@ mod tests {
         assert_ne!(a, sorted_fetch(b"UID FETCH 1:* (UID FLAGS)"));
         assert_eq!(sorted_fetch(b"FETCH 1 FLAGS"), None);
         assert_eq!(sorted_fetch(b"NOOP"), None);
+    }
+
+    use std::time::Instant;
+
+    use crate::testing::Script;
+    use crate::Error;
+
+    /// A session over `replay` with the options of `builder`, logged in.
+    fn session(replay: &Replay, builder: ClientBuilder) -> Session {
+        replay
+            .client_with(&builder)
+            .unwrap()
+            .login("u", "p")
+            .unwrap()
+    }
+
+    fn silent_noop() -> Replay {
+        Script::new()
+            .login()
+            .expect("NOOP")
+            .delay(Duration::from_secs(10))
+            .respond(["OK"])
+            .replay()
+    }
+
+    /// The builder's read timeout cuts a scripted pause as a socket's would: the error a
+    /// socket gives (operation "read", the builder's timeout), promptly.
+    #[test]
+    fn a_pause_meets_the_builders_read_timeout() {
+        let replay = silent_noop();
+        let timeout = Duration::from_millis(200);
+        let mut s = session(
+            &replay,
+            ClientBuilder::new("x", 1).read_timeout(Some(timeout)),
+        );
+        let start = Instant::now();
+        let err = s.noop().unwrap_err();
+        let took = start.elapsed();
+        assert!(
+            matches!(err, Error::Timeout { operation: "read", after, .. } if after == timeout),
+            "{err}"
+        );
+        assert!(took >= timeout && took < Duration::from_secs(2), "{took:?}");
+        assert!(s.is_broken());
+    }
+
+    /// A command deadline ends a pause that the read timeout (60 s by default) would not.
+    #[test]
+    fn a_pause_meets_the_builders_command_deadline() {
+        let replay = silent_noop();
+        let deadline = Duration::from_millis(200);
+        let builder = ClientBuilder::new("x", 1).command_deadline(Some(deadline));
+        let mut s = session(&replay, builder);
+        let start = Instant::now();
+        let err = s.noop().unwrap_err();
+        let took = start.elapsed();
+        assert!(
+            matches!(err, Error::Timeout { operation: "command", after, .. } if after == deadline),
+            "{err}"
+        );
+        assert!(
+            took >= deadline && took < Duration::from_secs(2),
+            "{took:?}"
+        );
+    }
+
+    /// Before the greeting, the greeting timeout; pauses that follow each other add up; a
+    /// pause within the timeouts is waited out; `Replay::read_timeout` overrides the builder.
+    #[test]
+    fn greeting_timeout_adding_pauses_and_override() {
+        let late: Transcript = "! delay 10s\nS: * OK hi\n".parse().unwrap();
+        let start = Instant::now();
+        let builder = ClientBuilder::new("x", 1).greeting_timeout(Duration::from_millis(100));
+        let err = Replay::new(late).client_with(&builder).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Timeout {
+                    operation: "greeting",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(start.elapsed() < Duration::from_secs(2));
+
+        let two = || {
+            Script::new()
+                .login()
+                .expect("NOOP")
+                .delay(Duration::from_millis(150))
+                .delay(Duration::from_millis(150))
+                .respond(["OK"])
+                .replay()
+        };
+        let builder = ClientBuilder::new("x", 1).read_timeout(Some(Duration::from_millis(200)));
+        let replay = two();
+        let err = session(&replay, builder.clone()).noop().unwrap_err();
+        assert!(err.is_timeout(), "{err}");
+
+        let replay = two().read_timeout(None);
+        session(&replay, builder).noop().unwrap();
+        replay.assert_finished();
+
+        let replay = two();
+        let builder = ClientBuilder::new("x", 1).read_timeout(Some(Duration::from_secs(5)));
+        session(&replay, builder).noop().unwrap();
+        replay.assert_finished();
     }
 }

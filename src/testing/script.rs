@@ -190,9 +190,10 @@ impl Script {
         self
     }
 
-    /// The server pauses for `delay` before what follows (a slow server; with
-    /// [`ClientBuilder::command_deadline`](crate::ClientBuilder::command_deadline) or
-    /// [`Replay::read_timeout`], a timeout).
+    /// The server pauses for `delay` before what follows (a slow server; past the read
+    /// timeout or the [`command_deadline`](crate::ClientBuilder::command_deadline) of the
+    /// builder given to [`Replay::client_with`], or past [`Replay::read_timeout`], a
+    /// timeout).
     pub fn delay(mut self, delay: Duration) -> Self {
         self.flush_server();
         self.items.push(Item::Delay(delay, 0));
