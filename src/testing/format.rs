@@ -136,10 +136,12 @@ impl Transcript {
                 Some("C|") => (Dir::Client, true),
                 Some("S|") => (Dir::Server, true),
                 _ => {
+                    // The line may be a LOGIN written by hand: shown without its password.
+                    let found =
+                        super::redact::redacted_text(raw, 60).unwrap_or_else(|| truncate(raw, 60));
                     return Err(err(format!(
-                        "expected `C: `, `S: `, `C| `, `S| `, `! ` or `# `, found {:?}",
-                        truncate(raw, 60)
-                    )))
+                        "expected `C: `, `S: `, `C| `, `S| `, `! ` or `# `, found {found:?}"
+                    )));
                 }
             };
             let body = &raw[2..];
@@ -372,7 +374,8 @@ pub(crate) fn show(bytes: &[u8], max: usize) -> String {
     truncate(&s, max)
 }
 
-fn truncate(s: &str, max: usize) -> String {
+/// `s` cut after `max` characters, saying how many more there were.
+pub(crate) fn truncate(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         return s.to_string();
     }
@@ -667,6 +670,20 @@ mod tests {
             [Piece::Bytes(b)] => b.clone(),
             other => panic!("{other:?}"),
         }
+    }
+
+    /// A line that is no transcript line is quoted in the error, but not a password.
+    #[test]
+    fn a_bad_line_is_quoted_without_credentials() {
+        let err = Transcript::parse("c: A1 LOGIN bob s3cret\n").unwrap_err();
+        assert!(!err.to_string().contains("s3cret"), "{err}");
+        assert!(!format!("{err:?}").contains("s3cret"), "{err:?}");
+        assert!(
+            err.to_string().contains("A1 LOGIN bob {{redacted}}"),
+            "{err}"
+        );
+        let err = Transcript::parse("hello there\n").unwrap_err();
+        assert!(err.to_string().contains("hello there"), "{err}");
     }
 
     #[test]

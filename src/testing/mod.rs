@@ -168,6 +168,7 @@
 
 mod format;
 mod record;
+mod redact;
 mod replay;
 mod script;
 

@@ -9,9 +9,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use log::warn;
 
 use super::format::{first_word, render, split_tag, Chunk, Dir, Item, Piece, Splitter};
-
-/// The placeholder written in place of credentials and SASL data.
-pub(crate) const REDACTED: &str = "redacted";
+use super::redact::{sensitive, REDACTED};
 
 /// Writes the exchanges of the connections it is given to a transcript.
 ///
@@ -289,7 +287,7 @@ impl Tap {
         self.emit(items);
     }
 
-    fn client_chunk(&mut self, c: &Chunk, sensitive: bool, items: &mut Vec<Out>) {
+    fn client_chunk(&mut self, c: &Chunk, marked: bool, items: &mut Vec<Out>) {
         match &self.redact {
             Redact::Sensitive { .. } => {
                 if !c.literal && c.crlf && c.announces.is_none() {
@@ -307,17 +305,28 @@ impl Tap {
             }
             _ => {}
         }
+        // The shared rule (also that of the replay's errors), without LOGIN's user name:
+        // a recording replays with any.
         let command = if c.first && !c.literal {
-            split_tag(&c.text).map(|(t, rest)| (t.to_vec(), first_word(rest), rest.to_vec()))
+            sensitive(&c.text, marked, false)
         } else {
             None
         };
-        if let Some((tag, name, rest)) = command {
-            if sensitive || name == "LOGIN" || name == "AUTHENTICATE" {
-                self.sensitive_command(c, tag, &name, &rest, items);
-                return;
+        if let Some(s) = command {
+            // `tag NAME {{redacted}}` (AUTHENTICATE keeps its mechanism).
+            let mut pieces = vec![Piece::Bytes(s.head.to_vec())];
+            if s.hidden {
+                pieces.push(redacted());
             }
-        } else if sensitive {
+            items.push(pieces_item(Dir::Client, pieces, c.crlf, true));
+            let tag = s.tag.to_vec();
+            if c.announces.is_some() {
+                self.redact = Redact::Sensitive { tag };
+            } else if s.sasl {
+                self.redact = Redact::Sasl { tag };
+            }
+            return;
+        } else if marked {
             // Secret bytes outside a command we know: nothing of them is written.
             if !c.literal && c.crlf {
                 items.push(pieces_item(Dir::Client, vec![redacted()], true, false));
@@ -325,44 +334,6 @@ impl Tap {
             return;
         }
         items.push(bytes_item(Dir::Client, c));
-    }
-
-    /// `tag NAME {{redacted}}` (AUTHENTICATE keeps its mechanism) for a LOGIN, an
-    /// AUTHENTICATE or any command the library marked sensitive.
-    fn sensitive_command(
-        &mut self,
-        c: &Chunk,
-        tag: Vec<u8>,
-        name: &str,
-        rest: &[u8],
-        items: &mut Vec<Out>,
-    ) {
-        let mut words = rest.splitn(3, |&b| b == b' ');
-        let mut shown = tag.clone();
-        shown.push(b' ');
-        shown.extend_from_slice(words.next().unwrap_or_default());
-        let mut more = words.next();
-        if name == "AUTHENTICATE" {
-            if let Some(mechanism) = more {
-                shown.push(b' ');
-                shown.extend_from_slice(mechanism);
-            }
-            more = words.next();
-        }
-        let mut pieces = Vec::new();
-        if more.is_some() {
-            shown.push(b' ');
-            pieces.push(Piece::Bytes(shown));
-            pieces.push(redacted());
-        } else {
-            pieces.push(Piece::Bytes(shown));
-        }
-        items.push(pieces_item(Dir::Client, pieces, c.crlf, true));
-        if c.announces.is_some() {
-            self.redact = Redact::Sensitive { tag };
-        } else if name == "AUTHENTICATE" {
-            self.redact = Redact::Sasl { tag };
-        }
     }
 
     fn server_chunk(&mut self, c: &Chunk, items: &mut Vec<Out>) {
@@ -544,9 +515,13 @@ impl Drop for Tap {
         let (mut c, mut s) = (Vec::new(), Vec::new());
         self.client.flush(&mut c);
         self.server.flush(&mut s);
-        if matches!(self.redact, Redact::None) {
-            items.extend(c.iter().map(|c| bytes_item(Dir::Client, c).0));
+        // Half a line the client never finished (a connection cut mid-write) goes through
+        // the same redaction as a whole one: half a LOGIN holds half a password.
+        let mut client = Vec::new();
+        for chunk in &c {
+            self.client_chunk(chunk, false, &mut client);
         }
+        items.extend(client.into_iter().map(|(item, _)| item));
         items.extend(s.iter().map(|c| bytes_item(Dir::Server, c).0));
         self.write(items);
     }
@@ -626,6 +601,31 @@ mod tests {
             (false, b"a1 OK\r\n", false),
         ]);
         assert_eq!(lines[1], "C: a1 login {{redacted}}");
+    }
+
+    /// A connection cut in the middle of a LOGIN line: what was written of it is redacted
+    /// too, as is half a SASL response.
+    #[test]
+    fn an_unfinished_login_is_redacted() {
+        let lines = record(&[
+            (false, b"* OK hi\r\n", false),
+            (true, b"A0001 LOGIN alice hunt", false),
+        ]);
+        assert_eq!(lines, ["S: * OK hi", "C: A0001 LOGIN {{redacted}}\\"]);
+        let lines = record(&[
+            (false, b"* OK hi\r\n", false),
+            (true, b"A0001 AUTHENTICATE PLAIN\r\n", true),
+            (false, b"+ \r\n", false),
+            (true, b"AGFsaWNl", true),
+        ]);
+        assert_eq!(
+            lines,
+            [
+                "S: * OK hi",
+                "C: A0001 AUTHENTICATE PLAIN",
+                "S: + {{redacted}}"
+            ]
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ use super::format::{
     announcement, first_word, render_pieces, show, split_tag, Announcement, Dir, Item, Piece,
     Transcript,
 };
+use super::redact::{hidden, redacted_line, redacted_pieces, sensitive};
 use crate::builder::{ClientBuilder, Security};
 use crate::client::Client;
 use crate::error::Result;
@@ -34,6 +35,12 @@ const DELAY_SLICE: Duration = Duration::from_millis(10);
 /// It reaches the code under test as [`Error::Io`](crate::Error::Io) (and the session is
 /// unusable from there on), and [`Replay::finish`] returns it again, so that a test fails
 /// even when the code under test ignored the error.
+///
+/// Credentials are never shown, neither the client's nor the transcript's: a LOGIN keeps
+/// its user name (when it is an atom or a quoted string) and shows `{{redacted}}` for the
+/// rest; an AUTHENTICATE keeps its mechanism; the literals of both and every SASL line
+/// between an AUTHENTICATE and its completion are `{{redacted}}` (the rule the
+/// [`Recorder`](super::Recorder) applies to what it writes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mismatch {
     line: Option<usize>,
@@ -67,11 +74,23 @@ struct Unit {
     /// Does the line start a command (not the rest of a line after a literal)?
     first: bool,
     line: usize,
+    /// Credentials throughout (a literal of a LOGIN, a SASL response): errors show
+    /// `{{redacted}}`.
+    secret: bool,
 }
 
 impl Unit {
+    /// The line as errors show it: credentials redacted (see `redact`).
     fn shown(&self) -> String {
         let prefix = if self.literal { "C|" } else { "C:" };
+        if self.secret {
+            return format!("{prefix} {}", hidden());
+        }
+        if self.first {
+            if let Some(s) = redacted_pieces(&self.pieces, 300) {
+                return format!("{prefix} {s}");
+            }
+        }
         let mut s = render_pieces(&self.pieces);
         if s.chars().count() > 300 {
             s = s.chars().take(300).collect::<String>() + "...";
@@ -113,6 +132,74 @@ struct Step {
     line: usize,
     /// How many client units must have been written before it.
     gate: usize,
+    /// A SASL challenge: errors show `{{redacted}}`.
+    secret: bool,
+}
+
+/// Which lines of a transcript hold credentials, by the rule of `redact`, as `build` meets
+/// them in order.
+#[derive(Default)]
+struct Secrets {
+    /// In a LOGIN or AUTHENTICATE whose line announced a literal: its literals and the
+    /// rest of it are secret.
+    command: bool,
+    /// The tag of an AUTHENTICATE, until its completion: the lines between are SASL data.
+    sasl: Option<Vec<u8>>,
+}
+
+impl Secrets {
+    fn unit(&mut self, u: &mut Unit) {
+        if u.literal {
+            u.secret = self.command;
+            return;
+        }
+        if !u.first {
+            u.secret = self.command;
+            self.command &= u.announces().is_some();
+            return;
+        }
+        let bytes = leading_bytes(&u.pieces);
+        if self.sasl.is_some() {
+            // `*` cancels the exchange: nothing secret in it.
+            u.secret = bytes != b"*";
+            return;
+        }
+        let found = sensitive(&bytes, false, true);
+        self.command = found.is_some() && u.announces().is_some();
+        if let Some(s) = found.filter(|s| s.sasl) {
+            self.sasl = Some(s.tag.to_vec());
+        }
+    }
+
+    /// Is the server's line a secret (a SASL challenge)?
+    fn server(&mut self, pieces: &[Piece], starts: bool) -> bool {
+        let Some(tag) = &self.sasl else {
+            return false;
+        };
+        if !starts {
+            return false;
+        }
+        let bytes = leading_bytes(pieces);
+        if bytes.starts_with(b"+") {
+            return true;
+        }
+        if split_tag(&bytes).is_some_and(|(t, _)| t.eq_ignore_ascii_case(tag)) {
+            self.sasl = None;
+        }
+        false
+    }
+}
+
+/// The bytes before the first placeholder.
+fn leading_bytes(pieces: &[Piece]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for p in pieces {
+        match p {
+            Piece::Bytes(b) => out.extend_from_slice(b),
+            Piece::Hole(_) => break,
+        }
+    }
+    out
 }
 
 /// A stream that plays a [`Transcript`] back: give it to
@@ -200,6 +287,14 @@ struct State {
     /// The transcript's tag of an AUTHENTICATE the client answered with LOGIN: its
     /// challenges are skipped until its completion.
     skip_sasl: Option<Vec<u8>>,
+    /// In the client's LOGIN or AUTHENTICATE that announced a literal: its literals and
+    /// the rest of it are credentials (errors do not show them).
+    client_command: bool,
+    /// The client's tag of its AUTHENTICATE, until the completion is read: its lines
+    /// between are SASL data.
+    client_sasl: Option<Vec<u8>>,
+    /// Is the client's line being matched secret throughout?
+    line_secret: bool,
     deflate: Option<Compress>,
     inflate: Option<Decompress>,
     /// The server closed the connection (`! eof`).
@@ -234,6 +329,9 @@ impl Replay {
                 delay_left: None,
                 compress_tag: None,
                 skip_sasl: None,
+                client_command: false,
+                client_sasl: None,
+                line_secret: false,
                 deflate: None,
                 inflate: None,
                 closed: false,
@@ -367,9 +465,11 @@ fn build(items: Vec<Item>) -> (Vec<Unit>, Vec<Step>) {
     let mut srv_partial = false;
     let mut srv_cont = false;
     let mut srv_line = Vec::new();
+    let mut secrets = Secrets::default();
     for item in items {
         let line_no = item.line_no();
         let gate = units.len() + usize::from(open.is_some());
+        let mut secret = false;
         let event = match item {
             Item::Comment(_) => continue,
             Item::Text {
@@ -384,10 +484,11 @@ fn build(items: Vec<Item>) -> (Vec<Unit>, Vec<Step>) {
                     None => false,
                 };
                 if !joins {
-                    if let Some(u) = open.take() {
+                    if let Some(mut u) = open.take() {
                         if !u.literal {
                             continuation = u.announces().is_some();
                         }
+                        secrets.unit(&mut u);
                         units.push(u);
                     }
                     open = Some(Unit {
@@ -395,6 +496,7 @@ fn build(items: Vec<Item>) -> (Vec<Unit>, Vec<Step>) {
                         pieces: Vec::new(),
                         first: !literal && !continuation,
                         line,
+                        secret: false,
                     });
                 }
                 if let Some(u) = open.as_mut() {
@@ -405,8 +507,9 @@ fn build(items: Vec<Item>) -> (Vec<Unit>, Vec<Step>) {
                 }
                 line_open = !literal && !crlf;
                 if !literal && crlf {
-                    if let Some(u) = open.take() {
+                    if let Some(mut u) = open.take() {
                         continuation = u.announces().is_some();
+                        secrets.unit(&mut u);
                         units.push(u);
                     }
                 }
@@ -432,6 +535,7 @@ fn build(items: Vec<Item>) -> (Vec<Unit>, Vec<Step>) {
                         srv_line.clear();
                     }
                 }
+                secret = secrets.server(&pieces, starts);
                 Event::Text {
                     pieces,
                     crlf,
@@ -447,9 +551,11 @@ fn build(items: Vec<Item>) -> (Vec<Unit>, Vec<Step>) {
             event,
             line: line_no,
             gate,
+            secret,
         });
     }
-    if let Some(u) = open.take() {
+    if let Some(mut u) = open.take() {
+        secrets.unit(&mut u);
         units.push(u);
     }
     // Consecutive literal pieces merged, for matching.
@@ -591,8 +697,51 @@ impl State {
             let ann = announcement(&line);
             self.continuation = ann.is_some();
             self.literal_left = ann.map(|a| a.size).filter(|&n| n > 0);
+            self.line_secret = self.client_secret(&line, first, ann);
             self.match_line(&line, first, ann)?;
         }
+    }
+
+    /// Is the client's line secret throughout, for errors (the rule of `redact`, on the
+    /// client's side)? Notes what the lines after it are.
+    fn client_secret(&mut self, line: &[u8], first: bool, ann: Option<Announcement>) -> bool {
+        if !first {
+            let secret = self.client_command;
+            self.client_command &= ann.is_some();
+            return secret;
+        }
+        if self.client_sasl.is_some() {
+            // `*` cancels the exchange: nothing secret in it.
+            return line != b"*";
+        }
+        let found = sensitive(line, false, true);
+        self.client_command = found.is_some() && ann.is_some();
+        if let Some(s) = found.filter(|s| s.sasl) {
+            self.client_sasl = Some(s.tag.to_vec());
+        }
+        false
+    }
+
+    /// The client's line being matched, as errors show it.
+    fn shown_client(&self, line: &[u8]) -> String {
+        if self.line_secret {
+            return hidden();
+        }
+        redacted_line(line, 300).unwrap_or_else(|| show(line, 300))
+    }
+
+    /// What the client wrote of a line or literal it has not finished, as errors show it.
+    fn shown_pending(&self) -> String {
+        let secret = if self.continuation {
+            // In a literal, or the rest of a line after one.
+            self.client_command
+        } else {
+            self.client_sasl.is_some() && self.pending != b"*"
+        };
+        if secret {
+            return hidden();
+        }
+        redacted_line(&self.pending, 300).unwrap_or_else(|| show(&self.pending, 300))
     }
 
     fn push_out(&mut self, bytes: &[u8]) {
@@ -653,7 +802,7 @@ impl State {
                 format!(
                     "replay: the client wrote after the end of the transcript\n  client:     \
                      C: {}",
-                    show(line, 300)
+                    self.shown_client(line)
                 ),
             );
             return Err(self.fail(m));
@@ -693,13 +842,15 @@ impl State {
             glob(&unit.pieces, line)
         };
         if !ok {
+            let (expected, got) = (unit.shown(), format!("C: {}", self.shown_client(line)));
+            if expected == got {
+                hint = "\n  (they differ in what is redacted: credentials are never shown)";
+            }
             let m = mismatch(
                 Some(unit_line),
                 format!(
                     "replay: the client wrote something else than transcript line {unit_line}\n  \
-                     transcript: {}\n  client:     C: {}{hint}",
-                    unit.shown(),
-                    show(line, 300)
+                     transcript: {expected}\n  client:     {got}{hint}"
                 ),
             );
             return Err(self.fail(m));
@@ -783,7 +934,11 @@ impl State {
                     "replay: the client sent a literal the transcript does not have at {}\n  \
                      client:     C| {}",
                     self.next_unit_shown(),
-                    show(lit, 300)
+                    if self.client_command {
+                        hidden()
+                    } else {
+                        show(lit, 300)
+                    }
                 ),
             );
             return Err(self.fail(m));
@@ -853,7 +1008,7 @@ impl State {
                 let written = if self.pending.is_empty() {
                     "nothing".to_string()
                 } else {
-                    format!("\"{}\"", show(&self.pending, 300))
+                    format!("\"{}\"", self.shown_pending())
                 };
                 let m = mismatch(
                     self.units.get(self.next_unit).map(|u| u.line),
@@ -911,6 +1066,12 @@ impl State {
                         }
                     }
                     let bytes = self.server_bytes(&pieces, crlf, starts);
+                    if let (Some(ours), true) = (&self.client_sasl, starts) {
+                        // The completion of the client's AUTHENTICATE: its SASL lines end.
+                        if split_tag(&bytes).is_some_and(|(t, _)| t.eq_ignore_ascii_case(ours)) {
+                            self.client_sasl = None;
+                        }
+                    }
                     self.push_out(&bytes);
                     // The OK to COMPRESS: from here on, both ways are compressed.
                     if starts {
@@ -995,7 +1156,7 @@ impl State {
                 None,
                 format!(
                     "replay: the client wrote an unfinished line: \"{}\"",
-                    show(&self.pending, 300)
+                    self.shown_pending()
                 ),
             ));
         }
@@ -1015,6 +1176,7 @@ impl State {
             .find(|s| matches!(s.event, Event::Text { .. }));
         if let Some(s) = unread {
             let shown = match &s.event {
+                Event::Text { .. } if s.secret => format!("+ {}", hidden()),
                 Event::Text { pieces, .. } => render_pieces(pieces),
                 _ => String::new(),
             };
@@ -1233,5 +1395,109 @@ mod tests {
         let builder = ClientBuilder::new("x", 1).read_timeout(Some(Duration::from_secs(5)));
         session(&replay, builder).noop().unwrap();
         replay.assert_finished();
+    }
+
+    /// The messages of a failed replay (the error the code under test got, and `finish`),
+    /// Display and Debug, checked for every secret.
+    fn assert_hidden(err: &Error, replay: &Replay, secrets: &[&str]) -> String {
+        let m = replay.finish().unwrap_err();
+        let texts = [
+            err.to_string(),
+            format!("{err:?}"),
+            m.to_string(),
+            format!("{m:?}"),
+        ];
+        for text in &texts {
+            for secret in secrets {
+                assert!(!text.contains(secret), "{secret} shown: {text}");
+            }
+        }
+        m.to_string()
+    }
+
+    /// A LOGIN other than the script's: both shown with their user names, neither password.
+    #[test]
+    fn a_login_mismatch_shows_no_password() {
+        let replay = Script::new()
+            .expect("LOGIN alice s3cret-expected")
+            .respond(["OK"])
+            .replay();
+        let err = replay
+            .client()
+            .unwrap()
+            .login("bob", "hunter2-client")
+            .unwrap_err();
+        let shown = assert_hidden(&err.error, &replay, &["s3cret", "hunter2"]);
+        assert!(
+            shown.contains("C: A0001 LOGIN alice {{redacted}}")
+                && shown.contains("C: A0001 LOGIN bob {{redacted}}"),
+            "{shown}"
+        );
+        // Only the password differs: the message says where the difference is.
+        let replay = Script::new()
+            .expect("LOGIN bob s3cret-expected")
+            .respond(["OK"])
+            .replay();
+        let err = replay
+            .client()
+            .unwrap()
+            .login("bob", "hunter2-client")
+            .unwrap_err();
+        let shown = assert_hidden(&err.error, &replay, &["s3cret", "hunter2"]);
+        assert!(shown.contains("differ in what is redacted"), "{shown}");
+    }
+
+    /// A password sent as a literal, and SASL responses (with and without SASL-IR).
+    #[test]
+    fn literals_and_sasl_responses_are_not_shown() {
+        let replay = Script::new()
+            .capabilities("IMAP4rev1")
+            .expect("LOGIN bob {8}")
+            .respond(["+ go ahead"])
+            .expect_raw("s3cretxx")
+            .respond(["OK"])
+            .replay();
+        // Eight bytes of UTF-8, sent as a literal.
+        let err = replay
+            .client()
+            .unwrap()
+            .login("bob", "h\u{fc}nter2")
+            .unwrap_err();
+        let shown = assert_hidden(&err.error, &replay, &["s3cret", "nter2"]);
+        assert!(shown.contains("C| {{redacted}}"), "{shown}");
+
+        // Base64 of "\0bob\0hunter2" and of "\0alice\0s3cret".
+        let (ours, theirs) = ("AGJvYgBodW50ZXIy", "AGFsaWNlAHMzY3JldA==");
+        let replay = Script::new()
+            .capabilities("IMAP4rev1 AUTH=PLAIN")
+            .expect("AUTHENTICATE PLAIN")
+            .respond(["+ "])
+            .expect_raw(theirs)
+            .respond(["OK"])
+            .replay();
+        let mut plain = crate::Plain::new("bob", "hunter2");
+        let err = replay
+            .client()
+            .unwrap()
+            .authenticate(&mut plain)
+            .unwrap_err();
+        assert_hidden(&err.error, &replay, &[ours, theirs]);
+
+        let replay = Script::new()
+            .capabilities("IMAP4rev1 SASL-IR AUTH=PLAIN")
+            .expect(&format!("AUTHENTICATE PLAIN {theirs}"))
+            .respond(["OK"])
+            .replay();
+        let mut plain = crate::Plain::new("bob", "hunter2");
+        let err = replay
+            .client()
+            .unwrap()
+            .authenticate(&mut plain)
+            .unwrap_err();
+        let shown = assert_hidden(&err.error, &replay, &[ours, theirs]);
+        assert!(
+            shown.contains("C: A0001 AUTHENTICATE PLAIN {{redacted}}"),
+            "{shown}"
+        );
     }
 }
