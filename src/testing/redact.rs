@@ -125,21 +125,6 @@ pub(crate) fn redacted_pieces(pieces: &[Piece], max: usize) -> Option<String> {
     }
 }
 
-/// Text that may hold a command but is no transcript line (`c: A1 LOGIN ...` in a file
-/// that fails to parse), redacted as a command line, from its start or after a
-/// two-character prefix. `None`: nothing to hide.
-pub(crate) fn redacted_text(text: &str, max: usize) -> Option<String> {
-    if let Some(shown) = redacted_line(text.as_bytes(), max) {
-        return Some(shown);
-    }
-    let skip = text.char_indices().nth(2).map_or(text.len(), |(i, _)| i);
-    let after = text[skip..].trim_start();
-    let s = sensitive(after.as_bytes(), false, true).filter(|s| s.hidden)?;
-    let mut head = text.as_bytes()[..text.len() - after.len()].to_vec();
-    head.extend_from_slice(s.head);
-    Some(shown_head(&head, max))
-}
-
 /// What an error shows for bytes that are secret throughout (a literal of a LOGIN, a SASL
 /// response): `{{redacted}}`.
 pub(crate) fn hidden() -> String {
@@ -237,15 +222,6 @@ mod tests {
             Some("A0001 LOGIN {{redacted}}")
         );
         assert_eq!(pieces(&[("A0001 SELECT a b", false)]), None);
-        assert_eq!(
-            redacted_text("c: A1 LOGIN bob s3cret", 60).as_deref(),
-            Some("c: A1 LOGIN bob {{redacted}}")
-        );
-        assert_eq!(
-            redacted_text("A1 LOGIN bob s3cret", 60).as_deref(),
-            Some("A1 LOGIN bob {{redacted}}")
-        );
-        assert_eq!(redacted_text("hello there", 60), None);
         assert_eq!(hidden(), "{{redacted}}");
     }
 }
