@@ -482,7 +482,7 @@ impl ClientBuilder {
     }
 }
 
-/// How [`Session::reconnect`] tries again: up to `max_attempts` connections, waiting
+/// How [`Session::reconnect`](crate::Session::reconnect) tries again: up to `max_attempts` connections, waiting
 /// `initial_delay` after the first failure, doubling up to `max_delay`, each wait shortened
 /// or lengthened at random by up to a quarter (jitter, so that many clients cut off at once
 /// do not come back at once), and giving up once `max_total` has passed.

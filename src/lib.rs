@@ -424,12 +424,7 @@ pub use builder::{
 };
 pub use client::{Client, LoginError};
 pub use error::{Error, RawBytes, Result, ServerText};
-pub use extensions::condstore::Resync;
-pub use extensions::idle::{
-    Idle, IdleControl, IdleEnd, IdleHandle, DEFAULT_IDLE_KEEPALIVE, DEFAULT_POLL_INTERVAL,
-};
-pub use extensions::lists::{ListEntry, ListOptions};
-pub use extensions::parts::{PartBody, PartRequest};
+pub use extensions::idle::Idle;
 pub use reconnect::{Changes, Operation, Reconnected, Resumed, SyncState};
 pub use session::Session;
 pub use state::{Mailbox, Unsolicited};
@@ -437,8 +432,14 @@ pub use stream::FetchStream;
 pub use transport::ReadWrite;
 pub use types::acl::{AclEntry, ListRights, Rights};
 pub use types::append::AppendMessage;
+pub use types::condstore::Resync;
 pub use types::id::IdInfo;
+pub use types::idle::{
+    IdleControl, IdleEnd, IdleHandle, DEFAULT_IDLE_KEEPALIVE, DEFAULT_POLL_INTERVAL,
+};
+pub use types::lists::{ListEntry, ListOptions};
 pub use types::metadata::{Metadata, MetadataDepth, MetadataEntry, MetadataOptions};
+pub use types::parts::{PartBody, PartRequest};
 pub use types::quota::{Quota, QuotaResource, QuotaRoots, QuotaUsage};
 pub use types::search_results::{ReturnOption, SearchResult, SortKey, Thread, ThreadAlgorithm};
 pub use types::{

@@ -228,7 +228,7 @@ impl Session {
     }
 
     /// Can [`reconnect`](Self::reconnect) work? Not for a session over a caller's own
-    /// stream ([`ClientBuilder::connect_stream`]), nor one that authenticated with
+    /// stream ([`ClientBuilder::connect_stream`](crate::ClientBuilder::connect_stream)), nor one that authenticated with
     /// [`Client::authenticate`](crate::Client::authenticate) (use
     /// [`Client::authenticate_with`](crate::Client::authenticate_with), which keeps a way to
     /// make the mechanism again).
@@ -262,7 +262,7 @@ impl Session {
     /// messages; a changed UIDVALIDITY is reported as such). Unsolicited responses not yet
     /// read are kept.
     ///
-    /// Attempts follow the builder's [`ReconnectPolicy`]: backoff with jitter, bounded in
+    /// Attempts follow the builder's [`ReconnectPolicy`](crate::ReconnectPolicy): backoff with jitter, bounded in
     /// count and total time; each attempt is logged at INFO. A refused login ends the
     /// attempts at once.
     ///

@@ -1,6 +1,6 @@
 //! The file graph of `src/`: which file uses which, read from the `crate::` / `super::` paths
 //! of the code outside test modules. It must have no cycle, and the layers keep to their own
-//! floors (see "Layers" in the crate docs):
+//! floors (see "The code, layer by layer" in README.md):
 //!
 //! - `wire/` (sans-I/O codec) uses only `wire/`, `types/`, `error.rs` and `mime.rs`;
 //! - `types/` (owned public types) uses only `types/`, `error.rs` and `mime.rs`;

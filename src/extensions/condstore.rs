@@ -3,28 +3,10 @@
 use crate::error::{Error, Result};
 use crate::session::Session;
 use crate::state::Mailbox;
-use crate::types::{Fetch, Flag, MailboxName, ResponseCode, SequenceSet, StoreAction};
+use crate::types::condstore::Resync;
+use crate::types::{Flag, MailboxName, ResponseCode, SequenceSet, StoreAction};
 use crate::wire::encode::Command;
 use crate::wire::parse::Response;
-
-/// What a QRESYNC SELECT reported changed since the state the client knew.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Resync {
-    pub(crate) vanished: SequenceSet,
-    pub(crate) changed: Vec<Fetch>,
-}
-
-impl Resync {
-    /// UIDs of messages expunged since then (`VANISHED (EARLIER)`).
-    pub fn vanished(&self) -> &SequenceSet {
-        &self.vanished
-    }
-
-    /// Messages whose flags changed since then, with their UID, FLAGS and MODSEQ.
-    pub fn changed(&self) -> &[Fetch] {
-        &self.changed
-    }
-}
 
 impl Session {
     /// Sends `ENABLE <extension>` once per session (RFC 5161), as CONDSTORE and QRESYNC

@@ -1,7 +1,9 @@
 //! IDLE (RFC 2177, RFC 9051 section 6.3.13): wait for the server to report changes.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use crate::types::idle::{
+    IdleControl, IdleEnd, IdleHandle, DEFAULT_IDLE_KEEPALIVE, DEFAULT_POLL_INTERVAL,
+};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crate::conn::Incoming;
@@ -12,47 +14,6 @@ use crate::wire::encode::Command;
 
 /// How often an idling session looks at its deadline and its stop flag.
 const TICK: Duration = Duration::from_millis(200);
-/// Servers may end an IDLE after 30 minutes (RFC 9051): re-issue it before that.
-pub const DEFAULT_IDLE_KEEPALIVE: Duration = Duration::from_secs(29 * 60);
-/// Without IDLE, how often NOOP polls.
-pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(30);
-
-/// Stops an IDLE from another thread: [`Session::idle_handle`] gives one, `Clone + Send`.
-///
-/// A stop asked for while no IDLE runs ends the next one as soon as it starts. It takes
-/// effect within a fraction of a second for TCP and TLS connections; over a stream given
-/// to [`ClientBuilder::connect_stream`](crate::ClientBuilder::connect_stream) it is seen
-/// only when the stream returns data or a timeout.
-#[derive(Debug, Clone)]
-pub struct IdleHandle(Arc<AtomicBool>);
-
-impl IdleHandle {
-    /// Asks the IDLE to end; it sends DONE and returns [`IdleEnd::Interrupted`].
-    pub fn stop(&self) {
-        self.0.store(true, Ordering::SeqCst);
-    }
-}
-
-/// What the callback of [`Idle::run`] wants next.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IdleControl {
-    /// Keep waiting.
-    Continue,
-    /// End the IDLE now.
-    Stop,
-}
-
-/// Why an IDLE ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum IdleEnd {
-    /// The callback said [`IdleControl::Stop`].
-    Stopped,
-    /// The deadline passed.
-    TimedOut,
-    /// [`IdleHandle::stop`] was called.
-    Interrupted,
-}
 
 /// How a stretch of idling ended.
 enum Waited {

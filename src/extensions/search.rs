@@ -25,7 +25,7 @@ impl Session {
     }
 
     /// Extended SEARCH (RFC 4731): asks only for what `options` name — the lowest or highest
-    /// match, the count, all matches as a compact [`SequenceSet`] — with
+    /// match, the count, all matches as a compact [`SequenceSet`](crate::SequenceSet) — with
     /// `SEARCH RETURN (...) criteria`; the answer is a single `* ESEARCH` response, matched
     /// to this command by its `(TAG ...)` correlator. Empty `options` mean `ALL`.
     /// [`ReturnOption::Save`] keeps the result on the server as `$` (RFC 5182).

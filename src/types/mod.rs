@@ -2,14 +2,18 @@
 
 pub(crate) mod acl;
 pub(crate) mod append;
+pub(crate) mod condstore;
 pub(crate) mod date;
 pub(crate) mod envelope;
 pub(crate) mod fetch;
 pub(crate) mod id;
+pub(crate) mod idle;
 mod list;
+pub(crate) mod lists;
 mod mailbox_name;
 pub(crate) mod metadata;
 mod part;
+pub(crate) mod parts;
 mod query;
 pub(crate) mod quota;
 mod results;

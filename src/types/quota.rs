@@ -96,7 +96,7 @@ impl std::fmt::Debug for Quota {
 
 impl Quota {
     /// The quota root's name as the server sent it (often `""` or `"User quota"`); pass it
-    /// to [`Session::get_quota`] or [`Session::set_quota`].
+    /// to [`Session::get_quota`](crate::Session::get_quota) or [`Session::set_quota`](crate::Session::set_quota).
     pub fn root(&self) -> &[u8] {
         &self.root
     }

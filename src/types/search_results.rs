@@ -16,7 +16,7 @@ pub enum ReturnOption {
     /// `ALL`: every matching number, as a sequence set.
     All,
     /// `SAVE` (RFC 5182 SEARCHRES): the server keeps the result, which later commands can
-    /// name as `$` (for instance `session.search_raw("$")` or [`Search::raw`]`("$")`).
+    /// name as `$` (for instance `session.search_raw("$")` or [`Search::raw`](crate::Search::raw)`("$")`).
     /// Asked for alone, the server sends no result at all.
     Save,
 }
@@ -197,8 +197,8 @@ impl ThreadAlgorithm {
 /// ```
 ///
 /// A thread whose first message is missing from the mailbox (`((3)(5))`: 3 and 5 answer
-/// the same absent message) has no messages of its own, only children. `T` is [`Seq`] for
-/// [`Session::thread`] and [`Uid`] for [`Session::uid_thread`]. Trees are at most 256
+/// the same absent message) has no messages of its own, only children. `T` is [`Seq`](crate::Seq) for
+/// [`Session::thread`](crate::Session::thread) and [`Uid`](crate::Uid) for [`Session::uid_thread`](crate::Session::uid_thread). Trees are at most 256
 /// parentheses deep (deeper responses are refused), so walking one recursively is safe;
 /// [`iter`](Self::iter) walks without recursion anyway.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -3,7 +3,7 @@
 //! Our own parsers handle what is frequent or must never fail on a quirky server: status
 //! responses, CAPABILITY, the per-message counters (EXISTS, RECENT, EXPUNGE), FETCH
 //! (wire/fetch.rs), LIST, STATUS, NAMESPACE, SEARCH (wire/mailbox.rs), and ESEARCH, SORT,
-//! THREAD (wire/search.rs), QUOTA, METADATA, ACL, ID, ENABLED (wire/<extension>.rs). Extension
+//! THREAD (wire/search.rs), QUOTA, METADATA, ACL, ID, ENABLED (`wire/<extension>.rs`). Extension
 //! responses this crate does not type (ANNOTATION, LANGUAGE, ...) are recognised by name and
 //! kept whole. The rest (FLAGS, VANISHED, ...) goes through imap-proto once and is
 //! converted to owned crate types.
