@@ -2,11 +2,9 @@
 
 use crate::error::{Error, Result};
 
-mod best;
 #[cfg(feature = "scram")]
 mod scram;
 
-pub use best::PasswordMechanism;
 #[cfg(feature = "scram")]
 pub use scram::{ScramSha1, ScramSha256};
 

@@ -385,6 +385,7 @@ mod client;
 mod conn;
 mod error;
 mod extensions;
+mod login_best;
 mod message;
 mod mime;
 mod reconnect;
@@ -413,7 +414,7 @@ pub mod __fuzz {
     }
 }
 
-pub use auth::{Authenticator, ChannelBinding, OAuthBearer, PasswordMechanism, Plain, XOAuth2};
+pub use auth::{Authenticator, ChannelBinding, OAuthBearer, Plain, XOAuth2};
 #[cfg(feature = "scram")]
 pub use auth::{ScramSha1, ScramSha256};
 pub use builder::{
@@ -425,6 +426,7 @@ pub use builder::{
 pub use client::{Client, LoginError};
 pub use error::{Error, RawBytes, Result, ServerText};
 pub use extensions::idle::Idle;
+pub use login_best::PasswordMechanism;
 pub use reconnect::{Changes, Operation, Reconnected, Resumed, SyncState};
 pub use session::Session;
 pub use state::{Mailbox, Unsolicited};

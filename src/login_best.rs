@@ -3,8 +3,8 @@
 use std::fmt;
 
 #[cfg(feature = "scram")]
-use super::Authenticator;
-use super::Plain;
+use crate::auth::Authenticator;
+use crate::auth::Plain;
 use crate::client::{Client, LoginError};
 use crate::error::{Error, Result};
 use crate::session::Session;
@@ -91,7 +91,9 @@ impl Client {
         let bound = self.channel_binding().is_some();
         // SASLprep is the same for both hashes (see `Scram::prepared`): one check does.
         #[cfg(feature = "scram")]
-        let scram_ok = super::ScramSha256::new(user, password).validate().is_ok();
+        let scram_ok = crate::auth::ScramSha256::new(user, password)
+            .validate()
+            .is_ok();
         #[cfg(not(feature = "scram"))]
         let scram_ok = {
             let _ = (user, password);
@@ -152,33 +154,35 @@ impl Client {
         match mechanism {
             #[cfg(feature = "scram")]
             PasswordMechanism::ScramSha256Plus => self.authenticate_with(move || {
-                Box::new(super::ScramSha256::new(&u, &p).plus()) as Box<dyn super::Authenticator>
+                Box::new(crate::auth::ScramSha256::new(&u, &p).plus())
+                    as Box<dyn crate::auth::Authenticator>
             }),
             #[cfg(feature = "scram")]
             PasswordMechanism::ScramSha1Plus => self.authenticate_with(move || {
-                Box::new(super::ScramSha1::new(&u, &p).plus()) as Box<dyn super::Authenticator>
+                Box::new(crate::auth::ScramSha1::new(&u, &p).plus())
+                    as Box<dyn crate::auth::Authenticator>
             }),
             // No -PLUS on offer: a connection with binding data says so in the GS2 header
             // (`y`), so that a server that binds after all (the -PLUS struck out on the way)
             // fails the exchange. With -PLUS offered (and no binding data here), `n`.
             #[cfg(feature = "scram")]
             PasswordMechanism::ScramSha256 => self.authenticate_with(move || {
-                let mut a = super::ScramSha256::new(&u, &p);
+                let mut a = crate::auth::ScramSha256::new(&u, &p);
                 if !plus_offered {
                     a = a.no_plus_offered();
                 }
-                Box::new(a) as Box<dyn super::Authenticator>
+                Box::new(a) as Box<dyn crate::auth::Authenticator>
             }),
             #[cfg(feature = "scram")]
             PasswordMechanism::ScramSha1 => self.authenticate_with(move || {
-                let mut a = super::ScramSha1::new(&u, &p);
+                let mut a = crate::auth::ScramSha1::new(&u, &p);
                 if !plus_offered {
                     a = a.no_plus_offered();
                 }
-                Box::new(a) as Box<dyn super::Authenticator>
+                Box::new(a) as Box<dyn crate::auth::Authenticator>
             }),
             PasswordMechanism::Plain => self.authenticate_with(move || {
-                Box::new(Plain::new(&u, &p)) as Box<dyn super::Authenticator>
+                Box::new(Plain::new(&u, &p)) as Box<dyn crate::auth::Authenticator>
             }),
             PasswordMechanism::Login => self.login(user, password),
             #[cfg(not(feature = "scram"))]
