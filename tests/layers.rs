@@ -4,7 +4,10 @@
 //!
 //! - `wire/` (sans-I/O codec) uses only `wire/`, `types/`, `error.rs` and `mime.rs`;
 //! - `types/` (owned public types) uses only `types/`, `error.rs` and `mime.rs`;
-//! - `mime.rs` and `error.rs` use nothing above `types/`.
+//! - `mime.rs` and `error.rs` use nothing above `types/`;
+//! - `auth.rs` / `auth/` (SASL) and `transport.rs` / `transport/` (sockets, TLS, COMPRESS)
+//!   use nothing of connections, sessions or commands;
+//! - `extensions/` (commands) is used by no file outside it.
 //!
 //! `scripts/file-graph.sh` prints the graph (`BLOCKING_IMAP_PRINT_GRAPH=1`), bottom up.
 //!
@@ -635,6 +638,19 @@ fn allowed(from: &str, to: &str) -> bool {
     if base(from) {
         return to.starts_with("types/") || base(to);
     }
+    let low = |f: &str| base(f) || f.starts_with("types/") || f.starts_with("wire/");
+    // SASL mechanisms: nothing of connections or sessions.
+    if from == "auth.rs" || from.starts_with("auth/") {
+        return low(to) || to == "auth.rs" || to.starts_with("auth/");
+    }
+    // Sockets, TLS, COMPRESS: nothing of the protocol engine above them.
+    if from == "transport.rs" || from.starts_with("transport/") {
+        return low(to) || to == "auth.rs" || to == "transport.rs" || to.starts_with("transport/");
+    }
+    // Commands are the top: nothing but another command file leans on one.
+    if to.starts_with("extensions/") {
+        return from.starts_with("extensions/");
+    }
     true
 }
 
@@ -707,4 +723,16 @@ fn the_reader_sees_what_it_must() {
     e.entry("b".into()).or_default().insert("a".into());
     e.entry("c".into()).or_default().insert("a".into());
     assert_eq!(cycles(&e), vec![vec!["a".to_string(), "b".to_string()]]);
+    // The floors: what the issue that set them up found, each refused.
+    for (from, to) in [
+        ("wire/parse.rs", "extensions/acl.rs"),
+        ("types/part.rs", "wire/fetch.rs"),
+        ("transport.rs", "extensions/compress.rs"),
+        ("state.rs", "extensions/search.rs"),
+        ("auth/scram.rs", "client.rs"),
+        ("error.rs", "conn.rs"),
+    ] {
+        assert!(!allowed(from, to), "{from} -> {to}");
+    }
+    assert!(allowed("wire/acl.rs", "types/acl.rs") && allowed("extensions/acl.rs", "session.rs"));
 }
