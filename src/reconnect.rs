@@ -70,40 +70,74 @@ impl fmt::Display for SyncState {
     }
 }
 
+/// Reads what [`Display`](fmt::Display) writes, and refuses what cannot describe a mailbox:
+/// a UIDVALIDITY or UIDNEXT of 0 (RFC 3501 section 2.3.1.1: both are non-zero), a key given
+/// twice, an unknown key, and a `known=` set that is not a plain UID set: `*` (the UIDs a
+/// client holds are numbers), a reversed range (`9:1`), 0, or a UID at or above UIDNEXT.
 impl FromStr for SyncState {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<SyncState> {
-        let bad = |why: &str| Error::InvalidArgument(format!("sync state: {why}: {s:?}"));
+        let shown: String = s.chars().take(200).collect();
+        let bad = |why: &str| Error::InvalidArgument(format!("sync state: {why}: {shown:?}"));
         let mut state = SyncState::default();
-        let (mut validity, mut next) = (false, false);
+        let mut seen = [false; 4];
         for word in s.split_whitespace() {
             let (key, value) = word
                 .split_once('=')
                 .ok_or_else(|| bad("expected key=value"))?;
-            match key {
-                "uidvalidity" => {
-                    state.uid_validity = value.parse().map_err(|_| bad("uidvalidity"))?;
-                    validity = true;
-                }
-                "uidnext" => {
-                    state.uid_next = value.parse().map_err(|_| bad("uidnext"))?;
-                    next = true;
-                }
-                "modseq" => state.highest_modseq = Some(value.parse().map_err(|_| bad("modseq"))?),
-                "known" if value.is_empty() => {}
-                "known" => {
-                    state.known = crate::wire::values::sequence_set(value.as_bytes())
-                        .ok_or_else(|| bad("known is not a UID set"))?;
-                }
+            let slot = match key {
+                "uidvalidity" => 0,
+                "uidnext" => 1,
+                "modseq" => 2,
+                "known" => 3,
                 _ => return Err(bad("unknown key")),
+            };
+            if std::mem::replace(&mut seen[slot], true) {
+                return Err(bad(&format!("{key} given twice")));
+            }
+            match slot {
+                0 => state.uid_validity = nonzero(value).ok_or_else(|| bad("uidvalidity"))?,
+                1 => state.uid_next = nonzero(value).ok_or_else(|| bad("uidnext"))?,
+                2 => state.highest_modseq = Some(value.parse().map_err(|_| bad("modseq"))?),
+                _ if value.is_empty() => {}
+                _ => state.known = uid_set(value).ok_or_else(|| bad("known is not a UID set"))?,
             }
         }
-        if !(validity && next) {
+        if !(seen[0] && seen[1]) {
             return Err(bad("uidvalidity and uidnext are needed"));
+        }
+        if state
+            .known
+            .ranges()
+            .last()
+            .is_some_and(|r| *r.end() >= state.uid_next)
+        {
+            return Err(bad("known holds UIDs at or above uidnext"));
         }
         Ok(state)
     }
+}
+
+/// A non-zero u32 written in digits only.
+fn nonzero(v: &str) -> Option<u32> {
+    if v.is_empty() || v.len() > 10 || !v.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    v.parse().ok().filter(|&n| n > 0)
+}
+
+/// `1:3,5` with every range in order, no `*` and no 0; built range by range.
+fn uid_set(v: &str) -> Option<SequenceSet> {
+    v.split(',')
+        .map(|item| match item.split_once(':') {
+            Some((a, b)) => {
+                let (a, b) = (nonzero(a)?, nonzero(b)?);
+                (a <= b).then_some(a..=b)
+            }
+            None => nonzero(item).map(|n| n..=n),
+        })
+        .collect()
 }
 
 /// What [`Session::resume`] found.
@@ -469,20 +503,21 @@ impl Session {
             }
             changes.changed_known = true;
         }
+        // The UIDs the caller can hold: below the old UIDNEXT (a state made with
+        // `SyncState::new` may claim more; those never existed, so they cannot have vanished).
+        let held = state
+            .known
+            .difference(&SequenceSet::from(state.uid_next.max(1)..));
         // Expunges from the known UIDs, with one SEARCH.
-        if !changes.vanished_known && !state.known.is_empty() {
+        if !changes.vanished_known && !held.is_empty() {
             let present: SequenceSet = if mb.exists() == 0 {
                 SequenceSet::new()
             } else {
-                self.uid_search(&Search::all().uid(state.known.clone()))?
+                self.uid_search(&Search::all().uid(held.clone()))?
                     .into_iter()
                     .collect()
             };
-            changes.vanished = state
-                .known
-                .iter()
-                .filter(|u| !present.contains(*u))
-                .collect();
+            changes.vanished = held.difference(&present);
             changes.vanished_known = true;
         }
         // New messages: UIDs at or above the old UIDNEXT (`n:*` also matches the highest
@@ -495,13 +530,8 @@ impl Session {
                 .collect();
             changes.new.sort_unstable();
         }
-        let mut known = state.known.clone();
-        if !known.is_empty() {
-            known = known
-                .iter()
-                .filter(|u| !changes.vanished.contains(*u))
-                .collect();
-        }
+        // Range by range: a known set of `1:4000000` costs one range, not four million UIDs.
+        let mut known = held.difference(&changes.vanished);
         known.extend(changes.new.iter().copied());
         changes.state = fresh_state(&mb, known);
         Ok(Resumed::Changes(changes))
@@ -598,9 +628,34 @@ mod tests {
             "uidnext=1",
             "foo=1 uidvalidity=1 uidnext=1",
             "uidvalidity=1 uidnext=2 known=a",
+            // RFC 3501 2.3.1.1: UIDVALIDITY and UIDNEXT are non-zero.
+            "uidvalidity=0 uidnext=5",
+            "uidvalidity=1 uidnext=0",
+            // What `SequenceSet::from(1..)` prints: a held-UID set has no `*`.
+            "uidvalidity=1 uidnext=5 known=1:*",
+            "uidvalidity=1 uidnext=5 known=*",
+            // Reversed ranges, 0, signs, repeated keys, UIDs that cannot exist yet.
+            "uidvalidity=1 uidnext=50 known=9:1",
+            "uidvalidity=1 uidnext=50 known=0:3",
+            "uidvalidity=1 uidnext=50 known=+3",
+            "uidvalidity=1 uidnext=50 uidnext=60",
+            "uidvalidity=1 uidvalidity=2 uidnext=50",
+            "uidvalidity=1 uidnext=50 known=1 known=2",
+            "uidvalidity=1 uidnext=50 known=1:50",
+            "uidvalidity=+1 uidnext=50",
         ] {
-            assert!(bad.parse::<SyncState>().is_err(), "{bad:?}");
+            let e = bad.parse::<SyncState>().unwrap_err();
+            assert!(
+                e.to_string().starts_with("invalid argument"),
+                "{bad:?}: {e}"
+            );
         }
+        // Ranges stay ranges: a known set of four billion UIDs is one range.
+        let s: SyncState = "uidvalidity=3 uidnext=4294967295 known=1:4294967294"
+            .parse()
+            .unwrap();
+        assert_eq!(s.known.ranges().len(), 1);
+        assert_eq!(s.known.len(), 4_294_967_294);
     }
 
     #[test]
