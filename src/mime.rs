@@ -68,18 +68,22 @@ fn decode_other(label: &str, bytes: &[u8]) -> (String, bool) {
 /// consecutive words in the same charset are decoded together, so a character split across
 /// them survives. Malformed encoded words stay as written. Bytes outside encoded words are
 /// read as UTF-8 (invalid ones as U+FFFD).
+///
+/// Linear in the input whatever it holds: see [`Scan`].
 pub(crate) fn decode_words(raw: &[u8]) -> String {
     let mut out = String::with_capacity(raw.len());
     // Bytes of consecutive encoded words in one charset, not decoded yet.
     let mut pending: Option<(String, Vec<u8>)> = None;
     // Whitespace seen after an encoded word, emitted only if plain text follows.
     let mut gap_start: Option<usize> = None;
+    let mut scan = Scan::new(raw);
     let mut i = 0;
     let mut plain_start = 0;
-    // Linear: each step either consumes an encoded word whole or moves one byte on.
+    // Each step either consumes an encoded word whole or moves one byte on; finding where a
+    // candidate word ends is O(1) amortized (the `Scan` cursors only move forward).
     while i < raw.len() {
         if raw[i] == b'=' && raw.get(i + 1) == Some(&b'?') {
-            if let Some((charset, bytes, end)) = encoded_word(raw, i) {
+            if let Some((charset, bytes, end)) = scan.encoded_word(i) {
                 // Text before it: plain, or only whitespace between two encoded words.
                 let between = &raw[plain_start..i];
                 let only_space =
@@ -128,34 +132,89 @@ fn flush(out: &mut String, pending: &mut Option<(String, Vec<u8>)>) {
     }
 }
 
-/// The encoded word starting at `at` (`=?charset?enc?text?=`): its charset, decoded bytes,
-/// and where it ends. `None` if it is not a well-formed encoded word.
-fn encoded_word(raw: &[u8], at: usize) -> Option<(String, Vec<u8>, usize)> {
-    let rest = raw.get(at + 2..)?;
-    let q1 = rest.iter().position(|&b| b == b'?')?;
-    let charset = &rest[..q1];
-    let enc = *rest.get(q1 + 1)?;
-    if rest.get(q1 + 2) != Some(&b'?') {
-        return None;
+/// Finds encoded words in one header value in linear time.
+///
+/// An encoded word is `=?charset?enc?text?=`: the charset runs to the next `?`, the text to
+/// the next `?=`, neither holds whitespace. Searching for those afresh at every `=?` costs
+/// O(n) per candidate, O(n²) for a header full of `=?` that never closes (a 256 KiB subject
+/// took seconds). RFC 2047 caps a word at 75 bytes, but real mail has longer ones, so rather
+/// than a cap each search keeps a cursor: the candidates are tried in increasing order, so
+/// the position each search starts from only grows, and a cursor that has already passed it
+/// still holds the answer (nothing before the cursor matched). Every cursor crosses the input
+/// at most once, whatever the input.
+struct Scan<'a> {
+    raw: &'a [u8],
+    /// The next `?`.
+    question: usize,
+    /// The next `?=`.
+    close: usize,
+    /// The next byte that cannot be in a charset name (not ASCII graphic).
+    not_graphic: usize,
+    /// The next space, tab, CR or LF.
+    space: usize,
+}
+
+impl<'a> Scan<'a> {
+    fn new(raw: &'a [u8]) -> Self {
+        Scan {
+            raw,
+            question: 0,
+            close: 0,
+            not_graphic: 0,
+            space: 0,
+        }
     }
-    let text_start = q1 + 3;
-    let text_len = rest[text_start..].windows(2).position(|w| w == b"?=")?;
-    let text = &rest[text_start..text_start + text_len];
-    if charset.is_empty()
-        || !charset.iter().all(u8::is_ascii_graphic)
-        || text
-            .iter()
-            .any(|&b| b == b' ' || b == b'\t' || b == b'\r' || b == b'\n')
-    {
-        return None;
+
+    /// The first position at or after `from` where `hit` holds (`raw.len()` if none), moving
+    /// `cursor` there. `from` must not be below the `from` of the previous call with the same
+    /// cursor.
+    fn seek(raw: &[u8], cursor: &mut usize, from: usize, hit: impl Fn(usize) -> bool) -> usize {
+        *cursor = (*cursor).max(from);
+        while *cursor < raw.len() && !hit(*cursor) {
+            *cursor += 1;
+        }
+        *cursor
     }
-    let bytes = match enc {
-        b'B' | b'b' => base64_lenient(text),
-        b'Q' | b'q' => quoted_printable(text, true),
-        _ => return None,
-    };
-    let charset = String::from_utf8_lossy(charset).into_owned();
-    Some((charset, bytes, at + 2 + text_start + text_len + 2))
+
+    /// The encoded word starting at `at` (`=?charset?enc?text?=`): its charset, decoded
+    /// bytes, and where it ends. `None` if it is not a well-formed encoded word. `at` must
+    /// grow from call to call.
+    fn encoded_word(&mut self, at: usize) -> Option<(String, Vec<u8>, usize)> {
+        let raw = self.raw;
+        let charset_start = at + 2;
+        let q = Self::seek(raw, &mut self.question, charset_start, |p| raw[p] == b'?');
+        let enc = *raw.get(q + 1)?;
+        if raw.get(q + 2) != Some(&b'?') {
+            return None;
+        }
+        let text_start = q + 3;
+        if text_start >= raw.len() {
+            return None;
+        }
+        let close = Self::seek(raw, &mut self.close, text_start, |p| {
+            raw[p] == b'?' && raw.get(p + 1) == Some(&b'=')
+        });
+        if close >= raw.len() {
+            return None;
+        }
+        let odd = Self::seek(raw, &mut self.not_graphic, charset_start, |p| {
+            !raw[p].is_ascii_graphic()
+        });
+        let space = Self::seek(raw, &mut self.space, text_start, |p| {
+            matches!(raw[p], b' ' | b'\t' | b'\r' | b'\n')
+        });
+        if q == charset_start || odd < q || space < close {
+            return None;
+        }
+        let text = &raw[text_start..close];
+        let bytes = match enc {
+            b'B' | b'b' => base64_lenient(text),
+            b'Q' | b'q' => quoted_printable(text, true),
+            _ => return None,
+        };
+        let charset = String::from_utf8_lossy(&raw[charset_start..q]).into_owned();
+        Some((charset, bytes, close + 2))
+    }
 }
 
 /// Base64 as mail writes it: line breaks and any other byte outside the alphabet skipped,
@@ -390,6 +449,15 @@ mod tests {
         assert_eq!(decode_words(b"=?UTF-8?B?abc"), "=?UTF-8?B?abc");
         assert_eq!(decode_words("plain ünï".as_bytes()), "plain ünï");
         assert_eq!(decode_words(b"a\r\n b"), "a b");
+        // Longer than RFC 2047's 75 bytes, as some mailers write them: still decoded.
+        let long = format!("=?UTF-8?Q?{}?=", "a".repeat(500));
+        assert_eq!(decode_words(long.as_bytes()), "a".repeat(500));
+        // Unclosed words among closed ones, and whitespace inside a would-be word.
+        assert_eq!(
+            decode_words(b"=?a?b?c =?UTF-8?Q?x?= =?UTF-8?Q?y z?= =?UTF-8?Q?w?="),
+            "=?a?b?c x =?UTF-8?Q?y z?= w"
+        );
+        assert_eq!(decode_words(b"=?=?UTF-8?Q?x?="), "=?x");
         // An unknown charset falls back visibly.
         assert_eq!(decode_words(b"=?x-unknown?Q?caf=E9?="), "caf\u{fffd}");
         // A language after the charset (RFC 2231 section 5).
@@ -482,6 +550,152 @@ mod tests {
             param_value(params(&p), "filename").as_deref(),
             Some("100%.txt")
         );
+    }
+
+    /// The RFC 2047 scanner against the obvious search it replaces (find the next `?`, then
+    /// the next `?=`, from each `=?`), on mutated headers: the same words, the same ends.
+    #[test]
+    fn scan_finds_what_a_fresh_search_finds() {
+        fn fresh(raw: &[u8], at: usize) -> Option<(String, Vec<u8>, usize)> {
+            let rest = raw.get(at + 2..)?;
+            let q = rest.iter().position(|&b| b == b'?')?;
+            let enc = *rest.get(q + 1)?;
+            if rest.get(q + 2) != Some(&b'?') {
+                return None;
+            }
+            let len = rest[q + 3..].windows(2).position(|w| w == b"?=")?;
+            let text = &rest[q + 3..q + 3 + len];
+            let charset = &rest[..q];
+            if charset.is_empty()
+                || !charset.iter().all(u8::is_ascii_graphic)
+                || text.iter().any(|b| b" \t\r\n".contains(b))
+            {
+                return None;
+            }
+            let bytes = match enc {
+                b'B' | b'b' => base64_lenient(text),
+                b'Q' | b'q' => quoted_printable(text, true),
+                _ => return None,
+            };
+            let charset = String::from_utf8_lossy(charset).into_owned();
+            Some((charset, bytes, at + 2 + q + 3 + len + 2))
+        }
+        let seeds: [&[u8]; 3] = [
+            b"=?UTF-8?B?w6l0w6k=?= =?ISO-8859-1?Q?Andr=E9_?= plain",
+            b"=?a?b?c=?a?q?x?=?=?=?",
+            b"x =?utf-8?q?a b?= =?utf-8?Q??= =?\x80?q?a?=",
+        ];
+        let mut state = 0x0123_4567_89ab_cdef_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        const BYTES: &[u8] = b"=?=?BbQqXx \t\r\n\x80_a";
+        for round in 0..20_000 {
+            let mut v = seeds[round % seeds.len()].to_vec();
+            for _ in 0..(next() % 8 + 1) {
+                let i = (next() % (v.len() as u64 + 1)) as usize;
+                let b = BYTES[(next() % BYTES.len() as u64) as usize];
+                if next() % 2 == 0 && i < v.len() {
+                    v[i] = b;
+                } else {
+                    v.insert(i, b);
+                }
+            }
+            let mut scan = Scan::new(&v);
+            for at in (0..v.len()).filter(|&i| v[i..].starts_with(b"=?")) {
+                assert_eq!(
+                    scan.encoded_word(at),
+                    fresh(&v, at),
+                    "{:?} at {at}",
+                    String::from_utf8_lossy(&v)
+                );
+            }
+        }
+    }
+
+    /// How many calls of `f` on `input` make a sample of at least 30 ms, so that timer
+    /// resolution does not decide.
+    fn reps_for(input: &[u8], f: &dyn Fn(&[u8])) -> u32 {
+        let mut reps = 1;
+        loop {
+            let start = std::time::Instant::now();
+            for _ in 0..reps {
+                f(std::hint::black_box(input));
+            }
+            if start.elapsed() >= std::time::Duration::from_millis(30) || reps >= 1 << 16 {
+                return reps;
+            }
+            reps *= 2;
+        }
+    }
+
+    /// `f` on `pattern` repeated to 64 KiB and to 1 MiB: linear is 16 times slower, quadratic
+    /// 256 times; fail above 40 times, or above 5 s for 1 MiB (a debug build on a loaded
+    /// machine does it in well under a second). Each size's time per call is the best of five
+    /// samples taken in turns with the other size's, so that a busy moment of the machine
+    /// weighs on neither.
+    fn assert_linear(what: &str, pattern: &[u8], f: &dyn Fn(&[u8])) {
+        let input = |n: usize| pattern.iter().copied().cycle().take(n).collect::<Vec<u8>>();
+        let sizes = [input(64 << 10), input(1 << 20)];
+        let reps = sizes.each_ref().map(|v| reps_for(v, f));
+        let mut best = [f64::INFINITY; 2];
+        for _ in 0..5 {
+            for i in 0..2 {
+                let start = std::time::Instant::now();
+                for _ in 0..reps[i] {
+                    f(std::hint::black_box(&sizes[i]));
+                }
+                best[i] = best[i].min(start.elapsed().as_secs_f64() / f64::from(reps[i]));
+            }
+        }
+        let [small, large] = best;
+        eprintln!(
+            "{what}: 64 KiB {:.2} ms, 1 MiB {:.2} ms, ratio {:.1}",
+            small * 1e3,
+            large * 1e3,
+            large / small
+        );
+        assert!(
+            large < 40.0 * small,
+            "{what}: {large} s for 1 MiB, {small} s for 64 KiB"
+        );
+        assert!(large < 5.0, "{what}: {large} s for 1 MiB");
+    }
+
+    /// The decoders the public API reaches only through a session (part bodies, their
+    /// charsets) and the two worst headers; tests/linear_decoding.rs has the rest, through
+    /// the accessors.
+    #[test]
+    fn every_decoder_is_linear() {
+        for pattern in [&b"=?utf-8?q?a "[..], b"=?a?b?c"] {
+            assert_linear(&String::from_utf8_lossy(pattern), pattern, &|v| {
+                decode_words(v);
+            });
+        }
+        assert_linear("qp body", b"= =\r\n=3D=4", &|v| {
+            quoted_printable(v, false);
+        });
+        assert_linear("qp spaces", b"=    ", &|v| {
+            quoted_printable(v, false);
+        });
+        assert_linear("base64 body", b"QUJD\r\n!", &|v| {
+            base64_lenient(v);
+        });
+        assert_linear("percent", b"%%4%41", &|v| {
+            percent_decode_checked(v, false);
+        });
+        assert_linear("koi8-r", b"\xf0\xd2\xc9", &|v| {
+            decode_charset("koi8-r", v);
+        });
+        assert_linear("iso-2022-jp", b"\x1b$B\x1b(B", &|v| {
+            decode_charset("iso-2022-jp", v);
+        });
+        assert_linear("charset label", b"x", &|v| {
+            decode_charset(&String::from_utf8_lossy(v), b"abc");
+        });
     }
 
     /// Arbitrary bytes never panic any decoder (a mutation loop, as for the parsers).
