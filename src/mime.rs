@@ -64,7 +64,8 @@ fn decode_other(label: &str, bytes: &[u8]) -> (String, bool) {
 }
 
 /// Header text with RFC 2047 encoded words (`=?UTF-8?B?...?=`, `=?ISO-8859-1?Q?...?=`)
-/// decoded. Whitespace between two encoded words is dropped (RFC 2047 section 6.2);
+/// decoded, made safe to show by [`display_text`] (folds become a space, control characters
+/// U+FFFD). Whitespace between two encoded words is dropped (RFC 2047 section 6.2);
 /// consecutive words in the same charset are decoded together, so a character split across
 /// them survives. Malformed encoded words stay as written. Bytes outside encoded words are
 /// read as UTF-8 (invalid ones as U+FFFD).
@@ -115,15 +116,44 @@ pub(crate) fn decode_words(raw: &[u8]) -> String {
     let tail = &raw[plain_start..];
     flush(&mut out, &mut pending);
     out.push_str(&String::from_utf8_lossy(tail));
-    unfold(&out)
+    display_text(&out)
 }
 
-/// Header folding (CRLF followed by whitespace) removed.
-fn unfold(s: &str) -> String {
-    if !s.contains('\n') {
-        return s.to_string();
+/// Text decoded from mail, made safe to print: a header fold (CRLF, or a bare LF, followed by
+/// a space or tab) becomes one space, as RFC 5322 section 2.2.3 unfolds it; every C0 control
+/// but TAB (ESC, BEL, NUL, a CR or LF that is not a fold...), DEL, the C1 controls
+/// (U+0080-U+009F) and the bidirectional embeddings, overrides and isolates (U+202A-U+202E,
+/// U+2066-U+2069) become U+FFFD. A sender could otherwise retitle or clear the terminal of
+/// whoever prints a subject, or make a file name read backwards (`exe.txt` shown for
+/// `txt.exe`). The one rule for every decoded header value this crate hands out.
+pub(crate) fn display_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        let fold = match rest.as_bytes() {
+            [b'\r', b'\n', b' ' | b'\t', ..] => 3,
+            [b'\n', b' ' | b'\t', ..] => 2,
+            _ => 0,
+        };
+        if fold > 0 {
+            out.push(' ');
+            rest = &rest[fold..];
+            continue;
+        }
+        out.push(if is_unsafe_to_show(c) { '\u{fffd}' } else { c });
+        rest = &rest[c.len_utf8()..];
     }
-    s.replace("\r\n", "").replace('\n', "")
+    out
+}
+
+/// Is `c` one of the characters [`display_text`] replaces?
+fn is_unsafe_to_show(c: char) -> bool {
+    matches!(c,
+        '\u{0}'..='\u{8}'
+        | '\u{a}'..='\u{1f}'
+        | '\u{7f}'..='\u{9f}'
+        | '\u{202a}'..='\u{202e}'
+        | '\u{2066}'..='\u{2069}')
 }
 
 fn flush(out: &mut String, pending: &mut Option<(String, Vec<u8>)>) {
@@ -291,8 +321,9 @@ pub(crate) fn quoted_printable(text: &[u8], in_word: bool) -> Vec<u8> {
 /// A parameter value by RFC 2231: `name*=charset'lang'%XX...`, or split over `name*0`,
 /// `name*1*`... (each part extended or not), or plain `name`. The extended forms win over
 /// the plain one. A plain value holding RFC 2047 encoded words (common, though RFC 2047
-/// forbids it there) is decoded too. `params` are `(name, raw value)` pairs in the order
-/// sent; names compare without regard to case.
+/// forbids it there) is decoded too. The result is made safe to show ([`display_text`]).
+/// `params` are `(name, raw value)` pairs in the order sent; names compare without regard to
+/// case.
 pub(crate) fn param_value<'p>(
     params: impl Iterator<Item = (&'p str, &'p [u8])> + Clone,
     name: &str,
@@ -358,7 +389,7 @@ pub(crate) fn param_value<'p>(
 }
 
 /// `charset'language'percent-encoded` followed by more parts (extended ones percent-encoded,
-/// the others as they are), decoded in that charset.
+/// the others as they are), decoded in that charset and made safe to show ([`display_text`]).
 fn extended_value(first: &[u8], rest: &[(bool, &[u8])]) -> String {
     let mut fields = first.splitn(3, |&b| b == b'\'');
     let (charset, value) = match (fields.next(), fields.next(), fields.next()) {
@@ -374,11 +405,12 @@ fn extended_value(first: &[u8], rest: &[(bool, &[u8])]) -> String {
             bytes.extend_from_slice(v);
         }
     }
-    if charset.is_empty() {
+    let text = if charset.is_empty() {
         String::from_utf8_lossy(&bytes).into_owned()
     } else {
         decode_charset(&charset, &bytes).0
-    }
+    };
+    display_text(&text)
 }
 
 /// `%XX` decoded; a `%` not followed by two hex digits is kept.
@@ -449,6 +481,7 @@ mod tests {
         assert_eq!(decode_words(b"=?UTF-8?B?abc"), "=?UTF-8?B?abc");
         assert_eq!(decode_words("plain ünï".as_bytes()), "plain ünï");
         assert_eq!(decode_words(b"a\r\n b"), "a b");
+        assert_eq!(decode_words(b"a\r\n\tb\n  c"), "a b  c");
         // Longer than RFC 2047's 75 bytes, as some mailers write them: still decoded.
         let long = format!("=?UTF-8?Q?{}?=", "a".repeat(500));
         assert_eq!(decode_words(long.as_bytes()), "a".repeat(500));
@@ -549,6 +582,38 @@ mod tests {
         assert_eq!(
             param_value(params(&p), "filename").as_deref(),
             Some("100%.txt")
+        );
+    }
+
+    #[test]
+    fn controls_are_replaced_for_display() {
+        assert_eq!(display_text("a\r\n b\r\n\tc\n d"), "a b c d");
+        assert_eq!(
+            display_text("\u{1b}]0;owned\u{7}\u{0}x\ry\nz\r\n"),
+            "\u{fffd}]0;owned\u{fffd}\u{fffd}x\u{fffd}y\u{fffd}z\u{fffd}\u{fffd}"
+        );
+        assert_eq!(
+            display_text("a\tb\u{7f}\u{80}\u{9f}\u{a0}"),
+            "a\tb\u{fffd}\u{fffd}\u{fffd}\u{a0}"
+        );
+        assert_eq!(
+            display_text("\u{202a}\u{202e}txt.exe\u{2066}\u{2069}\u{200f}"),
+            "\u{fffd}\u{fffd}txt.exe\u{fffd}\u{fffd}\u{200f}"
+        );
+        // Controls from inside encoded words and RFC 2231 values too.
+        assert_eq!(
+            decode_words(b"=?UTF-8?Q?=1B]2;x=07?= =?UTF-8?B?4oCuZXhlLnR4dA==?="),
+            "\u{fffd}]2;x\u{fffd}\u{fffd}exe.txt"
+        );
+        let p = [("filename*", "utf-8''a%0D%0A%1Bb%E2%80%AE.txt")];
+        assert_eq!(
+            param_value(params(&p), "filename").as_deref(),
+            Some("a\u{fffd}\u{fffd}\u{fffd}b\u{fffd}.txt")
+        );
+        let p = [("filename*0*", "utf-8''%07"), ("filename*1", "\u{85}x")];
+        assert_eq!(
+            param_value(params(&p), "filename").as_deref(),
+            Some("\u{fffd}\u{fffd}x")
         );
     }
 

@@ -6,6 +6,12 @@
 //! [`Address::name`] decode RFC 2047 encoded words, [`Envelope::date`] parses the date, and
 //! the `*_raw` accessors give the bytes as sent.
 //!
+//! Text decoded for display (subjects, display names, [`Address::email`], file names and
+//! other decoded parameters) is safe to print: header folds become one space, and control
+//! characters (C0 but TAB, DEL, C1) and the bidirectional embeddings, overrides and isolates
+//! (U+202A-U+202E, U+2066-U+2069) become U+FFFD, so a sender cannot retitle or clear a
+//! terminal, or make a file name read backwards. The raw accessors keep them.
+//!
 //! The MIME type, subtype and disposition of a body part are tokens that compare without
 //! regard to case (RFC 2045 section 5.1); they are stored lower-cased. Parameters, ids,
 //! descriptions and locations are kept as the server sent them, as text: bytes that are not
@@ -142,8 +148,13 @@ impl Envelope {
     /// charset that is unknown (or not compiled in: without the default `charsets` feature
     /// only UTF-8, US-ASCII and ISO-8859-1 are known) is read as UTF-8, and so are bytes
     /// outside encoded words (raw 8-bit headers); what is not UTF-8 becomes U+FFFD. A
-    /// malformed encoded word stays as written. [`subject_raw`](Envelope::subject_raw) has
-    /// the exact bytes.
+    /// malformed encoded word stays as written.
+    ///
+    /// Safe to print: a fold (CRLF, or a bare LF, then a space or tab) is one space, and
+    /// control characters (C0 but TAB, DEL, C1: ESC, BEL, NUL, a bare CR...) and the
+    /// bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) are
+    /// U+FFFD, whether sent raw or inside an encoded word.
+    /// [`subject_raw`](Envelope::subject_raw) has the exact bytes.
     pub fn subject(&self) -> Option<String> {
         self.text.get(SUBJECT).map(mime::decode_words)
     }
@@ -214,8 +225,9 @@ pub struct Address {
 impl Address {
     /// The display name (`Jane Doe`) as text, decoded on each call: RFC 2047 encoded words
     /// (`=?UTF-8?Q?J=C3=B6rg?=`) are decoded as in [`Envelope::subject`], with the same
-    /// visible loss (U+FFFD) for unknown charsets and for 8-bit bytes that are not UTF-8.
-    /// [`name_raw`](Address::name_raw) has the exact bytes.
+    /// visible loss (U+FFFD) for unknown charsets and for 8-bit bytes that are not UTF-8, and
+    /// made safe to print as there (control and bidirectional-override characters are
+    /// U+FFFD). [`name_raw`](Address::name_raw) has the exact bytes.
     pub fn name(&self) -> Option<String> {
         self.fields.get(NAME).map(mime::decode_words)
     }
@@ -243,13 +255,16 @@ impl Address {
 
     /// `mailbox@host` when both are present, converted lossily to UTF-8; `None` otherwise
     /// (group markers, and the unqualified addresses some servers send with a `NIL` host).
+    /// Made safe to print as [`Envelope::subject`] is (a quoted local part may hold any
+    /// character, ESC included): control and bidirectional-override characters are U+FFFD.
+    /// [`mailbox`](Address::mailbox) and [`host`](Address::host) have the exact bytes.
     pub fn email(&self) -> Option<String> {
         match (self.mailbox(), self.host()) {
-            (Some(mailbox), Some(host)) => Some(format!(
+            (Some(mailbox), Some(host)) => Some(mime::display_text(&format!(
                 "{}@{}",
                 String::from_utf8_lossy(mailbox),
                 String::from_utf8_lossy(host)
-            )),
+            ))),
             _ => None,
         }
     }
@@ -478,7 +493,9 @@ impl BodyStructure {
     ///
     /// Never fails: an unknown charset (or one not compiled in, without the default
     /// `charsets` feature) is read as UTF-8, with U+FFFD for what is not UTF-8. An empty value
-    /// counts as none.
+    /// counts as none. Made safe to print as [`Envelope::subject`] is (control and
+    /// bidirectional-override characters are U+FFFD); [`param_bytes`](BodyStructure::param_bytes)
+    /// and [`params`](BodyStructure::params) have the values as sent.
     pub fn param_decoded(&self, name: &str) -> Option<String> {
         self.params.decoded(name)
     }
@@ -553,9 +570,12 @@ impl BodyStructure {
     /// continuations (`filename*0*`, `filename*1*`, ...) with their charset, and RFC 2047
     /// encoded words in a plain value. An empty name counts as none. Decoded on each call.
     ///
-    /// The name is what the sender wrote: it may hold `/`, `\`, `..` or control characters.
-    /// Make it safe before using it as a path. The raw values stay in
-    /// [`params`](BodyStructure::params) and [`ContentDisposition::params`].
+    /// Never holds control characters (C0 but TAB, DEL, C1: CR, LF, ESC, NUL...) or
+    /// bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): they
+    /// are U+FFFD, as in [`Envelope::subject`]. Otherwise the name is what the sender wrote:
+    /// it may hold `/`, `\` or `..`; make it safe before using it as a path. The raw values
+    /// stay in [`params`](BodyStructure::params), [`param_bytes`](BodyStructure::param_bytes)
+    /// and their [`ContentDisposition`] counterparts.
     pub fn filename(&self) -> Option<String> {
         self.disposition
             .as_ref()
@@ -735,14 +755,17 @@ impl ContentDisposition {
     /// plain `filename`; RFC 2047 encoded words in a plain value are decoded too, as mail
     /// clients do. Decoded on each call from the bytes the server sent; never fails (an
     /// unknown charset is read as UTF-8, with U+FFFD for what is not UTF-8). An empty name
-    /// counts as none. See [`BodyStructure::filename`], which falls back to the
-    /// Content-Type's `name`, and its caution about paths.
+    /// counts as none. Control and bidirectional-override characters are U+FFFD, as in
+    /// [`BodyStructure::filename`], which falls back to the Content-Type's `name`; see its
+    /// caution about paths. [`param_bytes`](ContentDisposition::param_bytes) has the value
+    /// as sent.
     pub fn filename(&self) -> Option<String> {
         self.params.decoded("filename")
     }
 
-    /// The value of the parameter `name`, decoded by RFC 2231 and RFC 2047 as in
-    /// [`filename`](ContentDisposition::filename); looked up without regard to case.
+    /// The value of the parameter `name`, decoded by RFC 2231 and RFC 2047 and made safe to
+    /// print as in [`filename`](ContentDisposition::filename); looked up without regard to
+    /// case.
     pub fn param_decoded(&self, name: &str) -> Option<String> {
         self.params.decoded(name)
     }
@@ -1569,6 +1592,46 @@ mod tests {
         assert_eq!(env.from()[0].email().as_deref(), Some("a@example.com"));
         assert_eq!(Envelope::default().subject(), None);
         assert_eq!(Address::default().name(), None);
+    }
+
+    #[test]
+    fn decoded_text_is_safe_to_print() {
+        // Raw ESC and BEL (an xterm title), a bare CR, NUL, C1 and a right-to-left override,
+        // raw and inside encoded words; a fold with a tab is one space.
+        let raw =
+            b"\x1b]0;pwned\x07 x\ry\x00 =?UTF-8?Q?=1B[2J=C2=9B?=\r\n\t=?UTF-8?B?4oCuZmRwLmV4ZQ==?=";
+        let want = "\u{fffd}]0;pwned\u{fffd} x\u{fffd}y\u{fffd} \u{fffd}[2J\u{fffd}\u{fffd}fdp.exe";
+        let env = headers(raw, raw);
+        assert_eq!(env.subject().as_deref(), Some(want));
+        assert_eq!(env.from()[0].name().as_deref(), Some(want));
+        assert_eq!(env.subject_raw(), Some(&raw[..]));
+        assert_eq!(env.from()[0].name_raw(), Some(&raw[..]));
+        let folded = headers(b"a\r\n b\r\n\tc", b"");
+        assert_eq!(folded.subject().as_deref(), Some("a b c"));
+        // A quoted local part may hold anything: the email is made safe, the parts are not.
+        let a = Address {
+            fields: Packed::new([None, None, Some(b"\"a\x1bb\""), Some(b"x\xe2\x80\xaey")]),
+        };
+        assert_eq!(a.email().as_deref(), Some("\"a\u{fffd}b\"@x\u{fffd}y"));
+        assert_eq!(a.mailbox(), Some(&b"\"a\x1bb\""[..]));
+    }
+
+    #[test]
+    fn file_names_never_hold_controls() {
+        let b = part_of(b"(\"application\" \"pdf\" (\"name\" \"a\x1b]0;x\x07.pdf\") NIL NIL \"base64\" 10 NIL (\"attachment\" (\"filename*\" \"utf-8''%E2%80%AEfdp%0D%0A%00.exe\")) NIL NIL)");
+        assert_eq!(
+            b.filename().as_deref(),
+            Some("\u{fffd}fdp\u{fffd}\u{fffd}\u{fffd}.exe")
+        );
+        assert_eq!(
+            b.disposition().unwrap().param_bytes("filename*"),
+            Some(&b"utf-8''%E2%80%AEfdp%0D%0A%00.exe"[..])
+        );
+        assert_eq!(
+            b.param_decoded("name").as_deref(),
+            Some("a\u{fffd}]0;x\u{fffd}.pdf")
+        );
+        assert_eq!(b.param_bytes("name"), Some(&b"a\x1b]0;x\x07.pdf"[..]));
     }
 
     #[cfg(feature = "charsets")]

@@ -105,7 +105,11 @@ impl<'a> Part<'a> {
         self.structure.disposition().map(ContentDisposition::kind)
     }
 
-    /// The file name, decoded (RFC 2231 and RFC 2047): see [`BodyStructure::filename`].
+    /// The file name, decoded (RFC 2231 and RFC 2047): see [`BodyStructure::filename`]. Safe
+    /// to print: control characters (C0 but TAB, DEL, C1) and bidirectional embeddings,
+    /// overrides and isolates are U+FFFD. The parameters as sent are in
+    /// [`structure`](Part::structure)`().`[`param_bytes`](BodyStructure::param_bytes) and its
+    /// disposition's.
     pub fn filename(&self) -> Option<String> {
         self.structure.filename()
     }
@@ -547,6 +551,33 @@ mod tests {
         ));
         assert_eq!(section(b.text_body()), None);
         assert_eq!(section(b.html_body()).as_deref(), Some("2"));
+    }
+
+    #[test]
+    fn attachment_names_are_safe_to_print() {
+        // A name that would clear the screen and one that reads backwards (RFC 2231
+        // continuations, the override in the second).
+        let b = body(concat!(
+            r#"* 9 FETCH (BODYSTRUCTURE (("text" "plain" NIL NIL NIL "7bit" 1 1)"#,
+            r#"("image" "png" ("name" "=?UTF-8?Q?=1B[2J=1B[H.png?=") NIL NIL "base64" 10)"#,
+            r#"("application" "zip" NIL NIL NIL "base64" 10 NIL ("attachment" ("filename*0*" "utf-8''invoice%E2%80%AE" "filename*1" "piz.exe")) NIL NIL)"#,
+            r#" "mixed"))"#,
+            "\n"
+        ));
+        let names: Vec<_> = b.attachments().map(|p| p.filename()).collect();
+        assert_eq!(
+            names,
+            [
+                Some("\u{fffd}[2J\u{fffd}[H.png".to_string()),
+                Some("invoice\u{fffd}piz.exe".to_string())
+            ]
+        );
+        let zip = b.attachments().nth(1).unwrap();
+        let disposition = zip.structure().disposition().unwrap();
+        assert_eq!(
+            disposition.param_bytes("filename*0*"),
+            Some(&b"utf-8''invoice%E2%80%AE"[..])
+        );
     }
 
     #[test]
