@@ -284,8 +284,10 @@ impl DateTime {
     }
 
     /// Parses IMAP's `date-time` (RFC 9051): `17-Jul-1996 02:44:25 -0700`, the day with or
-    /// without a leading space or zero; leniently also without the zone (taken as UTC) and
-    /// with any case of the month name.
+    /// without a leading space or zero; leniently also without the zone (taken as UTC), with
+    /// any case of the month name, and with a two- or three-digit year read as
+    /// [`parse_rfc5322`](DateTime::parse_rfc5322) reads it (`17-Jul-96` is 1996, `1-Jan-04`
+    /// 2004).
     ///
     /// # Errors
     ///
@@ -515,6 +517,17 @@ fn time_of_day(s: &str) -> Option<(u8, u8, u8)> {
     ))
 }
 
+/// A year as written, in full: RFC 5322 section 4.3 reads two digits as 1950-2049 and adds
+/// 1900 to three digits (both forms of date, so that `17-Jul-96` and `17 Jul 96` agree).
+fn full_year(word: &str) -> Option<u32> {
+    let year = digits(word)?;
+    Some(match word.len() {
+        2 if year < 50 => year + 2000,
+        2 | 3 => year + 1900,
+        _ => year,
+    })
+}
+
 /// `+hhmm` / `-hhmm` to minutes east of UTC.
 fn numeric_zone(s: &str) -> Option<i16> {
     let (sign, rest) = match s.as_bytes().first()? {
@@ -541,7 +554,7 @@ fn imap_date_time(text: &str) -> Option<Result<DateTime>> {
     let mut fields = date.split('-');
     let day = digits(fields.next()?.trim())?;
     let month = month_number(fields.next()?)?;
-    let year = digits(fields.next()?)?;
+    let year = full_year(fields.next()?)?;
     if fields.next().is_some() {
         return None;
     }
@@ -636,15 +649,7 @@ fn rfc5322_date_time(s: &str) -> Option<DateTime> {
         _ => (digits(words[1])?, month_number(words[0])?),
     };
     let mut rest = words[2..].iter();
-    let year_word = rest.next()?;
-    let mut year = digits(year_word)?;
-    // RFC 5322 section 4.3: two digits are 1950-2049, three digits add 1900.
-    year = match year_word.len() {
-        2 if year < 50 => year + 2000,
-        2 => year + 1900,
-        3 => year + 1900,
-        _ => year,
-    };
+    let year = full_year(rest.next()?)?;
     let (mut h, mut m, mut sec, mut offset) = (0, 0, 0, 0);
     if let Some(time) = rest.next() {
         (h, m, sec) = time_of_day(time)?;
@@ -755,6 +760,24 @@ mod tests {
             "Wed, 17 Jul 1996 02:44:25 -0700",
             "the weekday is computed"
         );
+    }
+
+    #[test]
+    fn short_years_read_alike_in_both_forms() {
+        for (imap, rfc5322, year) in [
+            ("17-Jul-96 02:44:25 -0700", "17 Jul 96 02:44:25 -0700", 1996),
+            ("1-Jan-04 10:00:00 +0000", "1 Jan 04 10:00:00 +0000", 2004),
+            ("1-Jan-49 10:00:00 +0000", "1 Jan 49 10:00:00 +0000", 2049),
+            ("1-Jan-50 10:00:00 +0000", "1 Jan 50 10:00:00 +0000", 1950),
+            ("1-Jan-104 10:00:00 +0000", "1 Jan 104 10:00:00 +0000", 2004),
+            ("1-Jan-0096 10:00:00 +0000", "1 Jan 0096 10:00:00 +0000", 96),
+        ] {
+            let a = DateTime::parse_imap(imap).unwrap();
+            assert_eq!(a.year(), year, "{imap}");
+            assert_eq!(DateTime::parse_rfc5322(rfc5322).unwrap(), a, "{rfc5322}");
+            assert_eq!(DateTime::parse_rfc5322(imap).unwrap(), a, "{imap}");
+            assert_eq!(imap.parse::<DateTime>().unwrap(), a, "{imap}");
+        }
     }
 
     #[test]
