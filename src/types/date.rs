@@ -302,7 +302,9 @@ impl DateTime {
     /// three-digit years are read as RFC 5322 section 4.3 says (`94` is 1994, `04` is 2004,
     /// `104` is 2004), seconds are optional, and the zone may be `+hhmm`, a name (`UT`,
     /// `GMT`, `EST`, `PDT`...), a military letter or missing (all but the numeric and North
-    /// American zones are taken as `-0000`, UTC). Also accepts the IMAP form.
+    /// American zones are taken as `-0000`, UTC). A name followed by an offset (`GMT+0200`,
+    /// `UTC+05:30`, `GMT+2`, `GMT +0200`, as JavaScript and some mailers write it) has that
+    /// offset. Also accepts the IMAP form.
     ///
     /// # Errors
     ///
@@ -618,6 +620,51 @@ fn named_zone(s: &str) -> Option<i16> {
     })
 }
 
+/// The offset of the zone word of a date: `+hhmm`, a name, or a name with an offset after
+/// it, in the word (`GMT+0200`, `UTC+05:30`, `GMT+2`) or as the `next` word (`GMT +0200`):
+/// the offset, exact, wins over the name. Anything else is `-0000` (UTC), as RFC 5322 says of
+/// unknown zones.
+fn zone_offset(word: &str, next: Option<&str>) -> i16 {
+    if let Some(offset) = numeric_zone(word) {
+        return offset;
+    }
+    if let Some(at) = word.find(['+', '-']) {
+        let (name, offset) = word.split_at(at);
+        if !name.is_empty() && named_zone(name).is_some() {
+            if let Some(offset) = loose_offset(offset) {
+                return offset;
+            }
+        }
+    }
+    match named_zone(word) {
+        Some(offset) => next.and_then(numeric_zone).unwrap_or(offset),
+        None => 0,
+    }
+}
+
+/// An offset after a zone name: `+hhmm`, `+hh:mm`, `+h` or `+hh` (and `-`).
+fn loose_offset(s: &str) -> Option<i16> {
+    let (sign, rest) = match s.as_bytes().first()? {
+        b'+' => (1, &s[1..]),
+        b'-' => (-1, &s[1..]),
+        _ => return None,
+    };
+    let (h, m) = match rest.split_once(':') {
+        Some((h, m)) if (1..=2).contains(&h.len()) && m.len() == 2 => (digits(h)?, digits(m)?),
+        Some(_) => return None,
+        None if (1..=2).contains(&rest.len()) => (digits(rest)?, 0),
+        None if rest.len() == 4 => {
+            let n = digits(rest)?;
+            (n / 100, n % 100)
+        }
+        None => return None,
+    };
+    if m > 59 {
+        return None;
+    }
+    Some(sign * i16::try_from(h * 60 + m).ok()?)
+}
+
 /// RFC 5322 `date-time` with the obsolete forms: `[day-of-week ,] day month year time [zone]`,
 /// also `day-month-year`, month before day (`Jul 17 1996`, as some mailers write), and
 /// a zone glued to a name in parentheses (a comment, removed).
@@ -654,7 +701,7 @@ fn rfc5322_date_time(s: &str) -> Option<DateTime> {
     if let Some(time) = rest.next() {
         (h, m, sec) = time_of_day(time)?;
         if let Some(zone) = rest.next() {
-            offset = numeric_zone(zone).or_else(|| named_zone(zone)).unwrap_or(0);
+            offset = zone_offset(zone, rest.next().copied());
         }
     }
     // A 60th second is kept; a later one, or a 24:00, is not a time.
@@ -777,6 +824,34 @@ mod tests {
             assert_eq!(DateTime::parse_rfc5322(rfc5322).unwrap(), a, "{rfc5322}");
             assert_eq!(DateTime::parse_rfc5322(imap).unwrap(), a, "{imap}");
             assert_eq!(imap.parse::<DateTime>().unwrap(), a, "{imap}");
+        }
+    }
+
+    #[test]
+    fn zone_names_with_an_offset() {
+        for (text, offset) in [
+            ("Tue, 1 Jul 2003 10:52:37 GMT+0200", 120),
+            ("Tue, 1 Jul 2003 10:52:37 GMT+0200 (CEST)", 120),
+            (
+                "Tue Jul 01 2003 10:52:37 GMT+0200 (Central European Summer Time)",
+                120,
+            ),
+            ("Tue, 1 Jul 2003 10:52:37 UTC+05:30", 330),
+            ("Tue, 1 Jul 2003 10:52:37 GMT-7", -420),
+            ("Tue, 1 Jul 2003 10:52:37 gmt-0330", -210),
+            ("Tue, 1 Jul 2003 10:52:37 GMT +0200", 120),
+            ("Tue, 1 Jul 2003 10:52:37 PDT", -420),
+            ("Tue, 1 Jul 2003 10:52:37 PDT x", -420),
+            ("Tue, 1 Jul 2003 10:52:37 +0200 GMT", 120),
+            // Not an offset after all: the name alone (UTC), as before.
+            ("Tue, 1 Jul 2003 10:52:37 GMT+02x0", 0),
+            ("Tue, 1 Jul 2003 10:52:37 GMT+0260", 0),
+            ("Tue, 1 Jul 2003 10:52:37 GMT+1\u{e9}1", 0),
+            ("Tue, 1 Jul 2003 10:52:37 Europe/Paris+1", 0),
+        ] {
+            let d = DateTime::parse_rfc5322(text).unwrap();
+            assert_eq!(d.offset_minutes(), offset, "{text}");
+            assert_eq!((d.hour(), d.minute()), (10, 52), "{text}");
         }
     }
 
