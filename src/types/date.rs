@@ -228,25 +228,81 @@ impl DateTime {
             - i64::from(self.offset) * 60
     }
 
-    /// The same instant as a [`SystemTime`].
+    /// The same instant as a [`SystemTime`]. Where the platform's `SystemTime` cannot hold
+    /// it (on Windows, before the year 1601), the nearest instant it can hold.
     pub fn to_system_time(&self) -> SystemTime {
         let secs = self.unix_timestamp();
-        let magnitude = Duration::from_secs(secs.unsigned_abs());
-        if secs >= 0 {
-            UNIX_EPOCH + magnitude
-        } else {
-            UNIX_EPOCH - magnitude
+        let at = |magnitude: u64| {
+            let d = Duration::from_secs(magnitude);
+            if secs >= 0 {
+                UNIX_EPOCH.checked_add(d)
+            } else {
+                UNIX_EPOCH.checked_sub(d)
+            }
+        };
+        if let Some(t) = at(secs.unsigned_abs()) {
+            return t;
         }
+        // `+` and `-` would panic here. The platform's bound is not exposed: search for the
+        // farthest whole second from the epoch that fits (64 steps at most).
+        let (mut fits, mut too_far) = (0, secs.unsigned_abs());
+        while too_far - fits > 1 {
+            let mid = fits + (too_far - fits) / 2;
+            if at(mid).is_some() {
+                fits = mid;
+            } else {
+                too_far = mid;
+            }
+        }
+        at(fits).unwrap_or(UNIX_EPOCH)
     }
 
     /// The same instant written in UTC (offset `+0000`).
+    ///
+    /// At the edges of the range an offset can carry the instant outside the years 1-9999
+    /// (`1-Jan-0001 00:30:00 +0100` is in the year 0 in UTC): the result is then the nearest
+    /// value in range, `1-Jan-0001 00:00:00 +0000` or `31-Dec-9999 23:59:59 +0000`.
+    /// [`checked_to_utc`](DateTime::checked_to_utc) tells those apart.
     pub fn to_utc(&self) -> DateTime {
-        if self.offset == 0 {
-            return *self;
-        }
-        // In range: the local date is, and an offset moves it by less than five days.
-        DateTime::from_unix_timestamp(self.unix_timestamp(), 0).unwrap_or(*self)
+        self.checked_to_utc()
+            .unwrap_or(if self.unix_timestamp() < 0 {
+                DateTime::MIN_UTC
+            } else {
+                DateTime::MAX_UTC
+            })
     }
+
+    /// The same instant written in UTC (offset `+0000`); `None` when that falls outside the
+    /// years 1-9999 (an offset at the very edge of the range), where
+    /// [`to_utc`](DateTime::to_utc) gives the nearest value in range.
+    pub fn checked_to_utc(&self) -> Option<DateTime> {
+        if self.offset == 0 {
+            return Some(*self);
+        }
+        DateTime::from_unix_timestamp(self.unix_timestamp(), 0).ok()
+    }
+
+    /// The earliest UTC value: `1-Jan-0001 00:00:00 +0000`.
+    const MIN_UTC: DateTime = DateTime {
+        year: 1,
+        month: 1,
+        day: 1,
+        hour: 0,
+        minute: 0,
+        second: 0,
+        offset: 0,
+    };
+
+    /// The latest UTC value (leap seconds aside): `31-Dec-9999 23:59:59 +0000`.
+    const MAX_UTC: DateTime = DateTime {
+        year: 9999,
+        month: 12,
+        day: 31,
+        hour: 23,
+        minute: 59,
+        second: 59,
+        offset: 0,
+    };
 
     /// The year (1-9999), as written (local to the offset).
     pub fn year(&self) -> u16 {
@@ -444,10 +500,16 @@ mod jiff_impls {
     use super::DateTime;
     use crate::error::{Error, Result};
 
-    /// The same instant.
+    /// The same instant; the nearest jiff can hold beyond its range (which ends a day or two
+    /// inside the years 1-9999: `31-Dec-9999` is past `Timestamp::MAX`).
     impl From<DateTime> for jiff::Timestamp {
         fn from(d: DateTime) -> Self {
-            jiff::Timestamp::from_second(d.unix_timestamp()).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+            let secs = d.unix_timestamp();
+            jiff::Timestamp::from_second(secs).unwrap_or(if secs < 0 {
+                jiff::Timestamp::MIN
+            } else {
+                jiff::Timestamp::MAX
+            })
         }
     }
 
@@ -856,6 +918,106 @@ mod tests {
     }
 
     #[test]
+    fn utc_at_the_edges_of_the_range() {
+        let first = DateTime::new(1, 1, 1, 0, 30, 0, 60).unwrap();
+        assert_eq!(first.checked_to_utc(), None);
+        assert_eq!(first.to_utc().to_string(), " 1-Jan-0001 00:00:00 +0000");
+        let last = DateTime::new(9999, 12, 31, 23, 0, 0, -120).unwrap();
+        assert_eq!(last.checked_to_utc(), None);
+        assert_eq!(last.to_utc().to_string(), "31-Dec-9999 23:59:59 +0000");
+        // Just inside: exact.
+        let d = DateTime::new(1, 1, 1, 1, 30, 0, 60).unwrap();
+        assert_eq!(d.to_utc().to_string(), " 1-Jan-0001 00:30:00 +0000");
+        assert_eq!(d.checked_to_utc(), Some(d.to_utc()));
+        let d = DateTime::new(9999, 12, 31, 22, 0, 0, -60).unwrap();
+        assert_eq!(d.to_utc().to_string(), "31-Dec-9999 23:00:00 +0000");
+        let utc = DateTime::new(2024, 2, 29, 23, 59, 60, 0).unwrap();
+        assert_eq!(utc.to_utc(), utc, "already UTC: as it is, leap second kept");
+        // The system time of the first and last instants (exact on Unix).
+        let t = DateTime::new(1, 1, 1, 0, 0, 0, 0).unwrap().to_system_time();
+        #[cfg(unix)]
+        assert_eq!(DateTime::from_system_time(t).unwrap().year(), 1);
+        let _ = t;
+    }
+
+    /// Every edge year, offset, day and time, in both forms: parsing and every conversion of
+    /// what parses never panics, and UTC is always UTC.
+    #[test]
+    fn edges_never_panic() {
+        let years = [
+            "0", "00", "000", "0000", "1", "0001", "49", "50", "99", "100", "999",
+        ]
+        .into_iter()
+        .chain([
+            "1000", "1969", "1970", "9998", "9999", "10000", "65535", "65536",
+        ])
+        .chain(["99999", "999999999", "9999999999", "-1", "+1"]);
+        let zones = [
+            "+0000", "-0000", "+9959", "-9959", "+9960", "+1400", "-1200",
+        ]
+        .into_iter()
+        .chain([
+            "+2400", "-2401", "GMT+9959", "GMT-9959", "UT-99:59", "GMT+99",
+        ])
+        .chain(["Z", "", "+", "-", "+99999"])
+        .collect::<Vec<_>>();
+        let days = [
+            ("1", "Jan"),
+            ("31", "Dec"),
+            ("29", "Feb"),
+            ("0", "Jan"),
+            ("32", "Dec"),
+        ];
+        let times = ["00:00:00", "23:59:60", "23:59:59", "24:00:00", "00:00"];
+        let mut parsed = 0;
+        for year in years {
+            for zone in &zones {
+                for (day, month) in days {
+                    for time in times {
+                        for text in [
+                            format!("{day}-{month}-{year} {time} {zone}"),
+                            format!("{day} {month} {year} {time} {zone}"),
+                        ] {
+                            let all = [
+                                DateTime::parse_imap(&text),
+                                DateTime::parse_rfc5322(&text),
+                                text.parse(),
+                            ];
+                            for d in all.into_iter().flatten() {
+                                parsed += 1;
+                                let utc = d.to_utc();
+                                assert_eq!(utc.offset_minutes(), 0, "{text}");
+                                if let Some(exact) = d.checked_to_utc() {
+                                    assert_eq!(exact, utc, "{text}");
+                                    assert_eq!(exact.unix_timestamp(), d.unix_timestamp());
+                                }
+                                let _ = (d.to_system_time(), d.to_rfc5322(), d.to_string());
+                                let _ = DateTime::from_system_time(d.to_system_time());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(parsed > 1000, "{parsed}");
+        for secs in [
+            i64::MIN,
+            -62_135_596_801,
+            -62_135_596_800,
+            0,
+            253_402_300_799,
+            i64::MAX,
+        ] {
+            for offset in [i16::MIN, -5999, -1, 0, 1, 5999, 6000, i16::MAX] {
+                if let Ok(d) = DateTime::from_unix_timestamp(secs, offset) {
+                    assert_eq!(d.to_utc().offset_minutes(), 0);
+                    let _ = d.to_system_time();
+                }
+            }
+        }
+    }
+
+    #[test]
     fn system_time_both_ways() {
         let d = DateTime::new(2024, 2, 29, 12, 0, 0, 60).unwrap();
         let t = d.to_system_time();
@@ -902,6 +1064,16 @@ mod tests {
         assert_eq!(z.offset().seconds(), -420 * 60);
         assert_eq!(DateTime::try_from(&z).unwrap(), d);
         assert_eq!(DateTime::try_from(t).unwrap(), d.to_utc());
+        // jiff's range ends before the year 9999 does: the nearest it holds, not 1970.
+        let last = DateTime::new(9999, 12, 31, 23, 59, 59, 0).unwrap();
+        assert_eq!(jiff::Timestamp::from(last), jiff::Timestamp::MAX);
+        for offset in [-5999, 0, 5999] {
+            let edge = DateTime::new(9999, 12, 31, 23, 59, 59, offset).unwrap();
+            let _: jiff::ZonedDateTime = edge.into();
+            let edge = DateTime::new(1, 1, 1, 0, 0, 0, offset).unwrap();
+            let t = jiff::Timestamp::from(edge);
+            assert_eq!(t.as_second(), edge.unix_timestamp());
+        }
     }
 
     /// Arbitrary text never panics the date parsers.
