@@ -141,8 +141,8 @@ impl Envelope {
 
     /// The `Subject:` header as text, decoded on each call: RFC 2047 encoded words
     /// (`=?UTF-8?B?...?=`, `=?ISO-8859-1?Q?...?=`) are decoded from their charset, the
-    /// whitespace between two adjacent encoded words is dropped (RFC 2047 section 6.2) and
-    /// folding line breaks are removed.
+    /// whitespace between two adjacent encoded words is dropped (RFC 2047 section 6.2), and
+    /// each fold is one space (RFC 5322 unfolding).
     ///
     /// Never fails, and is visibly lossy where it cannot be exact: an encoded word in a
     /// charset that is unknown (or not compiled in: without the default `charsets` feature
@@ -150,10 +150,10 @@ impl Envelope {
     /// outside encoded words (raw 8-bit headers); what is not UTF-8 becomes U+FFFD. A
     /// malformed encoded word stays as written.
     ///
-    /// Safe to print: a fold (CRLF, or a bare LF, then a space or tab) is one space, and
-    /// control characters (C0 but TAB, DEL, C1: ESC, BEL, NUL, a bare CR...) and the
-    /// bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) are
-    /// U+FFFD, whether sent raw or inside an encoded word.
+    /// Safe to print: besides the folds (a CRLF or bare LF, then a space or tab) and TAB,
+    /// control characters (C0, DEL, C1: ESC, BEL, NUL, a bare CR...) and the bidirectional
+    /// embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) are U+FFFD, whether
+    /// sent raw or inside an encoded word.
     /// [`subject_raw`](Envelope::subject_raw) has the exact bytes.
     pub fn subject(&self) -> Option<String> {
         self.text.get(SUBJECT).map(mime::decode_words)
