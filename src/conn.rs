@@ -11,6 +11,7 @@ use crate::state::{unsolicited, Mailbox, Queue, Unsolicited};
 use crate::transport::Stream;
 use crate::types::id::IdInfo;
 use crate::types::{Capabilities, ResponseCode, StatusKind};
+use crate::wire::effect::{effect, Effect};
 use crate::wire::encode::{Command, LiteralMode};
 use crate::wire::framer::{FrameError, Framer};
 use crate::wire::id::id_command;
@@ -104,6 +105,19 @@ pub(crate) struct Conn {
     /// Records the exchange (`ClientBuilder::record_to`).
     #[cfg(feature = "testing")]
     pub(crate) tap: Option<crate::testing::Tap>,
+    /// The commands sent since `Session::retrying` began its current run, with what each
+    /// would do if run again and whether its completion was read; `None` outside it.
+    pub(crate) sent: Option<Vec<Sent>>,
+}
+
+/// A command sent under `Session::retrying`.
+#[derive(Debug, Clone)]
+pub(crate) struct Sent {
+    pub(crate) tag: String,
+    pub(crate) name: &'static str,
+    pub(crate) effect: Effect,
+    /// Its completion was read (OK, NO or BAD).
+    pub(crate) done: bool,
 }
 
 impl Conn {
@@ -130,6 +144,7 @@ impl Conn {
             opts,
             #[cfg(feature = "testing")]
             tap: None,
+            sent: None,
         }
     }
 
@@ -442,6 +457,16 @@ impl Conn {
         }
         let tag = format!("A{:04}", self.next_tag);
         self.next_tag += 1;
+        if let Some(sent) = &mut self.sent {
+            // Noted before a byte is written: a cut half-way through may still have reached
+            // the server. Bounded: `retrying` starts a new list for every run.
+            sent.push(Sent {
+                tag: tag.clone(),
+                name,
+                effect: effect(name),
+                done: false,
+            });
+        }
         self.warned_unparsed = false;
         if self.inflight.is_empty() {
             // IDLE is meant to last; it has deadlines of its own.
@@ -661,6 +686,11 @@ impl Conn {
     /// Records the completion of command `tag`.
     fn complete(&mut self, tag: &str, result: std::result::Result<ServerText, Error>) -> Step {
         self.done_with(tag);
+        if let Some(sent) = &mut self.sent {
+            if let Some(s) = sent.iter_mut().rev().find(|s| s.tag == tag) {
+                s.done = true;
+            }
+        }
         if let Ok(text) = &result {
             if let Some(code) = &text.code {
                 self.state.apply_code(code);

@@ -1,6 +1,7 @@
 //! Message commands: FETCH, STORE, COPY, MOVE, EXPUNGE, SEARCH, APPEND.
 
 use crate::error::{Error, Result, ServerText};
+use crate::journal::Earlier;
 use crate::session::Session;
 use crate::stream::{ChunkCommand, FetchStream};
 use crate::types::append::AppendMessage;
@@ -190,6 +191,24 @@ impl Session {
 
     /// Runs a command over `set` in chunks, collecting COPYUID codes.
     fn chunked_copy(
+        &mut self,
+        verb: &'static str,
+        set: SequenceSet,
+        mailbox: &MailboxName,
+    ) -> Result<Option<CopyUid>> {
+        if verb != "UID COPY" || self.journal.is_none() {
+            return self.chunked_copy_now(verb, set, mailbox);
+        }
+        // Under `retrying`: a UID COPY that completed in an earlier run is not sent again.
+        if let Earlier::Done(done) = self.copy_begin(&set, mailbox)? {
+            return Ok(done);
+        }
+        let result = self.chunked_copy_now(verb, set, mailbox);
+        self.copy_end(&result);
+        result
+    }
+
+    fn chunked_copy_now(
         &mut self,
         verb: &'static str,
         set: SequenceSet,

@@ -450,6 +450,47 @@ fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
         .then(|| &s[prefix.len()..])
 }
 
+/// The Message-ID of a raw message (RFC 5322 section 3.6.4), `<...>` included, read from
+/// its header section only (up to the first empty line), folded lines joined; `None` when it
+/// has none. Linear in the header's length.
+pub(crate) fn message_id(raw: &[u8]) -> Option<String> {
+    let mut lines = raw.split(|&b| b == b'\n').peekable();
+    while let Some(line) = lines.next() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            return None;
+        }
+        let Some(colon) = line.iter().position(|&b| b == b':') else {
+            continue;
+        };
+        if !line[..colon]
+            .trim_ascii_end()
+            .eq_ignore_ascii_case(b"message-id")
+        {
+            continue;
+        }
+        let mut value = line[colon + 1..].to_vec();
+        while let Some(next) = lines.peek() {
+            if !next.first().is_some_and(|&b| b == b' ' || b == b'\t') {
+                break;
+            }
+            let next = next.strip_suffix(b"\r").unwrap_or(next);
+            value.push(b' ');
+            value.extend_from_slice(next);
+            lines.next();
+        }
+        let value = String::from_utf8_lossy(&value);
+        let value = value.trim();
+        // The `<id>` itself, without comments or spaces around it.
+        let id = match (value.find('<'), value.find('>')) {
+            (Some(a), Some(b)) if a < b => &value[a..=b],
+            _ => value,
+        };
+        return (!id.is_empty() && !id.contains(['\r', '\n', '"', '\\'])).then(|| id.to_string());
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -804,5 +845,23 @@ mod tests {
             let _ = param_value(params.iter().map(|(n, v)| (*n, *v)), "filename");
             let _ = decode_charset(&text, &v);
         }
+    }
+
+    #[test]
+    fn message_ids() {
+        assert_eq!(
+            message_id(b"Subject: x\r\nMessage-ID: <a@b>\r\n\r\nMessage-ID: <c@d>\r\n"),
+            Some("<a@b>".into())
+        );
+        assert_eq!(
+            message_id(b"message-id:\r\n  <folded@x> (c)\r\n\r\n"),
+            Some("<folded@x>".into())
+        );
+        assert_eq!(
+            message_id(b"Subject: x\r\n\r\nMessage-ID: <body@x>\r\n"),
+            None
+        );
+        assert_eq!(message_id(b"Message-ID:   \r\n\r\n"), None);
+        assert_eq!(message_id(b""), None);
     }
 }

@@ -9,8 +9,11 @@ use log::info;
 
 use crate::builder::{Login, Reconnect};
 use crate::error::{Error, Result};
+use crate::exactly_once::Outcome;
+use crate::journal::Journal;
 use crate::session::Session;
 use crate::types::{Fetch, FetchItems, MailboxName, Search, SequenceSet, Uid};
+use crate::wire::effect::Effect;
 
 /// What a client needs to remember about a mailbox between runs to learn, next time, what
 /// changed: one value, written and read back as one line of text (`Display` / `FromStr`), so a
@@ -176,10 +179,16 @@ pub struct Changes {
     pub state: SyncState,
 }
 
-/// An operation, for [`Session::retrying`]: whether running it twice could do it twice.
+/// What the caller says a [`Session::retrying`] closure does. The library judges every
+/// command the closure sends on its own (see `retrying`); a declared class can only make it
+/// stricter ([`ExpungeOrMoveBySeq`](Self::ExpungeOrMoveBySeq) is never run again), never
+/// looser: a closure declared [`Fetch`](Self::Fetch) that sends a STORE by sequence numbers
+/// is not repeated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Operation {
+    /// Several commands of any kind: the library judges each one.
+    Job,
     /// FETCH / UID FETCH: reading is safe to repeat.
     Fetch,
     /// SEARCH, SORT, THREAD: safe.
@@ -199,9 +208,11 @@ pub enum Operation {
     UidMove,
     /// CREATE, DELETE, RENAME, SUBSCRIBE: safe in effect (a second try may answer NO).
     Mailbox,
-    /// APPEND: NOT safe (the message may be added twice).
+    /// APPEND: done exactly once by the library (a message with a Message-ID), else not
+    /// repeated.
     Append,
-    /// COPY / UID COPY: NOT safe (copies may be made twice).
+    /// UID COPY: done exactly once by the library (messages with Message-IDs); COPY by
+    /// sequence numbers is never repeated.
     Copy,
     /// EXPUNGE (all `\Deleted`) and MOVE by sequence numbers: NOT safe (sequence numbers
     /// shift; other messages may be hit).
@@ -209,7 +220,8 @@ pub enum Operation {
 }
 
 impl Operation {
-    /// May it run again after the connection broke half-way?
+    /// Is it the same whatever how often it runs, by its nature? (APPEND and COPY are not,
+    /// but `retrying` makes them happen once where it can prove what the first run did.)
     pub fn is_idempotent(self) -> bool {
         !matches!(
             self,
@@ -351,14 +363,22 @@ impl Session {
         ) | 1;
         let mut delay = policy.initial_delay;
         let mut attempts = 0;
-        let fresh = loop {
+        // Each attempt connects, logs in, enables and selects the job's mailbox again on a
+        // new session; only a whole success replaces the connection, so a cut inside any of
+        // it (the re-SELECT too) leaves this session as it was, and the next attempt (or the
+        // next `reconnect`) selects the same mailbox.
+        let (fresh, resumed) = loop {
             attempts += 1;
             info!(
                 "reconnecting to {server} (attempt {attempts} of {})",
                 policy.max_attempts
             );
-            match connect_again(&info, &enabled) {
-                Ok(session) => break session,
+            let tried = connect_again(&info, &enabled).and_then(|mut s| {
+                let resumed = s.select_again(selected.as_ref())?;
+                Ok((s, resumed))
+            });
+            match tried {
+                Ok(done) => break done,
                 Err(e) => {
                     info!("reconnect attempt {attempts} to {server} failed: {e}");
                     let wait = jitter(delay, &mut seed);
@@ -373,33 +393,41 @@ impl Session {
                 }
             }
         };
-        // Keep what the caller has not read yet, then take the new connection.
-        let old = std::mem::replace(&mut self.conn, fresh.conn);
-        let mut old = old;
+        // Keep what the caller has not read yet (before what the new connection queued),
+        // then take the new connection.
+        let mut old = std::mem::replace(&mut self.conn, fresh.conn);
         let pending: Vec<_> = old.drain_queue().collect();
         for item in pending.into_iter().rev() {
             self.conn.queue.push_front(item);
         }
         info!("reconnected to {server} after {attempts} attempt(s)");
-        let resumed = match selected {
-            None => None,
-            Some((name, read_only, state)) => Some(match state {
-                Some(state) => self.resume_with(name, &state, read_only)?,
-                None => {
-                    if read_only {
-                        self.examine(name)?;
-                    } else {
-                        self.select(name)?;
-                    }
-                    let state = self.sync_state(SequenceSet::new()).unwrap_or_default();
-                    Resumed::Changes(Changes {
-                        state,
-                        ..Changes::default()
-                    })
-                }
-            }),
-        };
         Ok(Reconnected { attempts, resumed })
+    }
+
+    /// On a new connection: selects again (read-only if it was) the mailbox the job had,
+    /// reporting what changed since the state it had then.
+    fn select_again(
+        &mut self,
+        selected: Option<&(MailboxName, bool, Option<SyncState>)>,
+    ) -> Result<Option<Resumed>> {
+        let Some((name, read_only, state)) = selected else {
+            return Ok(None);
+        };
+        Ok(Some(match state {
+            Some(state) => self.resume_with(name.clone(), state, *read_only)?,
+            None => {
+                if *read_only {
+                    self.examine(name.clone())?;
+                } else {
+                    self.select(name.clone())?;
+                }
+                let state = self.sync_state(SequenceSet::new()).unwrap_or_default();
+                Resumed::Changes(Changes {
+                    state,
+                    ..Changes::default()
+                })
+            }
+        }))
     }
 
     /// Selects `mailbox` and reports what changed since `state` (from an earlier run, or
@@ -538,7 +566,7 @@ impl Session {
     }
 
     /// Leaves the selected mailbox without expunging (UNSELECT, or EXAMINE of nothing...).
-    fn unselect_or_close(&mut self) -> Result<()> {
+    pub(crate) fn unselect_or_close(&mut self) -> Result<()> {
         if self.capabilities()?.has("UNSELECT") {
             self.unselect()
         } else {
@@ -551,19 +579,46 @@ impl Session {
         }
     }
 
-    /// Runs `op` and, if the connection broke while it ran, reconnects and runs it again,
-    /// but only when `operation` is safe to run twice ([`Operation::is_idempotent`]): FETCH,
-    /// SEARCH, STATUS, LIST, NOOP, IDLE, SELECT, STORE of flags, UID EXPUNGE of a known set,
-    /// UID MOVE with MOVE. APPEND, COPY, EXPUNGE and MOVE by sequence numbers are never
-    /// retried: a broken connection then gives [`Error::Interrupted`], saying the operation
-    /// may or may not have been done. Nothing is retried silently: each retry is logged at
-    /// INFO. Errors that are not a broken connection (a NO, say) come back as they are.
+    /// Runs `op`, and whenever the connection breaks while it runs, reconnects (with the
+    /// builder's [`ReconnectPolicy`](crate::ReconnectPolicy), the job's mailbox selected
+    /// again) and runs it again, until it finishes — as long as every command it sent is
+    /// safe to send again. The library judges that for each command it sends, not the
+    /// caller:
+    ///
+    /// - repeated: reads (FETCH, SEARCH, STATUS, LIST...), flag changes and expunges by UID
+    ///   (UID STORE, UID EXPUNGE), UID MOVE with MOVE (atomic), SELECT, mailbox management;
+    /// - exactly once: APPEND and UID COPY (so also UID MOVE on a server without MOVE, which
+    ///   copies, flags and expunges). One that completed before the cut is not sent again
+    ///   (its result is kept); one whose completion the cut swallowed is looked for in its
+    ///   target by Message-ID, among the UIDs at or above the target's UIDNEXT before it ran,
+    ///   and sent again only if absent. This rests on Message-IDs being unique in the target
+    ///   and on COPY and MULTIAPPEND being atomic (RFC 3501, RFC 3502);
+    /// - never repeated: STORE, COPY, MOVE and EXPUNGE by sequence numbers (the numbers
+    ///   shift; a second run could hit other messages), EXPUNGE and CLOSE.
+    ///
+    /// When a command cannot be repeated, or the outcome of an APPEND / UID COPY cannot be
+    /// known (a message without a Message-ID), or the mailbox's UIDVALIDITY changed across
+    /// the reconnect, the call returns [`Error::Interrupted`] saying which and what is known.
+    /// `operation` states the caller's intent and can only make this stricter:
+    /// [`Operation::ExpungeOrMoveBySeq`] is never run again. Runs go on while they make
+    /// progress (a command completes); after `max_attempts` runs in a row without any, or
+    /// `max_total` without progress, the last error comes back. Each retry is logged at INFO.
+    /// Errors that are not a broken connection (a NO, say) come back as they are. A
+    /// `retrying` inside another is part of the outer one.
     ///
     /// ```no_run
     /// # let mut session: blocking_imap::Session = todo!();
+    /// # let messages: Vec<Vec<u8>> = vec![];
     /// use blocking_imap::{FetchItems, Operation};
     /// let items = FetchItems::new().uid().flags();
     /// let all = session.retrying(Operation::Fetch, |s| s.uid_fetch(1.., &items)?.into_vec())?;
+    /// // Each message lands once, however often the link drops.
+    /// session.retrying(Operation::Job, |s| {
+    ///     for m in &messages {
+    ///         s.append("Archive", m)?;
+    ///     }
+    ///     Ok(())
+    /// })?;
     /// # Ok::<(), blocking_imap::Error>(())
     /// ```
     pub fn retrying<T>(
@@ -571,19 +626,107 @@ impl Session {
         operation: Operation,
         mut op: impl FnMut(&mut Session) -> Result<T>,
     ) -> Result<T> {
-        match op(self) {
-            Err(e) if e.is_broken() && self.can_reconnect() => {
-                if !operation.is_idempotent() {
-                    return Err(Error::Interrupted {
-                        operation: format!("{operation:?}"),
-                        source: Box::new(e),
-                    });
-                }
-                info!("{operation:?} interrupted ({e}): reconnecting to run it again");
-                self.reconnect()?;
-                op(self)
+        if self.journal.is_some() {
+            // Inside another `retrying`: that one handles the cuts.
+            return op(self);
+        }
+        self.journal = Some(Journal::default());
+        let result = self.retry_runs(operation, &mut op);
+        self.journal = None;
+        self.conn.sent = None;
+        result
+    }
+
+    fn retry_runs<T>(
+        &mut self,
+        operation: Operation,
+        op: &mut dyn FnMut(&mut Session) -> Result<T>,
+    ) -> Result<T> {
+        let policy = self
+            .reconnect
+            .as_ref()
+            .map(|r| r.builder.reconnect.clone())
+            .unwrap_or_default();
+        let interrupted = |what: String, e: Error| Error::Interrupted {
+            operation: what,
+            source: Box::new(e),
+        };
+        // Runs (and failed recoveries) in a row without a completed command, and since when.
+        let mut fruitless = 0u32;
+        let mut since = Instant::now();
+        let mut run = 0u32;
+        loop {
+            run += 1;
+            self.conn.sent = Some(Vec::new());
+            let result = op(self);
+            let sent = self.conn.sent.take().unwrap_or_default();
+            let e = match result {
+                Err(e) if e.is_broken() && self.can_reconnect() => e,
+                other => return other,
+            };
+            if operation == Operation::ExpungeOrMoveBySeq {
+                return Err(interrupted(format!("{operation:?}"), e));
             }
-            other => other,
+            if let Some(s) = sent.iter().find(|s| s.effect == Effect::Once) {
+                return Err(interrupted(
+                    format!(
+                        "{} (by sequence numbers, or a command the library cannot tell is \
+                         safe to repeat)",
+                        s.name
+                    ),
+                    e,
+                ));
+            }
+            if sent.iter().any(|s| s.done) {
+                fruitless = 0;
+                since = Instant::now();
+            }
+            // A recovery that breaks too is one more turn without progress.
+            loop {
+                fruitless += 1;
+                if fruitless > policy.max_attempts || since.elapsed() > policy.max_total {
+                    return Err(e);
+                }
+                info!("{operation:?} interrupted ({e}): reconnecting to go on (run {run})");
+                match self.recover(&sent) {
+                    Ok(None) => break,
+                    Ok(Some(unknown)) => return Err(interrupted(unknown, e)),
+                    Err(again) if again.is_broken() || worth_retrying(&again) => {
+                        info!("recovering from the cut failed ({again}): trying again");
+                    }
+                    Err(again) => return Err(again),
+                }
+            }
+        }
+    }
+
+    /// After a cut: reconnects, checks the mailbox is the same one (UIDVALIDITY), and finds
+    /// out what the interrupted APPEND / UID COPY did. `Some(why)` when the job cannot go on
+    /// safely.
+    fn recover(&mut self, sent: &[crate::conn::Sent]) -> Result<Option<String>> {
+        let back = self.reconnect()?;
+        let uid_addressed = sent.iter().any(|s| s.name.starts_with("UID "));
+        if let Some(Resumed::UidValidityChanged { old, new, .. }) = &back.resumed {
+            if uid_addressed {
+                return Ok(Some(format!(
+                    "UID commands: the mailbox's UIDVALIDITY changed across the reconnect \
+                     ({old} -> {new}), so the UIDs the job holds no longer name the same \
+                     messages"
+                )));
+            }
+        }
+        let pending = self.journal.as_ref().and_then(|j| j.pending.clone());
+        let Some(pending) = pending else {
+            return Ok(None);
+        };
+        match self.resolve_pending(&pending)? {
+            Outcome::Done | Outcome::NotDone => {
+                if let Some(j) = self.journal.as_mut() {
+                    j.pending = None;
+                }
+                Ok(None)
+            }
+            Outcome::Unknown(why) => Ok(Some(why)),
         }
     }
 }

@@ -22,6 +22,8 @@ pub struct Session {
     pub(crate) conn: Conn,
     /// How to connect again (`None` over a caller's stream).
     pub(crate) reconnect: Option<crate::builder::Reconnect>,
+    /// Inside [`retrying`](Session::retrying): what APPEND / UID COPY did, for exactly once.
+    pub(crate) journal: Option<crate::journal::Journal>,
 }
 
 impl fmt::Debug for Session {
@@ -39,6 +41,7 @@ impl Session {
         Session {
             conn,
             reconnect: None,
+            journal: None,
         }
     }
 

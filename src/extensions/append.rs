@@ -2,6 +2,7 @@
 //! NUL bytes as literal8 (BINARY, RFC 3516).
 
 use crate::error::{Error, Result};
+use crate::journal::Earlier;
 use crate::session::Session;
 use crate::types::append::AppendMessage;
 use crate::types::{AppendUid, MailboxName, ResponseCode};
@@ -72,13 +73,18 @@ impl Session {
                 cmd.literal_arg(msg.message.to_vec());
             }
         }
-        let text = self.conn.simple(cmd)?;
-        Ok(match text.code {
+        // Under `retrying`: an APPEND that completed in an earlier run is not sent again.
+        if let Earlier::Done(done) = self.append_begin(&mailbox, messages)? {
+            return Ok(done);
+        }
+        let result = self.conn.simple(cmd).map(|text| match text.code {
             Some(ResponseCode::AppendUid { uid_validity, uids }) => {
                 Some(AppendUid { uid_validity, uids })
             }
             _ => None,
-        })
+        });
+        self.append_end(&result);
+        result
     }
 }
 

@@ -1,0 +1,53 @@
+//! What one [`Session::retrying`](crate::Session::retrying) call remembers across cuts, so
+//! that APPEND and UID COPY happen exactly once: the results of those that completed (a run
+//! after a cut gets them back without sending anything), the lower bound of each target's
+//! UIDNEXT before they ran, and the one whose completion the cut swallowed, to be looked
+//! for in its target.
+
+use std::collections::HashMap;
+
+use crate::types::{AppendUid, CopyUid, MailboxName, SequenceSet};
+
+/// A completed UID COPY: source, its UIDVALIDITY, the UID set as written, target.
+pub(crate) type CopyKey = (Vec<u8>, u32, String, Vec<u8>);
+
+/// What an earlier run's APPEND / UID COPY returned, given back instead of sending it again.
+#[derive(Debug, Clone)]
+pub(crate) enum Earlier<T> {
+    /// Not done in an earlier run: send it.
+    No,
+    /// Done: its result.
+    Done(Option<T>),
+}
+
+/// The state of one `retrying` call.
+#[derive(Debug, Default)]
+pub(crate) struct Journal {
+    /// Completed APPENDs: (target, Message-IDs of the messages) -> what APPEND returned.
+    pub(crate) appended: HashMap<(Vec<u8>, Vec<String>), Option<AppendUid>>,
+    /// Completed UID COPYs: (source, its UIDVALIDITY, the UID set, target) -> the result.
+    pub(crate) copied: HashMap<CopyKey, Option<CopyUid>>,
+    /// Per target: (UIDVALIDITY, a UID at or below the UIDNEXT before our commands).
+    pub(crate) next_uid: HashMap<Vec<u8>, (u32, u32)>,
+    /// The APPEND or UID COPY in flight when the connection broke.
+    pub(crate) pending: Option<Pending>,
+}
+
+/// An APPEND or UID COPY sent but not seen to complete.
+#[derive(Debug, Clone)]
+pub(crate) enum Pending {
+    Append {
+        target: MailboxName,
+        /// The Message-ID of each message, `None` for one that has none.
+        ids: Vec<Option<String>>,
+        /// The target's UIDVALIDITY and UIDNEXT before the APPEND.
+        before: Option<(u32, u32)>,
+    },
+    Copy {
+        source: MailboxName,
+        source_validity: u32,
+        set: SequenceSet,
+        target: MailboxName,
+        before: Option<(u32, u32)>,
+    },
+}
