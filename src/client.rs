@@ -17,7 +17,7 @@ use crate::wire::encode::{base64_decode, base64_encode, Command};
 impl ClientBuilder {
     /// Connects over TCP, sets up TLS as configured, and reads the server's greeting.
     ///
-    /// Errors: [`Error::Io`] / [`Error::Timeout`] connecting, [`Error::Tls`] for a failed
+    /// Errors: [`Error::Connect`] / [`Error::Timeout`] connecting, [`Error::Tls`] for a failed
     /// handshake or certificate check, [`Error::StartTls`] when STARTTLS cannot be done,
     /// [`Error::Bye`] when the server greets with BYE.
     pub fn connect(&self) -> Result<Client> {

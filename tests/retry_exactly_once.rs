@@ -60,9 +60,12 @@ fn read_command(
     Some(String::from_utf8_lossy(&cmd).into_owned())
 }
 
+/// Every command received, per connection (or what went wrong).
+type Seen = JoinHandle<Result<Vec<Vec<String>>, String>>;
+
 /// Serves one scripted connection per element of `conns`, in order; returns the port and
 /// every command received, per connection.
-fn serve(conns: Vec<Vec<Step>>) -> (u16, JoinHandle<Result<Vec<Vec<String>>, String>>) {
+fn serve(conns: Vec<Vec<Step>>) -> (u16, Seen) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let handle = thread::spawn(move || {
