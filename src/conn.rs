@@ -108,6 +108,8 @@ pub(crate) struct Conn {
     /// The commands sent since `Session::retrying` began its current run, with what each
     /// would do if run again and whether its completion was read; `None` outside it.
     pub(crate) sent: Option<Vec<Sent>>,
+    /// What UID FETCHes received under `Session::retrying` (`None` outside it).
+    pub(crate) reads: Option<crate::journal::Reads>,
 }
 
 /// A command sent under `Session::retrying`.
@@ -145,6 +147,7 @@ impl Conn {
             #[cfg(feature = "testing")]
             tap: None,
             sent: None,
+            reads: None,
         }
     }
 

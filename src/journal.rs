@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use crate::types::{AppendUid, CopyUid, MailboxName, SequenceSet};
+use crate::types::{AppendUid, CopyUid, Fetch, MailboxName, SequenceSet};
 
 /// A completed UID COPY: source, its UIDVALIDITY, the UID set as written, target.
 pub(crate) type CopyKey = (Vec<u8>, u32, String, Vec<u8>);
@@ -50,4 +50,27 @@ pub(crate) enum Pending {
         target: MailboxName,
         before: Option<(u32, u32)>,
     },
+}
+
+/// What the UID FETCHes of one `retrying` call received, so that a run after a cut asks only
+/// for the UIDs still missing (and gives back the rest from here): progress survives a cut
+/// every N bytes. Bounded: past the command result budget in all, an entry is dropped and
+/// its FETCH runs whole again.
+#[derive(Debug, Default)]
+pub(crate) struct Reads {
+    /// (the items as written, the UID set as written) -> what arrived.
+    pub(crate) entries: HashMap<(String, String), Received>,
+    /// Roughly the memory the entries hold.
+    pub(crate) bytes: usize,
+    /// Messages received in all: a run that received any made progress.
+    pub(crate) count: u64,
+}
+
+/// The messages one UID FETCH returned before a cut.
+#[derive(Debug, Default)]
+pub(crate) struct Received {
+    pub(crate) fetched: Vec<Fetch>,
+    pub(crate) uids: SequenceSet,
+    /// Went past the budget: nothing kept, the FETCH runs whole.
+    pub(crate) dropped: bool,
 }

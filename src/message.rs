@@ -102,7 +102,25 @@ impl Session {
         items: &FetchItems,
     ) -> Result<FetchStream<'_>> {
         let args = items.render(uid)?;
-        let chunks = set.chunks(self.set_budget(args.len()));
+        // Under `retrying`, a UID FETCH that an earlier run began asks only for what that run
+        // did not receive, and gives that back first.
+        let mut resume = None;
+        let mut set = set;
+        if let (true, Some(reads)) = (uid, self.conn.reads.as_mut()) {
+            let key = (args.clone(), set.to_string());
+            let entry = reads.entries.entry(key.clone()).or_default();
+            if !entry.dropped {
+                if !entry.uids.is_empty() {
+                    set = set.difference(&entry.uids);
+                }
+                resume = Some((entry.fetched.clone(), entry.uids.clone(), key));
+            }
+        }
+        let chunks = if set.is_empty() {
+            Vec::new()
+        } else {
+            set.chunks(self.set_budget(args.len()))
+        };
         let cmd = ChunkCommand {
             name: if uid { "UID FETCH" } else { "FETCH" },
             args,
@@ -110,7 +128,11 @@ impl Session {
             want_flags: items.flags,
             finish_on_drop: false,
         };
-        Ok(FetchStream::new(&mut self.conn, cmd, chunks))
+        let stream = FetchStream::new(&mut self.conn, cmd, chunks);
+        Ok(match resume {
+            Some((replay, received, key)) => stream.resumed(replay, received, key),
+            None => stream,
+        })
     }
 
     /// Changes flags with STORE (RFC 9051 section 6.4.6) and streams the new flags of each

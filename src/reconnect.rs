@@ -10,7 +10,7 @@ use log::info;
 use crate::builder::{Login, Reconnect};
 use crate::error::{Error, Result};
 use crate::exactly_once::Outcome;
-use crate::journal::Journal;
+use crate::journal::{Journal, Reads};
 use crate::session::Session;
 use crate::types::{Fetch, FetchItems, MailboxName, Search, SequenceSet, Uid};
 use crate::wire::effect::Effect;
@@ -396,6 +396,8 @@ impl Session {
         // Keep what the caller has not read yet (before what the new connection queued),
         // then take the new connection.
         let mut old = std::mem::replace(&mut self.conn, fresh.conn);
+        // What `retrying` keeps across the cut stays with the session.
+        self.conn.reads = old.reads.take();
         let pending: Vec<_> = old.drain_queue().collect();
         for item in pending.into_iter().rev() {
             self.conn.queue.push_front(item);
@@ -601,7 +603,11 @@ impl Session {
     /// the reconnect, the call returns [`Error::Interrupted`] saying which and what is known.
     /// `operation` states the caller's intent and can only make this stricter:
     /// [`Operation::ExpungeOrMoveBySeq`] is never run again. Runs go on while they make
-    /// progress (a command completes); after `max_attempts` runs in a row without any, or
+    /// progress (a command completes, or a UID FETCH receives a message: a UID FETCH run
+    /// again asks only for the UIDs not yet received and gives the others back first, so a
+    /// long read finishes even when the link drops every few kilobytes; what it keeps for
+    /// that is bounded by the command result budget); after `max_attempts` runs in a row
+    /// without any, or
     /// `max_total` without progress, the last error comes back. Each retry is logged at INFO.
     /// Errors that are not a broken connection (a NO, say) come back as they are. A
     /// `retrying` inside another is part of the outer one.
@@ -631,9 +637,11 @@ impl Session {
             return op(self);
         }
         self.journal = Some(Journal::default());
+        self.conn.reads = Some(Reads::default());
         let result = self.retry_runs(operation, &mut op);
         self.journal = None;
         self.conn.sent = None;
+        self.conn.reads = None;
         result
     }
 
@@ -658,8 +666,11 @@ impl Session {
         loop {
             run += 1;
             self.conn.sent = Some(Vec::new());
+            let received = self.conn.reads.as_ref().map_or(0, |r| r.count);
             let result = op(self);
             let sent = self.conn.sent.take().unwrap_or_default();
+            let progress = sent.iter().any(|s| s.done)
+                || self.conn.reads.as_ref().map_or(0, |r| r.count) > received;
             let e = match result {
                 Err(e) if e.is_broken() && self.can_reconnect() => e,
                 other => return other,
@@ -677,7 +688,7 @@ impl Session {
                     e,
                 ));
             }
-            if sent.iter().any(|s| s.done) {
+            if progress {
                 fruitless = 0;
                 since = Instant::now();
             }

@@ -57,6 +57,12 @@ pub struct FetchStream<'a> {
     error: Option<Error>,
     /// A broken message's error, reported after `pending`; the stream goes on.
     skipped: Option<Error>,
+    /// Under `Session::retrying`, a UID FETCH run again after a cut: the messages an earlier
+    /// run received, given first, and their UIDs, not given twice.
+    replay: VecDeque<Fetch>,
+    received: SequenceSet,
+    /// Where this UID FETCH records what it receives (`Conn::reads`), if anywhere.
+    record: Option<(String, String)>,
 }
 
 impl fmt::Debug for FetchStream<'_> {
@@ -102,7 +108,56 @@ impl<'a> FetchStream<'a> {
             overflowed: None,
             error: None,
             skipped: None,
+            replay: VecDeque::new(),
+            received: SequenceSet::new(),
+            record: None,
         }
+    }
+
+    /// A UID FETCH under `Session::retrying`: `replay` (what an earlier run received, whose
+    /// UIDs are `received`) comes first, and what arrives is recorded under `key`.
+    pub(crate) fn resumed(
+        mut self,
+        replay: Vec<Fetch>,
+        received: SequenceSet,
+        key: (String, String),
+    ) -> Self {
+        self.replay = replay.into();
+        self.received = received;
+        self.record = Some(key);
+        self
+    }
+
+    /// Keeps a copy of `f` for a run after a cut, within the command result budget.
+    fn note(&mut self, f: &Fetch) {
+        let (Some(key), Some(uid)) = (&self.record, f.uid()) else {
+            return;
+        };
+        let budget = self.conn.opts.max_result_size;
+        let Some(reads) = self.conn.reads.as_mut() else {
+            return;
+        };
+        let size = f.approx_size();
+        let Some(entry) = reads.entries.get_mut(key) else {
+            return;
+        };
+        if entry.dropped {
+            return;
+        }
+        if reads.bytes.saturating_add(size) > budget {
+            // Too much to keep: this FETCH runs whole after a cut.
+            let freed: usize = entry.fetched.iter().map(Fetch::approx_size).sum();
+            reads.bytes = reads.bytes.saturating_sub(freed);
+            *entry = crate::journal::Received {
+                dropped: true,
+                ..Default::default()
+            };
+            return;
+        }
+        reads.bytes += size;
+        reads.count += 1;
+        entry.uids.insert(uid.0);
+        entry.fetched.push(f.clone());
     }
 
     /// Sends chunks until the pipeline is full or none are left.
@@ -283,7 +338,21 @@ impl Iterator for FetchStream<'_> {
     type Item = Result<Fetch>;
 
     fn next(&mut self) -> Option<Result<Fetch>> {
-        self.advance(true)
+        if let Some(f) = self.replay.pop_front() {
+            return Some(Ok(f));
+        }
+        loop {
+            let next = self.advance(true);
+            if let Some(Ok(f)) = &next {
+                if f.uid().is_some_and(|u| self.received.contains(u.0)) {
+                    // Given already, from the earlier run (`n:*` may return the last UID
+                    // again): once is enough.
+                    continue;
+                }
+                self.note(f);
+            }
+            return next;
+        }
     }
 }
 

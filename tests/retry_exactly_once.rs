@@ -18,7 +18,8 @@ use blocking_imap::{
 };
 
 /// One scripted exchange: a command containing `expect` gets `reply` (`TAG` is replaced by
-/// the command's tag); `CUT` as the reply closes the connection after reading the command.
+/// the command's tag); a reply ending in `CUT` sends what comes before it and then closes
+/// the connection.
 type Step = (&'static str, &'static str);
 
 const GREETING: &str = "* OK [CAPABILITY IMAP4rev1 UIDPLUS MULTIAPPEND LITERAL+] ready\r\n";
@@ -89,7 +90,9 @@ fn serve(conns: Vec<Vec<Step>>) -> (u16, Seen) {
                 if !cmd.contains(expect) {
                     return Err(format!("connection {n}: expected {expect:?}, got {cmd:?}"));
                 }
-                if reply == "CUT" {
+                if let Some(before) = reply.strip_suffix("CUT") {
+                    // Part of an answer, then the cut.
+                    let _ = sock.write_all(before.replace("TAG", &tag).as_bytes());
                     let _ = sock.shutdown(std::net::Shutdown::Both);
                     break;
                 }
@@ -342,4 +345,42 @@ fn a_cut_in_the_reconnects_select_still_ends_with_the_mailbox_selected() {
     s.logout().unwrap();
     let seen = server.join().unwrap().unwrap();
     assert_eq!(seen.len(), 4);
+}
+
+#[test]
+fn a_long_uid_fetch_goes_on_from_where_the_cut_left_it() {
+    let first = "* 1 FETCH (UID 5 FLAGS ())\r\n* 2 FETCH (UID 6 FLAGS ())\r\n* 3 FETCH (UID 7 FLAGS ())\r\nCUT";
+    let (port, server) = serve(vec![
+        vec![LOGIN, SELECT_1, ("UID FETCH 1:* (UID FLAGS)", first)],
+        vec![
+            LOGIN,
+            SELECT_1,
+            // 5, 6 and 7 arrived: only the rest is asked for.
+            (
+                "UID FETCH 1:4,8:* (UID FLAGS)",
+                "* 4 FETCH (UID 8 FLAGS ())\r\n* 5 FETCH (UID 9 FLAGS ())\r\nCUT",
+            ),
+        ],
+        vec![
+            LOGIN,
+            SELECT_1,
+            // `10:*` answers with the last UID when there is none above it: given once.
+            (
+                "UID FETCH 1:4,10:* (UID FLAGS)",
+                "* 5 FETCH (UID 9 FLAGS ())\r\nTAG OK f\r\n",
+            ),
+        ],
+    ]);
+    let mut s = session(port);
+    s.select("INBOX").unwrap();
+    let items = blocking_imap::FetchItems::new().uid().flags();
+    let got = s.retrying(Operation::Fetch, |s| s.uid_fetch(1.., &items)?.into_vec());
+    let Ok(got) = got else {
+        panic!("{got:?}: {:?}", server.join());
+    };
+    let uids: Vec<u32> = got.iter().filter_map(|f| f.uid()).map(|u| u.0).collect();
+    assert_eq!(uids, [5, 6, 7, 8, 9]);
+    s.logout().unwrap();
+    let seen = server.join().unwrap().unwrap();
+    assert_eq!(count(&seen, "UID FETCH"), 3, "{seen:#?}");
 }
