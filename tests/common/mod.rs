@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod capture;
+pub mod cut_proxy;
 pub mod dovecot;
 pub mod example;
 pub mod framing;
