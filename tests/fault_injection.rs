@@ -34,8 +34,8 @@ use blocking_imap::{
 use common::cut_proxy::{strip_move, CapStrip, CutConfig, CutKind, CutProxy};
 use common::dovecot::Server;
 
-// TODO Operation::Job: the job lets the library judge every command it sends.
-const JOB: Operation = Operation::Fetch;
+/// The job lets the library judge every command it sends.
+const JOB: Operation = Operation::Job;
 
 const MESSAGES: usize = 30;
 const USER: &str = "alice";

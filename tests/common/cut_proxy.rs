@@ -543,52 +543,11 @@ fn cut(conn: &Conn, kind: CutKind) {
     let _ = conn.server.shutdown(Shutdown::Both);
 }
 
-#[cfg(any(target_os = "linux", target_os = "macos"))]
+/// SO_LINGER 0: closing the socket then sends a RST instead of a FIN.
 fn set_linger_zero(s: &TcpStream) -> bool {
-    use std::os::fd::AsRawFd;
-    #[repr(C)]
-    struct Linger {
-        l_onoff: i32,
-        l_linger: i32,
-    }
-    extern "C" {
-        fn setsockopt(
-            fd: i32,
-            level: i32,
-            name: i32,
-            value: *const std::ffi::c_void,
-            len: u32,
-        ) -> i32;
-    }
-    #[cfg(target_os = "linux")]
-    const SOL_SOCKET: i32 = 1;
-    #[cfg(target_os = "linux")]
-    const SO_LINGER: i32 = 13;
-    #[cfg(target_os = "macos")]
-    const SOL_SOCKET: i32 = 0xffff;
-    #[cfg(target_os = "macos")]
-    const SO_LINGER: i32 = 0x80;
-    let linger = Linger {
-        l_onoff: 1,
-        l_linger: 0,
-    };
-    // SAFETY: a valid socket descriptor (borrowed from `s`, alive for the call) and a
-    // pointer to a `struct linger` of the size given.
-    let rc = unsafe {
-        setsockopt(
-            s.as_raw_fd(),
-            SOL_SOCKET,
-            SO_LINGER,
-            (&linger as *const Linger).cast(),
-            std::mem::size_of::<Linger>() as u32,
-        )
-    };
-    rc == 0
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "macos")))]
-fn set_linger_zero(_: &TcpStream) -> bool {
-    false
+    socket2::SockRef::from(s)
+        .set_linger(Some(std::time::Duration::ZERO))
+        .is_ok()
 }
 
 /// `A0012 APPEND fi-...` from a chunk that starts with a command line (a tag of a letter and
