@@ -182,11 +182,15 @@
 //! expunged UIDs and changed flags in one round trip, with CONDSTORE the changed flags, and
 //! the new messages always; a changed UIDVALIDITY is its own result.
 //!
-//! [`Session::retrying`] runs an operation again after a reconnect only when running it twice
-//! cannot do it twice ([`Operation::is_idempotent`]): FETCH, SEARCH, STATUS, LIST, NOOP, IDLE,
-//! SELECT, STORE of flags, UID EXPUNGE of a known set, UID MOVE with MOVE. APPEND, COPY,
-//! EXPUNGE and MOVE by sequence numbers are never retried: a connection lost during them is
-//! [`Error::Interrupted`] ("may or may not have been done"), for the caller to check.
+//! [`Session::retrying`] runs a job again after each cut until it finishes, judging every
+//! command the job sent: reads, UID STORE, UID EXPUNGE and UID MOVE (with MOVE) run again; a
+//! UID FETCH goes on from the UIDs it had not yet received; APPEND and UID COPY happen exactly
+//! once (a completed one is not sent again, one whose answer the cut swallowed is looked for
+//! in its target by Message-ID, above the UIDNEXT seen before it ran); STORE, COPY, MOVE and
+//! EXPUNGE by sequence numbers are never run again. When the outcome cannot be known (a
+//! message without a Message-ID, a UIDVALIDITY that changed), the call says so with
+//! [`Error::Interrupted`]. The guarantee rests on Message-IDs being unique in the target
+//! mailbox and on COPY and MULTIAPPEND being atomic, as RFC 3501 and RFC 3502 require.
 //! `examples/idle.rs --reconnect` watches a mailbox across kicks and server restarts, printing
 //! each new message once.
 //!
