@@ -439,7 +439,8 @@ impl Client {
                 }
                 Incoming::Data(resp, raw) => self.conn.route(resp, raw),
                 Incoming::Stray(item) => self.conn.queue.push(item),
-                Incoming::EarlyDone(..) => {}
+                // Streaming is only ever on for a streaming FETCH.
+                Incoming::EarlyDone(..) | Incoming::Literal(_) => {}
             }
         }
     }

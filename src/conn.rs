@@ -13,7 +13,7 @@ use crate::types::id::IdInfo;
 use crate::types::{Capabilities, ResponseCode, StatusKind};
 use crate::wire::effect::{effect, Effect};
 use crate::wire::encode::{Command, LiteralMode};
-use crate::wire::framer::{FrameError, Framer};
+use crate::wire::framer::{FrameError, Framer, Spill};
 use crate::wire::id::id_command;
 use crate::wire::parse::{parse_frame, tag_of, Parsed, Response};
 
@@ -53,6 +53,8 @@ pub(crate) enum Incoming {
     Stray(Unsolicited),
     /// The completion of another command still in flight (pipelined), kept for later.
     EarlyDone(String, std::result::Result<ServerText, Error>),
+    /// A piece of a streamed literal (only while a streaming FETCH turned streaming on).
+    Literal(Spill),
 }
 
 /// What a step of a command produced.
@@ -65,6 +67,9 @@ pub(crate) enum Step {
     /// A FETCH response that could not be parsed (also queued whole as unsolicited): a
     /// fetching command reports it as an error for that message and goes on.
     UnparsedFetch(Error),
+    /// A piece of a streamed `BODY[...]` / `BINARY[...]` literal: its bytes are not in the
+    /// FETCH response that follows (which holds an empty literal in their place).
+    Literal(Spill),
 }
 
 #[derive(Debug)]
@@ -305,6 +310,9 @@ impl Conn {
     fn read_incoming(&mut self, tag: Option<&str>, tick: bool) -> Result<Option<Incoming>> {
         self.check()?;
         loop {
+            if let Some(piece) = self.framer.take_spill() {
+                return Ok(Some(Incoming::Literal(piece)));
+            }
             match self.framer.next_frame() {
                 Ok(Some(frame)) => {
                     let bytes = frame.bytes;
@@ -357,6 +365,9 @@ impl Conn {
                     }));
                 }
                 Ok(None) => {
+                    if self.framer.spill_ready() {
+                        continue;
+                    }
                     if !self.fill(tick)? {
                         return Ok(None);
                     }
@@ -563,6 +574,7 @@ impl Conn {
                 Incoming::Data(resp, raw) => self.route(resp, raw),
                 Incoming::Stray(item) => self.queue.push(item),
                 Incoming::EarlyDone(t, r) => self.keep_early(t, r),
+                Incoming::Literal(_) => {}
             }
         }
     }
@@ -586,6 +598,7 @@ impl Conn {
             match self.next_incoming(Some(tag))? {
                 Incoming::Done(result) => return Ok(self.complete(tag, result)),
                 Incoming::EarlyDone(t, r) => self.keep_early(t, r),
+                Incoming::Literal(piece) => return Ok(Step::Literal(piece)),
                 Incoming::Continue(text) => {
                     warn!("unexpected continuation request kept as unsolicited");
                     let mut raw = b"+ ".to_vec();
@@ -619,6 +632,12 @@ impl Conn {
                 }
             }
         }
+    }
+
+    /// Streams `BODY[...]` / `BINARY[...]` literals of at least `min` bytes (see
+    /// [`Step::Literal`]); `None` turns it off.
+    pub(crate) fn set_spill(&mut self, min: Option<u64>) {
+        self.framer.set_spill(min);
     }
 
     /// Switches the stream to COMPRESS=DEFLATE; bytes already read past the server's OK are
@@ -819,7 +838,7 @@ impl Conn {
                     });
                 }
                 Step::Done(result) => return result,
-                Step::UnparsedFetch(_) => {}
+                Step::UnparsedFetch(_) | Step::Literal(_) => {}
             }
         }
     }

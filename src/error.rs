@@ -235,6 +235,17 @@ pub enum Error {
     /// An earlier error left the connection unusable; every later command fails with this.
     #[error("session unusable after an earlier error: {0}")]
     Broken(String),
+    /// The caller's own writer or reader failed: the destination of a streamed body
+    /// ([`Session::uid_fetch_streaming`](crate::Session::uid_fetch_streaming)), the source of
+    /// an APPEND. The connection is not at fault: after a writer failed, the rest of the
+    /// command is read and dropped and the session goes on.
+    #[error("{action} failed: {source}")]
+    Caller {
+        /// What was being done (`"writing a streamed body"`, ...).
+        action: &'static str,
+        /// The writer's or reader's error.
+        source: std::io::Error,
+    },
 }
 
 /// The message, as `Display` shows it: `fn main() -> Result<(), blocking_imap::Error>` then

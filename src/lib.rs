@@ -450,6 +450,7 @@ pub use types::metadata::{Metadata, MetadataDepth, MetadataEntry, MetadataOption
 pub use types::parts::{PartBody, PartRequest};
 pub use types::quota::{Quota, QuotaResource, QuotaRoots, QuotaUsage};
 pub use types::search_results::{ReturnOption, SearchResult, SortKey, Thread, ThreadAlgorithm};
+pub use types::streaming::Streamed;
 pub use types::{
     Address, AppendUid, BodyStructure, Capabilities, ContentDisposition, CopyUid, DateTime,
     Envelope, Expunged, Fetch, FetchItems, Flag, MailboxName, MailboxStatus, Name, NameAttribute,

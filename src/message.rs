@@ -5,9 +5,10 @@ use crate::journal::Earlier;
 use crate::session::Session;
 use crate::stream::{ChunkCommand, FetchStream};
 use crate::types::append::AppendMessage;
+use crate::types::streaming::Streamed;
 use crate::types::{
-    AppendUid, CopyUid, DateTime, Expunged, FetchItems, Flag, MailboxName, ResponseCode, Search,
-    Seq, SequenceSet, StatusKind, StoreAction, Uid,
+    AppendUid, CopyUid, DateTime, Expunged, Fetch, FetchItems, Flag, MailboxName, ResponseCode,
+    Search, Seq, SequenceSet, StatusKind, StoreAction, Uid,
 };
 use crate::wire::encode::{flag_list, Command};
 use crate::wire::parse::Response;
@@ -101,12 +102,23 @@ impl Session {
         set: SequenceSet,
         items: &FetchItems,
     ) -> Result<FetchStream<'_>> {
+        self.fetch_stream_with(uid, set, items, true)
+    }
+
+    /// `resumable`: under `retrying`, a UID FETCH that an earlier run began asks only for
+    /// what that run did not receive, and gives that back first (not for a streaming FETCH,
+    /// whose sections went to the caller's sink and cannot be given back).
+    fn fetch_stream_with(
+        &mut self,
+        uid: bool,
+        set: SequenceSet,
+        items: &FetchItems,
+        resumable: bool,
+    ) -> Result<FetchStream<'_>> {
         let args = items.render(uid)?;
-        // Under `retrying`, a UID FETCH that an earlier run began asks only for what that run
-        // did not receive, and gives that back first.
         let mut resume = None;
         let mut set = set;
-        if let (true, Some(reads)) = (uid, self.conn.reads.as_mut()) {
+        if let (true, true, Some(reads)) = (uid, resumable, self.conn.reads.as_mut()) {
             let key = (args.clone(), set.to_string());
             let entry = reads.entries.entry(key.clone()).or_default();
             if !entry.dropped {
@@ -133,6 +145,93 @@ impl Session {
             Some((replay, received, key)) => stream.resumed(replay, received, key),
             None => stream,
         })
+    }
+
+    /// UID FETCH (RFC 9051 section 6.4.5) that streams every `BODY[...]` and `BINARY[...]`
+    /// value `items` asks for to `sink` as its bytes arrive, instead of keeping it in memory:
+    /// memory stays at one read buffer whatever the size of a message (the
+    /// [`max_response_size`](crate::ClientBuilder::max_response_size) limit does not apply to
+    /// a streamed value; it still bounds everything else). Each value comes as
+    /// [`Streamed::Begin`] (message number and size), then its bytes; the message's other
+    /// items come whole in the [`Fetch`](crate::Fetch) the stream yields after them (there
+    /// the streamed section is empty). Partial ranges (`body_peek_partial`) and `BINARY`
+    /// (decoded by the server, RFC 3516) stream the same way.
+    ///
+    /// ```no_run
+    /// # let mut session: blocking_imap::Session = todo!();
+    /// use std::io::Write;
+    /// use blocking_imap::{FetchItems, Section, Streamed};
+    /// let mut file = std::fs::File::create("big.eml")?;
+    /// let (mut done, mut total) = (0u64, 0u64);
+    /// let mut sink = |piece: Streamed<'_>| {
+    ///     match piece {
+    ///         Streamed::Begin { len, .. } => total = len,
+    ///         Streamed::Bytes(bytes) => {
+    ///             file.write_all(bytes)?;
+    ///             done += bytes.len() as u64;
+    ///             eprint!("\r{done} of {total} bytes");
+    ///         }
+    ///         _ => {}
+    ///     }
+    ///     Ok(())
+    /// };
+    /// let items = FetchItems::new().uid().body_peek(Section::Full);
+    /// for message in session.uid_fetch_streaming(4711, &items, &mut sink)? {
+    ///     println!("\nUID {:?} done", message?.uid());
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// Under [`retrying`](Self::retrying) a streaming FETCH cut half-way runs whole again
+    /// (the sink gets each value again from its `Begin`).
+    ///
+    /// Errors: as [`uid_fetch`](Self::uid_fetch); a sink that fails ends the stream with
+    /// [`Error::Caller`] (the rest of the command is read and dropped: the session goes on).
+    pub fn uid_fetch_streaming<'s>(
+        &'s mut self,
+        set: impl Into<SequenceSet>,
+        items: &FetchItems,
+        sink: &'s mut dyn FnMut(Streamed<'_>) -> std::io::Result<()>,
+    ) -> Result<FetchStream<'s>> {
+        Ok(self
+            .fetch_stream_with(true, set.into(), items, false)?
+            .streaming(sink))
+    }
+
+    /// Writes the `BODY[...]` / `BINARY[...]` values `items` asks for of message `uid` to
+    /// `out`, streamed (memory bounded whatever the size; see
+    /// [`uid_fetch_streaming`](Self::uid_fetch_streaming)), and returns the message's other
+    /// items, or `None` when there is no message with that UID. Several sections go to `out`
+    /// one after the other.
+    ///
+    /// ```no_run
+    /// # let mut session: blocking_imap::Session = todo!();
+    /// use blocking_imap::{FetchItems, Section, Uid};
+    /// let mut file = std::fs::File::create("message.eml")?;
+    /// let items = FetchItems::new().uid().internal_date().body_peek(Section::Full);
+    /// let found = session.uid_fetch_to(Uid(4711), &items, &mut file)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// Errors: as [`uid_fetch_streaming`](Self::uid_fetch_streaming).
+    pub fn uid_fetch_to(
+        &mut self,
+        uid: Uid,
+        items: &FetchItems,
+        out: &mut dyn std::io::Write,
+    ) -> Result<Option<Fetch>> {
+        let mut sink = |piece: Streamed<'_>| match piece {
+            Streamed::Bytes(bytes) => out.write_all(bytes),
+            _ => Ok(()),
+        };
+        let mut found = None;
+        for f in self.uid_fetch_streaming(uid, items, &mut sink)? {
+            let f = f?;
+            if f.uid() == Some(uid) {
+                found = Some(f);
+            }
+        }
+        Ok(found)
     }
 
     /// Changes flags with STORE (RFC 9051 section 6.4.6) and streams the new flags of each

@@ -5,8 +5,10 @@ use std::fmt;
 
 use crate::conn::{Conn, Step};
 use crate::error::{Error, Result};
-use crate::types::{Fetch, SequenceSet, STAR};
+use crate::types::streaming::Streamed;
+use crate::types::{Fetch, Seq, SequenceSet, STAR};
 use crate::wire::encode::Command;
+use crate::wire::framer::Spill;
 use crate::wire::parse::Response;
 
 /// The most items (body sections, binary sizes, unparsed items) one message may gather
@@ -39,6 +41,8 @@ pub(crate) struct ChunkCommand {
 /// whether the command succeeded without reading the results.
 pub struct FetchStream<'a> {
     conn: &'a mut Conn,
+    /// Where streamed body sections go (`Session::uid_fetch_streaming`), if anywhere.
+    sink: Option<Sink<'a>>,
     cmd: ChunkCommand,
     chunks: std::vec::IntoIter<SequenceSet>,
     /// The chunks in flight, oldest first: tag and set.
@@ -75,6 +79,9 @@ impl fmt::Debug for FetchStream<'_> {
     }
 }
 
+/// The caller's sink for streamed sections.
+type Sink<'a> = &'a mut dyn FnMut(Streamed<'_>) -> std::io::Result<()>;
+
 /// Is a FETCH response part of the result of a command over `set`?
 fn solicited(r: &Response, set: &SequenceSet, uid: bool, want_flags: bool) -> bool {
     let Response::Fetch(f) = r else {
@@ -98,6 +105,7 @@ impl<'a> FetchStream<'a> {
         let depth = conn.opts.pipeline_depth.max(1);
         FetchStream {
             conn,
+            sink: None,
             cmd,
             chunks: chunks.into_iter(),
             inflight: VecDeque::new(),
@@ -125,6 +133,13 @@ impl<'a> FetchStream<'a> {
         self.replay = replay.into();
         self.received = received;
         self.record = Some(key);
+        self
+    }
+
+    /// Streams every `BODY[...]` / `BINARY[...]` value to `sink` instead of keeping it.
+    pub(crate) fn streaming(mut self, sink: Sink<'a>) -> Self {
+        self.conn.set_spill(Some(0));
+        self.sink = Some(sink);
         self
     }
 
@@ -237,6 +252,24 @@ impl<'a> FetchStream<'a> {
                     }
                 }
                 Ok(Step::Data(_)) => {}
+                Ok(Step::Literal(piece)) => {
+                    let Some(sink) = self.sink.as_mut().filter(|_| keep) else {
+                        continue;
+                    };
+                    let done = match piece {
+                        Spill::Start { seq, len } => sink(Streamed::Begin { seq: Seq(seq), len }),
+                        Spill::Bytes(bytes) => sink(Streamed::Bytes(&bytes)),
+                    };
+                    if let Err(e) = done {
+                        // The caller's writer failed: no further chunk is sent, the rest of
+                        // what is in flight is read and dropped, and the stream reports it.
+                        self.sink = None;
+                        self.fail(Error::Caller {
+                            action: "writing a streamed body",
+                            source: e,
+                        });
+                    }
+                }
                 Ok(Step::UnparsedFetch(e)) => {
                     if keep {
                         // Report what came before it first, then the broken message.
@@ -369,5 +402,6 @@ impl Drop for FetchStream<'_> {
                 break;
             }
         }
+        self.conn.set_spill(None);
     }
 }

@@ -197,6 +197,7 @@ impl Idle<'_> {
                     }
                     Incoming::Stray(item) => self.session.conn.queue.push(item),
                     Incoming::EarlyDone(t, r) => self.session.conn.keep_early(t, r),
+                    Incoming::Literal(_) => {}
                 }
             }
             let started = Instant::now();
@@ -263,6 +264,7 @@ impl Idle<'_> {
                 }
                 Some(Incoming::Stray(item)) => conn.queue.push(item),
                 Some(Incoming::EarlyDone(t, r)) => conn.keep_early(t, r),
+                Some(Incoming::Literal(_)) => {}
                 Some(Incoming::Continue(_)) => {}
             }
         }

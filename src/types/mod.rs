@@ -20,6 +20,7 @@ mod results;
 pub(crate) mod search;
 pub(crate) mod search_results;
 mod seq;
+pub(crate) mod streaming;
 
 /// How deeply body structures may nest (multiparts within multiparts, attached messages).
 /// The framer already keeps frames nested deeper than 100 parentheses from the parser;

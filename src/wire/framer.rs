@@ -53,6 +53,24 @@ pub(crate) struct Framer {
     escaped: bool,
     max_frame: usize,
     max_depth: u32,
+    /// Streaming: a literal after `BODY[...]` / `BINARY[...]` in an untagged response, of at
+    /// least this many bytes, is handed out in pieces ([`Framer::take_spill`]) instead of
+    /// being kept in the frame (which gets an empty literal in its place). `None`: off.
+    spill_min: Option<u64>,
+    /// A spilled literal has begun (message number, announced length), not yet reported.
+    spill_start: Option<(u32, u64)>,
+    /// Bytes of the spilled literal still to hand out.
+    spill_left: u64,
+}
+
+/// A piece of a literal that is streamed rather than kept (see [`Framer::set_spill`]).
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Spill {
+    /// A literal of `len` bytes begins in the FETCH response of message `seq` (0 if the
+    /// response did not say); its bytes follow.
+    Start { seq: u32, len: u64 },
+    /// The next bytes of it.
+    Bytes(Vec<u8>),
 }
 
 impl Framer {
@@ -70,7 +88,48 @@ impl Framer {
             escaped: false,
             max_frame,
             max_depth,
+            spill_min: None,
+            spill_start: None,
+            spill_left: 0,
         }
+    }
+
+    /// Streams literals of at least `min` bytes after `BODY[...]` / `BINARY[...]` (`None`:
+    /// keeps every literal in its frame, the default).
+    pub(crate) fn set_spill(&mut self, min: Option<u64>) {
+        self.spill_min = min;
+    }
+
+    /// The next piece of a streamed literal, if one is ready. Each byte is handed out once
+    /// and then dropped from the buffer (the rest of the buffer moves down: at most what
+    /// one read brought past the literal).
+    pub(crate) fn take_spill(&mut self) -> Option<Spill> {
+        if let Some((seq, len)) = self.spill_start.take() {
+            return Some(Spill::Start { seq, len });
+        }
+        if self.spill_left == 0 {
+            return None;
+        }
+        let avail =
+            (self.end - self.scan).min(usize::try_from(self.spill_left).unwrap_or(usize::MAX));
+        if avail == 0 {
+            return None;
+        }
+        let chunk = self.buf[self.scan..self.scan + avail].to_vec();
+        self.buf.copy_within(self.scan + avail..self.end, self.scan);
+        self.end -= avail;
+        self.spill_left -= avail as u64;
+        Some(Spill::Bytes(chunk))
+    }
+
+    /// Is a streamed literal under way (more of it to come before the frame can end)?
+    pub(crate) fn spilling(&self) -> bool {
+        self.spill_start.is_some() || self.spill_left > 0
+    }
+
+    /// Would [`Framer::take_spill`] hand out something now (without reading more)?
+    pub(crate) fn spill_ready(&self) -> bool {
+        self.spill_start.is_some() || (self.spill_left > 0 && self.end > self.scan)
     }
 
     /// Room to read into. Call [`Framer::filled`] with the number of bytes read.
@@ -163,6 +222,10 @@ impl Framer {
     /// announces by count); `scan_line` resumes where it stopped, so no byte is scanned twice.
     pub(crate) fn next_frame(&mut self) -> Result<Option<Frame<'_>>, FrameError> {
         loop {
+            if self.spilling() {
+                // The streamed literal's bytes go out through `take_spill` first.
+                return Ok(None);
+            }
             if let Some(lit_end) = self.literal_end {
                 if self.end < lit_end {
                     return Ok(None);
@@ -187,6 +250,31 @@ impl Framer {
             self.in_quote = false;
             self.escaped = false;
             if let Some(len) = literal_len(line) {
+                if self.spill_min.is_some_and(|min| len >= min)
+                    && self.buf[self.start] == b'*'
+                    && body_literal(line)
+                {
+                    // Streamed: the frame keeps an empty literal (the count's digits become
+                    // zeros, so the frame's bytes stay where they are).
+                    let from = nl - line.len();
+                    let digits_end = nl - usize::from(self.buf[nl - 1] == b'\r') - 1;
+                    let mut i = digits_end;
+                    while i > from && self.buf[i - 1].is_ascii_digit() {
+                        i -= 1;
+                        self.buf[i] = b'0';
+                    }
+                    // `* 12 FETCH (...`: the message number, for whoever takes the bytes.
+                    let head = &self.buf[self.start..nl];
+                    let digits = head.get(2..).unwrap_or_default();
+                    let n = digits.iter().take_while(|b| b.is_ascii_digit()).count();
+                    let seq = std::str::from_utf8(&digits[..n.min(10)])
+                        .ok()
+                        .and_then(|d| d.parse().ok())
+                        .unwrap_or(0);
+                    self.spill_start = Some((seq, len));
+                    self.spill_left = len;
+                    continue;
+                }
                 let size = ((self.scan - self.start) as u64).saturating_add(len);
                 if size > self.max_frame as u64 {
                     return Err(FrameError::LiteralTooLarge {
@@ -289,6 +377,36 @@ const fn byte_set(bytes: &[u8]) -> [bool; 256] {
 ///
 /// Called once per line, at its LF: the `rposition` and digit scans cover only that line, and
 /// lines do not overlap, so these scans are linear in the frame overall.
+/// Does the literal announced at the end of `line` follow a `BODY[...]` or `BINARY[...]`
+/// item (with an optional `<origin>`)? Case-insensitive; the section may hold spaces
+/// (`BODY[HEADER.FIELDS (A B)]`). Linear in the line.
+fn body_literal(line: &[u8]) -> bool {
+    let Some(open) = line.iter().rposition(|&b| b == b'{') else {
+        return false;
+    };
+    let mut before = &line[..open];
+    before = before.strip_suffix(b"~").unwrap_or(before);
+    before = before.strip_suffix(b" ").unwrap_or(before);
+    if before.ends_with(b">") {
+        match before.iter().rposition(|&b| b == b'<') {
+            Some(lt) => before = &before[..lt],
+            None => return false,
+        }
+    }
+    if !before.ends_with(b"]") {
+        return false;
+    }
+    let Some(bracket) = before.iter().rposition(|&b| b == b'[') else {
+        return false;
+    };
+    let name_start = before[..bracket]
+        .iter()
+        .rposition(|&b| b == b' ' || b == b'(')
+        .map_or(0, |p| p + 1);
+    let name = &before[name_start..bracket];
+    name.eq_ignore_ascii_case(b"BODY") || name.eq_ignore_ascii_case(b"BINARY")
+}
+
 fn literal_len(line: &[u8]) -> Option<u64> {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     let inner = line.strip_suffix(b"}")?;
@@ -499,5 +617,83 @@ mod tests {
         assert_eq!(f.next_frame().unwrap().unwrap().bytes.len(), body.len());
         f.read_buf();
         assert!(f.buf.len() <= 2 * READ_CHUNK);
+    }
+
+    /// Feeds `stream` in reads of `split` bytes with streaming on from `min` bytes; returns
+    /// the frames and, in order, the pieces handed out.
+    fn spilled(stream: &[u8], split: usize, min: u64) -> (Vec<Vec<u8>>, Vec<Spill>) {
+        let mut f = Framer::new(1 << 20, 100);
+        f.set_spill(Some(min));
+        let (mut frames, mut pieces) = (Vec::new(), Vec::new());
+        for piece in stream.chunks(split) {
+            let buf = f.read_buf();
+            buf[..piece.len()].copy_from_slice(piece);
+            f.filled(piece.len());
+            loop {
+                if let Some(p) = f.take_spill() {
+                    pieces.push(p);
+                    continue;
+                }
+                match f.next_frame().unwrap() {
+                    Some(fr) => frames.push(fr.bytes.to_vec()),
+                    None => {
+                        if !f.spill_ready() {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        (frames, pieces)
+    }
+
+    #[test]
+    fn body_literals_stream_out_at_every_split() {
+        let body = b"0123456789abcdefghij";
+        let mut stream = b"* 1 FETCH (UID 7 BODY[] {20}\r\n".to_vec();
+        stream.extend_from_slice(body);
+        stream.extend_from_slice(
+            b" FLAGS (\\Seen))\r\n* 2 FETCH (UID 8 BODY[HEADER] {2}\r\nab)\r\nA1 OK done\r\n",
+        );
+        for split in 1..=stream.len() {
+            let (frames, pieces) = spilled(&stream, split, 10);
+            assert_eq!(
+                frames,
+                [
+                    &b"* 1 FETCH (UID 7 BODY[] {00}\r\n FLAGS (\\Seen))\r\n"[..],
+                    b"* 2 FETCH (UID 8 BODY[HEADER] {2}\r\nab)\r\n",
+                    b"A1 OK done\r\n"
+                ],
+                "split {split}"
+            );
+            assert_eq!(pieces.first(), Some(&Spill::Start { seq: 1, len: 20 }));
+            let bytes: Vec<u8> = pieces[1..]
+                .iter()
+                .flat_map(|p| match p {
+                    Spill::Bytes(b) => b.clone(),
+                    Spill::Start { .. } => panic!("two starts"),
+                })
+                .collect();
+            assert_eq!(bytes, body, "split {split}");
+        }
+    }
+
+    #[test]
+    fn only_body_and_binary_literals_of_untagged_responses_stream() {
+        for (line, yes) in [
+            (&b"* 1 FETCH (BODY[] {5}\r"[..], true),
+            (b"* 1 FETCH (BINARY[1.2] ~{5}\r", true),
+            (b"* 1 FETCH (body[1]<100> {5}\r", true),
+            (b"* 1 FETCH (BODY[HEADER.FIELDS (FROM TO)] {5}\r", true),
+            (b"* 1 FETCH (ENVELOPE (NIL {5}\r", false),
+            (b"* 1 FETCH (X-BODY {5}\r", false),
+            (b"* 1 FETCH (BODY[]<x {5}\r", false),
+        ] {
+            assert_eq!(body_literal(line), yes, "{}", String::from_utf8_lossy(line));
+        }
+        // A tagged line's literal (none are sent, but) is never streamed.
+        let (frames, pieces) = spilled(b"A1 OK [X BODY[] {3}\r\nabc]\r\n", 64, 1);
+        assert!(pieces.is_empty());
+        assert_eq!(frames.len(), 1);
     }
 }

@@ -1,0 +1,199 @@
+//! Streaming FETCH (`Session::uid_fetch_streaming`, `uid_fetch_to`) against scripted
+//! servers: body values go to the caller as their bytes arrive, whatever their size (beyond
+//! `max_response_size` too), at every read split; other items come whole; a failing writer
+//! ends the stream with `Error::Caller` and leaves the session in step; a section after
+//! the streamed one and a literal of another item are kept as usual.
+
+mod common;
+
+use blocking_imap::{ClientBuilder, Error, FetchItems, Section, Streamed, Uid};
+use common::{c, logged_in_with, s};
+
+/// A message body of `n` bytes, the same every time.
+fn body(n: usize) -> Vec<u8> {
+    (0..n)
+        .map(|i| b"abcdefghijklmnopqrstuvwxyz\r\n"[i % 28])
+        .collect()
+}
+
+fn fetch_reply(seq: u32, uid: u32, data: &[u8]) -> String {
+    format!(
+        "* {seq} FETCH (UID {uid} FLAGS (\\Seen) BODY[] {{{}}}\r\n{}  INTERNALDATE \"17-Jul-1996 02:44:25 -0700\")\r\n",
+        data.len(),
+        String::from_utf8_lossy(data)
+    )
+}
+
+#[test]
+fn a_body_bigger_than_the_response_limit_streams_at_every_split() {
+    let data = body(300_000);
+    for chunk in [1usize, 7, 4096, 1 << 20] {
+        if chunk == 1 && cfg!(debug_assertions) {
+            // 300,000 one-byte reads: the 7-byte run covers the same splits well enough.
+            continue;
+        }
+        let reply = fetch_reply(1, 42, &data);
+        let (script, mut session) = logged_in_with(
+            ClientBuilder::new("localhost", 143).max_response_size(64 * 1024),
+            "IMAP4rev1",
+            vec![
+                c("A0002 UID FETCH 42 (UID INTERNALDATE BODY.PEEK[])\r\n"),
+                s(&reply),
+                s("A0002 OK done\r\n"),
+                c("A0003 NOOP\r\n"),
+                s("A0003 OK noop\r\n"),
+            ],
+        );
+        let script = script.chunked(chunk);
+        let _ = &script;
+        let mut out = Vec::new();
+        let items = FetchItems::new()
+            .uid()
+            .internal_date()
+            .body_peek(Section::Full);
+        let f = session
+            .uid_fetch_to(Uid(42), &items, &mut out)
+            .unwrap()
+            .expect("the message");
+        assert_eq!(out.len(), data.len(), "chunk {chunk}");
+        assert!(out == data, "chunk {chunk}: the bytes differ");
+        // The other items came whole; the streamed section is empty in the Fetch.
+        assert_eq!(f.uid(), Some(Uid(42)));
+        assert!(f.internal_date().is_some());
+        assert_eq!(f.body().map(<[u8]>::len).unwrap_or(0), 0);
+        session.noop().unwrap();
+    }
+}
+
+#[test]
+fn without_streaming_the_same_body_is_refused_by_the_limit() {
+    let data = body(300_000);
+    let (_script, mut session) = logged_in_with(
+        ClientBuilder::new("localhost", 143).max_response_size(64 * 1024),
+        "IMAP4rev1",
+        vec![
+            c("A0002 UID FETCH 42 (UID INTERNALDATE BODY.PEEK[])\r\n"),
+            s(&fetch_reply(1, 42, &data)),
+            s("A0002 OK done\r\n"),
+        ],
+    );
+    let items = FetchItems::new()
+        .uid()
+        .internal_date()
+        .body_peek(Section::Full);
+    let e = session
+        .uid_fetch(42, &items)
+        .unwrap()
+        .into_vec()
+        .unwrap_err();
+    assert!(matches!(e, Error::TooLarge { .. }), "{e}");
+}
+
+#[test]
+fn several_messages_stream_in_order_with_their_numbers() {
+    let a = body(5_000);
+    let (_script, mut session) = logged_in_with(
+        ClientBuilder::new("localhost", 143),
+        "IMAP4rev1",
+        vec![
+            c("A0002 UID FETCH 1:* (UID BODY.PEEK[])\r\n"),
+            s(&format!(
+                "* 3 FETCH (UID 10 BODY[] {{{}}}\r\n{})\r\n* 4 FETCH (UID 11 BODY[] {{0}}\r\n)\r\n\
+                 * 4 FETCH (FLAGS (\\Deleted))\r\nA0002 OK done\r\n",
+                a.len(),
+                String::from_utf8_lossy(&a)
+            )),
+        ],
+    );
+    let mut events = Vec::new();
+    let mut bytes = Vec::new();
+    let mut sink = |p: Streamed<'_>| {
+        match p {
+            Streamed::Begin { seq, len } => events.push((seq.0, len)),
+            Streamed::Bytes(b) => bytes.extend_from_slice(b),
+            _ => {}
+        }
+        Ok(())
+    };
+    let items = FetchItems::new().uid().body_peek(Section::Full);
+    let uids: Vec<u32> = session
+        .uid_fetch_streaming(1.., &items, &mut sink)
+        .unwrap()
+        .map(|f| f.unwrap().uid().unwrap().0)
+        .collect();
+    assert_eq!(uids, [10, 11]);
+    assert_eq!(events, [(3, 5_000), (4, 0)]);
+    assert!(bytes == a);
+    // The flag change the server pushed went to the queue, not to the stream.
+    assert_eq!(session.unsolicited().count(), 1);
+}
+
+#[test]
+fn a_failing_writer_ends_the_stream_and_the_session_goes_on() {
+    let data = body(50_000);
+    let (_script, mut session) = logged_in_with(
+        ClientBuilder::new("localhost", 143),
+        "IMAP4rev1",
+        vec![
+            c("A0002 UID FETCH 1:2 (UID BODY.PEEK[])\r\n"),
+            s(&format!(
+                "* 1 FETCH (UID 1 BODY[] {{{n}}}\r\n{d})\r\n* 2 FETCH (UID 2 BODY[] {{{n}}}\r\n{d})\r\n\
+                 A0002 OK done\r\n",
+                n = data.len(),
+                d = String::from_utf8_lossy(&data)
+            )),
+            c("A0003 NOOP\r\n"),
+            s("A0003 OK noop\r\n"),
+        ],
+    );
+    let mut written = 0usize;
+    let mut sink = |p: Streamed<'_>| {
+        if let Streamed::Bytes(b) = p {
+            written += b.len();
+            if written > 10_000 {
+                return Err(std::io::Error::other("disk full"));
+            }
+        }
+        Ok(())
+    };
+    let items = FetchItems::new().uid().body_peek(Section::Full);
+    let results: Vec<_> = session
+        .uid_fetch_streaming(1..=2, &items, &mut sink)
+        .unwrap()
+        .collect();
+    let e = results
+        .iter()
+        .find_map(|r| r.as_ref().err())
+        .expect("the writer's error");
+    assert!(matches!(e, Error::Caller { .. }), "{e}");
+    assert!(e.to_string().contains("disk full"), "{e}");
+    assert!(!e.is_broken());
+    session.noop().unwrap();
+}
+
+#[test]
+fn other_literals_stay_in_the_response() {
+    let (_script, mut session) = logged_in_with(
+        ClientBuilder::new("localhost", 143),
+        "IMAP4rev1",
+        vec![
+            c("A0002 UID FETCH 9 (UID ENVELOPE BODY.PEEK[HEADER])\r\n"),
+            s("* 1 FETCH (UID 9 ENVELOPE (NIL {5}\r\nhello NIL NIL NIL NIL NIL NIL NIL NIL) BODY[HEADER] {4}\r\nX: y)\r\n"),
+            s("A0002 OK done\r\n"),
+        ],
+    );
+    let mut header = Vec::new();
+    let items = FetchItems::new()
+        .uid()
+        .envelope()
+        .body_peek(Section::Header);
+    let f = session
+        .uid_fetch_to(Uid(9), &items, &mut header)
+        .unwrap()
+        .unwrap();
+    assert_eq!(header, b"X: y");
+    assert_eq!(
+        f.envelope().and_then(|e| e.subject()).as_deref(),
+        Some("hello")
+    );
+}
