@@ -117,6 +117,13 @@ pub(crate) struct Conn {
     pub(crate) reads: Option<crate::journal::Reads>,
 }
 
+/// Where a literal's bytes come from when they are read as they are written.
+pub(crate) struct Source<'r> {
+    pub(crate) reader: &'r mut dyn Read,
+    /// Called with (bytes written, the literal's length) after each piece.
+    pub(crate) progress: Option<&'r mut dyn FnMut(u64, u64)>,
+}
+
 /// A command sent under `Session::retrying`.
 #[derive(Debug, Clone)]
 pub(crate) struct Sent {
@@ -455,6 +462,13 @@ impl Conn {
     /// Writes `cmd` with a fresh tag, waiting for `+` before each synchronising literal.
     /// Returns the tag. A NO or BAD instead of a `+` ends the command with that error.
     pub(crate) fn send(&mut self, cmd: Command) -> Result<String> {
+        self.send_with(cmd, &mut [])
+    }
+
+    /// [`Conn::send`] for a command whose literals may be read from `sources` as they are
+    /// written (one source per [`Command::source_arg`], in order), in pieces of 64 KiB:
+    /// memory stays one piece whatever their size.
+    pub(crate) fn send_with(&mut self, cmd: Command, sources: &mut [Source<'_>]) -> Result<String> {
         self.check()?;
         let description = cmd.describe();
         let name = cmd.name();
@@ -494,14 +508,19 @@ impl Conn {
         let mut out = Vec::with_capacity(64);
         out.extend_from_slice(tag.as_bytes());
         out.push(b' ');
+        let mut sources = sources.iter_mut();
         for seg in segments {
             out.extend_from_slice(&seg.text);
-            match seg.literal {
+            let len = match (&seg.literal, seg.source) {
+                (Some(lit), _) => Some(lit.len() as u64),
+                (None, source) => source,
+            };
+            match len {
                 None => out.extend_from_slice(b"\r\n"),
-                Some(lit) => {
-                    let non_sync = mode.non_sync(lit.len());
+                Some(len) => {
+                    let non_sync = mode.non_sync(usize::try_from(len).unwrap_or(usize::MAX));
                     let plus = if non_sync { "+" } else { "" };
-                    out.extend_from_slice(format!("{{{}{plus}}}\r\n", lit.len()).as_bytes());
+                    out.extend_from_slice(format!("{{{len}{plus}}}\r\n").as_bytes());
                     if !non_sync {
                         self.write(&out, sensitive)?;
                         out.clear();
@@ -511,6 +530,19 @@ impl Conn {
                         self.inflight.retain(|(t, _)| *t != tag);
                         waited?;
                     }
+                    let Some(lit) = seg.literal else {
+                        if !out.is_empty() {
+                            self.write(&out, sensitive)?;
+                            out.clear();
+                        }
+                        let Some(source) = sources.next() else {
+                            return Err(self.fail(Error::InvalidArgument(
+                                "a literal with no source to read it from".into(),
+                            )));
+                        };
+                        self.write_source(source, len, sensitive)?;
+                        continue;
+                    };
                     if out.is_empty() {
                         self.write(&lit, sensitive)?;
                     } else {
@@ -522,6 +554,47 @@ impl Conn {
         self.write(&out, sensitive)?;
         self.inflight.push((tag.clone(), name));
         Ok(tag)
+    }
+
+    /// Writes exactly `len` bytes read from `source`, reporting progress after each piece.
+    /// A source that fails or ends early leaves the server waiting for the rest of the
+    /// literal: the connection is unusable then (the caller's error, [`Error::Caller`]).
+    fn write_source(&mut self, source: &mut Source<'_>, len: u64, sensitive: bool) -> Result<()> {
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut done = 0u64;
+        while done < len {
+            let want = usize::try_from(len - done)
+                .unwrap_or(usize::MAX)
+                .min(buf.len());
+            let n = match source.reader.read(&mut buf[..want]) {
+                Ok(0) => {
+                    let e = io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        format!("the source ended after {done} of {len} bytes"),
+                    );
+                    self.set_broken(format!("an APPEND source failed: {e}"));
+                    return Err(Error::Caller {
+                        action: "reading the message to append",
+                        source: e,
+                    });
+                }
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.set_broken(format!("an APPEND source failed: {e}"));
+                    return Err(Error::Caller {
+                        action: "reading the message to append",
+                        source: e,
+                    });
+                }
+            };
+            self.write(&buf[..n], sensitive)?;
+            done += n as u64;
+            if let Some(progress) = source.progress.as_mut() {
+                progress(done, len);
+            }
+        }
+        Ok(())
     }
 
     /// Writes bytes to the server.

@@ -63,7 +63,20 @@ impl Session {
         if self.journal.is_none() {
             return Ok(Earlier::No);
         }
-        let ids: Vec<Option<String>> = messages.iter().map(|m| message_id(m.message)).collect();
+        let ids = messages.iter().map(|m| message_id(m.message)).collect();
+        self.append_begin_ids(target, ids)
+    }
+
+    /// [`Session::append_begin`] with the messages' Message-IDs (read from the first bytes
+    /// of an APPEND source).
+    pub(crate) fn append_begin_ids(
+        &mut self,
+        target: &MailboxName,
+        ids: Vec<Option<String>>,
+    ) -> Result<Earlier<AppendUid>> {
+        if self.journal.is_none() {
+            return Ok(Earlier::No);
+        }
         if let Some(all) = ids.iter().cloned().collect::<Option<Vec<String>>>() {
             let key = (target.wire().to_vec(), all);
             if let Some(done) = self.journal.as_ref().and_then(|j| j.appended.get(&key)) {

@@ -439,7 +439,7 @@ pub use state::{Mailbox, Unsolicited};
 pub use stream::FetchStream;
 pub use transport::ReadWrite;
 pub use types::acl::{AclEntry, ListRights, Rights};
-pub use types::append::AppendMessage;
+pub use types::append::{AppendMessage, AppendSource};
 pub use types::condstore::Resync;
 pub use types::id::IdInfo;
 pub use types::idle::{

@@ -197,3 +197,80 @@ fn other_literals_stay_in_the_response() {
         Some("hello")
     );
 }
+
+#[test]
+fn append_from_a_reader_writes_its_bytes_as_it_reads_them() {
+    let data = body(200_000);
+    for (caps, sync) in [
+        ("IMAP4rev1 LITERAL+ UIDPLUS", false),
+        ("IMAP4rev1 UIDPLUS", true),
+    ] {
+        let announce = if sync { "{200000}" } else { "{200000+}" };
+        let mut steps = vec![c(&format!("A0002 APPEND Archive (\\Seen) {announce}\r\n"))];
+        if sync {
+            steps.push(s("+ go ahead\r\n"));
+        }
+        let mut wire = String::from_utf8_lossy(&data).into_owned();
+        wire.push_str("\r\n");
+        steps.push(c(&wire));
+        steps.push(s("A0002 OK [APPENDUID 9 77] stored\r\n"));
+        let (script, mut session) =
+            logged_in_with(ClientBuilder::new("localhost", 143), caps, steps);
+        let mut reader = std::io::Cursor::new(data.clone());
+        let mut seen = Vec::new();
+        let mut progress = |done: u64, total: u64| seen.push((done, total));
+        let source = blocking_imap::AppendSource::new(&mut reader, data.len() as u64)
+            .flags(&[blocking_imap::Flag::Seen])
+            .progress(&mut progress);
+        let uid = session.append_from("Archive", source).unwrap().unwrap();
+        assert_eq!(uid.uids.to_string(), "77");
+        // Pieces of at most 64 KiB, the last one at the total.
+        assert!(seen.len() >= 4, "{seen:?}");
+        assert_eq!(seen.last(), Some(&(200_000, 200_000)));
+        assert!(seen
+            .windows(2)
+            .all(|w| w[1].0 - w[0].0 <= 64 * 1024 && w[1].0 > w[0].0));
+        script.assert_done();
+    }
+}
+
+#[test]
+fn a_source_shorter_than_announced_breaks_the_session_clearly() {
+    let (_script, mut session) = logged_in_with(
+        ClientBuilder::new("localhost", 143),
+        "IMAP4rev1 LITERAL+",
+        vec![c("A0002 APPEND INBOX {100+}\r\n")],
+    );
+    let mut reader = std::io::Cursor::new(b"only forty bytes of the hundred promised".to_vec());
+    let e = session
+        .append_from("INBOX", blocking_imap::AppendSource::new(&mut reader, 100))
+        .unwrap_err();
+    assert!(matches!(e, Error::Caller { .. }), "{e}");
+    assert!(e.to_string().contains("40 of 100"), "{e}");
+    // The server still waits for 60 bytes: nothing more may be sent on this connection.
+    assert!(session.is_broken());
+    assert!(session.noop().is_err());
+}
+
+#[test]
+fn several_sources_go_in_one_multiappend() {
+    let (a, b) = (
+        b"Subject: a\r\n\r\nA\r\n".to_vec(),
+        b"Subject: b\r\n\r\nB\r\n".to_vec(),
+    );
+    let (script, mut session) = logged_in_with(
+        ClientBuilder::new("localhost", 143),
+        "IMAP4rev1 LITERAL+ MULTIAPPEND",
+        vec![
+            c("A0002 APPEND X {17+}\r\nSubject: a\r\n\r\nA\r\n {17+}\r\nSubject: b\r\n\r\nB\r\n\r\n"),
+            s("A0002 OK done\r\n"),
+        ],
+    );
+    let (mut ra, mut rb) = (std::io::Cursor::new(a), std::io::Cursor::new(b));
+    let sources = vec![
+        blocking_imap::AppendSource::new(&mut ra, 17),
+        blocking_imap::AppendSource::new(&mut rb, 17),
+    ];
+    assert_eq!(session.append_many_from("X", sources).unwrap(), None);
+    script.assert_done();
+}

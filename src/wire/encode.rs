@@ -17,6 +17,9 @@ const LITERAL_MINUS_MAX: usize = 4096;
 pub(crate) struct Segment {
     pub(crate) text: Vec<u8>,
     pub(crate) literal: Option<Vec<u8>>,
+    /// A literal of this many bytes read from the caller's next source as it is written
+    /// (APPEND from a file), when `literal` is `None`.
+    pub(crate) source: Option<u64>,
 }
 
 /// How the server lets us send literals.
@@ -154,6 +157,23 @@ impl Command {
         self.segments.push(Segment {
             text,
             literal: Some(data),
+            source: None,
+        });
+        self
+    }
+
+    /// Appends ` ` and a literal of `len` bytes (`~` first for a literal8) whose bytes the
+    /// engine reads from the caller's next source while it writes them.
+    pub(crate) fn source_arg(&mut self, len: u64, binary: bool) -> &mut Self {
+        self.separator();
+        if binary {
+            self.current.push(b'~');
+        }
+        let text = std::mem::take(&mut self.current);
+        self.segments.push(Segment {
+            text,
+            literal: None,
+            source: Some(len),
         });
         self
     }
@@ -191,6 +211,7 @@ impl Command {
         self.segments.push(Segment {
             text,
             literal: None,
+            source: None,
         });
         self.segments
     }
