@@ -271,6 +271,152 @@ pub(crate) fn base64_lenient(text: &[u8]) -> Vec<u8> {
     engine.decode(&clean[..usable]).unwrap_or_default()
 }
 
+/// A content transfer decoder over pieces: base64 or quoted-printable bytes go in as they
+/// arrive, the decoded bytes out, with the same result as [`base64_lenient`] /
+/// [`quoted_printable`] over the whole; memory is one piece plus a few bytes carried over.
+#[derive(Debug)]
+pub(crate) enum PieceDecoder {
+    /// Lenient base64: alphabet characters up to the first `=`; a last lone character is
+    /// dropped. `clean` holds fewer than 4 characters between pieces.
+    Base64 { clean: Vec<u8>, ended: bool },
+    /// Quoted-printable: `carry` is an `=` near the end of a piece whose meaning the next
+    /// bytes decide.
+    QuotedPrintable { carry: Vec<u8> },
+    /// Anything else passes through.
+    Identity,
+}
+
+/// An `=` escape with this much white space after it before a line end is read whole; more
+/// is taken as text (an `=` kept as written), so the carry stays small.
+const QP_MAX_CARRY: usize = 1024;
+
+impl PieceDecoder {
+    /// The decoder for a transfer encoding name (`base64`, `quoted-printable`, anything
+    /// else: as is).
+    pub(crate) fn new(encoding: &str) -> Self {
+        if encoding.eq_ignore_ascii_case("base64") {
+            PieceDecoder::Base64 {
+                clean: Vec::new(),
+                ended: false,
+            }
+        } else if encoding.eq_ignore_ascii_case("quoted-printable") {
+            PieceDecoder::QuotedPrintable { carry: Vec::new() }
+        } else {
+            PieceDecoder::Identity
+        }
+    }
+
+    /// Decodes `input`, writing what is decided to `out`.
+    pub(crate) fn write(
+        &mut self,
+        input: &[u8],
+        out: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        match self {
+            PieceDecoder::Identity => out.write_all(input),
+            PieceDecoder::Base64 { clean, ended } => {
+                if *ended {
+                    return Ok(());
+                }
+                let end = match input.iter().position(|&b| b == b'=') {
+                    Some(p) => {
+                        *ended = true;
+                        p
+                    }
+                    None => input.len(),
+                };
+                clean.extend(
+                    input[..end]
+                        .iter()
+                        .copied()
+                        .filter(|b| b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/'),
+                );
+                let whole = if *ended {
+                    clean.len()
+                } else {
+                    clean.len() / 4 * 4
+                };
+                if whole > 0 {
+                    let mut rest = clean.split_off(whole);
+                    std::mem::swap(clean, &mut rest);
+                    // `rest` now holds the characters to decode.
+                    out.write_all(&base64_lenient(&rest))?;
+                }
+                Ok(())
+            }
+            PieceDecoder::QuotedPrintable { carry } => {
+                let mut data = std::mem::take(carry);
+                data.extend_from_slice(input);
+                let cut = qp_undecided_tail(&data);
+                out.write_all(&quoted_printable(&data[..cut], false))?;
+                carry.extend_from_slice(&data[cut..]);
+                Ok(())
+            }
+        }
+    }
+
+    /// The end of the input: decodes what was carried.
+    pub(crate) fn finish(&mut self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        match self {
+            PieceDecoder::Identity => Ok(()),
+            PieceDecoder::Base64 { clean, .. } => {
+                let rest = std::mem::take(clean);
+                out.write_all(&base64_lenient(&rest))
+            }
+            PieceDecoder::QuotedPrintable { carry } => {
+                let rest = std::mem::take(carry);
+                out.write_all(&quoted_printable(&rest, false))
+            }
+        }
+    }
+}
+
+/// Where the part of `data` whose quoted-printable meaning is settled ends: before a last
+/// `=` that is followed only by what could still turn into an escape or a soft line break
+/// (nothing, one hex digit, white space, a CR), unless that run is over [`QP_MAX_CARRY`].
+fn qp_undecided_tail(data: &[u8]) -> usize {
+    let Some(e) = data.iter().rposition(|&b| b == b'=') else {
+        return data.len();
+    };
+    let after = &data[e + 1..];
+    if after.len() > QP_MAX_CARRY {
+        return data.len();
+    }
+    let hex = |b: &u8| b.is_ascii_hexdigit();
+    let open = match after {
+        [] => true,
+        [a] => hex(a) || matches!(a, b' ' | b'\t' | b'\r'),
+        _ => {
+            let ws = after
+                .iter()
+                .take_while(|b| matches!(b, b' ' | b'\t'))
+                .count();
+            ws > 0 && matches!(&after[ws..], [] | [b'\r'])
+        }
+    };
+    let mut cut = if open { e } else { data.len() };
+    // What is decoded now must not end in `=` (with or without white space after it)
+    // either: at the end of its input the decoder takes that for a soft line break, which
+    // the next bytes may deny. Each turn moves the cut back past one `=`: linear.
+    loop {
+        let head = &data[..cut];
+        let ws = head
+            .iter()
+            .rev()
+            .take_while(|b| matches!(b, b' ' | b'\t'))
+            .count();
+        if head[..head.len() - ws].ends_with(b"=")
+            && data.len() - (head.len() - ws - 1) <= QP_MAX_CARRY
+        {
+            cut = head.len() - ws - 1;
+        } else {
+            // Past the bound (a long run of `=` and blanks) the bytes are decoded as they
+            // are: memory stays bounded whatever the input.
+            return cut;
+        }
+    }
+}
+
 /// Quoted-printable (RFC 2045 section 6.7); in an encoded word (`in_word`), `_` is a space
 /// (RFC 2047 section 4.2). Soft line breaks are removed; an `=` not followed by two hex
 /// digits is kept as written.
@@ -863,5 +1009,77 @@ mod tests {
         );
         assert_eq!(message_id(b"Message-ID:   \r\n\r\n"), None);
         assert_eq!(message_id(b""), None);
+    }
+
+    #[test]
+    fn piece_decoders_agree_with_the_whole_at_every_split() {
+        let samples: [(&str, &[u8]); 6] = [
+            ("base64", b"SGVs\r\nbG8s IHdv\r\ncmxk IQ==\r\nignored"),
+            ("base64", b"QUJDRA"),
+            (
+                "quoted-printable",
+                b"caf=C3=A9 =\r\nsoft=  \r\nbreak =3D= =ZZ end=",
+            ),
+            ("quoted-printable", b"a=\nb=0"),
+            ("quoted-printable", b"=  "),
+            ("7bit", b"as is"),
+        ];
+        for (enc, text) in samples {
+            let whole = match enc {
+                "base64" => base64_lenient(text),
+                "quoted-printable" => quoted_printable(text, false),
+                _ => text.to_vec(),
+            };
+            for split in 1..=text.len() {
+                let mut d = PieceDecoder::new(enc);
+                let mut out = Vec::new();
+                for piece in text.chunks(split) {
+                    d.write(piece, &mut out).unwrap();
+                }
+                d.finish(&mut out).unwrap();
+                assert_eq!(out, whole, "{enc} split {split}");
+            }
+        }
+    }
+
+    #[test]
+    fn piece_decoders_agree_with_the_whole_on_random_input() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let alphabet = b"=A3f \t\r\nz_+/Q";
+        for round in 0..3000 {
+            let len = (next() % 40) as usize;
+            let text: Vec<u8> = (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            for enc in ["base64", "quoted-printable"] {
+                let whole = if enc == "base64" {
+                    base64_lenient(&text)
+                } else {
+                    quoted_printable(&text, false)
+                };
+                let mut d = PieceDecoder::new(enc);
+                let mut out = Vec::new();
+                let mut rest = &text[..];
+                while !rest.is_empty() {
+                    let n = 1 + (next() % 5) as usize;
+                    let (piece, tail) = rest.split_at(n.min(rest.len()));
+                    d.write(piece, &mut out).unwrap();
+                    rest = tail;
+                }
+                d.finish(&mut out).unwrap();
+                assert_eq!(
+                    out,
+                    whole,
+                    "round {round} {enc} {:?}",
+                    String::from_utf8_lossy(&text)
+                );
+            }
+        }
     }
 }

@@ -274,3 +274,63 @@ fn several_sources_go_in_one_multiappend() {
     assert_eq!(session.append_many_from("X", sources).unwrap(), None);
     script.assert_done();
 }
+
+#[test]
+fn a_part_is_decoded_here_as_it_streams() {
+    // 3,000 bytes of binary-looking data, base64 in lines of 76 characters.
+    let data: Vec<u8> = (0..3000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let b64 = {
+        use std::fmt::Write as _;
+        let table = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut s = String::new();
+        for chunk in data.chunks(3) {
+            let n = chunk.iter().fold(0u32, |a, &b| a << 8 | u32::from(b)) << (8 * (3 - chunk.len()));
+            for k in 0..4 {
+                if k <= chunk.len() {
+                    s.push(table[(n >> (18 - 6 * k) & 63) as usize] as char);
+                } else {
+                    s.push('=');
+                }
+            }
+        }
+        let mut lines = String::new();
+        for (i, ch) in s.chars().enumerate() {
+            if i > 0 && i % 76 == 0 {
+                lines.push_str("\r\n");
+            }
+            let _ = lines.write_char(ch);
+        }
+        lines
+    };
+    let structure = format!(
+        "* 1 FETCH (UID 5 BODYSTRUCTURE ((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"UTF-8\") NIL NIL \"7BIT\" 5 1 NIL NIL NIL NIL)\
+         (\"APPLICATION\" \"OCTET-STREAM\" (\"NAME\" \"data.bin\") NIL NIL \"BASE64\" {} NIL (\"ATTACHMENT\" (\"FILENAME\" \"data.bin\")) NIL NIL) \"MIXED\" (\"BOUNDARY\" \"b\") NIL NIL NIL))\r\n",
+        b64.len()
+    );
+    let (script, mut session) = logged_in_with(
+        ClientBuilder::new("localhost", 143),
+        "IMAP4rev1",
+        vec![
+            c("A0002 UID FETCH 5 (UID BODYSTRUCTURE)\r\n"),
+            s(&structure),
+            s("A0002 OK done\r\n"),
+            c("A0003 UID FETCH 5 (UID BODY.PEEK[2])\r\n"),
+            s(&format!("* 1 FETCH (UID 5 BODY[2] {{{}}}\r\n{b64})\r\n", b64.len())),
+            s("A0003 OK done\r\n"),
+        ],
+    );
+    let script = script.chunked(13);
+    let f = session
+        .uid_fetch(5, &FetchItems::new().uid().body_structure())
+        .unwrap()
+        .into_vec()
+        .unwrap()
+        .remove(0);
+    let structure = f.body_structure().unwrap();
+    let part = structure.attachments().next().expect("the attachment");
+    let mut out = Vec::new();
+    let n = session.uid_fetch_part_to(Uid(5), &part, &mut out).unwrap();
+    assert_eq!(n, 3000);
+    assert!(out == data, "decoded bytes differ");
+    script.assert_done();
+}

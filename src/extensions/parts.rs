@@ -10,8 +10,9 @@ use log::debug;
 use crate::error::{Error, Result, ServerText};
 use crate::mime;
 use crate::session::Session;
+use crate::types::streaming::Streamed;
 use crate::types::{
-    BodyStructure, Fetch, FetchItems, ResponseCode, Section, TransferEncoding, Uid,
+    BodyStructure, Fetch, FetchItems, Part, ResponseCode, Section, TransferEncoding, Uid,
 };
 use crate::wire::encode::Command;
 use crate::wire::parse::Response;
@@ -285,6 +286,24 @@ fn decode(encoding: &TransferEncoding, raw: Vec<u8>) -> Vec<u8> {
     }
 }
 
+/// A writer that counts what goes through it.
+struct Counted<'w> {
+    out: &'w mut dyn std::io::Write,
+    bytes: u64,
+}
+
+impl std::io::Write for Counted<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.out.write(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
 /// A part the server did not send (the message was expunged, or has no such part): reported
 /// as a NO with the RFC 5530 code `NONEXISTENT`, a text of this crate's.
 fn missing(uid: Uid, section: &[u32]) -> Error {
@@ -333,6 +352,67 @@ fn binary_refused(e: &Error) -> bool {
 }
 
 impl Session {
+    /// Writes one part of message `uid` to `out`, decoded from its content transfer encoding
+    /// (base64, quoted-printable) here as its bytes arrive: memory stays one read buffer
+    /// whatever the part's size (a streamed `BODY.PEEK[section]`, see
+    /// [`uid_fetch_streaming`](Self::uid_fetch_streaming)). Returns the decoded size. For
+    /// the server's own decoding use [`uid_fetch_to`](Self::uid_fetch_to) with
+    /// `FetchItems::binary_peek` (BINARY, RFC 3516).
+    ///
+    /// ```no_run
+    /// # let mut session: blocking_imap::Session = todo!();
+    /// use blocking_imap::{FetchItems, Uid};
+    /// let uid = Uid(4711);
+    /// let items = FetchItems::new().uid().body_structure();
+    /// let f = session.uid_fetch(uid, &items)?.next().transpose()?.expect("the message");
+    /// if let Some(structure) = f.body_structure() {
+    ///     for part in structure.attachments() {
+    ///         let name = part.filename().unwrap_or_else(|| "attachment".into());
+    ///         let mut file = std::fs::File::create(&name)?;
+    ///         session.uid_fetch_part_to(uid, &part, &mut file)?;
+    ///     }
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// Errors: as [`uid_fetch_streaming`](Self::uid_fetch_streaming); [`Error::No`] with
+    /// `NONEXISTENT` when the server sent no such message or part.
+    pub fn uid_fetch_part_to(
+        &mut self,
+        uid: Uid,
+        part: &Part<'_>,
+        out: &mut dyn std::io::Write,
+    ) -> Result<u64> {
+        let encoding = match part.encoding() {
+            TransferEncoding::Base64 => "base64",
+            TransferEncoding::QuotedPrintable => "quoted-printable",
+            _ => "",
+        };
+        let mut decoder = mime::PieceDecoder::new(encoding);
+        let mut counted = Counted { out, bytes: 0 };
+        let mut got_section = false;
+        let mut sink = |piece: Streamed<'_>| match piece {
+            Streamed::Begin { .. } => {
+                got_section = true;
+                Ok(())
+            }
+            Streamed::Bytes(bytes) => decoder.write(bytes, &mut counted),
+        };
+        let items = FetchItems::new().uid().body_peek(part.body_section());
+        let mut found = false;
+        for f in self.uid_fetch_streaming(uid, &items, &mut sink)? {
+            found |= f?.uid() == Some(uid);
+        }
+        if !(found && got_section) {
+            return Err(missing(uid, part.section()));
+        }
+        decoder.finish(&mut counted).map_err(|e| Error::Caller {
+            action: "writing a streamed body",
+            source: e,
+        })?;
+        Ok(counted.bytes)
+    }
+
     /// Fetches the decoded content of body parts, of one message or many, in one pipelined
     /// batch: one `UID FETCH <uid> (BINARY.PEEK[1] BINARY.PEEK[2] ...)` per message (RFC
     /// 3516) when the server has BINARY (or IMAP4rev2), else `BODY.PEEK[...]` (RFC 3501
