@@ -11,7 +11,10 @@
 //! For each size N it loads N 1 KiB messages (every Message-ID twice) and times:
 //! `fetch-ids` (UID FETCH 1:* of the Message-ID header), `store` (UID STORE +FLAGS (\Deleted)
 //! of the N/2 duplicates, every FETCH response read) and `expunge` (UID EXPUNGE of them);
-//! then `fetch-body`: UID FETCH 1:* BODY.PEEK[] of N 4 KiB messages. Peak memory is the
+//! then `fetch-body`: UID FETCH 1:* BODY.PEEK[] of N 4 KiB messages. With
+//! `--big-message-mib M`, one message of M MiB both ways: `append-from-reader`
+//! (`Session::append_from`, the bytes made as they are read) and `fetch-to-file`
+//! (`Session::uid_fetch_to` into a file), each next to a bare socket doing the same. Peak memory is the
 //! process's peak resident set during the phase (Linux `VmHWM`, reset before each phase).
 
 #[path = "../tests/common/load.rs"]
@@ -398,6 +401,153 @@ fn pipelining(env: &Env, n: usize, delay: Duration) {
     load::unload("bulk", &mailbox);
 }
 
+/// A message of `len` bytes made as it is read: a header with a Message-ID, then lines of
+/// letters. Nothing of it is ever held whole.
+struct Made {
+    header: Vec<u8>,
+    len: u64,
+    at: u64,
+}
+
+impl Made {
+    fn new(tag: &str, len: u64) -> Made {
+        Made {
+            header: format!("Message-ID: <{tag}@bench>\r\nSubject: {tag}\r\n\r\n").into_bytes(),
+            len,
+            at: 0,
+        }
+    }
+}
+
+impl Read for Made {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = (buf.len() as u64).min(self.len - self.at) as usize;
+        for (k, b) in buf[..n].iter_mut().enumerate() {
+            let i = self.at + k as u64;
+            *b = match self.header.get(i as usize) {
+                Some(&h) => h,
+                None => match i % 80 {
+                    78 => b'\r',
+                    79 => b'\n',
+                    k => b'a' + (k % 26) as u8,
+                },
+            };
+        }
+        self.at += n as u64;
+        Ok(n)
+    }
+}
+
+/// One message of `mib` MiB both ways: APPEND from a reader (`append_from`) and FETCH into a
+/// file (`uid_fetch_to`), each next to the floor doing the same over a bare socket (the same
+/// bytes written from the same generator; the FETCH's bytes written to a file as they come).
+fn big_message(env: &Env, mib: u64, rows: &mut Vec<Row>) {
+    let len = mib << 20;
+    let mailbox = "bench-big";
+    let mut s = session(env);
+    let _ = s.delete(mailbox);
+    s.create(mailbox).unwrap_or_else(|e| die(e));
+    let mut b = Bare::new(env);
+    let dir = std::env::temp_dir();
+    let out_path = dir.join("blocking-imap-bench-big.eml");
+    let floor_path = dir.join("blocking-imap-bench-big.floor");
+
+    // APPEND: ours, then the floor (LITERAL+: the bytes follow the announcement at once).
+    let mut uid = None;
+    let (ours, mib_append) = time(|| {
+        let mut made = Made::new("ours", len);
+        uid = s
+            .append_from(mailbox, blocking_imap::AppendSource::new(&mut made, len))
+            .unwrap_or_else(|e| die(e));
+    });
+    let (floor, _) = time(|| {
+        b.n += 1;
+        let tag = format!("b{}", b.n);
+        let head = format!("{tag} APPEND {mailbox} {{{len}+}}\r\n");
+        b.sock.write_all(head.as_bytes()).unwrap_or_else(|e| die(e));
+        let mut made = Made::new("floor", len);
+        std::io::copy(&mut made, &mut b.sock).unwrap_or_else(|e| die(e));
+        b.sock.write_all(b"\r\n").unwrap_or_else(|e| die(e));
+        b.read_until(format!("{tag} OK").as_bytes());
+    });
+    rows.push(Row {
+        phase: "append-from-reader",
+        n: 1,
+        ours,
+        floor,
+        mib: mib_append,
+        bytes: len as usize,
+    });
+
+    // FETCH: into a file, ours streamed, the floor's raw bytes straight to a file.
+    let uid = uid
+        .and_then(|u| u.uids.ranges().first().map(|r| *r.start()))
+        .unwrap_or_else(|| die("no APPENDUID"));
+    s.examine(mailbox).unwrap_or_else(|e| die(e));
+    b.cmd(&format!("EXAMINE {mailbox}"));
+    let items = FetchItems::new().uid().body_peek(Section::Full);
+    let (mut ours, mut floor, mut peak, mut bytes) = (f64::MAX, f64::MAX, 0.0f64, 0usize);
+    for _ in 0..2 {
+        let (t, m) = time(|| {
+            let mut file = std::io::BufWriter::with_capacity(
+                256 * 1024,
+                std::fs::File::create(&out_path).unwrap_or_else(|e| die(e)),
+            );
+            s.uid_fetch_to(blocking_imap::Uid(uid), &items, &mut file)
+                .unwrap_or_else(|e| die(e))
+                .unwrap_or_else(|| die("message not found"));
+            file.flush().unwrap_or_else(|e| die(e));
+        });
+        ours = ours.min(t);
+        peak = peak.max(m);
+        let (f, _) = time(|| {
+            let mut file = std::fs::File::create(&floor_path).unwrap_or_else(|e| die(e));
+            b.n += 1;
+            let tag = format!("b{}", b.n);
+            b.sock
+                .write_all(format!("{tag} UID FETCH {uid} (UID BODY.PEEK[])\r\n").as_bytes())
+                .unwrap_or_else(|e| die(e));
+            // Read until the completion, writing every byte to the file.
+            let done = format!("{tag} OK");
+            let mut total = 0usize;
+            let mut tail: Vec<u8> = Vec::new();
+            loop {
+                let n = b.sock.read(&mut b.buf).unwrap_or_else(|e| die(e));
+                if n == 0 {
+                    die("bare socket closed");
+                }
+                total += n;
+                file.write_all(&b.buf[..n]).unwrap_or_else(|e| die(e));
+                tail.extend_from_slice(&b.buf[..n]);
+                if tail.len() > 256 {
+                    tail.drain(..tail.len() - 256);
+                }
+                if tail.ends_with(b"\r\n") && tail.windows(done.len()).any(|w| w == done.as_bytes()) {
+                    break;
+                }
+            }
+            bytes = total;
+        });
+        floor = floor.min(f);
+    }
+    let written = std::fs::metadata(&out_path).map(|m| m.len()).unwrap_or(0);
+    if written != len {
+        die(format!("fetched {written} bytes, expected {len}"));
+    }
+    rows.push(Row {
+        phase: "fetch-to-file",
+        n: 1,
+        ours,
+        floor,
+        mib: peak,
+        bytes,
+    });
+    let _ = std::fs::remove_file(&out_path);
+    let _ = std::fs::remove_file(&floor_path);
+    let _ = s.close();
+    let _ = s.delete(mailbox);
+}
+
 fn sizes(arg: Option<String>, default: &[usize]) -> Vec<usize> {
     match arg {
         None => default.to_vec(),
@@ -412,11 +562,19 @@ fn sizes(arg: Option<String>, default: &[usize]) -> Vec<usize> {
 fn main() {
     let mut args = std::env::args().skip(1);
     let (mut cleanup_sizes, mut body_sizes, mut latency, mut gib) = (None, None, 20u64, false);
+    let mut big_mib = None;
     while let Some(a) = args.next() {
         match a.as_str() {
             "--sizes" => cleanup_sizes = args.next(),
             "--body-sizes" => body_sizes = args.next(),
             "--gib" => gib = true,
+            "--big-message-mib" => {
+                big_mib = Some(
+                    args.next()
+                        .and_then(|v| v.parse::<u64>().ok())
+                        .unwrap_or_else(|| die("--big-message-mib takes a number")),
+                )
+            }
             "--latency-ms" => {
                 latency = args
                     .next()
@@ -448,6 +606,10 @@ fn main() {
     if gib {
         // 1 GiB of mail in 1 MiB messages: memory must not follow the mailbox.
         bodies(&env, 1024, 1 << 20, "fetch-1GiB", &mut rows);
+    }
+    if let Some(mib) = big_mib {
+        // One message of that size both ways: memory must not follow the message.
+        big_message(&env, mib, &mut rows);
     }
     println!(
         "| phase | messages | ours (s) | bare socket (s) | ratio | µs/message | messages/s | MB/s | peak RSS (MiB) |"
