@@ -115,6 +115,27 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! A message that should not sit in memory at all (scanned documents, video: hundreds of
+//! MiB) streams both ways in one 64 KiB buffer: [`Session::uid_fetch_to`] writes its
+//! `BODY[...]` / `BINARY[...]` values to any [`std::io::Write`] as the bytes arrive (partial
+//! ranges too), [`Session::uid_fetch_streaming`] does it for many messages in one command
+//! through a callback ([`Streamed`]), [`Session::uid_fetch_part_to`] decodes a base64 or
+//! quoted-printable part on the way, and [`Session::append_from`] sends a message from any
+//! [`std::io::Read`] of known length ([`AppendSource`], with progress). The response size limit
+//! does not apply to a streamed value; it still guards everything held in memory.
+//!
+//! ```no_run
+//! # let mut session: blocking_imap::Session = todo!();
+//! use blocking_imap::{AppendSource, FetchItems, Section, Uid};
+//! let items = FetchItems::new().uid().body_peek(Section::Full);
+//! let mut file = std::fs::File::create("video.eml")?;
+//! session.uid_fetch_to(Uid(4711), &items, &mut file)?;
+//! let mut file = std::fs::File::open("video.eml")?;
+//! let len = file.metadata()?.len();
+//! session.append_from("Archive", AppendSource::new(&mut file, len))?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # Working with messages
 //!
 //! Above the protocol, the crate decodes what mail encodes, on demand (never while a FETCH
