@@ -522,7 +522,8 @@ fn big_message(env: &Env, mib: u64, rows: &mut Vec<Row>) {
                 if tail.len() > 256 {
                     tail.drain(..tail.len() - 256);
                 }
-                if tail.ends_with(b"\r\n") && tail.windows(done.len()).any(|w| w == done.as_bytes()) {
+                if tail.ends_with(b"\r\n") && tail.windows(done.len()).any(|w| w == done.as_bytes())
+                {
                     break;
                 }
             }

@@ -284,7 +284,8 @@ fn a_part_is_decoded_here_as_it_streams() {
         let table = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         let mut s = String::new();
         for chunk in data.chunks(3) {
-            let n = chunk.iter().fold(0u32, |a, &b| a << 8 | u32::from(b)) << (8 * (3 - chunk.len()));
+            let n =
+                chunk.iter().fold(0u32, |a, &b| a << 8 | u32::from(b)) << (8 * (3 - chunk.len()));
             for k in 0..4 {
                 if k <= chunk.len() {
                     s.push(table[(n >> (18 - 6 * k) & 63) as usize] as char);
@@ -315,7 +316,10 @@ fn a_part_is_decoded_here_as_it_streams() {
             s(&structure),
             s("A0002 OK done\r\n"),
             c("A0003 UID FETCH 5 (UID BODY.PEEK[2])\r\n"),
-            s(&format!("* 1 FETCH (UID 5 BODY[2] {{{}}}\r\n{b64})\r\n", b64.len())),
+            s(&format!(
+                "* 1 FETCH (UID 5 BODY[2] {{{}}}\r\n{b64})\r\n",
+                b64.len()
+            )),
             s("A0003 OK done\r\n"),
         ],
     );
