@@ -257,7 +257,11 @@ impl<'a> FetchStream<'a> {
                         continue;
                     };
                     let done = match piece {
-                        Spill::Start { seq, len } => sink(Streamed::Begin { seq: Seq(seq), len }),
+                        Spill::Start { seq, len, item } => sink(Streamed::Begin {
+                            seq: Seq(seq),
+                            len,
+                            item: &item,
+                        }),
                         Spill::Bytes(bytes) => sink(Streamed::Bytes(&bytes)),
                     };
                     if let Err(e) = done {

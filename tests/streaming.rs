@@ -109,7 +109,7 @@ fn several_messages_stream_in_order_with_their_numbers() {
     let mut bytes = Vec::new();
     let mut sink = |p: Streamed<'_>| {
         match p {
-            Streamed::Begin { seq, len } => events.push((seq.0, len)),
+            Streamed::Begin { seq, len, item } => events.push((seq.0, len, item.to_string())),
             Streamed::Bytes(b) => bytes.extend_from_slice(b),
             _ => {}
         }
@@ -122,7 +122,13 @@ fn several_messages_stream_in_order_with_their_numbers() {
         .map(|f| f.unwrap().uid().unwrap().0)
         .collect();
     assert_eq!(uids, [10, 11]);
-    assert_eq!(events, [(3, 5_000), (4, 0)]);
+    assert_eq!(
+        events,
+        [
+            (3, 5_000, "BODY[]".to_string()),
+            (4, 0, "BODY[]".to_string())
+        ]
+    );
     assert!(bytes == a);
     // The flag change the server pushed went to the queue, not to the stream.
     assert_eq!(session.unsolicited().count(), 1);
@@ -337,4 +343,70 @@ fn a_part_is_decoded_here_as_it_streams() {
     assert_eq!(n, 3000);
     assert!(out == data, "decoded bytes differ");
     script.assert_done();
+}
+
+#[test]
+fn a_server_that_ignores_a_partial_range_is_seen_in_the_item_name() {
+    let data = body(1_000);
+    let (_script, mut session) = logged_in_with(
+        ClientBuilder::new("localhost", 143),
+        "IMAP4rev1",
+        vec![
+            c("A0002 UID FETCH 3 (UID BODY.PEEK[]<0.100>)\r\n"),
+            // The whole section, named without an origin.
+            s(&format!(
+                "* 1 FETCH (UID 3 BODY[] {{1000}}\r\n{})\r\nA0002 OK done\r\n",
+                String::from_utf8_lossy(&data)
+            )),
+            c("A0003 UID FETCH 3 (UID BODY.PEEK[]<100.10>)\r\n"),
+            s("* 1 FETCH (UID 3 BODY[]<100> {10}\r\n0123456789)\r\nA0003 OK done\r\n"),
+        ],
+    );
+    for (origin, want_item, want_len) in [(0, "BODY[]", 1000), (100, "BODY[]<100>", 10)] {
+        let mut seen = None;
+        let mut sink = |p: Streamed<'_>| {
+            if let Streamed::Begin { item, len, .. } = p {
+                seen = Some((item.to_string(), len));
+            }
+            Ok(())
+        };
+        let items = FetchItems::new().uid().body_peek_partial(
+            Section::Full,
+            origin,
+            if origin == 0 { 100 } else { 10 },
+        );
+        for f in session.uid_fetch_streaming(3, &items, &mut sink).unwrap() {
+            f.unwrap();
+        }
+        assert_eq!(seen, Some((want_item.to_string(), want_len)));
+    }
+}
+
+#[test]
+fn a_literal_that_ends_early_breaks_the_session_without_hanging() {
+    let data = body(10_000);
+    let (_script, mut session) = logged_in_with(
+        ClientBuilder::new("localhost", 143),
+        "IMAP4rev1",
+        vec![
+            c("A0002 UID FETCH 3 (UID BODY.PEEK[])\r\n"),
+            // 10,000 announced, 4,000 sent, then the connection ends.
+            s(&format!(
+                "* 1 FETCH (UID 3 BODY[] {{10000}}\r\n{}",
+                String::from_utf8_lossy(&data[..4000])
+            )),
+        ],
+    );
+    let mut out = Vec::new();
+    let e = session
+        .uid_fetch_to(
+            Uid(3),
+            &FetchItems::new().uid().body_peek(Section::Full),
+            &mut out,
+        )
+        .unwrap_err();
+    assert!(e.is_broken(), "{e}");
+    // What arrived was written; the caller learns it is incomplete from the error.
+    assert_eq!(out.len(), 4000);
+    assert!(session.noop().is_err());
 }

@@ -17,6 +17,10 @@ pub enum Streamed<'a> {
         seq: Seq,
         /// How many bytes the section has (as the server announced it).
         len: u64,
+        /// The item as the server named it, upper case: `BODY[]`, `BODY[2]<1000>`,
+        /// `BINARY[1.2]`. A partial range the server honoured carries its `<origin>`; a
+        /// server that ignored the range names the section without one and sends all of it.
+        item: &'a str,
     },
     /// The next bytes of the section begun last.
     Bytes(&'a [u8]),

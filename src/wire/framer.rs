@@ -57,8 +57,9 @@ pub(crate) struct Framer {
     /// least this many bytes, is handed out in pieces ([`Framer::take_spill`]) instead of
     /// being kept in the frame (which gets an empty literal in its place). `None`: off.
     spill_min: Option<u64>,
-    /// A spilled literal has begun (message number, announced length), not yet reported.
-    spill_start: Option<(u32, u64)>,
+    /// A spilled literal has begun (message number, announced length, item name), not yet
+    /// reported.
+    spill_start: Option<(u32, u64, String)>,
     /// Bytes of the spilled literal still to hand out.
     spill_left: u64,
 }
@@ -67,8 +68,9 @@ pub(crate) struct Framer {
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Spill {
     /// A literal of `len` bytes begins in the FETCH response of message `seq` (0 if the
-    /// response did not say); its bytes follow.
-    Start { seq: u32, len: u64 },
+    /// response did not say), as the value of `item` (`BODY[1]<100>`, upper case); its
+    /// bytes follow.
+    Start { seq: u32, len: u64, item: String },
     /// The next bytes of it.
     Bytes(Vec<u8>),
 }
@@ -104,8 +106,8 @@ impl Framer {
     /// and then dropped from the buffer (the rest of the buffer moves down: at most what
     /// one read brought past the literal).
     pub(crate) fn take_spill(&mut self) -> Option<Spill> {
-        if let Some((seq, len)) = self.spill_start.take() {
-            return Some(Spill::Start { seq, len });
+        if let Some((seq, len, item)) = self.spill_start.take() {
+            return Some(Spill::Start { seq, len, item });
         }
         if self.spill_left == 0 {
             return None;
@@ -250,10 +252,12 @@ impl Framer {
             self.in_quote = false;
             self.escaped = false;
             if let Some(len) = literal_len(line) {
-                if self.spill_min.is_some_and(|min| len >= min)
-                    && self.buf[self.start] == b'*'
-                    && body_literal(line)
-                {
+                let item = self
+                    .spill_min
+                    .filter(|&min| len >= min && self.buf[self.start] == b'*')
+                    .and_then(|_| body_literal(line))
+                    .map(|item| String::from_utf8_lossy(item).to_ascii_uppercase());
+                if let Some(item) = item {
                     // Streamed: the frame keeps an empty literal (the count's digits become
                     // zeros, so the frame's bytes stay where they are).
                     let from = nl - line.len();
@@ -271,7 +275,7 @@ impl Framer {
                         .ok()
                         .and_then(|d| d.parse().ok())
                         .unwrap_or(0);
-                    self.spill_start = Some((seq, len));
+                    self.spill_start = Some((seq, len, item));
                     self.spill_left = len;
                     continue;
                 }
@@ -377,34 +381,31 @@ const fn byte_set(bytes: &[u8]) -> [bool; 256] {
 ///
 /// Called once per line, at its LF: the `rposition` and digit scans cover only that line, and
 /// lines do not overlap, so these scans are linear in the frame overall.
-/// Does the literal announced at the end of `line` follow a `BODY[...]` or `BINARY[...]`
-/// item (with an optional `<origin>`)? Case-insensitive; the section may hold spaces
-/// (`BODY[HEADER.FIELDS (A B)]`). Linear in the line.
-fn body_literal(line: &[u8]) -> bool {
-    let Some(open) = line.iter().rposition(|&b| b == b'{') else {
-        return false;
-    };
-    let mut before = &line[..open];
-    before = before.strip_suffix(b"~").unwrap_or(before);
-    before = before.strip_suffix(b" ").unwrap_or(before);
+/// The item name (`BODY[1.2]<100>`, `BINARY[]`) when the literal announced at the end of
+/// `line` follows a `BODY[...]` or `BINARY[...]` item (with an optional `<origin>`).
+/// Case-insensitive; the section may hold spaces (`BODY[HEADER.FIELDS (A B)]`). Linear in
+/// the line.
+fn body_literal(line: &[u8]) -> Option<&[u8]> {
+    let open = line.iter().rposition(|&b| b == b'{')?;
+    let mut item = &line[..open];
+    item = item.strip_suffix(b"~").unwrap_or(item);
+    item = item.strip_suffix(b" ").unwrap_or(item);
+    let mut before = item;
     if before.ends_with(b">") {
-        match before.iter().rposition(|&b| b == b'<') {
-            Some(lt) => before = &before[..lt],
-            None => return false,
-        }
+        let lt = before.iter().rposition(|&b| b == b'<')?;
+        before = &before[..lt];
     }
     if !before.ends_with(b"]") {
-        return false;
+        return None;
     }
-    let Some(bracket) = before.iter().rposition(|&b| b == b'[') else {
-        return false;
-    };
+    let bracket = before.iter().rposition(|&b| b == b'[')?;
     let name_start = before[..bracket]
         .iter()
         .rposition(|&b| b == b' ' || b == b'(')
         .map_or(0, |p| p + 1);
     let name = &before[name_start..bracket];
-    name.eq_ignore_ascii_case(b"BODY") || name.eq_ignore_ascii_case(b"BINARY")
+    (name.eq_ignore_ascii_case(b"BODY") || name.eq_ignore_ascii_case(b"BINARY"))
+        .then(|| &item[name_start..])
 }
 
 fn literal_len(line: &[u8]) -> Option<u64> {
@@ -666,7 +667,14 @@ mod tests {
                 ],
                 "split {split}"
             );
-            assert_eq!(pieces.first(), Some(&Spill::Start { seq: 1, len: 20 }));
+            assert_eq!(
+                pieces.first(),
+                Some(&Spill::Start {
+                    seq: 1,
+                    len: 20,
+                    item: "BODY[]".into()
+                })
+            );
             let bytes: Vec<u8> = pieces[1..]
                 .iter()
                 .flat_map(|p| match p {
@@ -680,16 +688,24 @@ mod tests {
 
     #[test]
     fn only_body_and_binary_literals_of_untagged_responses_stream() {
-        for (line, yes) in [
-            (&b"* 1 FETCH (BODY[] {5}\r"[..], true),
-            (b"* 1 FETCH (BINARY[1.2] ~{5}\r", true),
-            (b"* 1 FETCH (body[1]<100> {5}\r", true),
-            (b"* 1 FETCH (BODY[HEADER.FIELDS (FROM TO)] {5}\r", true),
-            (b"* 1 FETCH (ENVELOPE (NIL {5}\r", false),
-            (b"* 1 FETCH (X-BODY {5}\r", false),
-            (b"* 1 FETCH (BODY[]<x {5}\r", false),
+        for (line, item) in [
+            (&b"* 1 FETCH (BODY[] {5}\r"[..], Some(&b"BODY[]"[..])),
+            (b"* 1 FETCH (BINARY[1.2] ~{5}\r", Some(b"BINARY[1.2]")),
+            (b"* 1 FETCH (body[1]<100> {5}\r", Some(b"body[1]<100>")),
+            (
+                b"* 1 FETCH (BODY[HEADER.FIELDS (FROM TO)] {5}\r",
+                Some(b"BODY[HEADER.FIELDS (FROM TO)]"),
+            ),
+            (b"* 1 FETCH (ENVELOPE (NIL {5}\r", None),
+            (b"* 1 FETCH (X-BODY {5}\r", None),
+            (b"* 1 FETCH (BODY[]<x {5}\r", None),
         ] {
-            assert_eq!(body_literal(line), yes, "{}", String::from_utf8_lossy(line));
+            assert_eq!(
+                body_literal(line),
+                item,
+                "{}",
+                String::from_utf8_lossy(line)
+            );
         }
         // A tagged line's literal (none are sent, but) is never streamed.
         let (frames, pieces) = spilled(b"A1 OK [X BODY[] {3}\r\nabc]\r\n", 64, 1);
