@@ -56,9 +56,9 @@ const BYTES_PER_BATCH: u64 = 64 * 1024 * 1024;
 ///
 /// - path components are joined with `_` (`a/b\c.txt` is `a_b_c.txt`), and the empty,
 ///   `.` and `..` ones dropped (`../../etc/passwd` is `etc_passwd`);
-/// - control characters (a newline, say), bidirectional overrides and invisible format
-///   characters (which can disguise `gpj.exe` as `exe.jpg`), and `< > : " | ? *` (which
-///   Windows refuses) become `_`;
+/// - control characters (a newline, say; the library hands them over as U+FFFD),
+///   bidirectional overrides and invisible format characters (which can disguise `gpj.exe`
+///   as `exe.jpg`), and `< > : " | ? *` (which Windows refuses) become `_`;
 /// - leading dots and whitespace, trailing dots and whitespace are removed;
 /// - a Windows device name (`CON`, `NUL`, `COM1`, ...) gets a `_` in front;
 /// - at most [`MAX_NAME_BYTES`] bytes, cut at a character boundary, the extension kept.
@@ -93,6 +93,8 @@ fn is_unsafe_char(c: char) -> bool {
         // Zero-width and directional marks, bidirectional embeddings, overrides and
         // isolates, the byte order mark.
         || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+        // What the library put in place of a control character it would not show.
+        || c == '\u{FFFD}'
 }
 
 /// `CON`, `PRN`, `AUX`, `NUL`, `COM1`-`COM9`, `LPT1`-`LPT9`, with any extension: names

@@ -356,7 +356,20 @@ struct Text {
 impl Text {
     fn expected(&self) -> String {
         if self.needs_charsets && !cfg!(feature = "charsets") {
-            String::from_utf8_lossy(self.charset_bytes).into_owned()
+            // Read as UTF-8, and made safe to show: the escapes of ISO-2022-JP (ESC) come
+            // out as U+FFFD, like every control character in decoded text.
+            String::from_utf8_lossy(self.charset_bytes)
+                .chars()
+                .map(|c| {
+                    if (c.is_control() && c != '\t')
+                        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+                    {
+                        '\u{fffd}'
+                    } else {
+                        c
+                    }
+                })
+                .collect()
         } else {
             self.decoded.to_string()
         }
