@@ -398,6 +398,76 @@ impl SequenceSet {
         out
     }
 
+    /// Splits the set into at most `parts` sets holding about as many numbers each (they
+    /// differ by at most one), in ascending order: one UID set per worker of
+    /// `blocking_imap::parallel`, say. Ranges are cut where a part ends, never expanded
+    /// into numbers: linear in the ranges plus `parts`. No part is empty, so a set of fewer
+    /// numbers than `parts` gives fewer parts (and an empty set none). A range ending in
+    /// `*` has no known size: it goes whole into the last part.
+    ///
+    /// ```
+    /// use blocking_imap::SequenceSet;
+    /// let uids: SequenceSet = [1u32, 2, 3, 10, 11, 12, 13, 14, 20, 21].into_iter().collect();
+    /// let parts: Vec<String> = uids.split(3).iter().map(|p| p.to_string()).collect();
+    /// assert_eq!(parts, ["1:3", "10:12", "13:14,20:21"]);
+    /// let big = SequenceSet::from(1..=4_000_000_000);
+    /// assert_eq!(big.split(2)[1].to_string(), "2000000001:4000000000");
+    /// ```
+    pub fn split(&self, parts: usize) -> Vec<SequenceSet> {
+        let ranges = self.normalised();
+        let (finite, star) = match ranges.split_last() {
+            Some((last, rest)) if *last.end() == STAR => (rest, Some(last.clone())),
+            _ => (ranges, None),
+        };
+        let total: u64 = finite
+            .iter()
+            .map(|r| u64::from(*r.end() - *r.start()) + 1)
+            .sum();
+        // At most one part per number, so that each part gets at least one.
+        let k = (parts.max(1) as u64).min(total.max(1));
+        // Numbers in parts 1..=p: `total * p / k`, at least one more than for p - 1.
+        let boundary = |p: u64| (u128::from(total) * u128::from(p) / u128::from(k)) as u64;
+        let mut out: Vec<SequenceSet> = Vec::new();
+        let mut cur: Vec<RangeInclusive<u32>> = Vec::new();
+        let mut taken = 0u64;
+        let mut part = 1u64;
+        // Each turn of the inner loop either finishes a range or a part: ranges + k turns.
+        for r in finite {
+            let (mut lo, hi) = (*r.start(), *r.end());
+            loop {
+                let room = boundary(part) - taken;
+                let size = u64::from(hi - lo) + 1;
+                if size <= room {
+                    cur.push(lo..=hi);
+                    taken += size;
+                    if taken == boundary(part) && part < k {
+                        out.push(SequenceSet::from_normalised(std::mem::take(&mut cur)));
+                        part += 1;
+                    }
+                    break;
+                }
+                // `room` is at least 1 and less than `size`, so the cut stays inside the
+                // range (and fits in u32).
+                let cut = lo + (room - 1) as u32;
+                cur.push(lo..=cut);
+                taken += room;
+                out.push(SequenceSet::from_normalised(std::mem::take(&mut cur)));
+                part += 1;
+                lo = cut + 1;
+            }
+        }
+        if !cur.is_empty() {
+            out.push(SequenceSet::from_normalised(cur));
+        }
+        if let Some(star) = star {
+            match out.last_mut() {
+                Some(last) => last.ranges.push(star),
+                None => out.push(SequenceSet::from_normalised(vec![star])),
+            }
+        }
+        out
+    }
+
     /// Every number of the set, in ascending order. Beware of ranges ending in `*`.
     pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
         self.normalised().iter().flat_map(Clone::clone)
@@ -744,6 +814,60 @@ mod tests {
             assert_eq!(s.clone(), collected);
         }
         collected
+    }
+
+    #[test]
+    fn split_is_balanced_and_keeps_ranges() {
+        let empty = SequenceSet::new();
+        assert!(empty.split(4).is_empty());
+        let one = SequenceSet::from(7);
+        assert_eq!(one.split(4), vec![one.clone()]);
+        assert_eq!(one.split(0), vec![one.clone()]);
+        // Many ranges of different sizes: sizes differ by at most one, the union is the set,
+        // the parts are in order and disjoint.
+        let set: SequenceSet = (0..1000u32)
+            .flat_map(|i| (i * 100 + 1)..=(i * 100 + 1 + i % 37))
+            .collect();
+        for k in [1, 2, 3, 7, 64, 999, 5000, 100_000] {
+            let parts = set.split(k);
+            assert_eq!(parts.len() as u64, (k as u64).min(set.len()), "k={k}");
+            let sizes: Vec<u64> = parts.iter().map(SequenceSet::len).collect();
+            let (min, max) = (sizes.iter().min().unwrap(), sizes.iter().max().unwrap());
+            assert!(max - min <= 1, "k={k}: {min}..{max}");
+            let mut union = SequenceSet::new();
+            let mut last_end = 0;
+            for p in &parts {
+                assert!(*p.ranges()[0].start() > last_end || last_end == 0);
+                last_end = *p.ranges().last().unwrap().end();
+                union.extend(p.iter());
+            }
+            assert_eq!(union, set, "k={k}");
+            // Never more ranges than the set's plus one cut per part.
+            let n: usize = parts.iter().map(|p| p.ranges().len()).sum();
+            assert!(n <= set.ranges().len() + parts.len(), "k={k}");
+        }
+        // Huge ranges are cut, never expanded.
+        let huge = SequenceSet::from(1..=4_000_000_000);
+        let parts = huge.split(3);
+        assert_eq!(
+            parts.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            [
+                "1:1333333333",
+                "1333333334:2666666666",
+                "2666666667:4000000000"
+            ]
+        );
+        // `*` goes whole into the last part.
+        let mut open = SequenceSet::from(1..=10);
+        open.insert_range(20..=STAR);
+        let parts = open.split(2);
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].to_string(), "1:5");
+        assert_eq!(parts[1].to_string(), "6:10,20:*");
+        assert_eq!(
+            SequenceSet::from(1..).split(3),
+            vec![SequenceSet::from(1..)]
+        );
     }
 
     #[test]
