@@ -9,7 +9,7 @@ use std::time::Duration;
 use crate::auth::Authenticator;
 use crate::conn::Options;
 use crate::error::{Error, Result};
-use crate::transport::{self, TlsOptions};
+use crate::transport::{self, CancelHandle, TlsOptions};
 use crate::wire::lexer::MAX_LIST_DEPTH;
 
 /// How the connection is secured.
@@ -76,6 +76,8 @@ pub struct ClientBuilder {
     pub(crate) reconnect: ReconnectPolicy,
     /// The ID (RFC 2971) to send at the earliest point the server allows, if any.
     pub(crate) id: Option<Vec<(String, String)>>,
+    /// The handle every connection made by this builder obeys (`cancel_with`).
+    pub(crate) cancel: Option<CancelHandle>,
     /// Records every connection (`record_to`).
     #[cfg(feature = "testing")]
     pub(crate) recorder: Option<crate::testing::Recorder>,
@@ -133,6 +135,7 @@ impl ClientBuilder {
             url: UrlParts::default(),
             reconnect: ReconnectPolicy::default(),
             id: None,
+            cancel: None,
             #[cfg(feature = "testing")]
             recorder: None,
         }
@@ -142,6 +145,39 @@ impl ClientBuilder {
     /// attempts, backoff with jitter, a bound on the total time (see [`ReconnectPolicy`]).
     pub fn reconnect_policy(mut self, policy: ReconnectPolicy) -> Self {
         self.reconnect = policy;
+        self
+    }
+
+    /// Makes every connection this builder (or a clone of it) opens obey `handle`, from the
+    /// TCP connect on: [`CancelHandle::cancel`] then ends the connect, the TLS handshake,
+    /// the greeting wait, the login and any later command of these connections at once with
+    /// [`Error::Cancelled`], and the connections made by
+    /// [`Session::reconnect`](crate::Session::reconnect) obey it too. While the handle is
+    /// cancelled, [`connect`](Self::connect) fails at once with [`Error::Cancelled`]; see
+    /// [`CancelHandle::reset`].
+    ///
+    /// Without it each connection has a handle of its own, from
+    /// [`Client::cancel_handle`](crate::Client::cancel_handle) /
+    /// [`Session::cancel_handle`](crate::Session::cancel_handle), which exists only once
+    /// the connection is made. With it, those return this handle. One handle can serve
+    /// several builders and sessions: a Ctrl-C handler that stops everything (see the crate
+    /// docs, "Cancelling").
+    ///
+    /// ```no_run
+    /// use blocking_imap::{CancelHandle, ClientBuilder};
+    /// let cancel = CancelHandle::new();
+    /// let builder = ClientBuilder::new("imap.example.com", 993).cancel_with(&cancel);
+    /// let watchdog = cancel.clone();
+    /// std::thread::spawn(move || {
+    ///     std::thread::sleep(std::time::Duration::from_secs(60));
+    ///     watchdog.cancel(); // whatever the main thread is doing by then ends
+    /// });
+    /// let mut session = builder.connect()?.login("me", "secret")?;
+    /// session.select("INBOX")?;
+    /// # Ok::<(), blocking_imap::Error>(())
+    /// ```
+    pub fn cancel_with(mut self, handle: &CancelHandle) -> Self {
+        self.cancel = Some(handle.clone());
         self
     }
 

@@ -10,7 +10,7 @@ use crate::conn::{Conn, Incoming};
 use crate::error::{with_server, Error, Result, ServerText};
 use crate::session::Session;
 use crate::state::Unsolicited;
-use crate::transport::{self, ReadWrite, Stream, TlsOptions};
+use crate::transport::{self, CancelHandle, ReadWrite, Stream, TlsOptions, Watch};
 use crate::types::{Capabilities, StatusKind};
 use crate::wire::encode::{base64_decode, base64_encode, Command};
 
@@ -19,36 +19,54 @@ impl ClientBuilder {
     ///
     /// Errors: [`Error::Connect`] / [`Error::Timeout`] connecting, [`Error::Tls`] for a failed
     /// handshake or certificate check, [`Error::StartTls`] when STARTTLS cannot be done,
-    /// [`Error::Bye`] when the server greets with BYE.
+    /// [`Error::Bye`] when the server greets with BYE, [`Error::Cancelled`] when the handle
+    /// given to [`cancel_with`](Self::cancel_with) is (or gets) cancelled.
     pub fn connect(&self) -> Result<Client> {
+        let handle = self.cancel.clone().unwrap_or_default();
+        let mut watch = handle.watch()?;
         let tcp = transport::connect_tcp(
             &self.host,
             self.port,
             self.connect_timeout,
             self.opts.read_timeout,
             self.opts.write_timeout,
+            // Only a builder's handle can be cancelled before the connection exists.
+            self.cancel.is_some().then_some(&watch),
         )
         .map_err(|e| with_server(e, &self.server()))?;
         debug!("connected to {}:{}", self.host, self.port);
-        let mut client = self.start(Stream::Plain(tcp))?;
+        // From here a cancel shuts the socket down: the TLS handshake and the greeting wait
+        // end at once.
+        watch.register(&tcp);
+        let mut client = self.start(Stream::Plain(tcp), watch)?;
         client.builder = Some(self.clone());
         Ok(client)
     }
 
     /// Runs the protocol over a stream the caller opened (a proxy, a pipe, a test double).
     /// With [`Security::Tls`] or [`Security::StartTls`], TLS runs over that stream. Timeouts
-    /// are the stream's own business.
+    /// are the stream's own business, and so is waking a blocked read: a
+    /// [`CancelHandle::cancel`](crate::CancelHandle::cancel) cannot shut such a stream down,
+    /// so it takes effect when the stream's read or write returns (its own timeout) or at
+    /// the next command.
     pub fn connect_stream(&self, stream: impl ReadWrite + 'static) -> Result<Client> {
-        self.start(Stream::Custom(Box::new(stream)))
+        let watch = self.cancel.clone().unwrap_or_default().watch()?;
+        self.start(Stream::Custom(Box::new(stream)), watch)
     }
 
-    fn start(&self, stream: Stream) -> Result<Client> {
+    fn start(&self, stream: Stream, watch: Watch) -> Result<Client> {
         let stream = match self.security {
-            Security::Tls => transport::tls_wrap(stream, &self.host, &self.tls)
-                .map_err(|e| with_server(e, &self.server()))?,
+            Security::Tls => transport::tls_wrap(stream, &self.host, &self.tls).map_err(|e| {
+                if watch.cancelled() {
+                    Error::Cancelled
+                } else {
+                    with_server(e, &self.server())
+                }
+            })?,
             _ => stream,
         };
         let mut conn = Conn::new(stream, self.opts.clone());
+        conn.cancel = watch;
         #[cfg(feature = "testing")]
         {
             conn.tap = self.recorder.as_ref().map(crate::testing::Recorder::tap);
@@ -145,6 +163,13 @@ impl Client {
         self.conn.stream.is_tls()
     }
 
+    /// The handle that cancels this connection's blocking calls (STARTTLS, login, ...) from
+    /// another thread; the [`Session`] it turns into keeps it. See [`CancelHandle`]; the
+    /// handle given to [`ClientBuilder::cancel_with`], if any.
+    pub fn cancel_handle(&self) -> CancelHandle {
+        self.conn.cancel.handle().clone()
+    }
+
     /// The server's capabilities; sends CAPABILITY if the greeting did not list them.
     pub fn capabilities(&mut self) -> Result<&Capabilities> {
         self.conn.capabilities()
@@ -215,6 +240,7 @@ impl Client {
         match transport::tls_wrap(plain, &self.host, &self.tls).map_err(|e| with_server(e, &server))
         {
             Ok(s) => self.conn.stream = s,
+            Err(_) if self.conn.cancel.cancelled() => return Err(self.conn.fail(Error::Cancelled)),
             Err(e) => return Err(self.conn.fail(e)),
         }
         debug!("STARTTLS done");

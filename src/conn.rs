@@ -106,6 +106,9 @@ pub(crate) struct Conn {
     pub(crate) enabled: Vec<String>,
     /// Set from another thread to end an IDLE.
     pub(crate) idle_stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Cancelled from another thread (`CancelHandle`): checked before each command and
+    /// whenever a read or write returns; it holds a copy of the socket to shut down.
+    pub(crate) cancel: crate::transport::Watch,
     pub(crate) opts: Options,
     /// Records the exchange (`ClientBuilder::record_to`).
     #[cfg(feature = "testing")]
@@ -155,6 +158,7 @@ impl Conn {
             redact_reads: false,
             enabled: Vec::new(),
             idle_stop: std::sync::Arc::default(),
+            cancel: crate::transport::Watch::default(),
             opts,
             #[cfg(feature = "testing")]
             tap: None,
@@ -164,7 +168,7 @@ impl Conn {
     }
 
     pub(crate) fn is_broken(&self) -> bool {
-        self.broken.is_some()
+        self.broken.is_some() || self.cancel.cancelled()
     }
 
     /// Marks the connection unusable (if `e` is that kind of error) and passes the error on.
@@ -177,6 +181,7 @@ impl Conn {
     }
 
     fn check(&self) -> Result<()> {
+        self.cancel.check()?;
         match &self.broken {
             Some(why) => Err(Error::Broken(why.clone())),
             None => Ok(()),
@@ -199,7 +204,13 @@ impl Conn {
         let buf = self.framer.read_buf();
         let deadline = self.deadline;
         let n = loop {
-            match self.stream.read(buf) {
+            let read = self.stream.read(buf);
+            // Whatever the read returned (EOF or an error from the shut-down socket, or data
+            // already buffered), a cancel wins.
+            if self.cancel.cancelled() {
+                return Err(self.fail(Error::Cancelled));
+            }
+            match read {
                 Ok(n) => break n,
                 // A signal, or a compressed stream that inflated to nothing so far: read
                 // again, unless the command deadline has passed meanwhile.
@@ -615,7 +626,9 @@ impl Conn {
             .write_all(bytes)
             .and_then(|()| self.stream.flush());
         r.map_err(|e| {
-            let e = if matches!(
+            let e = if self.cancel.cancelled() {
+                Error::Cancelled
+            } else if matches!(
                 e.kind(),
                 io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
             ) {

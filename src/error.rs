@@ -246,6 +246,15 @@ pub enum Error {
         /// The writer's or reader's error.
         source: std::io::Error,
     },
+    /// The call was cancelled from another thread with
+    /// [`CancelHandle::cancel`](crate::CancelHandle::cancel): the connection was shut down
+    /// wherever it was, and every later command on it fails with this too, until
+    /// [`Session::reconnect`](crate::Session::reconnect). A connect through a builder whose
+    /// handle ([`ClientBuilder::cancel_with`](crate::ClientBuilder::cancel_with)) is
+    /// cancelled fails with it at once. Not [`is_broken`](Error::is_broken): a cancel is the
+    /// caller's decision, and nothing retries it.
+    #[error("cancelled: the connection was shut down (CancelHandle::cancel)")]
+    Cancelled,
 }
 
 /// The message, as `Display` shows it: `fn main() -> Result<(), blocking_imap::Error>` then
@@ -294,8 +303,19 @@ impl Error {
 
     /// Is the session unusable (this error, or an earlier one, ended the connection)? Every
     /// later command fails; connect again.
+    ///
+    /// False for [`Error::Cancelled`], although a cancelled connection is closed too: a
+    /// cancel is the caller's decision, so [`Session::retrying`](crate::Session::retrying)
+    /// does not run the job again, and loops that reconnect on `is_broken()` stop. Use
+    /// [`is_cancelled`](Self::is_cancelled) for it.
     pub fn is_broken(&self) -> bool {
-        self.is_fatal()
+        self.is_fatal() && !self.is_cancelled()
+    }
+
+    /// Was the call cancelled with [`CancelHandle::cancel`](crate::CancelHandle::cancel)
+    /// ([`Error::Cancelled`])?
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self, Error::Cancelled)
     }
 
     /// Did the server close the connection (BYE, or the socket closed)?
@@ -391,6 +411,7 @@ impl Error {
                 | Error::Protocol(_)
                 | Error::StartTls(_)
                 | Error::Broken(_)
+                | Error::Cancelled
         )
     }
 }

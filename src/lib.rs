@@ -218,6 +218,52 @@
 //! [`ClientBuilder::send_id`] sends ID (RFC 2971) at the earliest point the server allows, for
 //! providers that refuse SELECT until a client has identified itself.
 //!
+//! # Cancelling
+//!
+//! A [`CancelHandle`] makes the blocking call in progress return from another thread within
+//! milliseconds, with [`Error::Cancelled`]: a FETCH in the middle of a large response, an
+//! APPEND still writing its literal, an IDLE, a reconnect's wait, and, with a handle given to
+//! [`ClientBuilder::cancel_with`], the connect, TLS handshake and greeting wait too. It shuts
+//! the socket down, so the connection is gone: later commands fail with
+//! [`Error::Cancelled`] until [`Session::reconnect`]. A cancel is the caller's decision:
+//! [`Session::retrying`] does not run the job again after one, and
+//! [`Error::is_broken`] is false for it. [`Session::cancel_handle`] gives a session's
+//! handle; [`IdleHandle::stop`] is the polite way to end an IDLE and keep the session.
+//!
+//! Ctrl-C, with the [ctrlc](https://crates.io/crates/ctrlc) crate: one handle for every
+//! connection the builder makes, cancelled by the handler. The program ends its work
+//! where it is, with one readable error, instead of being killed in the middle of it.
+//!
+//! ```no_run
+//! use blocking_imap::{CancelHandle, ClientBuilder, FetchItems, Section};
+//!
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let cancel = CancelHandle::new();
+//!     let on_ctrl_c = cancel.clone();
+//!     ctrlc::set_handler(move || on_ctrl_c.cancel())?;
+//!     let builder = ClientBuilder::new("imap.example.com", 993).cancel_with(&cancel);
+//!     let mut session = builder.connect()?.login("me", "secret")?;
+//!     session.examine("Archive")?;
+//!     let items = FetchItems::new().uid().body_peek(Section::Full);
+//!     for msg in session.uid_fetch(1.., &items)? {
+//!         match msg {
+//!             Ok(m) => println!("{:?}: {} bytes", m.uid(), m.body().map_or(0, <[u8]>::len)),
+//!             Err(e) if e.is_cancelled() => {
+//!                 eprintln!("interrupted");
+//!                 std::process::exit(130);
+//!             }
+//!             Err(e) => return Err(e.into()),
+//!         }
+//!     }
+//!     session.logout()?;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! Over a stream given to [`ClientBuilder::connect_stream`] the crate cannot shut anything
+//! down: a cancel takes effect when the stream's read or write returns (its own timeout),
+//! or at the next command.
+//!
 //! # IDLE
 //!
 //! [`Session::idle`] waits for changes with an absolute deadline, a callback per response
@@ -458,7 +504,7 @@ pub use reconnect::{Changes, Operation, Reconnected, Resumed, SyncState};
 pub use session::Session;
 pub use state::{Mailbox, Unsolicited};
 pub use stream::FetchStream;
-pub use transport::ReadWrite;
+pub use transport::{CancelHandle, ReadWrite};
 pub use types::acl::{AclEntry, ListRights, Rights};
 pub use types::append::{AppendMessage, AppendSource};
 pub use types::condstore::Resync;

@@ -329,11 +329,24 @@ impl Session {
     /// # Ok::<(), blocking_imap::Error>(())
     /// ```
     ///
+    /// After a cancel ([`CancelHandle::cancel`](crate::CancelHandle::cancel)), calling this
+    /// is the decision to go on: it first resets the session's cancel handle
+    /// ([`CancelHandle::reset`](crate::CancelHandle::reset)), so that the new connection is
+    /// not refused. The handle stays the same, and a cancel during the reconnect (its
+    /// connects, its logins, the waits between attempts) ends it with [`Error::Cancelled`].
+    ///
     /// Errors: [`Error::InvalidArgument`] when the session cannot reconnect (see
     /// [`can_reconnect`](Self::can_reconnect)); the last attempt's error when every attempt
-    /// failed; a login's NO at once.
+    /// failed; a login's NO at once; [`Error::Cancelled`] after a cancel during it.
     pub fn reconnect(&mut self) -> Result<Reconnected> {
-        let Some(info) = self
+        self.conn.cancel.handle().reset();
+        self.connect_again()
+    }
+
+    /// [`reconnect`](Self::reconnect) without resetting the cancel handle (for `retrying`:
+    /// a cancel that came during its recovery stands).
+    fn connect_again(&mut self) -> Result<Reconnected> {
+        let Some(mut info) = self
             .reconnect
             .clone()
             .filter(|r| !matches!(r.login, Login::None))
@@ -345,6 +358,10 @@ impl Session {
                     .into(),
             ));
         };
+        // The new connections obey the session's handle (the builder's, if it had one).
+        let handle = self.conn.cancel.handle().clone();
+        let watch = handle.watch()?;
+        info.builder.cancel = Some(handle);
         let policy = info.builder.reconnect.clone();
         let server = info.builder.server();
         let enabled = self.conn.enabled.clone();
@@ -373,7 +390,7 @@ impl Session {
                 "reconnecting to {server} (attempt {attempts} of {})",
                 policy.max_attempts
             );
-            let tried = connect_again(&info, &enabled).and_then(|mut s| {
+            let tried = new_session(&info, &enabled).and_then(|mut s| {
                 let resumed = s.select_again(selected.as_ref())?;
                 Ok((s, resumed))
             });
@@ -388,7 +405,7 @@ impl Session {
                     {
                         return Err(e);
                     }
-                    std::thread::sleep(wait);
+                    watch.sleep(wait)?;
                     delay = (delay * 2).min(policy.max_delay);
                 }
             }
@@ -715,7 +732,7 @@ impl Session {
     /// out what the interrupted APPEND / UID COPY did. `Some(why)` when the job cannot go on
     /// safely.
     fn recover(&mut self, sent: &[crate::conn::Sent]) -> Result<Option<String>> {
-        let back = self.reconnect()?;
+        let back = self.connect_again()?;
         let uid_addressed = sent.iter().any(|s| s.name.starts_with("UID "));
         if let Some(Resumed::UidValidityChanged { old, new, .. }) = &back.resumed {
             if uid_addressed {
@@ -744,7 +761,7 @@ impl Session {
 
 /// A new logged-in session with the settings and login of `info`, with `enabled` enabled
 /// again.
-fn connect_again(info: &Reconnect, enabled: &[String]) -> Result<Session> {
+fn new_session(info: &Reconnect, enabled: &[String]) -> Result<Session> {
     let client = info.builder.connect()?;
     let mut session = match &info.login {
         Login::Password { user, password } => client.login(user, password),

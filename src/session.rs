@@ -5,6 +5,7 @@ use std::fmt;
 use crate::conn::Conn;
 use crate::error::{Error, Result};
 use crate::state::{Mailbox, Unsolicited};
+use crate::transport::CancelHandle;
 use crate::types::{
     Capabilities, MailboxName, MailboxStatus, Name, Namespaces, ResponseCode, StatusItem,
     StatusKind,
@@ -80,9 +81,35 @@ impl Session {
     }
 
     /// Is the connection unusable after an I/O error, a timeout, a BYE or a broken response?
-    /// Then every command fails at once with [`Error::Broken`].
+    /// Then every command fails at once with [`Error::Broken`]. True after a cancel too
+    /// ([`CancelHandle::cancel`]), when every command fails with [`Error::Cancelled`].
     pub fn is_broken(&self) -> bool {
         self.conn.is_broken()
+    }
+
+    /// The handle that cancels this session's blocking calls from another thread: the call
+    /// in progress (a long FETCH, an APPEND still writing, an IDLE, a reconnect) returns
+    /// [`Error::Cancelled`] within milliseconds, and the session is closed until
+    /// [`reconnect`](Self::reconnect). It stays valid across reconnects. With
+    /// [`ClientBuilder::cancel_with`](crate::ClientBuilder::cancel_with), it is that
+    /// builder's handle. See [`CancelHandle`] for the details, and
+    /// [`idle_handle`](Self::idle_handle) for ending an IDLE politely instead.
+    ///
+    /// ```no_run
+    /// # let mut session: blocking_imap::Session = todo!();
+    /// let cancel = session.cancel_handle();
+    /// std::thread::spawn(move || {
+    ///     std::thread::sleep(std::time::Duration::from_secs(30));
+    ///     cancel.cancel();
+    /// });
+    /// match session.append("Archive", &vec![b'x'; 50 << 20]) {
+    ///     Err(e) if e.is_cancelled() => println!("gave up; the message may or may not be there"),
+    ///     other => println!("{:?}", other?),
+    /// }
+    /// # Ok::<(), blocking_imap::Error>(())
+    /// ```
+    pub fn cancel_handle(&self) -> CancelHandle {
+        self.conn.cancel.handle().clone()
     }
 
     /// Is the connection encrypted?

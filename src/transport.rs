@@ -15,7 +15,10 @@ use log::debug;
 
 use crate::error::{Error, Result};
 
+mod cancel;
 mod deflate;
+pub use self::cancel::CancelHandle;
+pub(crate) use self::cancel::Watch;
 pub(crate) use self::deflate::Deflate;
 
 #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
@@ -154,20 +157,26 @@ impl std::fmt::Debug for TlsOptions {
 /// Connects over TCP to the first address of `host` that answers. `timeout` bounds the whole:
 /// resolving the name, then trying its addresses in turn, each with the time left.
 ///
+/// With `cancel`, the lookup and each connect attempt run on a helper thread (see
+/// [`before_deadline`]) and a cancel ends the wait at once; without it, the attempts run on
+/// the caller's thread.
+///
 /// Errors: [`Error::Timeout`] (operation `"connect"`) when the time runs out, resolving or
 /// connecting; [`Error::Io`] when the name does not resolve, or with the last address's
-/// error (connection refused, unreachable...) when none answered.
+/// error (connection refused, unreachable...) when none answered; [`Error::Cancelled`]
+/// after a cancel.
 pub(crate) fn connect_tcp(
     host: &str,
     port: u16,
     timeout: Duration,
     read_timeout: Option<Duration>,
     write_timeout: Option<Duration>,
+    cancel: Option<&Watch>,
 ) -> Result<TcpStream> {
     // No deadline when `timeout` is too large to add to now: that is waiting forever.
     let deadline = Instant::now().checked_add(timeout);
-    let addrs = resolve(host, port, deadline, timeout)?;
-    let s = connect_addrs(&addrs, deadline, timeout)?;
+    let addrs = resolve(host, port, deadline, timeout, cancel)?;
+    let s = connect_addrs(&addrs, deadline, timeout, cancel)?;
     s.set_read_timeout(read_timeout)?;
     s.set_write_timeout(write_timeout)?;
     s.set_nodelay(true)?;
@@ -207,6 +216,7 @@ fn resolve(
     port: u16,
     deadline: Option<Instant>,
     timeout: Duration,
+    cancel: Option<&Watch>,
 ) -> Result<Vec<SocketAddr>> {
     if let Some(ip) = ip_literal(host) {
         return Ok(vec![SocketAddr::new(ip, port)]);
@@ -215,7 +225,7 @@ fn resolve(
     let lookup = move || -> io::Result<Vec<SocketAddr>> {
         Ok((name.as_str(), port).to_socket_addrs()?.collect())
     };
-    match before_deadline(lookup, deadline)? {
+    match before_deadline(lookup, deadline, cancel)? {
         Some(Ok(addrs)) if addrs.is_empty() => Err(Error::Io(io::Error::new(
             io::ErrorKind::NotFound,
             format!("no address found for {host}"),
@@ -229,23 +239,30 @@ fn resolve(
     }
 }
 
+/// How often a wait on a helper thread looks at its cancel handle.
+const CANCEL_POLL: Duration = Duration::from_millis(10);
+
 /// Runs `work` on a helper thread and waits for its result until `deadline` (forever when
-/// `None`); `Ok(None)` when the deadline passed first.
+/// `None`); `Ok(None)` when the deadline passed first, [`Error::Cancelled`] when `cancel`
+/// was cancelled first (looked at every 10 ms).
 ///
 /// This is for the system resolver, which blocks for as long as it likes and cannot be
-/// cancelled. A lookup that outlives the deadline is left to finish on its own, detached:
-/// its thread ends when the resolver returns, and its result is dropped. The thread and the
-/// caller share one slot, a `Mutex` plus a `Condvar`, used only here and only for this one
-/// result; the helper holds the lock just to store the result, so the caller never waits past
-/// the deadline. This is the crate's one helper thread; a session never has one.
+/// cancelled, and for a TCP connect that a cancel handle watches (std cannot interrupt a
+/// connect either). Work that outlives the deadline or the cancel is left to finish on its
+/// own, detached: its thread ends when the call returns (a connect has the connect
+/// timeout), and its result is dropped (a socket is closed). The thread and the caller
+/// share one slot, a `Mutex` plus a `Condvar`, used only here and only for this one result;
+/// the helper holds the lock just to store the result, so the caller never waits past the
+/// deadline. These are the crate's only helper threads; a session never has one.
 fn before_deadline<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
     deadline: Option<Instant>,
+    cancel: Option<&Watch>,
 ) -> Result<Option<T>> {
     let slot = Arc::new((Mutex::new(None), Condvar::new()));
     let theirs = Arc::clone(&slot);
     thread::Builder::new()
-        .name("blocking-imap-resolver".into())
+        .name("blocking-imap-connect".into())
         .spawn(move || {
             let result = work();
             let (lock, ready) = &*theirs;
@@ -258,28 +275,42 @@ fn before_deadline<T: Send + 'static>(
         if let Some(r) = result.take() {
             return Ok(Some(r));
         }
+        if let Some(c) = cancel {
+            c.check()?;
+        }
         // Spurious wake-ups come back here; the deadline is checked on each.
-        result = match deadline {
-            None => ready.wait(result).unwrap_or_else(PoisonError::into_inner),
+        let left = match deadline {
             Some(d) => {
                 let left = d.saturating_duration_since(Instant::now());
                 if left.is_zero() {
                     return Ok(None);
                 }
-                match ready.wait_timeout(result, left) {
-                    Ok((r, _)) => r,
-                    Err(poisoned) => poisoned.into_inner().0,
-                }
+                Some(left)
             }
+            None => None,
+        };
+        let wait = match (left, cancel) {
+            (Some(l), Some(_)) => Some(l.min(CANCEL_POLL)),
+            (None, Some(_)) => Some(CANCEL_POLL),
+            (l, None) => l,
+        };
+        result = match wait {
+            None => ready.wait(result).unwrap_or_else(PoisonError::into_inner),
+            Some(w) => match ready.wait_timeout(result, w) {
+                Ok((r, _)) => r,
+                Err(poisoned) => poisoned.into_inner().0,
+            },
         };
     }
 }
 
-/// Tries `addrs` in order until one accepts, each with the time left before `deadline`.
+/// Tries `addrs` in order until one accepts, each with the time left before `deadline`;
+/// with `cancel`, each attempt on a helper thread that a cancel stops waiting for.
 fn connect_addrs(
     addrs: &[SocketAddr],
     deadline: Option<Instant>,
     timeout: Duration,
+    cancel: Option<&Watch>,
 ) -> Result<TcpStream> {
     let mut last: Option<io::Error> = None;
     for addr in addrs {
@@ -289,7 +320,22 @@ fn connect_addrs(
             debug!("connect timeout ({timeout:?}) reached before trying {addr}");
             return Err(connect_timeout(timeout));
         }
-        match TcpStream::connect_timeout(addr, left) {
+        let tried = match cancel {
+            None => TcpStream::connect_timeout(addr, left),
+            Some(c) => {
+                c.check()?;
+                let to = *addr;
+                match before_deadline(
+                    move || TcpStream::connect_timeout(&to, left),
+                    deadline,
+                    cancel,
+                )? {
+                    Some(r) => r,
+                    None => Err(io::Error::from(io::ErrorKind::TimedOut)),
+                }
+            }
+        };
+        match tried {
             Ok(s) => return Ok(s),
             Err(e) => {
                 debug!("connecting to {addr}: {e}");
@@ -787,8 +833,33 @@ mod tests {
         ] {
             assert_eq!(ip_literal(name), None, "{name}");
         }
-        let addrs = resolve("[::1]", 143, None, Duration::ZERO).unwrap();
+        let addrs = resolve("[::1]", 143, None, Duration::ZERO, None).unwrap();
         assert_eq!(addrs, [SocketAddr::new("::1".parse().unwrap(), 143)]);
+    }
+
+    #[test]
+    fn a_cancel_ends_a_hanging_connect_at_once() {
+        let Some((_listener, _fill, hang)) = hanging_listener() else {
+            eprintln!("skipped: no way to make a connect hang here");
+            return;
+        };
+        let handle = CancelHandle::new();
+        let watch = handle.watch().unwrap();
+        let h = handle.clone();
+        let t = thread::spawn(move || {
+            thread::sleep(Duration::from_millis(100));
+            h.cancel();
+        });
+        let start = Instant::now();
+        let deadline = start.checked_add(Duration::from_secs(20));
+        let e =
+            connect_addrs(&[hang], deadline, Duration::from_secs(20), Some(&watch)).unwrap_err();
+        let took = start.elapsed();
+        t.join().unwrap();
+        assert!(matches!(e, Error::Cancelled), "{e}");
+        assert!(took < Duration::from_secs(2), "{took:?}");
+        // A handle still cancelled refuses the next connect before it starts.
+        assert!(matches!(handle.watch(), Err(Error::Cancelled)));
     }
 
     #[test]
@@ -796,24 +867,25 @@ mod tests {
         let start = Instant::now();
         let deadline = start.checked_add(Duration::from_millis(100));
         let slow = || thread::sleep(Duration::from_secs(5));
-        assert!(before_deadline(slow, deadline).unwrap().is_none());
+        assert!(before_deadline(slow, deadline, None).unwrap().is_none());
         assert!(start.elapsed() < Duration::from_secs(2));
         // A quick one, with and without a deadline.
         let deadline = Instant::now().checked_add(Duration::from_secs(5));
-        assert_eq!(before_deadline(|| 7, deadline).unwrap(), Some(7));
-        assert_eq!(before_deadline(|| 8, None).unwrap(), Some(8));
+        assert_eq!(before_deadline(|| 7, deadline, None).unwrap(), Some(7));
+        assert_eq!(before_deadline(|| 8, None, None).unwrap(), Some(8));
     }
 
     #[test]
     fn names_resolve_within_the_timeout() {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = l.local_addr().unwrap().port();
-        let s = connect_tcp("localhost", port, Duration::from_secs(10), None, None).unwrap();
+        let s = connect_tcp("localhost", port, Duration::from_secs(10), None, None, None).unwrap();
         assert!(s.peer_addr().unwrap().ip().is_loopback());
         let e = connect_tcp(
             "nonexistent.invalid",
             port,
             Duration::from_secs(10),
+            None,
             None,
             None,
         )
@@ -831,6 +903,7 @@ mod tests {
             Duration::from_secs(10),
             None,
             None,
+            None,
         )
         .unwrap_err();
         assert!(start.elapsed() < Duration::from_secs(2));
@@ -845,9 +918,10 @@ mod tests {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         let good = l.local_addr().unwrap();
         let deadline = Instant::now().checked_add(Duration::from_secs(10));
-        let s = connect_addrs(&[refusing(), good], deadline, Duration::from_secs(10)).unwrap();
+        let s =
+            connect_addrs(&[refusing(), good], deadline, Duration::from_secs(10), None).unwrap();
         assert_eq!(s.peer_addr().unwrap(), good);
-        let e = connect_addrs(&[], deadline, Duration::from_secs(10)).unwrap_err();
+        let e = connect_addrs(&[], deadline, Duration::from_secs(10), None).unwrap_err();
         assert!(matches!(e, Error::Io(ref e) if e.kind() == io::ErrorKind::NotFound));
     }
 
@@ -861,7 +935,7 @@ mod tests {
         let start = Instant::now();
         let deadline = start.checked_add(timeout);
         // Three hanging addresses: 1.8 s if each had the whole timeout.
-        let e = connect_addrs(&[hang, hang, hang], deadline, timeout).unwrap_err();
+        let e = connect_addrs(&[hang, hang, hang], deadline, timeout, None).unwrap_err();
         let took = start.elapsed();
         assert!(
             matches!(e, Error::Timeout { operation: "connect", after, .. } if after == timeout),
@@ -872,7 +946,7 @@ mod tests {
         // A working address after the time ran out is not tried.
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         let good = l.local_addr().unwrap();
-        let e = connect_addrs(&[good], deadline, timeout).unwrap_err();
+        let e = connect_addrs(&[good], deadline, timeout, None).unwrap_err();
         assert!(matches!(e, Error::Timeout { .. }), "{e:?}");
     }
 }

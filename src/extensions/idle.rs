@@ -91,8 +91,15 @@ impl Idle<'_> {
     /// that arrive while the IDLE is being ended go to [`Session::unsolicited`]; none is
     /// lost. The mailbox state follows everything.
     ///
+    /// Two ways to end it from another thread: [`IdleHandle::stop`] (from
+    /// [`Session::idle_handle`]) ends it politely, with DONE and the server's OK, returns
+    /// [`IdleEnd::Interrupted`] and leaves the session usable; a cancel
+    /// ([`Session::cancel_handle`]) drops the connection at once and returns
+    /// [`Error::Cancelled`] (reconnect to go on).
+    ///
     /// Errors: connection errors (a BYE from the server is [`Error::Bye`]); an IDLE the
-    /// server refuses is [`Error::No`] / [`Error::Bad`].
+    /// server refuses is [`Error::No`] / [`Error::Bad`]; [`Error::Cancelled`] after a
+    /// cancel.
     pub fn run(self, mut on_news: impl FnMut(&Unsolicited) -> IdleControl) -> Result<IdleEnd> {
         let conn = &mut self.session.conn;
         // Bounded by the queue's limits (items and bytes).
@@ -142,7 +149,8 @@ impl Idle<'_> {
                 if self.deadline_passed() {
                     return Ok(IdleEnd::TimedOut);
                 }
-                std::thread::sleep(TICK);
+                // A cancel ends the wait at once.
+                self.session.conn.cancel.sleep(TICK)?;
             }
             self.session.noop()?;
             // Bounded by the queue's limits (items and bytes).

@@ -16,6 +16,11 @@ pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(30);
 /// effect within a fraction of a second for TCP and TLS connections; over a stream given
 /// to [`ClientBuilder::connect_stream`](crate::ClientBuilder::connect_stream) it is seen
 /// only when the stream returns data or a timeout.
+///
+/// This is the polite way: DONE is sent, the server's OK read, and the session stays
+/// usable. [`CancelHandle::cancel`](crate::CancelHandle::cancel) is the abrupt one: it
+/// drops the connection at once, whatever the session is doing, and the call fails with
+/// [`Error::Cancelled`](crate::Error::Cancelled).
 #[derive(Debug, Clone)]
 pub struct IdleHandle(pub(crate) Arc<AtomicBool>);
 
