@@ -27,7 +27,7 @@ use crate::error::{Error, Result};
 ///   every connection that builder (and its clones) makes obeys it, from the TCP connect on,
 ///   reconnects included. This is the one that can cancel a connect, and one handle can
 ///   stop several sessions at once (a Ctrl-C handler, or
-///   the workers of `blocking_imap::parallel`).
+///   the workers of [`parallel`](crate::parallel)).
 ///
 /// [`cancel`](Self::cancel) shuts down the sockets of the connections that obey the handle:
 /// a read or write blocked on one returns within milliseconds, over plaintext and TLS, and

@@ -400,7 +400,7 @@ impl SequenceSet {
 
     /// Splits the set into at most `parts` sets holding about as many numbers each (they
     /// differ by at most one), in ascending order: one UID set per worker of
-    /// `blocking_imap::parallel`, say. Ranges are cut where a part ends, never expanded
+    /// [`parallel`](crate::parallel), say. Ranges are cut where a part ends, never expanded
     /// into numbers: linear in the ranges plus `parts`. No part is empty, so a set of fewer
     /// numbers than `parts` gives fewer parts (and an empty set none). A range ending in
     /// `*` has no known size: it goes whole into the last part.
