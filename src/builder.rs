@@ -381,7 +381,9 @@ impl ClientBuilder {
     /// left. When it runs out, [`connect`](Self::connect) fails with [`Error::Timeout`]
     /// (operation `"connect"`). The system's resolver cannot be interrupted, so a lookup
     /// that outlives the timeout finishes on a helper thread of its own, and its result is
-    /// dropped. An IP address as the host skips the lookup.
+    /// dropped. An IP address as the host skips the lookup. With a handle given to
+    /// [`cancel_with`](Self::cancel_with), each connect attempt runs on such a thread too,
+    /// so that a cancel ends the wait at once.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self

@@ -173,6 +173,13 @@ impl Conn {
 
     /// Marks the connection unusable (if `e` is that kind of error) and passes the error on.
     pub(crate) fn fail(&mut self, e: Error) -> Error {
+        // After a cancel, whatever broke (a read, a write, a socket option on the shut-down
+        // socket, a truncated response) broke because of it.
+        let e = if e.is_fatal() && self.cancel.cancelled() {
+            Error::Cancelled
+        } else {
+            e
+        };
         if e.is_fatal() && self.broken.is_none() {
             debug!("connection unusable: {e}");
             self.broken = Some(e.to_string());
