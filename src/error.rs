@@ -253,7 +253,7 @@ pub enum Error {
     /// handle ([`ClientBuilder::cancel_with`](crate::ClientBuilder::cancel_with)) is
     /// cancelled fails with it at once. Not [`is_broken`](Error::is_broken): a cancel is the
     /// caller's decision, and nothing retries it.
-    #[error("cancelled: the connection was shut down (CancelHandle::cancel)")]
+    #[error("cancelled (CancelHandle::cancel)")]
     Cancelled,
 }
 

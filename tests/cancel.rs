@@ -69,6 +69,12 @@ fn cancel_after(handle: CancelHandle, after: Duration) -> thread::JoinHandle<Ins
     })
 }
 
+#[test]
+fn the_handle_can_go_to_any_thread() {
+    fn shareable<T: Clone + Send + Sync + 'static>() {}
+    shareable::<CancelHandle>();
+}
+
 fn builder(port: u16) -> ClientBuilder {
     ClientBuilder::new("127.0.0.1", port)
         .security(Security::Plaintext)
