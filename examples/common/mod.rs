@@ -2,6 +2,8 @@
 //! Credentials come from flags and the environment, never from the source.
 #![allow(dead_code)]
 
+pub mod tools;
+
 use std::process::exit;
 use std::time::Duration;
 
@@ -107,27 +109,18 @@ impl Args {
             url = std::env::var("IMAP_URL").ok().filter(|u| !u.is_empty());
         }
         if let Some(u) = url {
-            let b = ClientBuilder::from_url(&u).unwrap_or_else(|e| die(e));
-            let server = b.server();
-            let (host, port) = server.rsplit_once(':').unwrap_or((&server, "0"));
+            let (host, port, security, user) = url_parts(&u);
             if !host_given {
-                a.host = host
-                    .trim_start_matches('[')
-                    .trim_end_matches(']')
-                    .to_string();
+                a.host = host;
             }
             if !port_given {
-                a.port = port.parse().unwrap_or(0);
+                a.port = port;
             }
             if !tls_given {
-                a.security = if u.to_ascii_lowercase().starts_with("imaps:") {
-                    Security::Tls
-                } else {
-                    Security::StartTls
-                };
+                a.security = security;
             }
             if a.user.is_empty() {
-                a.user = b.user().unwrap_or_default().to_string();
+                a.user = user;
             }
         }
         if a.port == 0 {
@@ -140,6 +133,32 @@ impl Args {
             die("--user (or a user in --url) is required")
         }
         a
+    }
+
+    /// The settings of one account given as a URL alone (`imaps://user@host[:port]`, or
+    /// `imap://` for STARTTLS), for tools that talk to two servers (migrate).
+    pub fn from_url(url: &str, password_env: &str, ca: Option<&str>, danger: bool) -> Args {
+        let (host, port, security, user) = url_parts(url);
+        if user.is_empty() {
+            die(format!("no user in {url} (imaps://USER@HOST)"));
+        }
+        Args {
+            host,
+            port: if port != 0 {
+                port
+            } else if security == Security::Tls {
+                993
+            } else {
+                143
+            },
+            security,
+            user,
+            password_env: password_env.to_string(),
+            ca: ca.map(str::to_string),
+            danger_accept_invalid_certs: danger,
+            record: None,
+            rest: Vec::new(),
+        }
     }
 
     /// The value of one of the example's own flags.
@@ -192,6 +211,27 @@ impl Args {
             .login(&self.user, &password)
             .unwrap_or_else(|e| die(format!("login as {}: {}", self.user, e.error)))
     }
+}
+
+/// Host, port (0 when the URL has none), security (implicit TLS for `imaps:`, STARTTLS for
+/// `imap:`) and user of an IMAP URL; exits with a one-line error for a bad one.
+fn url_parts(url: &str) -> (String, u16, Security, String) {
+    let b = ClientBuilder::from_url(url).unwrap_or_else(|e| die(e));
+    let server = b.server();
+    let (host, port) = server.rsplit_once(':').unwrap_or((&server, "0"));
+    let security = if url.to_ascii_lowercase().starts_with("imaps:") {
+        Security::Tls
+    } else {
+        Security::StartTls
+    };
+    (
+        host.trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string(),
+        port.parse().unwrap_or(0),
+        security,
+        b.user().unwrap_or_default().to_string(),
+    )
 }
 
 /// The Message-ID of a header block (`Message-ID: <x>` possibly folded), trimmed.
