@@ -28,7 +28,7 @@ pub fn on_ctrl_c() {
         if STOP.swap(true, Ordering::SeqCst) {
             std::process::exit(EXIT_INTERRUPTED);
         }
-        std::thread::sleep(Duration::from_secs(1));
+        std::thread::sleep(Duration::from_millis(900));
         eprintln!("interrupted");
         std::process::exit(EXIT_INTERRUPTED);
     });
