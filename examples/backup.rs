@@ -50,7 +50,7 @@ use std::fs::{self, File};
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{mpsc, Arc, Mutex};
 
 use blocking_imap::{FetchItems, Flag, MailboxName, Section, SequenceSet, Session, Streamed};
 use common::tools::{self, human_bytes, interrupted, Progress, WorkQueue};
@@ -60,6 +60,10 @@ const STATE_FILE: &str = ".backup-state";
 /// The largest piece of a mailbox one FETCH command (and one `--jobs` work item) asks for.
 const CHUNK_MESSAGES: usize = 500;
 const CHUNK_BYTES: u64 = 64 << 20;
+/// Threads that flush finished messages to disk (an fsync waits for the disk, not the CPU)
+/// and how many finished messages may wait for them.
+const SYNC_THREADS: usize = 4;
+const SYNC_QUEUE: usize = 32;
 
 fn main() {
     tools::on_ctrl_c();
@@ -502,54 +506,75 @@ impl Worker {
             .body_peek(Section::Full);
         ctx.stats.fetches.fetch_add(1, Ordering::Relaxed);
         let mut failure = None;
-        match self
-            .session
-            .uid_fetch_streaming(SequenceSet::from(uids), &items, &mut sink)
-        {
-            Err(e) => failure = Some(format!("fetch: {e}")),
-            Ok(stream) => {
-                for f in stream {
-                    if interrupted() {
-                        break;
+        // Complete messages go to a few threads that flush them to disk, date them and
+        // rename them into cur/, while the next messages arrive.
+        let (to_sync, synced) = mpsc::sync_channel::<Complete>(SYNC_QUEUE);
+        let synced = Mutex::new(synced);
+        let sync_failure: Mutex<Option<String>> = Mutex::new(None);
+        let session = &mut self.session;
+        std::thread::scope(|scope| {
+            for _ in 0..SYNC_THREADS {
+                scope.spawn(|| loop {
+                    let next = lock(&synced).recv();
+                    let Ok(done) = next else { break };
+                    if let Err(e) = done.finish(ctx, folder, &cur) {
+                        let _ = fs::remove_file(&done.tmp_path);
+                        lock(&sync_failure).get_or_insert(e);
                     }
-                    let f = match f {
-                        Ok(f) => f,
-                        Err(e) => {
-                            failure = Some(format!("fetch: {e}"));
+                });
+            }
+            match session.uid_fetch_streaming(SequenceSet::from(uids), &items, &mut sink) {
+                Err(e) => failure = Some(format!("fetch: {e}")),
+                Ok(stream) => {
+                    for f in stream {
+                        if interrupted() || lock(&sync_failure).is_some() {
                             break;
                         }
-                    };
-                    let Some(uid) = f.uid().map(|u| u.0) else {
-                        continue;
-                    };
-                    let Some((writer, tmp_path)) = open.borrow_mut().remove(&f.seq().0) else {
-                        continue;
-                    };
-                    let done = finish_file(writer, f.internal_date(), ctx.fsync).and_then(|_| {
-                        let secs = f.internal_date().map_or(0, |d| d.unix_timestamp());
+                        let f = match f {
+                            Ok(f) => f,
+                            Err(e) => {
+                                failure = Some(format!("fetch: {e}"));
+                                break;
+                            }
+                        };
+                        let Some(uid) = f.uid().map(|u| u.0) else {
+                            continue;
+                        };
+                        let Some((writer, tmp_path)) = open.borrow_mut().remove(&f.seq().0) else {
+                            continue;
+                        };
+                        let file = match writer.into_inner() {
+                            Ok(file) => file,
+                            Err(e) => {
+                                let _ = fs::remove_file(&tmp_path);
+                                failure =
+                                    Some(format!("writing {}: {}", tmp_path.display(), e.error()));
+                                break;
+                            }
+                        };
+                        let date = f.internal_date();
+                        let secs = date.map_or(0, |d| d.unix_timestamp());
                         let name = with_info(
                             &base_name(&secs.to_string(), folder.uid_validity, uid),
                             &info_letters(f.flags().unwrap_or(&[])),
                         );
-                        fs::rename(&tmp_path, cur.join(&name))?;
-                        Ok(name)
-                    });
-                    match done {
-                        Ok(name) => {
-                            let size = fs::metadata(cur.join(&name)).map_or(0, |m| m.len());
-                            lock(&folder.state).files.insert(uid, name);
-                            ctx.stats.new.fetch_add(1, Ordering::Relaxed);
-                            ctx.stats.bytes.fetch_add(size, Ordering::Relaxed);
-                            ctx.progress.message_done();
-                        }
-                        Err(e) => {
-                            let _ = fs::remove_file(&tmp_path);
-                            failure = Some(format!("writing {}: {e}", tmp_path.display()));
+                        let complete = Complete {
+                            file,
+                            tmp_path,
+                            name,
+                            uid,
+                            date,
+                        };
+                        if to_sync.send(complete).is_err() {
                             break;
                         }
                     }
                 }
             }
+            drop(to_sync);
+        });
+        if let Some(e) = sync_failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            failure.get_or_insert(e);
         }
         self.serial = serial.get();
         // Whatever was not finished stays out of cur/.
@@ -561,6 +586,39 @@ impl Worker {
             Some(e) if !interrupted() => Err(e),
             _ => Ok(()),
         }
+    }
+}
+
+/// A message whose bytes are all in its file in `tmp/`.
+struct Complete {
+    file: File,
+    tmp_path: PathBuf,
+    /// Its name in `cur/`.
+    name: String,
+    uid: u32,
+    date: Option<blocking_imap::DateTime>,
+}
+
+impl Complete {
+    /// Flushes the file to disk (unless `--no-fsync`), gives it the message's date and
+    /// renames it into `cur/`.
+    fn finish(&self, ctx: &Ctx, folder: &Folder, cur: &Path) -> Result<(), String> {
+        let fail = |e: io::Error| format!("writing {}: {e}", self.tmp_path.display());
+        if let Some(d) = self.date {
+            self.file.set_modified(d.to_system_time()).map_err(fail)?;
+        }
+        if ctx.fsync {
+            self.file.sync_data().map_err(fail)?;
+        }
+        let size = self.file.metadata().map_or(0, |m| m.len());
+        fs::rename(&self.tmp_path, cur.join(&self.name)).map_err(fail)?;
+        lock(&folder.state)
+            .files
+            .insert(self.uid, self.name.clone());
+        ctx.stats.new.fetch_add(1, Ordering::Relaxed);
+        ctx.stats.bytes.fetch_add(size, Ordering::Relaxed);
+        ctx.progress.message_done();
+        Ok(())
     }
 }
 
@@ -585,22 +643,6 @@ impl Folder {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// Flushes a message file to disk and gives it the message's date.
-fn finish_file(
-    writer: BufWriter<File>,
-    date: Option<blocking_imap::DateTime>,
-    fsync: bool,
-) -> io::Result<()> {
-    let file = writer.into_inner().map_err(|e| e.into_error())?;
-    if let Some(d) = date {
-        file.set_modified(d.to_system_time())?;
-    }
-    if fsync {
-        file.sync_all()?;
-    }
-    Ok(())
 }
 
 /// The folder of a mailbox, relative to the backup's root: one directory per level.
