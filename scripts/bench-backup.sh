@@ -172,12 +172,12 @@ measure() { # label, command...
     sync
     echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || true
     log "run: $label"
-    if ! /usr/bin/time -f '%e %M' -o "$BENCH_DIR/time" "$@" >"$BENCH_DIR/out" 2>"$BENCH_DIR/err"; then
+    if ! /usr/bin/time -f '%e %M %U %S' -o "$BENCH_DIR/time" "$@" >"$BENCH_DIR/out" 2>"$BENCH_DIR/err"; then
         cat "$BENCH_DIR/out" "$BENCH_DIR/err" >&2
         die "$label failed"
     fi
-    t=$(tail -n 1 "$BENCH_DIR/time")
-    results+=("$label|${t% *}|${t#* }|$(tail -n 1 "$BENCH_DIR/out")")
+    read -r wall rss user sys <"$BENCH_DIR/time"
+    results+=("$label|$wall|$rss|$(awk -v u="$user" -v s="$sys" 'BEGIN{printf "%.2f", u + s}')|$(tail -n 1 "$BENCH_DIR/out")")
 }
 count() { find "$1" \( -path '*/cur/*' -o -path '*/new/*' \) -type f | wc -l; }
 
@@ -201,16 +201,16 @@ bsize=$(du -sm "$BENCH_DIR/backup" | cut -f1)
 msize=$(du -sm "$BENCH_DIR/mbsync" | cut -f1)
 printf '\n%d messages, %s in INBOX, Archive, Lists/rust (user %s, plaintext IMAP on loopback)\n\n' \
     "$loaded" "$vsize" "$USER_NAME"
-printf '%-26s %9s %14s\n' "run" "wall (s)" "peak RSS (MiB)"
-printf '%-26s %9s %14s\n' "---" "--------" "--------------"
+printf '%-26s %9s %14s %14s\n' "run" "wall (s)" "peak RSS (MiB)" "CPU user+sys"
+printf '%-26s %9s %14s %14s\n' "---" "--------" "--------------" "------------"
 for r in "${results[@]}"; do
-    IFS='|' read -r label wall rss _ <<<"$r"
-    printf '%-26s %9s %14.1f\n' "$label" "$wall" "$(awk -v k="$rss" 'BEGIN{print k/1024}')"
+    IFS='|' read -r label wall rss cpu _ <<<"$r"
+    printf '%-26s %9s %14.1f %14s\n' "$label" "$wall" "$(awk -v k="$rss" 'BEGIN{print k/1024}')" "$cpu"
 done
 printf '\nmessages in the trees: backup %s (%s MiB), mbsync %s (%s MiB), backup --jobs 2 %s\n' \
     "$b" "$bsize" "$m" "$msize" "$b2"
 for r in "${results[@]}"; do
-    IFS='|' read -r label _ _ last <<<"$r"
+    IFS='|' read -r label _ _ _ last <<<"$r"
     [[ "$label" == backup* ]] && printf '  %s: %s\n' "$label" "$last"
 done
 [[ $b -eq $loaded && $m -eq $loaded && $b2 -eq $loaded ]] || die "a tree does not hold all $loaded messages"
