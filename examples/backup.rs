@@ -31,8 +31,8 @@
 //! server stays in the backup. When a mailbox's UIDVALIDITY changes, its messages are matched
 //! against the files of the old UIDVALIDITY by size and a hash of the header (`BODY[HEADER]`):
 //! a match is renamed to its new UID, not downloaded again, so no duplicate is made; the old
-//! files that match nothing stay as they are. Leftovers in `tmp/` from a killed run are
-//! removed by the next run.
+//! files that match nothing stay as they are. Leftovers in a folder's `tmp/` from a killed
+//! run are removed by the next run that backs up that mailbox.
 //!
 //! `--jobs N`: N sessions on N threads; mailboxes, and then pieces of at most 500 messages /
 //! 64 MiB of each, are handed out from one queue. Ctrl-C stops within a second with exit
