@@ -27,7 +27,19 @@ pub const USAGE: &str = "(--url imaps://USER@HOST[:PORT] | --host H --port P \
     --tls implicit|starttls|none --user U) [--password-env VAR] [--ca PEM_FILE] \
     [--danger-accept-invalid-certs] [--record TRANSCRIPT]   (or IMAP_URL in the environment)";
 
+/// The one cancel handle of the process: every connection the examples make obeys it, and
+/// Ctrl-C ([`tools::on_ctrl_c`]) cancels it, so a blocked read or write returns at once.
+pub fn cancel() -> &'static blocking_imap::CancelHandle {
+    static HANDLE: std::sync::OnceLock<blocking_imap::CancelHandle> = std::sync::OnceLock::new();
+    HANDLE.get_or_init(blocking_imap::CancelHandle::new)
+}
+
 pub fn die(msg: impl std::fmt::Display) -> ! {
+    if tools::interrupted() {
+        // Whatever failed, it failed because of Ctrl-C.
+        eprintln!("interrupted");
+        exit(tools::EXIT_INTERRUPTED)
+    }
     eprintln!("error: {msg}");
     exit(1)
 }
@@ -176,6 +188,7 @@ impl Args {
 
     pub fn builder(&self) -> ClientBuilder {
         let mut b = ClientBuilder::new(&self.host, self.port)
+            .cancel_with(cancel())
             .security(self.security)
             .connect_timeout(Duration::from_secs(10))
             .danger_accept_invalid_certs(self.danger_accept_invalid_certs);

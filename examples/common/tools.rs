@@ -20,15 +20,18 @@ pub const EXIT_INTERRUPTED: i32 = 130;
 
 static STOP: AtomicBool = AtomicBool::new(false);
 
-/// Installs the Ctrl-C (SIGINT) handler: it sets the flag [`interrupted`] reads, and if the
-/// program has not exited one second later (a read that waits on a slow server, say), exits
-/// with status 130 itself. Call once, at the start of `main`.
+/// Installs the Ctrl-C (SIGINT) handler: it sets the flag [`interrupted`] reads and cancels
+/// every connection ([`super::cancel`]: a blocked read or write returns at once with
+/// `Error::Cancelled`), so the program stops at the next step with status 130. If it has
+/// not exited one second later anyway, the handler exits with status 130 itself. Call once,
+/// at the start of `main`.
 pub fn on_ctrl_c() {
     let installed = ctrlc::set_handler(|| {
         if STOP.swap(true, Ordering::SeqCst) {
             std::process::exit(EXIT_INTERRUPTED);
         }
-        std::thread::sleep(Duration::from_millis(900));
+        super::cancel().cancel();
+        std::thread::sleep(Duration::from_millis(1000));
         eprintln!("interrupted");
         std::process::exit(EXIT_INTERRUPTED);
     });
