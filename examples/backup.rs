@@ -141,19 +141,12 @@ fn main() {
         st.fetches.load(Ordering::Relaxed),
         ctx.progress.elapsed().as_secs_f64(),
     );
-    if interrupted() {
-        eprintln!("interrupted; run again to finish (what was saved is kept)");
-        println!("{summary}");
-        std::process::exit(tools::EXIT_INTERRUPTED);
-    }
     let errors = ctx.errors.into_inner().unwrap_or_else(|e| e.into_inner());
-    for e in &errors {
-        eprintln!("error: {e}");
-    }
-    println!("{summary}");
-    if !errors.is_empty() {
-        std::process::exit(1);
-    }
+    tools::finish(
+        &summary,
+        &errors,
+        "run again to finish (what was saved is kept)",
+    );
 }
 
 struct Ctx<'a> {

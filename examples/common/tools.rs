@@ -40,6 +40,23 @@ pub fn on_ctrl_c() {
     }
 }
 
+/// The end of a tool's run: the summary line on stdout, the errors on stderr; exit status
+/// 130 after Ctrl-C (with `hint` on what to do next), 1 after errors, else 0.
+pub fn finish(summary: &str, errors: &[impl std::fmt::Display], hint: &str) {
+    if interrupted() {
+        eprintln!("interrupted; {hint}");
+        println!("{summary}");
+        std::process::exit(EXIT_INTERRUPTED);
+    }
+    for e in errors {
+        eprintln!("error: {e}");
+    }
+    println!("{summary}");
+    if !errors.is_empty() {
+        std::process::exit(1);
+    }
+}
+
 /// Has Ctrl-C been pressed?
 pub fn interrupted() -> bool {
     STOP.load(Ordering::Relaxed)

@@ -243,19 +243,19 @@ impl Command {
 }
 
 /// A command's segments as one string, literals shown as `{n}<bytes>`: for tests.
+/// Is `s` an atom: one or more ATOM-CHARs (RFC 3501 section 9: any CHAR but the
+/// atom-specials `( ) { SP CTL % * " \\ ]`)? Flag names and capability names are.
+pub(crate) fn is_atom(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(is_atom_char)
+}
+
 /// Writes flags as a parenthesised list, refusing what cannot be stored.
 pub(crate) fn flag_list(flags: &[Flag]) -> Result<String> {
     let mut out = Vec::with_capacity(flags.len());
     for f in flags {
         let s = f.as_str();
         let body = s.strip_prefix('\\').unwrap_or(s);
-        let ok = *f != Flag::MayCreate
-            && !body.is_empty()
-            && body.bytes().all(|b| {
-                b > 0x20
-                    && b < 0x7f
-                    && !matches!(b, b'(' | b')' | b'{' | b'%' | b'*' | b'"' | b'\\' | b']')
-            });
+        let ok = *f != Flag::MayCreate && is_atom(body);
         if !ok {
             return Err(Error::InvalidArgument(format!("flag {s:?}")));
         }

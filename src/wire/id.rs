@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use crate::error::{Error, Result};
 use crate::types::id::IdInfo;
-use crate::wire::encode::Command;
+use crate::wire::encode::{is_atom, Command};
 use crate::wire::lexer::{Cursor, PResult};
 use crate::wire::values::{at_end, pair_list, quoted, Value};
 
@@ -68,13 +68,7 @@ pub(crate) fn enable_command(extensions: &[&str]) -> Result<Command> {
     }
     let mut cmd = Command::new("ENABLE");
     for ext in extensions {
-        let ok = !ext.is_empty()
-            && ext.bytes().all(|b| {
-                b > 0x20
-                    && b < 0x7f
-                    && !matches!(b, b'(' | b')' | b'{' | b'%' | b'*' | b'"' | b'\\' | b']')
-            });
-        if !ok {
+        if !is_atom(ext) {
             return Err(Error::InvalidArgument(format!("extension name {ext:?}")));
         }
         cmd.raw(ext);

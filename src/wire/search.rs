@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 use crate::types::search::Key;
 use crate::types::search_results::{SearchResult, SortKey, Thread, MAX_THREAD_DEPTH};
 use crate::types::Search;
-use crate::wire::encode::{Command, MAX_QUOTED};
+use crate::wire::encode::{is_atom_char, Command, MAX_QUOTED};
 use crate::wire::lexer::{Cursor, PResult};
 use crate::wire::values::named_items;
 use crate::wire::values::sequence_set;
@@ -342,9 +342,4 @@ impl Tokens {
         }
         Ok(())
     }
-}
-
-/// ATOM-CHAR: any CHAR except atom-specials ( ) { SP CTL % * " \ ]
-fn is_atom_char(b: u8) -> bool {
-    b > 0x20 && b < 0x7f && !matches!(b, b'(' | b')' | b'{' | b'%' | b'*' | b'"' | b'\\' | b']')
 }
