@@ -569,6 +569,27 @@ fn main() {
             "--sizes" => cleanup_sizes = args.next(),
             "--body-sizes" => body_sizes = args.next(),
             "--gib" => gib = true,
+            "--delay-proxy" => {
+                // Only a delaying proxy to the server (for scripts/bench-backup.sh): prints
+                // its port, then runs until killed.
+                let ms: u64 = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or_else(|| die("--delay-proxy takes milliseconds"));
+                let env = Env {
+                    host: std::env::var("BLOCKING_IMAP_HOST").unwrap_or_else(|_| "127.0.0.1".into()),
+                    port: std::env::var("BLOCKING_IMAP_PORT")
+                        .ok()
+                        .and_then(|p| p.parse().ok())
+                        .unwrap_or(10143),
+                };
+                let port = latency_proxy(&env, Duration::from_millis(ms));
+                println!("{port}");
+                let _ = std::io::stdout().flush();
+                loop {
+                    std::thread::sleep(Duration::from_secs(3600));
+                }
+            }
             "--big-message-mib" => {
                 big_mib = Some(
                     args.next()

@@ -12,7 +12,9 @@
 #      backup --jobs 1    (release build; the messages flushed to disk, as mbsync does)
 #      mbsync             (Sync Pull, Create Near, CopyArrivalDate yes, Maildir near store,
 #                          SubFolders Verbatim: the same layout)
-#    then a second run of each with nothing new. Also `backup --jobs 2` into a third tree.
+#    then a second run of each with nothing new. Also `backup --jobs 2` into a third tree,
+#    and, behind a proxy that delays every piece by ${BENCH_DELAY_MS:-20} ms each way (0:
+#    skipped), `backup --jobs 1` and `--jobs 4` into two more.
 # 3. Prints a table, and checks that both trees hold all 20,000 messages.
 #
 # Uses the Dovecot of scripts/dovecot.sh (BLOCKING_IMAP_PORT, BLOCKING_IMAP_DOVECOT_DIR...
@@ -190,6 +192,25 @@ measure "mbsync" mbsync -q -c "$BENCH_DIR/mbsyncrc" bench
 measure "backup --jobs 1, re-run" "${backup[@]}" --out "$BENCH_DIR/backup" --jobs 1
 measure "mbsync, re-run" mbsync -q -c "$BENCH_DIR/mbsyncrc" bench
 measure "backup --jobs 2" "${backup[@]}" --out "$BENCH_DIR/backup2" --jobs 2
+
+# Behind a link with latency: a proxy that delays every piece by DELAY_MS each way
+# (examples/bench.rs --delay-proxy), then backup --jobs 1 and --jobs 4 through it.
+DELAY_MS="${BENCH_DELAY_MS:-20}"
+if ((DELAY_MS > 0)); then
+    cargo build -q --release --example bench
+    BENCH_BIN="${CARGO_TARGET_DIR:-target}/release/examples/bench"
+    BLOCKING_IMAP_HOST=127.0.0.1 BLOCKING_IMAP_PORT="$PORT" "$BENCH_BIN" --delay-proxy "$DELAY_MS" \
+        >"$BENCH_DIR/proxy-port" 2>"$BENCH_DIR/proxy-err" &
+    proxy_pid=$!
+    for _ in $(seq 50); do [[ -s "$BENCH_DIR/proxy-port" ]] && break; sleep 0.1; done
+    proxy_port=$(head -n 1 "$BENCH_DIR/proxy-port")
+    [[ -n "$proxy_port" ]] || die "the delay proxy did not start"
+    delayed=("$BACKUP" --host 127.0.0.1 --port "$proxy_port" --tls none --user "$USER_NAME"
+        --password-env BENCH_PASSWORD)
+    measure "backup --jobs 1, +${DELAY_MS} ms" "${delayed[@]}" --out "$BENCH_DIR/backup-d1" --jobs 1
+    measure "backup --jobs 4, +${DELAY_MS} ms" "${delayed[@]}" --out "$BENCH_DIR/backup-d4" --jobs 4
+    kill "$proxy_pid" 2>/dev/null || true
+fi
 
 # ---------------------------------------------------------------------------------------
 # 3. the table
