@@ -577,7 +577,8 @@ fn main() {
                     .and_then(|v| v.parse().ok())
                     .unwrap_or_else(|| die("--delay-proxy takes milliseconds"));
                 let env = Env {
-                    host: std::env::var("BLOCKING_IMAP_HOST").unwrap_or_else(|_| "127.0.0.1".into()),
+                    host: std::env::var("BLOCKING_IMAP_HOST")
+                        .unwrap_or_else(|_| "127.0.0.1".into()),
                     port: std::env::var("BLOCKING_IMAP_PORT")
                         .ok()
                         .and_then(|p| p.parse().ok())

@@ -30,7 +30,8 @@
 //!   `~/.local/share/blocking-imap/`) `migrate-<from>-to-<to>.state`, one per pair of
 //!   accounts.
 //! - `--jobs N`: N source and N target sessions on N threads; mailboxes, and pieces of at
-//!   most 200 messages / 32 MiB of each, come from one queue. Ctrl-C stops within a second
+//!   most 200 messages / 32 MiB of each (smaller, down to 20, so that each thread gets four
+//!   or more), come from one queue. Ctrl-C stops within a second
 //!   (exit status 130); a re-run continues.
 //!
 //! Progress goes to stderr (a bar on a terminal), the summary line to stdout; exit status 1
@@ -54,6 +55,8 @@ use common::tools::{self, human_bytes, interrupted, Progress, WorkQueue};
 use common::{die, message_id, Args};
 
 const PIECE_MESSAGES: usize = 200;
+/// Pieces are not made smaller than this (each costs a FETCH round trip of its own).
+const PIECE_MIN_MESSAGES: usize = 20;
 const PIECE_BYTES: u64 = 32 << 20;
 /// Messages up to this size go between the servers in memory, larger ones through a file.
 const IN_MEMORY: u64 = 1 << 20;
@@ -443,8 +446,15 @@ impl Worker {
         });
         let mut pieces: Vec<Vec<u32>> = Vec::new();
         let (mut piece, mut bytes) = (Vec::new(), 0u64);
+        // Every message costs round trips, so the threads must end together: at least four
+        // pieces per thread when the mailbox is big enough (a last piece alone would leave
+        // the others idle), never more than PIECE_MESSAGES each.
+        let per_piece = todo
+            .len()
+            .div_ceil(4 * ctx.opts.jobs.max(1))
+            .clamp(PIECE_MIN_MESSAGES, PIECE_MESSAGES);
         for (uid, size, _) in todo {
-            if !piece.is_empty() && (piece.len() >= PIECE_MESSAGES || bytes + size > PIECE_BYTES) {
+            if !piece.is_empty() && (piece.len() >= per_piece || bytes + size > PIECE_BYTES) {
                 pieces.push(std::mem::take(&mut piece));
                 bytes = 0;
             }
