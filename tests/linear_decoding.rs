@@ -152,18 +152,28 @@ fn timings(small: &dyn Fn(), large: &dyn Fn()) -> (f64, f64) {
     (best[0], best[1])
 }
 
-/// Linear: 1 MiB costs less than 40 times 64 KiB (16 expected, 256 for quadratic), and less
-/// than 5 s even in a debug build on a loaded machine (well under one second in practice).
+/// Linear: 1 MiB costs less than 100 times 64 KiB (16 expected, up to about 4 times more
+/// where 1 MiB no longer fits the caches; 256 for quadratic), and less than 5 s even in a
+/// debug build on a loaded machine (well under one second in practice). A busy machine can
+/// spoil one measurement: it is taken up to three times, and one within the bound is enough.
 fn assert_linear(what: &str, small: &dyn Fn(), large: &dyn Fn()) {
-    let (small, large) = timings(small, large);
-    eprintln!(
-        "{what}: 64 KiB {:.2} ms, 1 MiB {:.2} ms, ratio {:.1}",
-        small * 1e3,
-        large * 1e3,
-        large / small
-    );
+    let mut last = (0.0, 0.0);
+    for _ in 0..3 {
+        let (s, l) = timings(small, large);
+        eprintln!(
+            "{what}: 64 KiB {:.2} ms, 1 MiB {:.2} ms, ratio {:.1}",
+            s * 1e3,
+            l * 1e3,
+            l / s
+        );
+        last = (s, l);
+        if l < 100.0 * s && l < 5.0 {
+            return;
+        }
+    }
+    let (small, large) = last;
     assert!(
-        large < 40.0 * small,
+        large < 100.0 * small,
         "{what}: {large:.4} s for 1 MiB, {small:.4} s for 64 KiB"
     );
     assert!(large < 5.0, "{what}: {large:.4} s for 1 MiB");
