@@ -564,6 +564,17 @@ impl ReconnectPolicy {
         self.max_total = total;
         self
     }
+
+    /// For a daemon that must come back whenever the server does: attempts and total time
+    /// without bound, with the same backoff (500 ms doubling to 30 s, with jitter). A
+    /// refused login still ends the attempts at once.
+    pub fn forever() -> Self {
+        ReconnectPolicy {
+            max_attempts: u32::MAX,
+            max_total: Duration::MAX,
+            ..ReconnectPolicy::default()
+        }
+    }
 }
 
 /// How a session logged in, to do it again.

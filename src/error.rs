@@ -356,9 +356,29 @@ impl Error {
         self.has_code("ALREADYEXISTS")
     }
 
-    /// `[NONEXISTENT]` (RFC 5530): the mailbox (or message part) does not exist.
+    /// The mailbox (or message part) does not exist: `[NONEXISTENT]` (RFC 5530), or, from a
+    /// server that sends no code (Dovecot 2.3 answers a SELECT or STATUS of a missing
+    /// mailbox with a plain `NO Mailbox doesn't exist: X`), a NO to SELECT, EXAMINE, STATUS,
+    /// DELETE, RENAME or SUBSCRIBE whose text says so ("doesn't exist", "does not exist",
+    /// "no such mailbox"). To ask before, [`Session::mailbox_exists`](crate::Session::mailbox_exists).
     pub fn is_nonexistent(&self) -> bool {
-        self.has_code("NONEXISTENT")
+        if self.has_code("NONEXISTENT") {
+            return true;
+        }
+        match self {
+            Error::No(t) if t.code.is_none() => {
+                let about_a_mailbox = matches!(
+                    t.command,
+                    Some("SELECT" | "EXAMINE" | "STATUS" | "DELETE" | "RENAME" | "SUBSCRIBE")
+                );
+                let text = t.text.to_ascii_lowercase();
+                about_a_mailbox
+                    && ["doesn't exist", "does not exist", "no such mailbox"]
+                        .iter()
+                        .any(|s| text.contains(s))
+            }
+            _ => false,
+        }
     }
 
     /// `[TRYCREATE]`: the target mailbox of a COPY, MOVE or APPEND does not exist; create it

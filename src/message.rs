@@ -96,6 +96,47 @@ impl Session {
         self.fetch_stream(true, set.into(), items)
     }
 
+    /// The messages that arrived after UID `after`: UID FETCH `after+1:*`, keeping only UIDs
+    /// above `after` (RFC 3501: `n:*` also returns the highest message when none is newer,
+    /// which a watcher would otherwise see again every time).
+    ///
+    /// ```no_run
+    /// # let mut session: blocking_imap::Session = todo!();
+    /// use blocking_imap::{FetchItems, Uid};
+    /// let mut last = Uid(4711);
+    /// for msg in session.uid_fetch_newer(last, &FetchItems::new().uid().envelope())? {
+    ///     let msg = msg?;
+    ///     last = last.max(msg.uid().unwrap_or(last));
+    /// }
+    /// # Ok::<(), blocking_imap::Error>(())
+    /// ```
+    ///
+    /// Errors: as [`uid_fetch`](Self::uid_fetch).
+    pub fn uid_fetch_newer(&mut self, after: Uid, items: &FetchItems) -> Result<FetchStream<'_>> {
+        let from = after.0.saturating_add(1).max(1);
+        let stream = self.fetch_stream_with(true, SequenceSet::from(from..), items, false)?;
+        Ok(if after.0 == 0 {
+            stream
+        } else {
+            stream.skipping(SequenceSet::from(1..=after.0))
+        })
+    }
+
+    /// The UIDs of the `count` newest messages of the selected mailbox, newest first (UID
+    /// order is arrival order: RFC 9051 section 2.3.1.1). One UID SEARCH ALL.
+    ///
+    /// Errors: as [`uid_search`](Self::uid_search).
+    pub fn uid_newest(&mut self, count: usize) -> Result<Vec<Uid>> {
+        if count == 0 || (self.mailbox().is_selected() && self.mailbox().exists() == 0) {
+            return Ok(Vec::new());
+        }
+        let mut all = self.uid_search(&Search::all())?;
+        let keep = all.len().saturating_sub(count);
+        all.drain(..keep);
+        all.reverse();
+        Ok(all)
+    }
+
     fn fetch_stream(
         &mut self,
         uid: bool,
@@ -128,7 +169,10 @@ impl Session {
                 resume = Some((entry.fetched.clone(), entry.uids.clone(), key));
             }
         }
-        let chunks = if set.is_empty() {
+        // No message in the selected mailbox: no sequence number names one, and `1:*` would
+        // get a BAD ("Invalid messageset") from some servers. Nothing to ask for.
+        let empty = !uid && self.mailbox().is_selected() && self.mailbox().exists() == 0;
+        let chunks = if set.is_empty() || empty {
             Vec::new()
         } else {
             set.chunks(self.set_budget(args.len()))
@@ -511,10 +555,14 @@ impl Session {
                     out.extend(nums);
                 }
             })?;
+        // Ascending, each once, whatever order the server chose (documented).
+        out.sort_unstable();
+        out.dedup();
         Ok(out)
     }
 
-    /// Finds messages (SEARCH, RFC 9051 section 6.4.4); sequence numbers in server order.
+    /// Finds messages (SEARCH, RFC 9051 section 6.4.4); sequence numbers in ascending order,
+    /// each once (for the newest first, [`uid_newest`](Self::uid_newest) or `.rev()`).
     /// Criteria with non-ASCII text are sent with `CHARSET UTF-8`.
     ///
     /// ```no_run

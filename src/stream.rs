@@ -136,6 +136,12 @@ impl<'a> FetchStream<'a> {
         self
     }
 
+    /// Leaves out messages whose UID is in `uids` (`Session::uid_fetch_newer`).
+    pub(crate) fn skipping(mut self, uids: SequenceSet) -> Self {
+        self.received = uids;
+        self
+    }
+
     /// Streams every `BODY[...]` / `BINARY[...]` value to `sink` instead of keeping it.
     pub(crate) fn streaming(mut self, sink: Sink<'a>) -> Self {
         self.conn.set_spill(Some(0));

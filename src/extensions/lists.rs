@@ -7,11 +7,97 @@ use std::cell::RefCell;
 
 use crate::error::{Error, Result};
 use crate::session::Session;
-use crate::types::{MailboxName, MailboxStatus};
+use crate::types::{MailboxName, MailboxStatus, StatusItem};
 use crate::wire::encode::Command;
 use crate::wire::parse::Response;
 
 impl Session {
+    /// Every mailbox of the account with its STATUS `items`, in one call: one LIST-STATUS
+    /// command (RFC 5819) when the server offers it, else LIST and then the STATUS of every
+    /// selectable mailbox, pipelined (one round trip for all of them, in the pipeline depth's
+    /// batches). Names are ready to print (`entry.name().name()` shows the decoded name);
+    /// mailboxes that cannot be selected come with no status.
+    ///
+    /// ```no_run
+    /// # let mut session: blocking_imap::Session = todo!();
+    /// use blocking_imap::StatusItem;
+    /// for entry in session.mailboxes_with_status(&[StatusItem::Messages, StatusItem::Unseen])? {
+    ///     let st = entry.status();
+    ///     println!(
+    ///         "{:<30} {:>6} {:>6}",
+    ///         entry.name().name().to_string(),
+    ///         st.and_then(|s| s.messages()).unwrap_or(0),
+    ///         st.and_then(|s| s.unseen()).unwrap_or(0)
+    ///     );
+    /// }
+    /// # Ok::<(), blocking_imap::Error>(())
+    /// ```
+    ///
+    /// Errors: [`Error::InvalidArgument`] for no items; as [`list`](Self::list) and
+    /// [`status`](Self::status) otherwise.
+    pub fn mailboxes_with_status(&mut self, items: &[StatusItem]) -> Result<Vec<ListEntry>> {
+        if items.is_empty() {
+            return Err(Error::InvalidArgument("no STATUS items asked for".into()));
+        }
+        if self.conn.capabilities()?.has("LIST-STATUS") {
+            return self.list_extended("", &["*"], &ListOptions::new().return_status(items));
+        }
+        let names = self.list("", "*")?;
+        let list: Vec<&str> = items.iter().map(|i| i.as_str()).collect();
+        let wanted: Vec<MailboxName> = names
+            .iter()
+            .filter(|n| n.is_selectable())
+            .map(|n| self.conn.adapt(n.name().clone()))
+            .collect();
+        let mut cmds = Vec::with_capacity(wanted.len());
+        for name in &wanted {
+            let mut cmd = Command::new("STATUS");
+            cmd.astring(name.wire(), "mailbox name")?;
+            cmd.raw(&format!("({})", list.join(" ")));
+            cmds.push(cmd);
+        }
+        // Each STATUS answer names its mailbox: matched by name, in any order.
+        let mut got: Vec<MailboxStatus> = Vec::with_capacity(wanted.len());
+        self.conn.run_pipelined(
+            cmds,
+            &|r| matches!(r, Response::MailboxStatus(s) if wanted.iter().any(|w| w == s.name())),
+            &mut |r| {
+                if let Response::MailboxStatus(s) = r {
+                    got.push(s);
+                }
+            },
+        )?;
+        Ok(names
+            .into_iter()
+            .map(|name| {
+                let status = got
+                    .iter()
+                    .position(|s| s.name() == name.name())
+                    .map(|i| got.swap_remove(i));
+                ListEntry {
+                    name,
+                    child_info: Vec::new(),
+                    old_name: None,
+                    status,
+                }
+            })
+            .collect())
+    }
+
+    /// Does `mailbox` exist? One LIST of exactly that name (a name holding `*` or `%` is
+    /// matched exactly among what the pattern lists). A mailbox that is only a level of the
+    /// hierarchy (`\NoSelect`) exists; one the server marks `\NonExistent` does not.
+    ///
+    /// Errors: as [`list`](Self::list).
+    pub fn mailbox_exists(&mut self, mailbox: impl Into<MailboxName>) -> Result<bool> {
+        let name: MailboxName = mailbox.into();
+        let pattern = name.to_string();
+        Ok(self
+            .list("", &pattern)?
+            .iter()
+            .any(|n| n.name() == &name && !n.has(&crate::types::NameAttribute::NonExistent)))
+    }
+
     /// Lists mailboxes with LIST-EXTENDED (RFC 5258): `LIST (selection) reference
     /// (patterns) RETURN (options)`. Several patterns go in one command; selection and
     /// return options come from `options` (SUBSCRIBED, REMOTE, RECURSIVEMATCH,

@@ -1,0 +1,178 @@
+//! What scripts do without writing it by hand (issue 21): SEARCH results in ascending order,
+//! nothing sent for a sequence FETCH on an empty mailbox, new mail after a UID without the
+//! `n:*` quirk, the N newest, every mailbox with its counts (LIST-STATUS or LIST + pipelined
+//! STATUS), whether a mailbox exists, and a plain NO recognised as "does not exist".
+
+mod common;
+
+use blocking_imap::{ClientBuilder, FetchItems, ReconnectPolicy, Search, StatusItem, Uid};
+use common::{c, logged_in_with, s};
+
+const SELECT_EMPTY: &str =
+    "* 0 EXISTS\r\n* OK [UIDVALIDITY 3] v\r\n* OK [UIDNEXT 1] n\r\nA0002 OK [READ-WRITE] sel\r\n";
+const SELECT_THREE: &str =
+    "* 3 EXISTS\r\n* OK [UIDVALIDITY 3] v\r\n* OK [UIDNEXT 10] n\r\nA0002 OK [READ-WRITE] sel\r\n";
+
+#[test]
+fn search_results_come_in_ascending_order_once_each() {
+    let (script, mut session) = logged_in_with(
+        ClientBuilder::new("localhost", 143),
+        "IMAP4rev1",
+        vec![
+            c("A0002 SELECT INBOX\r\n"),
+            s(SELECT_THREE),
+            c("A0003 UID SEARCH ALL\r\n"),
+            s("* SEARCH 9 2 5 2\r\nA0003 OK done\r\n"),
+            c("A0004 UID SEARCH ALL\r\n"),
+            s("* SEARCH 9 2 5\r\nA0004 OK done\r\n"),
+        ],
+    );
+    session.select("INBOX").unwrap();
+    let uids = session.uid_search(&Search::all()).unwrap();
+    assert_eq!(uids, [Uid(2), Uid(5), Uid(9)]);
+    assert_eq!(session.uid_newest(2).unwrap(), [Uid(9), Uid(5)]);
+    script.assert_done();
+}
+
+#[test]
+fn a_sequence_fetch_on_an_empty_mailbox_sends_nothing() {
+    let (script, mut session) = logged_in_with(
+        ClientBuilder::new("localhost", 143),
+        "IMAP4rev1",
+        vec![
+            c("A0002 SELECT INBOX\r\n"),
+            s(SELECT_EMPTY),
+            c("A0003 NOOP\r\n"),
+            s("A0003 OK noop\r\n"),
+        ],
+    );
+    session.select("INBOX").unwrap();
+    let got = session
+        .fetch(1.., &FetchItems::new().uid().flags())
+        .unwrap()
+        .into_vec()
+        .unwrap();
+    assert!(got.is_empty());
+    assert!(session.uid_newest(5).unwrap().is_empty());
+    session.noop().unwrap();
+    script.assert_done();
+}
+
+#[test]
+fn new_mail_after_a_uid_leaves_out_the_last_one_seen() {
+    let (script, mut session) = logged_in_with(
+        ClientBuilder::new("localhost", 143),
+        "IMAP4rev1",
+        vec![
+            c("A0002 SELECT INBOX\r\n"),
+            s(SELECT_THREE),
+            // Nothing newer: `8:*` answers with the highest message, UID 7.
+            c("A0003 UID FETCH 8:* (UID FLAGS)\r\n"),
+            s("* 3 FETCH (UID 7 FLAGS ())\r\nA0003 OK done\r\n"),
+            c("A0004 UID FETCH 8:* (UID FLAGS)\r\n"),
+            s("* 3 FETCH (UID 7 FLAGS ())\r\n* 4 FETCH (UID 8 FLAGS ())\r\n* 5 FETCH (UID 12 FLAGS ())\r\nA0004 OK done\r\n"),
+        ],
+    );
+    session.select("INBOX").unwrap();
+    let items = FetchItems::new().uid().flags();
+    let none = session
+        .uid_fetch_newer(Uid(7), &items)
+        .unwrap()
+        .into_vec()
+        .unwrap();
+    assert!(none.is_empty(), "{none:?}");
+    let some: Vec<u32> = session
+        .uid_fetch_newer(Uid(7), &items)
+        .unwrap()
+        .map(|f| f.unwrap().uid().unwrap().0)
+        .collect();
+    assert_eq!(some, [8, 12]);
+    script.assert_done();
+}
+
+#[test]
+fn every_mailbox_with_its_counts_without_list_status() {
+    let (script, mut session) = logged_in_with(
+        ClientBuilder::new("localhost", 143),
+        "IMAP4rev1",
+        vec![
+            c("A0002 LIST \"\" \"*\"\r\n"),
+            s("* LIST () \"/\" INBOX\r\n* LIST (\\Noselect) \"/\" Lists\r\n* LIST () \"/\" \"Lists/r&AOQ-ks\"\r\nA0002 OK done\r\n"),
+            // Both STATUS commands go before either answer is read (pipelined).
+            c("A0003 STATUS INBOX (MESSAGES UNSEEN)\r\nA0004 STATUS Lists/r&AOQ-ks (MESSAGES UNSEEN)\r\n"),
+            s("* STATUS INBOX (MESSAGES 4 UNSEEN 1)\r\nA0003 OK s\r\n* STATUS \"Lists/r&AOQ-ks\" (MESSAGES 9 UNSEEN 0)\r\nA0004 OK s\r\n"),
+        ],
+    );
+    let entries = session
+        .mailboxes_with_status(&[StatusItem::Messages, StatusItem::Unseen])
+        .unwrap();
+    let rows: Vec<(String, Option<u32>)> = entries
+        .iter()
+        .map(|e| {
+            (
+                e.name().name().to_string(),
+                e.status().and_then(|s| s.messages()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("INBOX".to_string(), Some(4)),
+            ("Lists".to_string(), None),
+            ("Lists/räks".to_string(), Some(9)),
+        ]
+    );
+    script.assert_done();
+}
+
+#[test]
+fn every_mailbox_with_its_counts_in_one_list_status() {
+    let (script, mut session) = logged_in_with(
+        ClientBuilder::new("localhost", 143),
+        "IMAP4rev1 LIST-EXTENDED LIST-STATUS",
+        vec![
+            c("A0002 LIST \"\" \"*\" RETURN (STATUS (MESSAGES))\r\n"),
+            s("* LIST () \"/\" INBOX\r\n* STATUS INBOX (MESSAGES 4)\r\nA0002 OK done\r\n"),
+        ],
+    );
+    let entries = session
+        .mailboxes_with_status(&[StatusItem::Messages])
+        .unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].status().and_then(|s| s.messages()), Some(4));
+    script.assert_done();
+}
+
+#[test]
+fn whether_a_mailbox_exists_and_a_plain_no_that_says_it_does_not() {
+    let (script, mut session) = logged_in_with(
+        ClientBuilder::new("localhost", 143),
+        "IMAP4rev1",
+        vec![
+            c("A0002 LIST \"\" \"Archive\"\r\n"),
+            s("* LIST () \"/\" Archive\r\nA0002 OK done\r\n"),
+            c("A0003 LIST \"\" \"Gone\"\r\n"),
+            s("A0003 OK done\r\n"),
+            c("A0004 SELECT Gone\r\n"),
+            s("A0004 NO Mailbox doesn't exist: Gone\r\n"),
+            c("A0005 SELECT Locked\r\n"),
+            s("A0005 NO Permission denied\r\n"),
+        ],
+    );
+    assert!(session.mailbox_exists("Archive").unwrap());
+    assert!(!session.mailbox_exists("Gone").unwrap());
+    let e = session.select("Gone").unwrap_err();
+    assert!(e.is_nonexistent(), "{e}");
+    let e = session.select("Locked").unwrap_err();
+    assert!(!e.is_nonexistent(), "{e}");
+    script.assert_done();
+}
+
+#[test]
+fn a_policy_for_daemons_never_gives_up() {
+    let p = ReconnectPolicy::forever();
+    assert_eq!(p.max_attempts, u32::MAX);
+    assert_eq!(p.max_total, std::time::Duration::MAX);
+    assert_eq!(p.max_delay, ReconnectPolicy::default().max_delay);
+}
