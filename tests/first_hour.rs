@@ -176,3 +176,53 @@ fn a_policy_for_daemons_never_gives_up() {
     assert_eq!(p.max_total, std::time::Duration::MAX);
     assert_eq!(p.max_delay, ReconnectPolicy::default().max_delay);
 }
+
+#[test]
+fn against_dovecot() {
+    let Some(srv) = common::dovecot::server() else {
+        return;
+    };
+    let mut s = srv.login("alice", "alice-pass");
+    let name = format!("first-hour-{}", std::process::id());
+    let _ = s.delete(name.as_str());
+    // Dovecot 2.3 answers a missing mailbox with a plain NO: still "nonexistent".
+    let e = s.select(name.as_str()).unwrap_err();
+    assert!(e.is_nonexistent(), "{e}");
+    assert!(!s.mailbox_exists(name.as_str()).unwrap());
+    s.create(name.as_str()).unwrap();
+    assert!(s.mailbox_exists(name.as_str()).unwrap());
+    // An empty mailbox: a sequence FETCH of 1:* gives nothing (no BAD).
+    s.select(name.as_str()).unwrap();
+    let none = s
+        .fetch(1.., &FetchItems::new().uid().flags())
+        .unwrap()
+        .into_vec()
+        .unwrap();
+    assert!(none.is_empty());
+    for i in 0..3 {
+        let msg = format!("Message-ID: <fh-{i}@x>\r\nSubject: {i}\r\n\r\nx\r\n");
+        s.append(name.as_str(), msg.as_bytes()).unwrap();
+    }
+    s.noop().unwrap();
+    let newest = s.uid_newest(2).unwrap();
+    assert_eq!(newest.len(), 2);
+    assert!(newest[0] > newest[1]);
+    let after = newest[0];
+    let nothing = s
+        .uid_fetch_newer(after, &FetchItems::new().uid())
+        .unwrap()
+        .into_vec()
+        .unwrap();
+    assert!(nothing.is_empty(), "{nothing:?}");
+    let table = s
+        .mailboxes_with_status(&[StatusItem::Messages, StatusItem::Unseen])
+        .unwrap();
+    let row = table
+        .iter()
+        .find(|e| e.name().name().to_string() == name)
+        .expect("the new mailbox is listed");
+    assert_eq!(row.status().and_then(|st| st.messages()), Some(3));
+    let _ = s.close();
+    s.delete(name.as_str()).unwrap();
+    s.logout().unwrap();
+}
