@@ -2,7 +2,9 @@
 //! the URL form), and what a session keeps to connect again ([`ReconnectPolicy`], the login
 //! it made). Connecting itself is in `client.rs`, reconnecting in `reconnect.rs`.
 
+use std::ffi::OsString;
 use std::fmt;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -91,6 +93,9 @@ struct UrlParts {
     password: Option<String>,
     auth: Option<String>,
     mailbox: Option<String>,
+    /// Made by [`ClientBuilder::from_url`]: connect-time hints speak of `imap://` and
+    /// `imaps://` rather than [`Security`].
+    from_url: bool,
 }
 
 impl fmt::Debug for UrlParts {
@@ -100,6 +105,7 @@ impl fmt::Debug for UrlParts {
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
             .field("auth", &self.auth)
             .field("mailbox", &self.mailbox)
+            .field("from_url", &self.from_url)
             .finish()
     }
 }
@@ -112,6 +118,9 @@ fn percent_decode(s: &str) -> Option<String> {
 
 impl ClientBuilder {
     /// A connection to `host` on `port`, with implicit TLS, certificate and host name checked.
+    ///
+    /// Port 0 is refused when connecting ([`connect`](Self::connect) fails with
+    /// [`Error::InvalidArgument`]), not here, so that this call cannot fail.
     pub fn new(host: impl Into<String>, port: u16) -> Self {
         ClientBuilder {
             host: host.into(),
@@ -226,77 +235,113 @@ impl ClientBuilder {
     /// # Ok::<(), blocking_imap::Error>(())
     /// ```
     ///
-    /// Errors: [`Error::InvalidArgument`] for another scheme, no host, a bad port or bad
-    /// percent-encoding (the message never repeats a password).
+    /// Errors: [`Error::InvalidArgument`] for another scheme, no host, a port that is not a
+    /// number, a port out of range or port 0, or bad percent-encoding (the message never
+    /// repeats a password).
+    ///
+    /// A builder made here speaks of URLs in its connect-time hints: "use an imaps:// URL"
+    /// where a builder made by [`new`](Self::new) says "use implicit TLS (Security::Tls)".
     pub fn from_url(url: &str) -> Result<ClientBuilder> {
-        let bad = |why: &str| Error::InvalidArgument(format!("IMAP URL: {why}"));
-        let (security, port, rest) = if let Some(r) = strip_scheme(url, "imaps://") {
-            (Security::Tls, 993, r)
-        } else if let Some(r) = strip_scheme(url, "imap://") {
-            (Security::StartTls, 143, r)
-        } else {
-            return Err(bad("must start with imap:// or imaps://"));
-        };
-        let (authority, path) = match rest.find(['/', '?', '#']) {
-            Some(i) => (&rest[..i], &rest[i..]),
-            None => (rest, ""),
-        };
-        let (userinfo, hostport) = match authority.rfind('@') {
-            Some(i) => (Some(&authority[..i]), &authority[i + 1..]),
-            None => (None, authority),
-        };
-        let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
-            let end = v6.find(']').ok_or_else(|| bad("unclosed [ in the host"))?;
-            let after = &v6[end + 1..];
-            let port = match after.strip_prefix(':') {
-                Some(p) => p.parse().map_err(|_| bad("the port is not a number"))?,
-                None if after.is_empty() => port,
-                None => return Err(bad("text after the host")),
-            };
-            (format!("[{}]", &v6[..end]), port)
-        } else {
-            match hostport.rsplit_once(':') {
-                Some((h, p)) => (
-                    h.to_string(),
-                    p.parse().map_err(|_| bad("the port is not a number"))?,
-                ),
-                None => (hostport.to_string(), port),
+        parse_url(url).map_err(|why| Error::InvalidArgument(format!("IMAP URL: {why}")))
+    }
+
+    /// A builder, a login and a mailbox from the environment, the way database tools read
+    /// `DATABASE_URL` (see the crate docs, "Connecting from the environment"):
+    ///
+    /// - `IMAP_URL` (required): an `imaps://` or `imap://` URL as
+    ///   [`from_url`](Self::from_url) reads it, with a user (`imaps://me@imap.example.com`)
+    ///   and optionally a mailbox (`.../INBOX`);
+    /// - `IMAP_PASSWORD`, or `IMAP_PASSWORD_FILE` naming a file that holds it (one trailing
+    ///   newline is stripped); without either, a password in the URL (`me:secret@`);
+    /// - `IMAP_CA` (optional): a PEM file trusted as a root besides the system's, as with
+    ///   [`add_root_certificate_pem`](Self::add_root_certificate_pem).
+    ///
+    /// A variable set to the empty string counts as not set, except `IMAP_URL`, which is
+    /// then reported as empty. Nothing is connected here; [`Env::login`] connects and logs
+    /// in, and selects nothing.
+    ///
+    /// ```no_run
+    /// // IMAP_URL=imaps://me@imap.example.com/INBOX IMAP_PASSWORD_FILE=/run/secrets/imap
+    /// let env = blocking_imap::ClientBuilder::from_env()?;
+    /// let mut session = env.login()?;
+    /// if let Some(mailbox) = &env.mailbox {
+    ///     session.select(mailbox)?;
+    /// }
+    /// # Ok::<(), blocking_imap::Error>(())
+    /// ```
+    ///
+    /// Errors: [`Error::InvalidArgument`] naming the variable for `IMAP_URL` missing, empty,
+    /// not UTF-8, not a valid IMAP URL or without a user; no password, or both
+    /// `IMAP_PASSWORD` and `IMAP_PASSWORD_FILE`; a password file or `IMAP_CA` that cannot be
+    /// read or holds no usable certificate. No message repeats a password.
+    pub fn from_env() -> Result<Env> {
+        Self::from_vars(|name| std::env::var_os(name))
+    }
+
+    /// [`from_env`](Self::from_env) with the variables looked up by `var`, so that tests
+    /// need not change the process environment.
+    pub(crate) fn from_vars(var: impl Fn(&str) -> Option<OsString>) -> Result<Env> {
+        let invalid = |msg: String| Error::InvalidArgument(msg);
+        let text = |name: &str| -> Result<Option<String>> {
+            match var(name) {
+                None => Ok(None),
+                Some(v) => v
+                    .into_string()
+                    .map(|s| Some(s).filter(|s| !s.is_empty()))
+                    .map_err(|_| invalid(format!("{name} is not valid UTF-8"))),
             }
         };
-        if host.is_empty() || host == "[]" {
-            return Err(bad("no host"));
+        let path = |name: &str| var(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+        let url = match var(URL_VAR) {
+            None => return Err(invalid(format!("{URL_VAR} is not set: {URL_FORM}"))),
+            Some(v) if v.is_empty() => {
+                return Err(invalid(format!("{URL_VAR} is empty: {URL_FORM}")))
+            }
+            Some(_) => text(URL_VAR)?.unwrap_or_default(),
+        };
+        let mut builder = parse_url(&url).map_err(|why| invalid(format!("{URL_VAR}: {why}")))?;
+        let user = builder.url.user.clone().ok_or_else(|| {
+            invalid(format!(
+                "{URL_VAR} has no user: write it as imaps://USER@HOST (an @ in the user as %40)"
+            ))
+        })?;
+        let password = match (text(PASSWORD_VAR)?, path(PASSWORD_FILE_VAR)) {
+            (Some(_), Some(_)) => {
+                return Err(invalid(format!(
+                    "both {PASSWORD_VAR} and {PASSWORD_FILE_VAR} are set: keep one"
+                )))
+            }
+            (Some(p), None) => p,
+            (None, Some(file)) => read_password_file(&file)?,
+            (None, None) => builder.url.password.clone().ok_or_else(|| {
+                invalid(format!(
+                    "no password: set {PASSWORD_VAR}, or {PASSWORD_FILE_VAR} to a file holding it"
+                ))
+            })?,
+        };
+        if let Some(ca) = path(CA_VAR) {
+            let shown = ca.display();
+            let pem = std::fs::read(&ca).map_err(|e| invalid(format!("{CA_VAR} {shown}: {e}")))?;
+            builder = builder
+                .add_root_certificate_pem(&pem)
+                .map_err(|e| match e {
+                    Error::InvalidArgument(why) => invalid(format!("{CA_VAR} {shown}: {why}")),
+                    other => other,
+                })?;
         }
-        let mut b = ClientBuilder::new(host, port).security(security);
-        if let Some(info) = userinfo {
-            let (user_part, auth) = match info.to_ascii_uppercase().find(";AUTH=") {
-                Some(i) => (&info[..i], Some(&info[i + 6..])),
-                None => (info, None),
-            };
-            let (user, password) = match user_part.split_once(':') {
-                Some((u, p)) => (u, Some(p)),
-                None => (user_part, None),
-            };
-            if !user.is_empty() {
-                b.url.user =
-                    Some(percent_decode(user).ok_or_else(|| bad("bad %-escape in the user"))?);
-            }
-            if let Some(p) = password {
-                b.url.password =
-                    Some(percent_decode(p).ok_or_else(|| bad("bad %-escape in the password"))?);
-            }
-            if let Some(a) = auth {
-                b.url.auth = Some(percent_decode(a).ok_or_else(|| bad("bad %-escape in ;AUTH="))?);
-            }
-        }
-        let path = path.split(['?', '#']).next().unwrap_or("");
-        let mailbox = path.trim_start_matches('/');
-        if !mailbox.is_empty() {
-            // RFC 5092 `;UIDVALIDITY=` and the like after the name are not kept.
-            let name = mailbox.split(';').next().unwrap_or(mailbox);
-            b.url.mailbox =
-                Some(percent_decode(name).ok_or_else(|| bad("bad %-escape in the mailbox"))?);
-        }
-        Ok(b)
+        let mailbox = builder.url.mailbox.clone();
+        Ok(Env {
+            builder,
+            user,
+            password,
+            mailbox,
+        })
+    }
+
+    /// Do connect-time hints speak of `imap://` / `imaps://` URLs (a builder made by
+    /// [`from_url`](Self::from_url)) rather than [`Security`]?
+    pub(crate) fn made_from_url(&self) -> bool {
+        self.url.from_url
     }
 
     /// `host:port` this builder connects to (an IPv6 address in brackets).
@@ -613,6 +658,158 @@ impl fmt::Debug for Reconnect {
     }
 }
 
+fn parse_url(url: &str) -> std::result::Result<ClientBuilder, String> {
+    let bad = |why: &str| why.to_string();
+    let (security, port, rest) = if let Some(r) = strip_scheme(url, "imaps://") {
+        (Security::Tls, 993, r)
+    } else if let Some(r) = strip_scheme(url, "imap://") {
+        (Security::StartTls, 143, r)
+    } else {
+        return Err(bad("must start with imap:// or imaps://"));
+    };
+    let (authority, path) = match rest.find(['/', '?', '#']) {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    let (userinfo, hostport) = match authority.rfind('@') {
+        Some(i) => (Some(&authority[..i]), &authority[i + 1..]),
+        None => (None, authority),
+    };
+    let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
+        let end = v6.find(']').ok_or_else(|| bad("unclosed [ in the host"))?;
+        let after = &v6[end + 1..];
+        let port = match after.strip_prefix(':') {
+            Some(p) => parse_port(p)?,
+            None if after.is_empty() => port,
+            None => return Err(bad("text after the host")),
+        };
+        (format!("[{}]", &v6[..end]), port)
+    } else {
+        match hostport.rsplit_once(':') {
+            Some((h, p)) => (h.to_string(), parse_port(p)?),
+            None => (hostport.to_string(), port),
+        }
+    };
+    if host.is_empty() || host == "[]" {
+        return Err(bad("no host"));
+    }
+    let mut b = ClientBuilder::new(host, port).security(security);
+    b.url.from_url = true;
+    if let Some(info) = userinfo {
+        let (user_part, auth) = match info.to_ascii_uppercase().find(";AUTH=") {
+            Some(i) => (&info[..i], Some(&info[i + 6..])),
+            None => (info, None),
+        };
+        let (user, password) = match user_part.split_once(':') {
+            Some((u, p)) => (u, Some(p)),
+            None => (user_part, None),
+        };
+        if !user.is_empty() {
+            b.url.user = Some(percent_decode(user).ok_or_else(|| bad("bad %-escape in the user"))?);
+        }
+        if let Some(p) = password {
+            b.url.password =
+                Some(percent_decode(p).ok_or_else(|| bad("bad %-escape in the password"))?);
+        }
+        if let Some(a) = auth {
+            b.url.auth = Some(percent_decode(a).ok_or_else(|| bad("bad %-escape in ;AUTH="))?);
+        }
+    }
+    let path = path.split(['?', '#']).next().unwrap_or("");
+    let mailbox = path.trim_start_matches('/');
+    if !mailbox.is_empty() {
+        // RFC 5092 `;UIDVALIDITY=` and the like after the name are not kept.
+        let name = mailbox.split(';').next().unwrap_or(mailbox);
+        b.url.mailbox =
+            Some(percent_decode(name).ok_or_else(|| bad("bad %-escape in the mailbox"))?);
+    }
+    Ok(b)
+}
+
+/// The variable [`ClientBuilder::from_env`] reads the server, user and mailbox from.
+const URL_VAR: &str = "IMAP_URL";
+/// The variable holding the password.
+const PASSWORD_VAR: &str = "IMAP_PASSWORD";
+/// The variable naming a file that holds the password.
+const PASSWORD_FILE_VAR: &str = "IMAP_PASSWORD_FILE";
+/// The variable naming a PEM file of an extra root certificate.
+const CA_VAR: &str = "IMAP_CA";
+/// What `IMAP_URL` should look like, for the errors that say it is missing.
+const URL_FORM: &str = "set it to imaps://USER@HOST[:PORT][/MAILBOX] (or imap:// for STARTTLS)";
+
+/// The password in `file`, without one trailing newline (`\n` or `\r\n`).
+fn read_password_file(file: &Path) -> Result<String> {
+    let shown = file.display();
+    let bytes = std::fs::read(file)
+        .map_err(|e| Error::InvalidArgument(format!("{PASSWORD_FILE_VAR} {shown}: {e}")))?;
+    let mut text = String::from_utf8(bytes).map_err(|_| {
+        Error::InvalidArgument(format!("{PASSWORD_FILE_VAR} {shown}: not valid UTF-8"))
+    })?;
+    if text.ends_with('\n') {
+        text.pop();
+        if text.ends_with('\r') {
+            text.pop();
+        }
+    }
+    if text.is_empty() {
+        return Err(Error::InvalidArgument(format!(
+            "{PASSWORD_FILE_VAR} {shown}: the file is empty"
+        )));
+    }
+    Ok(text)
+}
+
+/// What [`ClientBuilder::from_env`] read: how to connect, who to log in as, and the mailbox
+/// the URL named. `Debug` never shows the password.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct Env {
+    /// The builder of `IMAP_URL`, with `IMAP_CA` trusted; change any setting before
+    /// connecting.
+    pub builder: ClientBuilder,
+    /// The user of `IMAP_URL`, percent-decoded.
+    pub user: String,
+    /// From `IMAP_PASSWORD`, `IMAP_PASSWORD_FILE` or the URL.
+    pub password: String,
+    /// The mailbox named by the path of `IMAP_URL`, if any: [`Env::login`] does not select
+    /// it.
+    pub mailbox: Option<String>,
+}
+
+impl fmt::Debug for Env {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Env")
+            .field("server", &self.builder.server())
+            .field("user", &self.user)
+            .field("password", &"<redacted>")
+            .field("mailbox", &self.mailbox)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A URL's port: digits, 1 to 65535.
+fn parse_port(p: &str) -> std::result::Result<u16, String> {
+    if p.is_empty() {
+        return Err("no port after the ':'".into());
+    }
+    if !p.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("the port is not a number".into());
+    }
+    match p.parse::<u32>() {
+        Ok(0) => Err("port 0 is not a port a server can listen on (use 1 to 65535)".into()),
+        Ok(n) => u16::try_from(n).map_err(|_| port_out_of_range(p)),
+        Err(_) => Err(port_out_of_range(p)),
+    }
+}
+
+fn port_out_of_range(p: &str) -> String {
+    let shown = match p.get(..12) {
+        Some(head) if p.len() > 12 => format!("{head}..."),
+        _ => p.to_string(),
+    };
+    format!("the port {shown} is out of range (use 1 to 65535)")
+}
+
 /// `url` without `scheme` (any case).
 fn strip_scheme<'a>(url: &'a str, scheme: &str) -> Option<&'a str> {
     let head = url.get(..scheme.len())?;
@@ -660,5 +857,251 @@ mod tests {
             assert!(matches!(e, Error::InvalidArgument(_)), "{bad}: {e}");
             assert!(!e.to_string().contains("s3cret"), "{e}");
         }
+    }
+
+    fn url_error(url: &str) -> String {
+        ClientBuilder::from_url(url).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn url_ports_out_of_range_and_zero_say_so() {
+        assert_eq!(
+            url_error("imaps://h:99999"),
+            "invalid argument: IMAP URL: the port 99999 is out of range (use 1 to 65535)"
+        );
+        assert_eq!(
+            url_error("imaps://[::1]:70000"),
+            "invalid argument: IMAP URL: the port 70000 is out of range (use 1 to 65535)"
+        );
+        assert_eq!(
+            url_error("imaps://h:123456789012345678901234567890"),
+            "invalid argument: IMAP URL: the port 123456789012... is out of range (use 1 to 65535)"
+        );
+        assert_eq!(
+            url_error("imap://h:0"),
+            "invalid argument: IMAP URL: port 0 is not a port a server can listen on (use 1 to 65535)"
+        );
+        assert_eq!(
+            url_error("imap://h:"),
+            "invalid argument: IMAP URL: no port after the ':'"
+        );
+        assert_eq!(
+            url_error("imap://h:-1"),
+            "invalid argument: IMAP URL: the port is not a number"
+        );
+        assert_eq!(
+            ClientBuilder::from_url("imap://h:65535").unwrap().server(),
+            "h:65535"
+        );
+        assert!(ClientBuilder::from_url("imap://h").unwrap().made_from_url());
+        assert!(!ClientBuilder::new("h", 993).made_from_url());
+    }
+
+    /// `from_vars` over a map, as `from_env` over the process environment.
+    fn env_of(vars: &[(&str, &str)]) -> Result<Env> {
+        let map: std::collections::HashMap<String, OsString> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), OsString::from(*v)))
+            .collect();
+        ClientBuilder::from_vars(|name| map.get(name).cloned())
+    }
+
+    fn env_error(vars: &[(&str, &str)]) -> String {
+        let e = env_of(vars).unwrap_err();
+        assert!(matches!(e, Error::InvalidArgument(_)), "{e}");
+        let shown = e.to_string();
+        assert!(!shown.contains("s3cret"), "{shown}");
+        shown
+    }
+
+    /// A file of its own under the temporary directory, removed when dropped.
+    struct TempFile(PathBuf);
+
+    impl TempFile {
+        fn new(name: &str, contents: &[u8]) -> TempFile {
+            let path = std::env::temp_dir().join(format!(
+                "blocking-imap-from-env-{}-{name}",
+                std::process::id()
+            ));
+            std::fs::write(&path, contents).unwrap();
+            TempFile(path)
+        }
+
+        fn path(&self) -> &str {
+            self.0.to_str().unwrap()
+        }
+    }
+
+    impl Drop for TempFile {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+
+    #[test]
+    fn from_env_reads_url_password_and_mailbox() {
+        let env = env_of(&[
+            (
+                "IMAP_URL",
+                "imaps://me%40example.com@imap.example.com:10993/Sent%20Items",
+            ),
+            ("IMAP_PASSWORD", "s3cret"),
+        ])
+        .unwrap();
+        assert_eq!(env.builder.server(), "imap.example.com:10993");
+        assert_eq!(env.builder.security, Security::Tls);
+        assert_eq!(env.user, "me@example.com");
+        assert_eq!(env.password, "s3cret");
+        assert_eq!(env.mailbox.as_deref(), Some("Sent Items"));
+        let shown = format!("{env:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(
+            shown.contains("<redacted>") && shown.contains("me@example.com"),
+            "{shown}"
+        );
+
+        // imap:// is STARTTLS; without a path there is no mailbox; the URL's own password
+        // serves when no variable gives one; empty variables count as unset.
+        let env = env_of(&[
+            ("IMAP_URL", "imap://me:s3cret@h"),
+            ("IMAP_PASSWORD", ""),
+            ("IMAP_PASSWORD_FILE", ""),
+            ("IMAP_CA", ""),
+        ])
+        .unwrap();
+        assert_eq!(
+            (env.builder.server(), env.builder.security),
+            ("h:143".to_string(), Security::StartTls)
+        );
+        assert_eq!((env.password.as_str(), env.mailbox), ("s3cret", None));
+        // A variable wins over the URL's password.
+        let env = env_of(&[("IMAP_URL", "imap://me:old@h"), ("IMAP_PASSWORD", "s3cret")]);
+        assert_eq!(env.unwrap().password, "s3cret");
+    }
+
+    #[test]
+    fn from_env_reads_the_password_file_without_its_newline() {
+        for (name, contents) in [
+            ("nl", "s3cret\n"),
+            ("crlf", "s3cret\r\n"),
+            ("bare", "s3cret"),
+        ] {
+            let file = TempFile::new(name, contents.as_bytes());
+            let env = env_of(&[
+                ("IMAP_URL", "imaps://me@h"),
+                ("IMAP_PASSWORD_FILE", file.path()),
+            ])
+            .unwrap();
+            assert_eq!(env.password, "s3cret", "{name}");
+        }
+        // Only one newline goes: a password may end in spaces.
+        let file = TempFile::new("two", b"s3cret \n\n");
+        let env = env_of(&[
+            ("IMAP_URL", "imaps://me@h"),
+            ("IMAP_PASSWORD_FILE", file.path()),
+        ]);
+        assert_eq!(env.unwrap().password, "s3cret \n");
+    }
+
+    #[test]
+    fn from_env_errors_name_the_variable() {
+        assert_eq!(
+            env_error(&[("IMAP_PASSWORD", "s3cret")]),
+            "invalid argument: IMAP_URL is not set: set it to \
+             imaps://USER@HOST[:PORT][/MAILBOX] (or imap:// for STARTTLS)"
+        );
+        assert_eq!(
+            env_error(&[("IMAP_URL", ""), ("IMAP_PASSWORD", "s3cret")]),
+            "invalid argument: IMAP_URL is empty: set it to \
+             imaps://USER@HOST[:PORT][/MAILBOX] (or imap:// for STARTTLS)"
+        );
+        assert_eq!(
+            env_error(&[("IMAP_URL", "https://h"), ("IMAP_PASSWORD", "s3cret")]),
+            "invalid argument: IMAP_URL: must start with imap:// or imaps://"
+        );
+        assert_eq!(
+            env_error(&[("IMAP_URL", "imaps://me:s3cret@h:99999")]),
+            "invalid argument: IMAP_URL: the port 99999 is out of range (use 1 to 65535)"
+        );
+        assert_eq!(
+            env_error(&[("IMAP_URL", "imaps://me@h:0")]),
+            "invalid argument: IMAP_URL: port 0 is not a port a server can listen on (use 1 to 65535)"
+        );
+        assert_eq!(
+            env_error(&[("IMAP_URL", "imaps://h"), ("IMAP_PASSWORD", "s3cret")]),
+            "invalid argument: IMAP_URL has no user: write it as imaps://USER@HOST \
+             (an @ in the user as %40)"
+        );
+        assert_eq!(
+            env_error(&[("IMAP_URL", "imaps://me@h")]),
+            "invalid argument: no password: set IMAP_PASSWORD, or IMAP_PASSWORD_FILE to a \
+             file holding it"
+        );
+        assert_eq!(
+            env_error(&[
+                ("IMAP_URL", "imaps://me@h"),
+                ("IMAP_PASSWORD", "s3cret"),
+                ("IMAP_PASSWORD_FILE", "/run/secrets/imap"),
+            ]),
+            "invalid argument: both IMAP_PASSWORD and IMAP_PASSWORD_FILE are set: keep one"
+        );
+        let missing = std::env::temp_dir().join("blocking-imap-from-env-no-such-file");
+        let missing = missing.to_str().unwrap();
+        let shown = env_error(&[
+            ("IMAP_URL", "imaps://me@h"),
+            ("IMAP_PASSWORD_FILE", missing),
+        ]);
+        assert!(
+            shown.starts_with(&format!("invalid argument: IMAP_PASSWORD_FILE {missing}: ")),
+            "{shown}"
+        );
+        let empty = TempFile::new("empty", b"\n");
+        let shown = env_error(&[
+            ("IMAP_URL", "imaps://me@h"),
+            ("IMAP_PASSWORD_FILE", empty.path()),
+        ]);
+        assert_eq!(
+            shown,
+            format!(
+                "invalid argument: IMAP_PASSWORD_FILE {}: the file is empty",
+                empty.path()
+            )
+        );
+        let shown = env_error(&[
+            ("IMAP_URL", "imaps://me@h"),
+            ("IMAP_PASSWORD", "s3cret"),
+            ("IMAP_CA", missing),
+        ]);
+        assert!(
+            shown.starts_with(&format!("invalid argument: IMAP_CA {missing}: ")),
+            "{shown}"
+        );
+        let not_pem = TempFile::new("not-pem", b"hello");
+        let shown = env_error(&[
+            ("IMAP_URL", "imaps://me@h"),
+            ("IMAP_PASSWORD", "s3cret"),
+            ("IMAP_CA", not_pem.path()),
+        ]);
+        assert!(
+            shown.starts_with(&format!(
+                "invalid argument: IMAP_CA {}: add_root_certificate_pem: ",
+                not_pem.path()
+            )),
+            "{shown}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn from_env_refuses_a_url_that_is_not_utf8() {
+        use std::os::unix::ffi::OsStringExt;
+        let e = ClientBuilder::from_vars(|name| {
+            (name == "IMAP_URL").then(|| OsString::from_vec(b"imaps://\xff@h".to_vec()))
+        })
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid argument: IMAP_URL is not valid UTF-8"
+        );
     }
 }

@@ -5,9 +5,9 @@ use std::fmt;
 use log::{debug, warn};
 
 use crate::auth::Authenticator;
-use crate::builder::{ClientBuilder, Login, Reconnect, Security};
+use crate::builder::{ClientBuilder, Env, Login, Reconnect, Security};
 use crate::conn::{Conn, Incoming};
-use crate::error::{with_server, Error, Result, ServerText};
+use crate::error::{url_hints, with_server, Error, Result, ServerText};
 use crate::session::Session;
 use crate::state::Unsolicited;
 use crate::transport::{self, CancelHandle, ReadWrite, Stream, TlsOptions, Watch};
@@ -20,8 +20,15 @@ impl ClientBuilder {
     /// Errors: [`Error::Connect`] / [`Error::Timeout`] connecting, [`Error::Tls`] for a failed
     /// handshake or certificate check, [`Error::StartTls`] when STARTTLS cannot be done,
     /// [`Error::Bye`] when the server greets with BYE, [`Error::Cancelled`] when the handle
-    /// given to [`cancel_with`](Self::cancel_with) is (or gets) cancelled.
+    /// given to [`cancel_with`](Self::cancel_with) is (or gets) cancelled,
+    /// [`Error::InvalidArgument`] for port 0, before anything is sent.
     pub fn connect(&self) -> Result<Client> {
+        if self.port == 0 {
+            return Err(Error::InvalidArgument(format!(
+                "port 0 of {}: give the server's port (993 for implicit TLS, 143 for STARTTLS)",
+                self.host
+            )));
+        }
         let handle = self.cancel.clone().unwrap_or_default();
         let mut watch = handle.watch()?;
         let tcp = transport::connect_tcp(
@@ -60,7 +67,7 @@ impl ClientBuilder {
                 if watch.cancelled() {
                     Error::Cancelled
                 } else {
-                    with_server(e, &self.server())
+                    self.in_users_terms(with_server(e, &self.server()))
                 }
             })?,
             _ => stream,
@@ -72,7 +79,7 @@ impl ClientBuilder {
             conn.tap = self.recorder.as_ref().map(crate::testing::Recorder::tap);
         }
         conn.server = Some(self.server());
-        let (kind, greeting) = conn.greeting()?;
+        let (kind, greeting) = conn.greeting().map_err(|e| self.in_users_terms(e))?;
         debug!("greeting: {kind:?} {greeting}");
         let mut client = Client {
             conn,
@@ -89,6 +96,30 @@ impl ClientBuilder {
         // ID at the earliest point the server allows: now, if it offers ID before login.
         client.send_pending_id(false);
         Ok(client)
+    }
+
+    /// `e` with its hints about [`Security`] reworded as `imap://` / `imaps://` URLs when
+    /// this builder was made from one.
+    fn in_users_terms(&self, e: Error) -> Error {
+        if self.made_from_url() {
+            url_hints(e)
+        } else {
+            e
+        }
+    }
+}
+
+impl Env {
+    /// Connects with [`builder`](Env::builder) and logs in with LOGIN (RFC 9051 section
+    /// 6.2.3) as [`user`](Env::user) with [`password`](Env::password); selects nothing
+    /// (the URL's mailbox is in [`mailbox`](Env::mailbox)). For scripts: a failed login
+    /// drops the connection (use [`ClientBuilder::connect`] and [`Client::login`] to keep
+    /// it).
+    ///
+    /// Errors: those of [`ClientBuilder::connect`], then [`Error::No`] for rejected
+    /// credentials and those of [`Client::login`].
+    pub fn login(&self) -> Result<Session> {
+        Ok(self.builder.connect()?.login(&self.user, &self.password)?)
     }
 }
 

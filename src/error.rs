@@ -473,6 +473,55 @@ pub(crate) struct TlsFailure {
 pub(crate) const PLAINTEXT_PORT: &str =
     "this port speaks plaintext IMAP, not TLS: use STARTTLS (Security::StartTls), usually port 143";
 
+/// [`PLAINTEXT_PORT`] for a builder made from a URL.
+const PLAINTEXT_PORT_URL: &str =
+    "this port speaks plaintext IMAP, not TLS: use an imap:// URL (STARTTLS), usually port 143";
+
+/// The greeting-timeout hint of a plaintext connection to a TLS port, for a builder made
+/// from a URL.
+const SILENT_PORT_URL: &str = "the server sent nothing: a port that speaks TLS (usually 993) \
+     waits for the client to start; use an imaps:// URL (implicit TLS)";
+
+/// The hints of a connect-time error reworded for a builder made from an `imap://` or
+/// `imaps://` URL: the URL to use instead of the [`Security`](crate::Security) to choose.
+pub(crate) fn url_hints(e: Error) -> Error {
+    const TO_TLS: (&str, &str) = (
+        "use implicit TLS (Security::Tls)",
+        "use an imaps:// URL (implicit TLS)",
+    );
+    const TO_STARTTLS: (&str, &str) = (
+        "use STARTTLS (Security::StartTls)",
+        "use an imap:// URL (STARTTLS)",
+    );
+    match e {
+        Error::Tls(detail) => match detail.downcast::<TlsFailure>() {
+            Ok(mut failure) => {
+                if failure.reason == PLAINTEXT_PORT {
+                    failure.reason = PLAINTEXT_PORT_URL;
+                }
+                Error::Tls(failure)
+            }
+            Err(detail) => Error::Tls(detail),
+        },
+        Error::Timeout {
+            operation,
+            after,
+            server,
+            hint: Some(hint),
+        } if hint.contains(TO_TLS.0) => Error::Timeout {
+            operation,
+            after,
+            server,
+            hint: Some(SILENT_PORT_URL),
+        },
+        Error::Protocol(text) => Error::Protocol(
+            text.replace(TO_TLS.0, TO_TLS.1)
+                .replace(TO_STARTTLS.0, TO_STARTTLS.1),
+        ),
+        other => other,
+    }
+}
+
 impl TlsFailure {
     fn new(server: &str, detail: Box<dyn std::error::Error + Send + Sync>) -> Self {
         // Both backends' words, in Display and Debug form (rustls names its error variants).
@@ -493,7 +542,9 @@ impl TlsFailure {
         ]) {
             PLAINTEXT_PORT
         } else if has(&["self-signed", "self signed", "selfsigned"]) {
-            "the server's certificate is self-signed and not trusted (add its CA with add_root_certificate_pem)"
+            "the server's certificate is self-signed and not trusted: add it or its CA with \
+             add_root_certificate_pem (IMAP_CA=ca.pem for ClientBuilder::from_env, --ca ca.pem \
+             in the examples)"
         } else if has(&["expired"]) {
             "the server's certificate has expired"
         } else if has(&["not yet valid", "notvalidyet", "not valid yet"]) {
@@ -515,7 +566,9 @@ impl TlsFailure {
             "certificate verify failed",
             "badsignature",
         ]) {
-            "the server's certificate is not signed by an authority this client trusts (unknown issuer)"
+            "the server's certificate is not signed by an authority this client trusts \
+             (unknown issuer): add its CA with add_root_certificate_pem (IMAP_CA=ca.pem for \
+             ClientBuilder::from_env, --ca ca.pem in the examples)"
         } else if has(&[
             "handshake failure",
             "no protocols available",
@@ -584,6 +637,74 @@ mod tests {
         assert!(t.text.contains("\r\n"));
         let e = Error::No(t);
         assert!(!e.to_string().chars().any(char::is_control));
+    }
+
+    #[test]
+    fn hints_of_a_url_builder_speak_of_urls() {
+        let plain = with_server(
+            Error::Tls("received corrupt message of type InvalidContentType".into()),
+            "h:993",
+        );
+        assert!(
+            plain.to_string().contains("(Security::StartTls)"),
+            "{plain}"
+        );
+        let shown = url_hints(plain).to_string();
+        assert!(
+            shown.starts_with(
+                "tls error: this port speaks plaintext IMAP, not TLS: use an imap:// URL \
+                 (STARTTLS), usually port 143 (h:993): "
+            ),
+            "{shown}"
+        );
+        let silent = Error::Timeout {
+            operation: "greeting",
+            after: Duration::from_secs(10),
+            server: Some("h:993".into()),
+            hint: Some(
+                "the server sent nothing: a port that speaks TLS (usually 993) waits for the \
+                 client to start; use implicit TLS (Security::Tls)",
+            ),
+        };
+        assert_eq!(
+            url_hints(silent).to_string(),
+            "greeting timed out after 10s (h:993): the server sent nothing: a port that speaks \
+             TLS (usually 993) waits for the client to start; use an imaps:// URL (implicit TLS)"
+        );
+        let tls = Error::Protocol(
+            "h:143 answered with TLS, not a plaintext IMAP greeting: this port speaks TLS; use \
+             implicit TLS (Security::Tls), usually port 993"
+                .into(),
+        );
+        assert_eq!(
+            url_hints(tls).to_string(),
+            "protocol error: h:143 answered with TLS, not a plaintext IMAP greeting: this port \
+             speaks TLS; use an imaps:// URL (implicit TLS), usually port 993"
+        );
+        // Other errors, and other TLS reasons, are left as they are.
+        let expired = with_server(
+            Error::Tls("invalid peer certificate: Expired".into()),
+            "h:1",
+        );
+        let before = expired.to_string();
+        assert_eq!(url_hints(expired).to_string(), before);
+    }
+
+    #[test]
+    fn an_untrusted_certificate_says_how_to_add_a_ca() {
+        for detail in [
+            "invalid peer certificate: UnknownIssuer",
+            "certificate verify failed: (self-signed certificate)",
+        ] {
+            let shown = with_server(Error::Tls(detail.into()), "h:993").to_string();
+            assert!(
+                shown.contains(
+                    "add_root_certificate_pem (IMAP_CA=ca.pem for ClientBuilder::from_env, \
+                     --ca ca.pem in the examples)"
+                ),
+                "{shown}"
+            );
+        }
     }
 
     #[test]

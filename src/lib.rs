@@ -68,6 +68,35 @@
 //! - `jiff`: `From<DateTime>` for `jiff::Timestamp` and `jiff::ZonedDateTime`, and back
 //!   (jiff 1 needs Rust 1.85).
 //!
+//! # Connecting from the environment
+//!
+//! Scripts and services can take the server, the login and the mailbox from the environment,
+//! the way database tools read `DATABASE_URL`: [`ClientBuilder::from_env`] returns an [`Env`]
+//! (builder, user, password, mailbox), and [`Env::login`] connects and logs in, selecting
+//! nothing.
+//!
+//! | Variable | Meaning |
+//! |---|---|
+//! | `IMAP_URL` | required: `imaps://USER@HOST[:PORT][/MAILBOX]` (implicit TLS, port 993), or `imap://...` (STARTTLS required, port 143); an `@` in the user as `%40` |
+//! | `IMAP_PASSWORD` | the password |
+//! | `IMAP_PASSWORD_FILE` | instead: a file holding the password (one trailing newline stripped), for container secrets |
+//! | `IMAP_CA` | optional: a PEM file trusted as a root besides the system's ([`ClientBuilder::add_root_certificate_pem`]) |
+//!
+//! Without `IMAP_PASSWORD` and `IMAP_PASSWORD_FILE`, a password in the URL (`USER:PASS@`) is
+//! used; both variables set is an error. Each error names the variable to fix
+//! ([`Error::InvalidArgument`]), and a builder made from a URL words its connect-time hints as
+//! URLs (`use an imaps:// URL (implicit TLS)`). The examples fall back to these variables when
+//! given no `--url`, `--host`, `--port`, `--tls`, `--user` or `--password-env`.
+//!
+//! ```no_run
+//! // IMAP_URL=imaps://me%40example.com@imap.example.com/INBOX IMAP_PASSWORD=... ./tool
+//! let env = blocking_imap::ClientBuilder::from_env()?;
+//! let mut session = env.login()?;
+//! let mailbox = session.select(env.mailbox.as_deref().unwrap_or("INBOX"))?;
+//! println!("{} messages", mailbox.exists());
+//! # Ok::<(), blocking_imap::Error>(())
+//! ```
+//!
 //! # Authentication
 //!
 //! [`Client::login`] sends LOGIN; [`Client::authenticate`] runs a SASL mechanism: [`Plain`],
@@ -502,10 +531,10 @@ pub use auth::{Authenticator, ChannelBinding, OAuthBearer, Plain, XOAuth2};
 #[cfg(feature = "scram")]
 pub use auth::{ScramSha1, ScramSha256};
 pub use builder::{
-    ClientBuilder, ReconnectPolicy, Security, DEFAULT_CONNECT_TIMEOUT, DEFAULT_GREETING_TIMEOUT,
-    DEFAULT_IO_TIMEOUT, DEFAULT_MAX_LINE, DEFAULT_MAX_NESTING, DEFAULT_MAX_RESPONSE_SIZE,
-    DEFAULT_MAX_RESULT_SIZE, DEFAULT_MAX_UNSOLICITED, DEFAULT_MAX_UNSOLICITED_BYTES,
-    DEFAULT_PIPELINE_DEPTH,
+    ClientBuilder, Env, ReconnectPolicy, Security, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_GREETING_TIMEOUT, DEFAULT_IO_TIMEOUT, DEFAULT_MAX_LINE, DEFAULT_MAX_NESTING,
+    DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_MAX_RESULT_SIZE, DEFAULT_MAX_UNSOLICITED,
+    DEFAULT_MAX_UNSOLICITED_BYTES, DEFAULT_PIPELINE_DEPTH,
 };
 pub use client::{Client, LoginError};
 pub use error::{Error, RawBytes, Result, ServerText};
