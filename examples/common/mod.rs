@@ -21,11 +21,19 @@ pub struct Args {
     pub record: Option<String>,
     /// Flags the example itself understands, with their values.
     pub rest: Vec<(String, Option<String>)>,
+    /// The builder a URL made (`--url`, or `IMAP_URL`), with the host, port and security it
+    /// was made for: [`builder`](Args::builder) starts from it while those are unchanged, so
+    /// that connect errors speak of `imap://` / `imaps://`.
+    url_builder: Option<(ClientBuilder, String, u16, Security)>,
+    /// The password read by `ClientBuilder::from_env` (`IMAP_PASSWORD` or
+    /// `IMAP_PASSWORD_FILE`), when no connection flag was given.
+    env_password: Option<String>,
 }
 
 pub const USAGE: &str = "(--url imaps://USER@HOST[:PORT] | --host H --port P \
     --tls implicit|starttls|none --user U) [--password-env VAR] [--ca PEM_FILE] \
-    [--danger-accept-invalid-certs] [--record TRANSCRIPT]   (or IMAP_URL in the environment)";
+    [--danger-accept-invalid-certs] [--record TRANSCRIPT]   (or, with none of the first six \
+    flags, IMAP_URL and IMAP_PASSWORD or IMAP_PASSWORD_FILE, and IMAP_CA, in the environment)";
 
 /// The one cancel handle of the process: every connection the examples make obeys it, and
 /// Ctrl-C ([`tools::on_ctrl_c`]) cancels it, so a blocked read or write returns at once.
@@ -58,8 +66,11 @@ impl Args {
             danger_accept_invalid_certs: false,
             record: None,
             rest: Vec::new(),
+            url_builder: None,
+            env_password: None,
         };
         let (mut url, mut host_given, mut port_given, mut tls_given) = (None, false, false, false);
+        let (mut user_given, mut password_env_given) = (false, false);
         let mut it = std::env::args().skip(1);
         while let Some(flag) = it.next() {
             let mut value = |name: &str| {
@@ -87,8 +98,14 @@ impl Args {
                         other => die(format!("--tls {other}: use implicit, starttls or none")),
                     }
                 }
-                "--user" => a.user = value("--user"),
-                "--password-env" => a.password_env = value("--password-env"),
+                "--user" => {
+                    user_given = true;
+                    a.user = value("--user")
+                }
+                "--password-env" => {
+                    password_env_given = true;
+                    a.password_env = value("--password-env")
+                }
                 "--ca" => a.ca = Some(value("--ca")),
                 "--danger-accept-invalid-certs" => a.danger_accept_invalid_certs = true,
                 "--record" => a.record = Some(value("--record")),
@@ -116,12 +133,32 @@ impl Args {
                 },
             }
         }
+        // No connection flag at all: everything from the environment (ClientBuilder::from_env).
+        if url.is_none()
+            && !(host_given || port_given || tls_given || user_given || password_env_given)
+        {
+            let env = ClientBuilder::from_env().unwrap_or_else(|e| {
+                die(format!(
+                    "{e} (or give --url / --host; see --help)",
+                    e = e.to_string().trim_start_matches("invalid argument: ")
+                ))
+            });
+            let (host, port, security, _) =
+                url_parts(&std::env::var("IMAP_URL").unwrap_or_default());
+            (a.host, a.port, a.security, a.user) = (host, port, security, env.user.clone());
+            a.url_builder = Some((env.builder.clone(), a.host.clone(), a.port, a.security));
+            a.env_password = Some(env.password.clone());
+            return a;
+        }
         // `--url` (or IMAP_URL when no --host is given); explicit flags win over it.
         if url.is_none() && !host_given {
             url = std::env::var("IMAP_URL").ok().filter(|u| !u.is_empty());
         }
         if let Some(u) = url {
             let (host, port, security, user) = url_parts(&u);
+            if let Ok(b) = ClientBuilder::from_url(&u) {
+                a.url_builder = Some((b, host.clone(), port, security));
+            }
             if !host_given {
                 a.host = host;
             }
@@ -154,6 +191,9 @@ impl Args {
         if user.is_empty() {
             die(format!("no user in {url} (imaps://USER@HOST)"));
         }
+        let url_builder = ClientBuilder::from_url(url)
+            .ok()
+            .map(|b| (b, host.clone(), port, security));
         Args {
             host,
             port: if port != 0 {
@@ -170,6 +210,8 @@ impl Args {
             danger_accept_invalid_certs: danger,
             record: None,
             rest: Vec::new(),
+            url_builder,
+            env_password: None,
         }
     }
 
@@ -187,7 +229,15 @@ impl Args {
     }
 
     pub fn builder(&self) -> ClientBuilder {
-        let mut b = ClientBuilder::new(&self.host, self.port)
+        let base = match &self.url_builder {
+            Some((b, host, port, security))
+                if (host, *port, *security) == (&self.host, self.port, self.security) =>
+            {
+                b.clone()
+            }
+            _ => ClientBuilder::new(&self.host, self.port),
+        };
+        let mut b = base
             .cancel_with(cancel())
             .security(self.security)
             .connect_timeout(Duration::from_secs(10))
@@ -213,16 +263,27 @@ impl Args {
 
     /// Connects and logs in, or exits with a one-line error.
     pub fn login(&self) -> Session {
-        let password = std::env::var(&self.password_env).unwrap_or_else(|_| {
-            die(format!(
-                "set the password in the environment variable {}",
-                self.password_env
-            ))
-        });
+        let password = self.password();
         let client = self.builder().connect().unwrap_or_else(|e| die(e));
         client
             .login(&self.user, &password)
             .unwrap_or_else(|e| die(format!("login as {}: {}", self.user, e.error)))
+    }
+}
+
+impl Args {
+    /// The password: from `IMAP_PASSWORD` / `IMAP_PASSWORD_FILE` when everything came from the
+    /// environment, else from the variable `--password-env` names; exits when it is not set.
+    pub fn password(&self) -> String {
+        if let Some(p) = &self.env_password {
+            return p.clone();
+        }
+        std::env::var(&self.password_env).unwrap_or_else(|_| {
+            die(format!(
+                "set the password in the environment variable {}",
+                self.password_env
+            ))
+        })
     }
 }
 
