@@ -144,10 +144,29 @@ fn from_env_logs_in_to_dovecot() {
         .env("IMAP_CA", &ca)
         .output()
         .unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
     assert!(text.contains("from_env child: logged in"), "{text}");
+
+    // The examples, given no connection flag, read the same variables.
+    let url = format!("imap://alice@{}:{}", srv.host, srv.port);
+    let (ca, password) = (ca.to_str().unwrap(), password.to_str().unwrap());
+    let env = [
+        ("IMAP_URL", url.as_str()),
+        ("IMAP_PASSWORD_FILE", password),
+        ("IMAP_CA", ca),
+    ];
+    let (out, err, ok) = common::example::run("basic", &[], &env);
+    assert!(ok, "{err}");
+    assert!(out.starts_with("logged in as alice over TLS"), "{out}");
+    let (out, err, ok) = common::example::run("basic", &[], &[("IMAP_URL", "")]);
+    assert!(!ok && out.is_empty(), "{out}");
+    assert_eq!(
+        err.trim(),
+        "error: IMAP_URL is empty: set it to imaps://USER@HOST[:PORT][/MAILBOX] (or imap:// for \
+         STARTTLS) (or give --url / --host; see --help)"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 
     // Without IMAP_CA the certificate is not trusted, and the error says how to trust it.
     let shown = ClientBuilder::from_url(&format!("imaps://alice@{}:{}", srv.host, srv.tls_port))
