@@ -20,13 +20,15 @@
 //! does), and the `.eml` would no longer be the message that was attached. No `\Seen` flag
 //! changes.
 //!
-//! File names: the part's decoded name (RFC 2231 / RFC 2047), made safe by [`sanitize`]: no
-//! `/` or `\` (a path becomes `dir_file`), no `.` or `..` component, no control or
-//! bidirectional-override characters, no characters Windows forbids, no leading dots (no
-//! hidden files), at most 200 bytes (cut at a character boundary, the extension kept). A
-//! part without a usable name is saved as `attachment-<uid>-<section>.<ext>`, the extension
-//! guessed from its MIME type. An existing file is never overwritten: the new one becomes
-//! `name (2).pdf`, `name (3).pdf`, ...
+//! File names: the part's decoded name (RFC 2231 / RFC 2047), made safe by the library's
+//! [`Part::sanitized_filename`](blocking_imap::Part::sanitized_filename) (the rules of
+//! [`sanitize_filename`](blocking_imap::sanitize_filename): no `/` or `\` (a path becomes
+//! `dir_file`), no `.` or `..` component, no control, format or bidirectional characters, no
+//! characters Windows forbids, no leading dots (no hidden files), no Windows device names),
+//! then cut to 200 bytes here (at a character boundary, the extension kept). A part without a
+//! usable name is saved as `attachment-<uid>-<section>.<ext>`, the extension from its MIME
+//! type ([`Part::default_extension`](blocking_imap::Part::default_extension)). An existing
+//! file is never overwritten: the new one becomes `name (2).pdf`, `name (3).pdf`, ...
 //!
 //! Progress goes to stderr; stdout gets one line, `saved N attachments from M messages into
 //! DIR` (M counts the messages something was saved from). Exit code 0 on success, 1
@@ -40,74 +42,18 @@ use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use blocking_imap::{FetchItems, PartRequest, Search, SearchDate, Section, Session, Uid};
+use blocking_imap::{FetchItems, Part, PartRequest, Search, SearchDate, Section, Session, Uid};
 use common::{die, Args};
 
-/// The longest file name written, in bytes (most file systems allow 255).
+/// The longest file name written, in bytes: below the library's
+/// [`MAX_FILENAME_BYTES`](blocking_imap::MAX_FILENAME_BYTES) (255), leaving room for a
+/// ` (12)` and for the folder in a Windows path.
 const MAX_NAME_BYTES: usize = 200;
 /// An extension longer than this is not kept when a name is cut.
 const MAX_EXTENSION_BYTES: usize = 16;
 /// At most this many parts, and about this many (encoded) bytes, per `uid_fetch_parts` batch.
 const PARTS_PER_BATCH: usize = 500;
 const BYTES_PER_BATCH: u64 = 64 * 1024 * 1024;
-
-/// A file name for `name` as the sender wrote it, safe to create inside a directory, or
-/// `None` when nothing usable is left (an empty name, `..`, only separators and dots):
-///
-/// - path components are joined with `_` (`a/b\c.txt` is `a_b_c.txt`), and the empty,
-///   `.` and `..` ones dropped (`../../etc/passwd` is `etc_passwd`);
-/// - control characters (a newline, say; the library hands them over as U+FFFD),
-///   bidirectional overrides and invisible format characters (which can disguise `gpj.exe`
-///   as `exe.jpg`), and `< > : " | ? *` (which Windows refuses) become `_`;
-/// - leading dots and whitespace, trailing dots and whitespace are removed;
-/// - a Windows device name (`CON`, `NUL`, `COM1`, ...) gets a `_` in front;
-/// - at most [`MAX_NAME_BYTES`] bytes, cut at a character boundary, the extension kept.
-fn sanitize(name: &str) -> Option<String> {
-    let joined = name
-        .split(['/', '\\'])
-        .map(str::trim)
-        .filter(|c| !c.is_empty() && *c != "." && *c != "..")
-        .collect::<Vec<_>>()
-        .join("_");
-    let cleaned: String = joined
-        .chars()
-        .map(|c| if is_unsafe_char(c) { '_' } else { c })
-        .collect();
-    let trimmed = cleaned
-        .trim_start_matches(|c: char| c == '.' || c.is_whitespace())
-        .trim_end_matches(|c: char| c == '.' || c.is_whitespace());
-    if trimmed.is_empty() {
-        return None;
-    }
-    let mut safe = trimmed.to_string();
-    if is_windows_device(&safe) {
-        safe.insert(0, '_');
-    }
-    Some(fit(&safe, ""))
-}
-
-/// Characters that never go into a file name.
-fn is_unsafe_char(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*')
-        // Zero-width and directional marks, bidirectional embeddings, overrides and
-        // isolates, the byte order mark.
-        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
-        // What the library put in place of a control character it would not show.
-        || c == '\u{FFFD}'
-}
-
-/// `CON`, `PRN`, `AUX`, `NUL`, `COM1`-`COM9`, `LPT1`-`LPT9`, with any extension: names
-/// Windows takes for devices.
-fn is_windows_device(name: &str) -> bool {
-    let stem = name.split('.').next().unwrap_or(name).trim_end();
-    let upper = stem.to_ascii_uppercase();
-    matches!(upper.as_str(), "CON" | "PRN" | "AUX" | "NUL")
-        || (upper.len() == 4
-            && (upper.starts_with("COM") || upper.starts_with("LPT"))
-            && upper.as_bytes()[3].is_ascii_digit()
-            && upper.as_bytes()[3] != b'0')
-}
 
 /// `name` split into stem and extension (`report.pdf` is `("report", Some("pdf"))`); a
 /// leading dot, an empty, long or spaced extension is not one.
@@ -159,48 +105,25 @@ fn numbered(name: &str, n: u32) -> String {
     fit(name, &format!(" ({n})"))
 }
 
-/// A file extension for a MIME type, when it is a common one.
-fn extension_for(mime_type: &str) -> &'static str {
-    match mime_type {
-        "application/pdf" => "pdf",
-        "application/zip" => "zip",
-        "application/gzip" => "gz",
-        "application/json" => "json",
-        "application/xml" | "text/xml" => "xml",
-        "application/msword" => "doc",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => "docx",
-        "application/vnd.ms-excel" => "xls",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => "xlsx",
-        "application/vnd.ms-powerpoint" => "ppt",
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation" => "pptx",
-        "application/pgp-signature" => "asc",
-        "application/pkcs7-signature" | "application/x-pkcs7-signature" => "p7s",
-        "image/png" => "png",
-        "image/jpeg" | "image/jpg" | "image/pjpeg" => "jpg",
-        "image/gif" => "gif",
-        "image/webp" => "webp",
-        "image/svg+xml" => "svg",
-        "image/tiff" => "tif",
-        "image/heic" => "heic",
-        "audio/mpeg" => "mp3",
-        "audio/ogg" => "ogg",
-        "video/mp4" => "mp4",
-        "text/plain" => "txt",
-        "text/html" => "html",
-        "text/csv" => "csv",
-        "text/calendar" => "ics",
-        "text/vcard" | "text/x-vcard" => "vcf",
-        "message/rfc822" | "message/global" => "eml",
-        _ => "bin",
-    }
+/// The name of a part that has no usable one: `attachment-<uid>-<section>.<ext>` (the
+/// library's [`Part::fallback_filename`](blocking_imap::Part::fallback_filename) with the
+/// UID, since the parts of several messages go into one folder).
+fn fallback_name(uid: Uid, part: &Part<'_>) -> String {
+    format!(
+        "attachment-{uid}-{}.{}",
+        part.section_string(),
+        part.default_extension()
+    )
 }
 
-/// The name of a part that has no usable one: `attachment-<uid>-<section>.<ext>`.
-fn fallback_name(uid: Uid, section: &str, mime_type: &str) -> String {
-    format!(
-        "attachment-{uid}-{section}.{}",
-        extension_for(&mime_type.to_ascii_lowercase())
-    )
+/// The name to save `part` of message `uid` under: its own name made safe by the library
+/// ([`Part::sanitized_filename`](blocking_imap::Part::sanitized_filename)), cut to
+/// [`MAX_NAME_BYTES`], else [`fallback_name`].
+fn file_name(uid: Uid, part: &Part<'_>) -> String {
+    match part.sanitized_filename() {
+        Some(name) => fit(&name, ""),
+        None => fallback_name(uid, part),
+    }
 }
 
 /// Writes `bytes` to a new file in `dir` called `name`, or `name (2)`, `name (3)`, ... if
@@ -422,12 +345,7 @@ fn main() {
                 continue;
             };
             for part in structure.attachments() {
-                let name = part
-                    .filename()
-                    .and_then(|n| sanitize(&n))
-                    .unwrap_or_else(|| {
-                        fallback_name(uid, &part.section_string(), &part.mime_type())
-                    });
+                let name = file_name(uid, &part);
                 if part.is_mime_type("message/*") {
                     match attached.last_mut() {
                         Some((u, list)) if *u == uid => list.push((part.section().to_vec(), name)),
@@ -476,78 +394,10 @@ fn main() {
 mod tests {
     use super::*;
 
-    fn s(name: &str) -> Option<String> {
-        sanitize(name)
-    }
-
     #[test]
-    fn paths_become_one_name() {
-        assert_eq!(s("../../etc/passwd").as_deref(), Some("etc_passwd"));
-        assert_eq!(s("a/b\\c.txt").as_deref(), Some("a_b_c.txt"));
-        assert_eq!(s("/abs/path.pdf").as_deref(), Some("abs_path.pdf"));
-        assert_eq!(
-            s("C:\\Users\\x\\file.doc").as_deref(),
-            Some("C__Users_x_file.doc")
-        );
-        assert_eq!(s("./a/./b/../c").as_deref(), Some("a_b_c"));
-        assert_eq!(s(" report .pdf").as_deref(), Some("report .pdf"));
-    }
-
-    #[test]
-    fn nothing_usable_is_none() {
-        for bad in [
-            "",
-            " ",
-            ".",
-            "..",
-            "...",
-            "/",
-            "\\",
-            "../..",
-            "./",
-            " . / .. \\ ",
-        ] {
-            assert_eq!(s(bad), None, "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn no_hidden_files_controls_or_tricks() {
-        assert_eq!(s(".hidden").as_deref(), Some("hidden"));
-        assert_eq!(s("...bashrc").as_deref(), Some("bashrc"));
-        assert_eq!(s("report.pdf. ").as_deref(), Some("report.pdf"));
-        assert_eq!(s("line1\nline2.txt").as_deref(), Some("line1_line2.txt"));
-        assert_eq!(
-            s("tab\there\r\u{0}\u{7f}.txt").as_deref(),
-            Some("tab_here___.txt")
-        );
-        assert_eq!(s("photo\u{202E}gpj.exe").as_deref(), Some("photo_gpj.exe"));
-        assert_eq!(s("Re: Plans?.eml").as_deref(), Some("Re_ Plans_.eml"));
-        assert_eq!(s("CON.txt").as_deref(), Some("_CON.txt"));
-        assert_eq!(s("lpt1").as_deref(), Some("_lpt1"));
-        assert_eq!(s("COM0.txt").as_deref(), Some("COM0.txt"));
-        assert_eq!(s("console.txt").as_deref(), Some("console.txt"));
-        // What is not a trick stays as it is.
-        assert_eq!(s("€ long name.pdf").as_deref(), Some("€ long name.pdf"));
-        assert_eq!(s("日本語.txt").as_deref(), Some("日本語.txt"));
-    }
-
-    #[test]
-    fn long_names_are_cut_at_a_character_boundary_keeping_the_extension() {
-        let long = format!("{}.txt", "ü".repeat(148));
-        assert_eq!(long.len(), 300);
-        let cut = s(&long).unwrap();
-        assert_eq!(cut, format!("{}.txt", "ü".repeat(98)));
-        assert_eq!(cut.len(), 200);
-        // No extension: three-byte characters, cut below the limit.
-        let euros = "€".repeat(100);
-        assert_eq!(s(&euros).unwrap(), "€".repeat(66));
-        // An extension too long to be one is cut with the rest.
-        let odd = format!("a.{}", "b".repeat(300));
-        assert_eq!(s(&odd).unwrap().len(), 200);
-        // A cut that ends in spaces or dots loses them.
-        let spaced = format!("{} x.pdf", "a".repeat(195));
-        assert_eq!(s(&spaced).unwrap(), format!("{}.pdf", "a".repeat(195)));
+    fn long_names_are_cut_to_the_example_limit() {
+        assert_eq!(fit(&format!("{}.txt", "ü".repeat(148)), "").len(), 200);
+        assert_eq!(fit("short.pdf", ""), "short.pdf");
     }
 
     #[test]
@@ -559,26 +409,6 @@ mod tests {
         let n = numbered(&long, 12);
         assert!(n.len() <= MAX_NAME_BYTES, "{}", n.len());
         assert!(n.ends_with(" (12).txt"), "{n}");
-    }
-
-    #[test]
-    fn fallbacks() {
-        assert_eq!(
-            fallback_name(Uid(7), "2.1", "application/pdf"),
-            "attachment-7-2.1.pdf"
-        );
-        assert_eq!(
-            fallback_name(Uid(7), "3", "IMAGE/JPEG"),
-            "attachment-7-3.jpg"
-        );
-        assert_eq!(
-            fallback_name(Uid(9), "5", "message/rfc822"),
-            "attachment-9-5.eml"
-        );
-        assert_eq!(
-            fallback_name(Uid(9), "4", "x-unknown/thing"),
-            "attachment-9-4.bin"
-        );
     }
 
     #[test]

@@ -540,6 +540,7 @@ pub use client::{Client, LoginError};
 pub use error::{Error, RawBytes, Result, ServerText};
 pub use extensions::idle::Idle;
 pub use login_best::PasswordMechanism;
+pub use mime::{decode_header_text, sanitize_filename, MAX_FILENAME_BYTES};
 pub use parallel::parallel;
 pub use reconnect::{Changes, Operation, Reconnected, Resumed, SyncState};
 pub use session::Session;

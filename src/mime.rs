@@ -637,6 +637,240 @@ pub(crate) fn message_id(raw: &[u8]) -> Option<String> {
     None
 }
 
+/// Header text as it came from the server (a `BODY[HEADER.FIELDS (SUBJECT)]` fetch, say) with
+/// its RFC 2047 encoded words decoded, ready to show.
+///
+/// The same decoding [`Envelope::subject`](crate::Envelope::subject) uses: encoded words in any
+/// charset mail uses (`=?UTF-8?B?...?=`, `=?ISO-8859-1?Q?...?=`; without the `charsets`
+/// feature only UTF-8, US-ASCII and ISO-8859-1, others read as UTF-8), the whitespace between
+/// two encoded words dropped (RFC 2047 section 6.2), folds (CRLF and a space or tab) made one
+/// space, and every control character but TAB, and the bidirectional embeddings, overrides
+/// and isolates, shown as U+FFFD, so the result is safe to print. Malformed encoded words
+/// stay as written; bytes outside encoded words are read as UTF-8 (invalid ones as U+FFFD).
+/// Linear in the input; never fails.
+///
+/// Give it a field's value, without the field name: the text after `Subject:`. A header block
+/// as fetched ends in CRLF; trim it first, or the line end shows as U+FFFD.
+///
+/// ```
+/// use blocking_imap::decode_header_text;
+/// assert_eq!(
+///     decode_header_text(b"=?UTF-8?Q?Gr=C3=BC=C3=9Fe?= =?ISO-8859-1?B?YXVzIEv2bG4=?="),
+///     "Grüßeaus Köln"
+/// );
+/// assert_eq!(decode_header_text(b"Re: =?utf-8?q?caf=C3=A9?=\r\n and more"), "Re: café and more");
+/// // A terminal escape a sender put in a subject is not passed on.
+/// assert_eq!(decode_header_text(b"=?UTF-8?Q?=1B[2J?=hi"), "\u{fffd}[2Jhi");
+/// ```
+pub fn decode_header_text(raw: &[u8]) -> String {
+    decode_words(raw)
+}
+
+/// The longest file name [`sanitize_filename`] returns, in bytes: what most file systems
+/// allow (ext4, APFS, and NTFS in UTF-16 units, which is never fewer).
+pub const MAX_FILENAME_BYTES: usize = 255;
+
+/// An extension longer than this (in bytes) is not kept apart when a name is cut.
+const MAX_EXTENSION_BYTES: usize = 16;
+
+/// A file name made from `name` (as a sender wrote it: a part's decoded file name, a subject)
+/// that is safe to create inside a directory on Unix, macOS and Windows; `None` when nothing
+/// usable is left (an empty name, `.`, `..`, only separators, dots and spaces).
+///
+/// The rules, in order:
+///
+/// 1. Path components are joined with `_`: `a/b\c.txt` is `a_b_c.txt`; empty, `.` and `..`
+///    components are dropped (`../../etc/passwd` is `etc_passwd`), each component trimmed of
+///    whitespace. No `/`, `\` or `..` component is left.
+/// 2. These characters become `_`: control characters (C0, DEL, C1) and U+FFFD (what
+///    [`Part::filename`](crate::Part::filename) shows for a control character); every
+///    Unicode format character (general category Cf: the zero-width and directional marks
+///    U+200B-U+200F, the bidirectional embeddings and overrides U+202A-U+202E and isolates
+///    U+2066-U+2069, U+2060-U+2064, U+FEFF, the soft hyphen U+00AD, the Arabic letter mark
+///    U+061C, the tag characters...), which can hide text or make `gpj.exe` read as
+///    `exe.jpg`; the line and paragraph separators U+2028 and U+2029; and `< > : " | ? *`,
+///    which Windows refuses.
+/// 3. Leading and trailing dots and whitespace are removed (no hidden files; Windows drops
+///    a trailing dot or space itself).
+/// 4. A Windows device name, in any case and with any extension, gets a `_` in front: `CON`,
+///    `PRN`, `AUX`, `NUL`, `COM0`-`COM9`, `LPT0`-`LPT9`, `COM¹`, `COM²`, `COM³`, `LPT¹`,
+///    `LPT²`, `LPT³`, `CONIN$` and `CONOUT$` (`con.txt` is `_con.txt`, `CON .txt` is
+///    `_CON .txt`).
+/// 5. At most [`MAX_FILENAME_BYTES`] bytes, cut at a character boundary; the extension (up
+///    to 16 bytes after the last dot) is kept and the part before it shortened, without
+///    trailing dots or spaces.
+///
+/// Everything else stays as written: spaces inside, accents, any script. The result is one
+/// path component, never empty, never `.` or `..`.
+///
+/// ```
+/// use blocking_imap::sanitize_filename;
+/// assert_eq!(sanitize_filename("../../etc/passwd").as_deref(), Some("etc_passwd"));
+/// assert_eq!(sanitize_filename("Re: Plans?.eml").as_deref(), Some("Re_ Plans_.eml"));
+/// assert_eq!(sanitize_filename("photo\u{202E}gpj.exe").as_deref(), Some("photo_gpj.exe"));
+/// assert_eq!(sanitize_filename("nul.tar.gz").as_deref(), Some("_nul.tar.gz"));
+/// assert_eq!(sanitize_filename(".hidden").as_deref(), Some("hidden"));
+/// assert_eq!(sanitize_filename("Quartalsbericht € Q3.pdf").as_deref(), Some("Quartalsbericht € Q3.pdf"));
+/// assert_eq!(sanitize_filename(" / .. "), None);
+/// ```
+pub fn sanitize_filename(name: &str) -> Option<String> {
+    let joined = name
+        .split(['/', '\\'])
+        .map(str::trim)
+        .filter(|c| !c.is_empty() && *c != "." && *c != "..")
+        .collect::<Vec<_>>()
+        .join("_");
+    let cleaned: String = joined
+        .chars()
+        .map(|c| if is_unsafe_in_filename(c) { '_' } else { c })
+        .collect();
+    let trimmed = cleaned
+        .trim_start_matches(|c: char| c == '.' || c.is_whitespace())
+        .trim_end_matches(|c: char| c == '.' || c.is_whitespace());
+    if trimmed.is_empty() {
+        return None;
+    }
+    let mut safe = trimmed.to_string();
+    if is_windows_device_name(&safe) {
+        safe.insert(0, '_');
+    }
+    Some(fit_filename(&safe, MAX_FILENAME_BYTES))
+}
+
+/// Characters [`sanitize_filename`] replaces with `_`.
+fn is_unsafe_in_filename(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*')
+        || matches!(c, '\u{FFFD}' | '\u{2028}' | '\u{2029}')
+        || is_format_char(c)
+}
+
+/// Unicode general category Cf (format characters), Unicode 15.1.
+fn is_format_char(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}'
+        | '\u{0600}'..='\u{0605}'
+        | '\u{061C}'
+        | '\u{06DD}'
+        | '\u{070F}'
+        | '\u{0890}'..='\u{0891}'
+        | '\u{08E2}'
+        | '\u{180E}'
+        | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{206F}'
+        | '\u{FEFF}'
+        | '\u{FFF9}'..='\u{FFFB}'
+        | '\u{110BD}'
+        | '\u{110CD}'
+        | '\u{13430}'..='\u{1343F}'
+        | '\u{1BCA0}'..='\u{1BCA3}'
+        | '\u{1D173}'..='\u{1D17A}'
+        | '\u{E0001}'
+        | '\u{E0020}'..='\u{E007F}')
+}
+
+/// Does Windows take `name` for a device, whatever its extension? The part before the first
+/// dot, without trailing spaces, compared without regard to (ASCII) case.
+fn is_windows_device_name(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or(name).trim_end();
+    let upper = stem.to_ascii_uppercase();
+    if matches!(
+        upper.as_str(),
+        "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$"
+    ) {
+        return true;
+    }
+    let Some(rest) = upper
+        .strip_prefix("COM")
+        .or_else(|| upper.strip_prefix("LPT"))
+    else {
+        return false;
+    };
+    let mut chars = rest.chars();
+    matches!(
+        (chars.next(), chars.next()),
+        (Some('0'..='9' | '¹' | '²' | '³'), None)
+    )
+}
+
+/// `name` split into the part before its extension and the extension (`report.pdf` is
+/// `("report", Some("pdf"))`); an empty, long or spaced extension, or a leading dot, is not
+/// one.
+fn split_extension(name: &str) -> (&str, Option<&str>) {
+    match name.rfind('.') {
+        Some(dot) if dot > 0 => {
+            let ext = &name[dot + 1..];
+            if !ext.is_empty()
+                && ext.len() <= MAX_EXTENSION_BYTES
+                && !ext.chars().any(char::is_whitespace)
+            {
+                (&name[..dot], Some(ext))
+            } else {
+                (name, None)
+            }
+        }
+        _ => (name, None),
+    }
+}
+
+/// `name` cut to at most `max` bytes at a character boundary, its extension kept, the part
+/// before the extension shortened and then without trailing dots or whitespace.
+fn fit_filename(name: &str, max: usize) -> String {
+    if name.len() <= max {
+        return name.to_string();
+    }
+    let (stem, ext) = split_extension(name);
+    let ext_len = ext.map_or(0, |e| e.len() + 1);
+    let mut end = max.saturating_sub(ext_len).min(stem.len());
+    while !stem.is_char_boundary(end) {
+        end -= 1;
+    }
+    let stem = stem[..end].trim_end_matches(|c: char| c == '.' || c.is_whitespace());
+    match ext {
+        Some(ext) => format!("{stem}.{ext}"),
+        None => stem.to_string(),
+    }
+}
+
+/// A file extension (without the dot) for a MIME type (`type/subtype`, any case): the usual
+/// one for common types, `bin` for any other.
+pub(crate) fn extension_for_mime_type(mime_type: &str) -> &'static str {
+    match mime_type.to_ascii_lowercase().as_str() {
+        "application/pdf" => "pdf",
+        "application/zip" => "zip",
+        "application/gzip" => "gz",
+        "application/json" => "json",
+        "application/xml" | "text/xml" => "xml",
+        "application/msword" => "doc",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => "docx",
+        "application/vnd.ms-excel" => "xls",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => "xlsx",
+        "application/vnd.ms-powerpoint" => "ppt",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation" => "pptx",
+        "application/pgp-signature" => "asc",
+        "application/pkcs7-signature" | "application/x-pkcs7-signature" => "p7s",
+        "image/png" => "png",
+        "image/jpeg" | "image/jpg" | "image/pjpeg" => "jpg",
+        "image/gif" => "gif",
+        "image/webp" => "webp",
+        "image/svg+xml" => "svg",
+        "image/tiff" => "tif",
+        "image/heic" => "heic",
+        "audio/mpeg" => "mp3",
+        "audio/ogg" => "ogg",
+        "video/mp4" => "mp4",
+        "text/plain" => "txt",
+        "text/html" => "html",
+        "text/csv" => "csv",
+        "text/calendar" => "ics",
+        "text/vcard" | "text/x-vcard" => "vcf",
+        "message/rfc822" | "message/global" => "eml",
+        _ => "bin",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1079,5 +1313,221 @@ mod tests {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod filename_tests {
+    use super::*;
+
+    fn s(name: &str) -> Option<String> {
+        sanitize_filename(name)
+    }
+
+    #[test]
+    fn paths_become_one_name() {
+        assert_eq!(s("../../etc/passwd").as_deref(), Some("etc_passwd"));
+        assert_eq!(s("a/b\\c.txt").as_deref(), Some("a_b_c.txt"));
+        assert_eq!(s("/abs/path.pdf").as_deref(), Some("abs_path.pdf"));
+        assert_eq!(
+            s("C:\\Users\\x\\file.doc").as_deref(),
+            Some("C__Users_x_file.doc")
+        );
+        assert_eq!(s("./a/./b/../c").as_deref(), Some("a_b_c"));
+        assert_eq!(s(" report .pdf").as_deref(), Some("report .pdf"));
+        assert_eq!(s("a/..b/c").as_deref(), Some("a_..b_c"));
+    }
+
+    #[test]
+    fn nothing_usable_is_none() {
+        for bad in [
+            "",
+            " ",
+            ".",
+            "..",
+            "...",
+            "/",
+            "\\",
+            "../..",
+            "./",
+            " . / .. \\ ",
+            "\u{3000}. ",
+        ] {
+            assert_eq!(s(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn controls_format_characters_and_windows_characters() {
+        assert_eq!(s(".hidden").as_deref(), Some("hidden"));
+        assert_eq!(s("...bashrc").as_deref(), Some("bashrc"));
+        assert_eq!(s("report.pdf. ").as_deref(), Some("report.pdf"));
+        assert_eq!(s("line1\nline2.txt").as_deref(), Some("line1_line2.txt"));
+        assert_eq!(
+            s("tab\there\r\u{0}\u{7f}\u{85}.txt").as_deref(),
+            Some("tab_here____.txt")
+        );
+        assert_eq!(s("a\u{fffd}b").as_deref(), Some("a_b"));
+        assert_eq!(s("photo\u{202E}gpj.exe").as_deref(), Some("photo_gpj.exe"));
+        assert_eq!(s("<>:\"|?*x").as_deref(), Some("_______x"));
+        for c in [
+            '\u{AD}',
+            '\u{61C}',
+            '\u{200B}',
+            '\u{200C}',
+            '\u{200D}',
+            '\u{200E}',
+            '\u{200F}',
+            '\u{202A}',
+            '\u{202B}',
+            '\u{202C}',
+            '\u{202D}',
+            '\u{202E}',
+            '\u{2060}',
+            '\u{2061}',
+            '\u{2062}',
+            '\u{2063}',
+            '\u{2064}',
+            '\u{2066}',
+            '\u{2067}',
+            '\u{2068}',
+            '\u{2069}',
+            '\u{206A}',
+            '\u{FEFF}',
+            '\u{FFF9}',
+            '\u{180E}',
+            '\u{E0001}',
+            '\u{E0041}',
+            '\u{2028}',
+            '\u{2029}',
+            '\u{600}',
+            '\u{1D173}',
+        ] {
+            assert_eq!(
+                s(&format!("a{c}b.txt")).as_deref(),
+                Some("a_b.txt"),
+                "U+{:04X}",
+                u32::from(c)
+            );
+        }
+        // A format character at the edge is replaced, not trimmed: the name stays visible.
+        assert_eq!(s("\u{FEFF}x").as_deref(), Some("_x"));
+        // What is not a trick stays as it is.
+        assert_eq!(s("€ long name.pdf").as_deref(), Some("€ long name.pdf"));
+        assert_eq!(s("日本語.txt").as_deref(), Some("日本語.txt"));
+        assert_eq!(s("ملف.pdf").as_deref(), Some("ملف.pdf"));
+        assert_eq!(s("a\u{00A0}b").as_deref(), Some("a\u{00A0}b"));
+    }
+
+    #[test]
+    fn windows_device_names() {
+        for dev in [
+            "CON",
+            "con",
+            "Con.txt",
+            "PRN.pdf",
+            "aux",
+            "NUL.tar.gz",
+            "COM0",
+            "com1.log",
+            "COM9",
+            "LPT0",
+            "lpt1",
+            "LPT9.x",
+            "COM¹",
+            "com².txt",
+            "COM³",
+            "LPT¹",
+            "lpt²",
+            "LPT³.doc",
+            "CONIN$",
+            "conout$.txt",
+            "CON .txt",
+            "nul.",
+        ] {
+            let got = s(dev).unwrap();
+            assert!(got.starts_with('_'), "{dev:?} -> {got:?}");
+            assert_eq!(got[1..], *dev.trim_end_matches('.'), "{dev:?}");
+        }
+        for fine in [
+            "console.txt",
+            "COM10",
+            "LPT",
+            "COM",
+            "COM1x",
+            "CONIN",
+            "xCON",
+            "COM⁴",
+            "nul_.txt",
+            "AUX1",
+        ] {
+            assert_eq!(s(fine).as_deref(), Some(fine), "{fine:?}");
+        }
+        // After the leading dots go: `..CON` is a device name again.
+        assert_eq!(s("..CON").as_deref(), Some("_CON"));
+    }
+
+    #[test]
+    fn long_names_are_cut_at_a_character_boundary_keeping_the_extension() {
+        let long = format!("{}.txt", "ü".repeat(148));
+        assert_eq!(long.len(), 300);
+        let cut = s(&long).unwrap();
+        assert_eq!(cut, format!("{}.txt", "ü".repeat(125)));
+        assert_eq!(cut.len(), 254);
+        // No extension: three-byte characters, cut below the limit.
+        assert_eq!(s(&"€".repeat(100)).unwrap(), "€".repeat(85));
+        // An extension too long to be one is cut with the rest.
+        let odd = format!("a.{}", "b".repeat(300));
+        assert_eq!(s(&odd).unwrap().len(), MAX_FILENAME_BYTES);
+        // A cut that ends in spaces or dots loses them.
+        let spaced = format!("{} x.pdf", "a".repeat(250));
+        assert_eq!(s(&spaced).unwrap(), format!("{}.pdf", "a".repeat(250)));
+        // Exactly the limit is kept whole.
+        let exact = format!("{}.pdf", "a".repeat(251));
+        assert_eq!(s(&exact).unwrap(), exact);
+        // A device name with a long tail: the `_` counts.
+        let dev = format!("CON{}.txt", " ".repeat(300));
+        let got = s(&dev).unwrap();
+        assert_eq!(got, "_CON.txt");
+        // Every cut is at most the limit and valid UTF-8, for any mix of widths.
+        for n in 0..8 {
+            let name = format!("{}{}.jpeg", "x".repeat(n), "😀".repeat(70));
+            let got = s(&name).unwrap();
+            assert!(got.len() <= MAX_FILENAME_BYTES, "{}", got.len());
+            assert!(got.ends_with(".jpeg"));
+        }
+    }
+
+    #[test]
+    fn extensions() {
+        for (t, e) in [
+            ("message/rfc822", "eml"),
+            ("text/calendar", "ics"),
+            ("application/pdf", "pdf"),
+            ("TEXT/PLAIN", "txt"),
+            ("text/html", "html"),
+            ("image/png", "png"),
+            ("image/jpeg", "jpg"),
+            ("image/gif", "gif"),
+            ("image/webp", "webp"),
+            ("application/zip", "zip"),
+            ("application/octet-stream", "bin"),
+            ("x-unknown/thing", "bin"),
+            ("", "bin"),
+        ] {
+            assert_eq!(extension_for_mime_type(t), e, "{t}");
+        }
+    }
+
+    #[test]
+    fn header_text() {
+        assert_eq!(
+            decode_header_text(b"=?UTF-8?Q?Gr=C3=BC=C3=9Fe?= =?ISO-8859-1?B?YXVzIEv2bG4=?="),
+            "Grüßeaus Köln"
+        );
+        assert_eq!(decode_header_text(b"plain"), "plain");
+        assert_eq!(decode_header_text(b""), "");
+        assert_eq!(decode_header_text(b"a\r\n b"), "a b");
+        assert_eq!(decode_header_text(b"=?bogus"), "=?bogus");
     }
 }

@@ -144,6 +144,77 @@ impl<'a> Part<'a> {
         self.structure.is_attachment()
     }
 
+    /// Is this part an attached message (`message/rfc822`, or `message/global` as RFC 6532
+    /// sends one with UTF-8 headers), a forwarded mail whose own parts are
+    /// [`message_leaves`](Part::message_leaves)? Also when the server sent no structure for
+    /// what is inside.
+    ///
+    /// ```
+    /// # use blocking_imap::BodyStructure;
+    /// # fn show(body: &BodyStructure) {
+    /// for part in body.attachments().filter(|p| p.is_attached_message()) {
+    ///     println!("forwarded: {}", part.safe_filename()); // attachment-2.eml, say
+    /// }
+    /// # }
+    /// ```
+    pub fn is_attached_message(&self) -> bool {
+        self.is_mime_type("message/rfc822") || self.is_mime_type("message/global")
+    }
+
+    /// A file name to save this part under, safe to create inside a directory: the part's
+    /// [`filename`](Part::filename) made safe by [`sanitize_filename`](crate::sanitize_filename)
+    /// (its documentation has the rules: no path, no control, format or bidirectional
+    /// characters, no characters Windows refuses, no hidden files or device names, at most
+    /// 255 bytes), or, when the part has no name or nothing of it is usable,
+    /// [`fallback_filename`](Part::fallback_filename): `attachment-<section>.<ext>`.
+    ///
+    /// Never empty. Two parts can get the same name (two `report.pdf`, or the parts `2` of two
+    /// messages): check that the file does not exist before writing (`OpenOptions::create_new`),
+    /// as `examples/save_attachments.rs` does.
+    ///
+    /// ```
+    /// # use blocking_imap::BodyStructure;
+    /// # fn save(body: &BodyStructure, dir: &std::path::Path) {
+    /// for part in body.attachments() {
+    ///     let path = dir.join(part.safe_filename()); // always inside `dir`
+    /// #   let _ = path;
+    /// }
+    /// # }
+    /// ```
+    pub fn safe_filename(&self) -> String {
+        self.sanitized_filename()
+            .unwrap_or_else(|| self.fallback_filename())
+    }
+
+    /// The part's own [`filename`](Part::filename) made safe by
+    /// [`sanitize_filename`](crate::sanitize_filename); `None` when it has none, or nothing of
+    /// it is usable (`..`, only dots and separators). [`safe_filename`](Part::safe_filename)
+    /// with no fallback, for callers that name unnamed parts their own way.
+    pub fn sanitized_filename(&self) -> Option<String> {
+        self.filename()
+            .and_then(|name| crate::mime::sanitize_filename(&name))
+    }
+
+    /// The name of a part without a usable file name: `attachment-<section>.<ext>`
+    /// (`attachment-2.1.pdf`), the extension from the MIME type as
+    /// [`default_extension`](Part::default_extension) gives it.
+    pub fn fallback_filename(&self) -> String {
+        format!(
+            "attachment-{}.{}",
+            self.section_string(),
+            self.default_extension()
+        )
+    }
+
+    /// The usual file extension (without the dot) for the part's MIME type: `eml` for
+    /// `message/rfc822` and `message/global`, `ics` for `text/calendar`, `pdf`, `txt` for
+    /// `text/plain`, `html`, `png`, `jpg`, `gif`, `webp`, `zip`, and the other common
+    /// office, image, audio and signature types; `bin` for `application/octet-stream` and
+    /// any type it does not know.
+    pub fn default_extension(&self) -> &'static str {
+        crate::mime::extension_for_mime_type(&self.mime_type())
+    }
+
     /// For an attached message (`message/rfc822`): the leaves of its body, in order,
     /// numbered within the outer message (`2.1`, `2.2`, ... under part `2`), so they can be
     /// fetched directly; attached messages inside it are leaves again. Empty for any other
@@ -175,6 +246,32 @@ impl BodyStructure {
     /// leaves are [`Part::message_leaves`].
     pub fn leaves(&self) -> impl Iterator<Item = Part<'_>> + '_ {
         leaves_from(body_number(Vec::new(), self), self)
+    }
+
+    /// Every leaf, attached messages gone into: as [`leaves`](BodyStructure::leaves), but an
+    /// attached message (`message/rfc822`, `message/global`) is followed by its own leaves,
+    /// numbered within this message (`2.1`, `2.2` under part `2`, so each can be fetched
+    /// directly), and so on for messages attached inside it. In part-number order; the
+    /// attached message itself is listed too ([`Part::is_attached_message`] tells it apart),
+    /// also when the server sent no structure for what is inside.
+    ///
+    /// Bounds: each part is visited once, with the explicit stack of
+    /// [`walk`](BodyStructure::walk); the parser nests at most `MAX_BODY_DEPTH` levels in all,
+    /// attached messages included.
+    ///
+    /// ```
+    /// # use blocking_imap::BodyStructure;
+    /// # fn show(body: &BodyStructure) {
+    /// // Every PDF, also those in forwarded messages.
+    /// for part in body.all_leaves().filter(|p| p.is_mime_type("application/pdf")) {
+    ///     println!("{} {}", part.section_string(), part.safe_filename());
+    /// }
+    /// # }
+    /// ```
+    pub fn all_leaves(&self) -> impl Iterator<Item = Part<'_>> + '_ {
+        self.walk_from(body_number(Vec::new(), self), true)
+            .filter(|(_, part)| !part.is_multipart())
+            .map(|(section, structure)| Part { section, structure })
     }
 
     /// The leaves a mail client would list as attachments, in order: those for which
@@ -610,5 +707,107 @@ mod tests {
         assert_eq!(b.attachments().count(), n);
         assert_eq!(b.text_body(), None);
         assert_eq!(section(b.html_body()), Some((n + 1).to_string()));
+    }
+
+    /// A message with text, a forwarded message (text + HTML alternative and a photo, and
+    /// inside it another forwarded message with one single part), and a PDF.
+    const NESTED: &str = concat!(
+        r#"* 10 FETCH (BODYSTRUCTURE (("text" "plain" ("charset" "utf-8") NIL NIL "8bit" 40 3 NIL NIL NIL NIL)"#,
+        r#"("message" "rfc822" NIL NIL NIL "7bit" 900"#,
+        r#" ("Mon, 1 Jan 2024 10:00:00 +0000" "outer" NIL NIL NIL NIL NIL NIL NIL "<p@x.org>")"#,
+        r#" ((("text" "plain" ("charset" "utf-8") NIL NIL "7bit" 10 1 NIL NIL NIL NIL)("text" "html" ("charset" "utf-8") NIL NIL "7bit" 50 2 NIL NIL NIL NIL) "alternative" ("boundary" "i") NIL NIL NIL)"#,
+        r#"("image" "jpeg" ("name" "cat.jpg") NIL NIL "base64" 800 NIL ("attachment" ("filename" "../cat.jpg")) NIL NIL)"#,
+        r#"("message" "rfc822" NIL NIL NIL "7bit" 100"#,
+        r#" ("Mon, 1 Jan 2024 09:00:00 +0000" "inner" NIL NIL NIL NIL NIL NIL NIL "<q@x.org>")"#,
+        r#" ("application" "pdf" ("name" "deep.pdf") NIL NIL "base64" 10 NIL NIL NIL NIL) 5 NIL NIL NIL NIL)"#,
+        r#" "mixed" ("boundary" "m") NIL NIL NIL)"#,
+        r#" 20 NIL ("attachment" NIL) NIL NIL)"#,
+        r#"("application" "pdf" NIL NIL NIL "base64" 50 NIL ("attachment" ("filename" "CON.pdf")) NIL NIL)"#,
+        r#" "mixed" ("boundary" "o") NIL NIL NIL))"#,
+        "\n"
+    );
+
+    #[test]
+    fn all_leaves_go_into_attached_messages() {
+        let b = body(NESTED);
+        assert_eq!(sections(b.leaves()), ["1", "2", "3"]);
+        assert_eq!(
+            sections(b.all_leaves()),
+            ["1", "2", "2.1.1", "2.1.2", "2.2", "2.3", "2.3.1", "3"]
+        );
+        let messages: Vec<_> = b
+            .all_leaves()
+            .filter(Part::is_attached_message)
+            .map(|p| p.section_string())
+            .collect();
+        assert_eq!(messages, ["2", "2.3"]);
+        // Every number is one `part` finds, with the same structure.
+        for p in b.all_leaves() {
+            assert_eq!(
+                b.part(p.section()),
+                Some(p.structure()),
+                "{}",
+                p.section_string()
+            );
+        }
+        let pdfs: Vec<_> = b
+            .all_leaves()
+            .filter(|p| p.is_mime_type("application/pdf"))
+            .map(|p| (p.section_string(), p.safe_filename()))
+            .collect();
+        assert_eq!(
+            pdfs,
+            [
+                ("2.3.1".to_string(), "deep.pdf".to_string()),
+                ("3".to_string(), "_CON.pdf".to_string())
+            ]
+        );
+        // A message without attached messages: the same as `leaves`.
+        let b = body(MIXED);
+        assert_eq!(sections(b.all_leaves()), sections(b.leaves()));
+        // A message that is only a single part.
+        let b = body("* 5 FETCH (BODYSTRUCTURE (\"text\" \"plain\" NIL NIL NIL \"7bit\" 1 1))\n");
+        assert_eq!(sections(b.all_leaves()), ["1"]);
+    }
+
+    #[test]
+    fn attached_messages_and_file_names() {
+        let b = body(NESTED);
+        let parts: Vec<_> = b.all_leaves().collect();
+        let names: Vec<_> = parts.iter().map(Part::safe_filename).collect();
+        assert_eq!(
+            names,
+            [
+                "attachment-1.txt",
+                "attachment-2.eml",
+                "attachment-2.1.1.txt",
+                "attachment-2.1.2.html",
+                "cat.jpg",
+                "attachment-2.3.eml",
+                "deep.pdf",
+                "_CON.pdf"
+            ]
+        );
+        assert!(parts[1].is_attached_message());
+        assert!(!parts[0].is_attached_message());
+        assert_eq!(parts[4].sanitized_filename().as_deref(), Some("cat.jpg"));
+        assert_eq!(parts[4].fallback_filename(), "attachment-2.2.jpg");
+        assert_eq!(parts[1].sanitized_filename(), None);
+        assert_eq!(parts[1].default_extension(), "eml");
+        // message/global is an attached message too, with or without a structure inside.
+        let b = body("* 5 FETCH (BODYSTRUCTURE ((\"text\" \"plain\" NIL NIL NIL \"7bit\" 1 1)(\"message\" \"global\" NIL NIL NIL \"8bit\" 10) \"mixed\"))\n");
+        let g = b.leaves().nth(1).unwrap();
+        assert!(g.is_attached_message());
+        assert_eq!(g.safe_filename(), "attachment-2.eml");
+        // Names that sanitise to nothing fall back; calendar invitations get `.ics`.
+        let b = body(concat!(
+            r#"* 6 FETCH (BODYSTRUCTURE (("text" "calendar" ("name" "../..") NIL NIL "7bit" 1 1)"#,
+            r#"("application" "octet-stream" ("name" "=?UTF-8?Q?=E2=80=AE?=") NIL NIL "base64" 1) "mixed"))"#,
+            "\n"
+        ));
+        let names: Vec<_> = b.leaves().map(|p| p.safe_filename()).collect();
+        assert_eq!(names[0], "attachment-1.ics");
+        // A lone override shows as U+FFFD in `filename`, which becomes `_`: still a name.
+        assert_eq!(names[1], "_");
     }
 }
