@@ -31,6 +31,31 @@ const SECS_PER_DAY: i64 = 86_400;
 /// Two values are equal only if they have the same fields; [`Ord`] orders by the instant
 /// (then by offset), so `10:00 +0200` sorts before `09:30 +0000`.
 ///
+/// An unknown zone: RFC 5322 section 3.3 writes `-0000` for "the time is UTC, but the
+/// sender's local zone is not known", which is not the same as `+0000` (the sender is on
+/// UTC). A date parsed from `-0000` (or, in a Date header, from a zone it cannot read, a
+/// military letter or no zone at all) keeps that apart: its offset is 0,
+/// [`is_zone_unknown`](DateTime::is_zone_unknown) is true, it prints `-0000` again, and it is
+/// not equal to the same time written `+0000` (it sorts just after it).
+///
+/// Local time: the type holds a fixed offset, not a time zone. To show a date in the
+/// reader's zone, give that zone's offset to [`to_offset`](DateTime::to_offset), or, with the
+/// `chrono` feature, convert into `chrono::DateTime<FixedOffset>` and call
+/// `.with_timezone(&chrono::Local)` (chrono's `clock` feature, in your own dependency on
+/// chrono); with the `jiff` feature, convert into `jiff::Timestamp` and call
+/// `.to_zoned(jiff::tz::TimeZone::system())` (jiff's `tz-system` feature).
+///
+/// ```
+/// use blocking_imap::DateTime;
+/// let d = DateTime::parse_rfc5322("Tue, 1 Jul 2003 10:52:37 -0000")?;
+/// assert!(d.is_zone_unknown());
+/// assert_eq!(d.to_rfc5322(), "Tue, 1 Jul 2003 10:52:37 -0000");
+/// assert_ne!(d, DateTime::parse_rfc5322("Tue, 1 Jul 2003 10:52:37 +0000")?);
+/// // In Berlin's summer time:
+/// assert_eq!(d.to_offset(120)?.to_string(), " 1-Jul-2003 12:52:37 +0200");
+/// # Ok::<(), blocking_imap::Error>(())
+/// ```
+///
 /// ```
 /// use blocking_imap::DateTime;
 /// let d: DateTime = "17-Jul-1996 02:44:25 -0700".parse()?;
@@ -50,6 +75,9 @@ pub struct DateTime {
     second: u8,
     /// East of UTC, in minutes (-0700 is -420).
     offset: i16,
+    /// Written `-0000`: the time is UTC, the sender's zone unknown (RFC 5322 section 3.3).
+    /// Only with `offset` 0.
+    zone_unknown: bool,
 }
 
 /// Days from 1970-01-01 to `year`-`month`-`day` (proleptic Gregorian). The year is shifted to
@@ -143,6 +171,7 @@ impl DateTime {
             minute,
             second,
             offset: offset_minutes,
+            zone_unknown: false,
         })
     }
 
@@ -179,6 +208,7 @@ impl DateTime {
             minute: (secs_of_day / 60 % 60) as u8,
             second: (secs_of_day % 60) as u8,
             offset: offset_minutes,
+            zone_unknown: false,
         })
     }
 
@@ -210,6 +240,7 @@ impl DateTime {
             minute: 0,
             second: 0,
             offset: 0,
+            zone_unknown: false,
         })
     }
 
@@ -277,7 +308,10 @@ impl DateTime {
     /// [`to_utc`](DateTime::to_utc) gives the nearest value in range.
     pub fn checked_to_utc(&self) -> Option<DateTime> {
         if self.offset == 0 {
-            return Some(*self);
+            return Some(DateTime {
+                zone_unknown: false,
+                ..*self
+            });
         }
         DateTime::from_unix_timestamp(self.unix_timestamp(), 0).ok()
     }
@@ -291,6 +325,7 @@ impl DateTime {
         minute: 0,
         second: 0,
         offset: 0,
+        zone_unknown: false,
     };
 
     /// The latest UTC value (leap seconds aside): `31-Dec-9999 23:59:59 +0000`.
@@ -302,6 +337,7 @@ impl DateTime {
         minute: 59,
         second: 59,
         offset: 0,
+        zone_unknown: false,
     };
 
     /// The year (1-9999), as written (local to the offset).
@@ -334,9 +370,55 @@ impl DateTime {
         self.second
     }
 
-    /// The UTC offset it was written with, in minutes east of UTC (`-0700` is `-420`).
+    /// The UTC offset it was written with, in minutes east of UTC (`-0700` is `-420`); 0
+    /// for an unknown zone (`-0000`, see [`is_zone_unknown`](DateTime::is_zone_unknown)).
     pub fn offset_minutes(&self) -> i16 {
         self.offset
+    }
+
+    /// Was the zone unknown: written `-0000` (RFC 5322 section 3.3: the time is UTC, the
+    /// sender's local zone is not known), or, in a Date header read by
+    /// [`parse_rfc5322`](DateTime::parse_rfc5322), a zone that cannot be read, a military
+    /// letter, or none? Such a value has offset 0 and prints `-0000`. False for `+0000`,
+    /// `UT`, `GMT` and every other offset.
+    ///
+    /// ```
+    /// use blocking_imap::DateTime;
+    /// assert!(DateTime::parse_imap("17-Jul-1996 02:44:25 -0000")?.is_zone_unknown());
+    /// assert!(!DateTime::parse_imap("17-Jul-1996 02:44:25 +0000")?.is_zone_unknown());
+    /// assert!(DateTime::parse_rfc5322("17 Jul 1996 02:44:25")?.is_zone_unknown());
+    /// assert!(!DateTime::parse_rfc5322("17 Jul 1996 02:44:25 GMT")?.is_zone_unknown());
+    /// # Ok::<(), blocking_imap::Error>(())
+    /// ```
+    pub fn is_zone_unknown(&self) -> bool {
+        self.zone_unknown
+    }
+
+    /// The same instant written with the UTC offset `offset_minutes` (east of UTC: `120` for
+    /// `+0200`): how to show a date in the reader's zone, given that zone's offset. The
+    /// result's zone is known (an unknown-zone date is UTC, and is converted from UTC).
+    ///
+    /// ```
+    /// use blocking_imap::DateTime;
+    /// let d: DateTime = "17-Jul-1996 02:44:25 -0700".parse()?;
+    /// assert_eq!(d.to_offset(60)?.to_string(), "17-Jul-1996 10:44:25 +0100");
+    /// assert_eq!(d.to_offset(60)?.unix_timestamp(), d.unix_timestamp());
+    /// # Ok::<(), blocking_imap::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] if the offset is beyond ±99:59, or the date in that offset
+    /// falls outside the years 1-9999.
+    pub fn to_offset(&self, offset_minutes: i16) -> Result<DateTime> {
+        DateTime::from_unix_timestamp(self.unix_timestamp(), offset_minutes)
+    }
+
+    /// This value with its zone marked unknown (`-0000`) when its offset is 0; any other
+    /// value is returned as it is (a known offset is never unknown).
+    fn unknown_zone_if_utc(mut self, unknown: bool) -> DateTime {
+        self.zone_unknown = unknown && self.offset == 0;
+        self
     }
 
     /// Parses IMAP's `date-time` (RFC 9051): `17-Jul-1996 02:44:25 -0700`, the day with or
@@ -358,7 +440,8 @@ impl DateTime {
     /// three-digit years are read as RFC 5322 section 4.3 says (`94` is 1994, `04` is 2004,
     /// `104` is 2004), seconds are optional, and the zone may be `+hhmm`, a name (`UT`,
     /// `GMT`, `EST`, `PDT`...), a military letter or missing (all but the numeric and North
-    /// American zones are taken as `-0000`, UTC). A name followed by an offset (`GMT+0200`,
+    /// American zones are taken as `-0000`: UTC, with [`is_zone_unknown`](DateTime::is_zone_unknown)
+    /// true; `UT`, `GMT`, `UTC`, `Z` are `+0000`). A name followed by an offset (`GMT+0200`,
     /// `UTC+05:30`, `GMT+2`, `GMT +0200`, as JavaScript and some mailers write it) has that
     /// offset. Also accepts the IMAP form.
     ///
@@ -396,9 +479,13 @@ impl DateTime {
         MONTHS[usize::from(self.month - 1)]
     }
 
-    /// `+hhmm` / `-hhmm`.
+    /// `+hhmm` / `-hhmm`; `-0000` for an unknown zone.
     fn zone(&self) -> String {
-        let sign = if self.offset < 0 { '-' } else { '+' };
+        let sign = if self.offset < 0 || self.zone_unknown {
+            '-'
+        } else {
+            '+'
+        };
         let m = self.offset.unsigned_abs();
         format!("{sign}{:02}{:02}", m / 60, m % 60)
     }
@@ -444,6 +531,7 @@ impl Ord for DateTime {
             .cmp(&other.unix_timestamp())
             .then(self.offset.cmp(&other.offset))
             .then(self.second.cmp(&other.second))
+            .then(self.zone_unknown.cmp(&other.zone_unknown))
     }
 }
 
@@ -631,15 +719,18 @@ fn imap_date_time(text: &str) -> Option<Result<DateTime>> {
         Some(zone) => numeric_zone(zone)?,
         None => 0,
     };
-    Some(DateTime::new(
-        u16::try_from(year).ok()?,
-        month,
-        u8::try_from(day).ok()?,
-        hour,
-        minute,
-        second,
-        offset,
-    ))
+    Some(
+        DateTime::new(
+            u16::try_from(year).ok()?,
+            month,
+            u8::try_from(day).ok()?,
+            hour,
+            minute,
+            second,
+            offset,
+        )
+        .map(|d| d.unknown_zone_if_utc(zone == Some("-0000"))),
+    )
 }
 
 /// Removes RFC 5322 comments (`(...)`, nested, with `\` quoting) and folds whitespace.
@@ -685,23 +776,34 @@ fn named_zone(s: &str) -> Option<i16> {
 /// The offset of the zone word of a date: `+hhmm`, a name, or a name with an offset after
 /// it, in the word (`GMT+0200`, `UTC+05:30`, `GMT+2`) or as the `next` word (`GMT +0200`):
 /// the offset, exact, wins over the name. Anything else is `-0000` (UTC), as RFC 5322 says of
-/// unknown zones.
-fn zone_offset(word: &str, next: Option<&str>) -> i16 {
+/// unknown zones. The second value: is the zone unknown (`-0000`, a military letter, a name
+/// it does not know, a word it cannot read)?
+fn zone_offset(word: &str, next: Option<&str>) -> (i16, bool) {
     if let Some(offset) = numeric_zone(word) {
-        return offset;
+        return (offset, word == "-0000");
     }
     if let Some(at) = word.find(['+', '-']) {
         let (name, offset) = word.split_at(at);
         if !name.is_empty() && named_zone(name).is_some() {
             if let Some(offset) = loose_offset(offset) {
-                return offset;
+                return (offset, false);
             }
         }
     }
     match named_zone(word) {
-        Some(offset) => next.and_then(numeric_zone).unwrap_or(offset),
-        None => 0,
+        Some(offset) => match next.and_then(numeric_zone) {
+            Some(exact) => (exact, next == Some("-0000")),
+            None => (offset, offset == 0 && !is_utc_name(word)),
+        },
+        None => (0, true),
     }
+}
+
+/// `UT`, `UTC`, `GMT`, `Z`: names of UTC itself, a known zone (not `-0000`).
+fn is_utc_name(word: &str) -> bool {
+    ["UT", "UTC", "GMT", "Z"]
+        .iter()
+        .any(|n| word.eq_ignore_ascii_case(n))
 }
 
 /// An offset after a zone name: `+hhmm`, `+hh:mm`, `+h` or `+hh` (and `-`).
@@ -759,11 +861,12 @@ fn rfc5322_date_time(s: &str) -> Option<DateTime> {
     };
     let mut rest = words[2..].iter();
     let year = full_year(rest.next()?)?;
-    let (mut h, mut m, mut sec, mut offset) = (0, 0, 0, 0);
+    // No zone: unknown, as RFC 5322 says of a zone it cannot read.
+    let (mut h, mut m, mut sec, mut offset, mut unknown) = (0, 0, 0, 0, true);
     if let Some(time) = rest.next() {
         (h, m, sec) = time_of_day(time)?;
         if let Some(zone) = rest.next() {
-            offset = zone_offset(zone, rest.next().copied());
+            (offset, unknown) = zone_offset(zone, rest.next().copied());
         }
     }
     // A 60th second is kept; a later one, or a 24:00, is not a time.
@@ -777,6 +880,7 @@ fn rfc5322_date_time(s: &str) -> Option<DateTime> {
         offset,
     )
     .ok()
+    .map(|d| d.unknown_zone_if_utc(unknown))
 }
 
 #[cfg(test)]
@@ -1111,9 +1215,87 @@ mod tests {
                 // Whatever parsed is a real date and round-trips through its instant.
                 let back = DateTime::from_unix_timestamp(d.unix_timestamp(), d.offset_minutes());
                 if d.second() < 60 {
-                    assert_eq!(back.unwrap(), d, "{text:?}");
+                    let known = DateTime {
+                        zone_unknown: false,
+                        ..d
+                    };
+                    assert_eq!(back.unwrap(), known, "{text:?}");
                 }
+                // An unknown zone is always offset 0.
+                assert!(!d.is_zone_unknown() || d.offset_minutes() == 0, "{text:?}");
             }
         }
+    }
+
+    #[test]
+    fn unknown_zone_is_kept_apart_from_utc() {
+        let unknown = DateTime::parse_rfc5322("Tue, 1 Jul 2003 10:52:37 -0000").unwrap();
+        let utc = DateTime::parse_rfc5322("Tue, 1 Jul 2003 10:52:37 +0000").unwrap();
+        assert!(unknown.is_zone_unknown());
+        assert!(!utc.is_zone_unknown());
+        assert_eq!(unknown.offset_minutes(), 0);
+        assert_eq!(unknown.unix_timestamp(), utc.unix_timestamp());
+        assert_ne!(unknown, utc);
+        assert!(utc < unknown, "just after the same time in +0000");
+        assert_eq!(unknown.to_rfc5322(), "Tue, 1 Jul 2003 10:52:37 -0000");
+        assert_eq!(unknown.to_string(), " 1-Jul-2003 10:52:37 -0000");
+        assert_eq!(utc.to_string(), " 1-Jul-2003 10:52:37 +0000");
+        // Through the printed form and back, both ways.
+        assert_eq!(DateTime::parse_imap(&unknown.to_string()).unwrap(), unknown);
+        assert_eq!(
+            DateTime::parse_rfc5322(&unknown.to_rfc5322()).unwrap(),
+            unknown
+        );
+        assert_eq!(DateTime::parse_imap(&utc.to_string()).unwrap(), utc);
+        // UTC is known: `to_utc` and `to_offset` give `+0000`.
+        assert_eq!(unknown.to_utc(), utc);
+        assert_eq!(unknown.checked_to_utc(), Some(utc));
+        assert_eq!(unknown.to_offset(0).unwrap(), utc);
+        assert_eq!(
+            unknown.to_offset(-300).unwrap().to_string(),
+            " 1-Jul-2003 05:52:37 -0500"
+        );
+        assert!(unknown.to_offset(100 * 60).is_err());
+        // Which zones are unknown.
+        for (text, is_unknown, offset) in [
+            ("1 Jul 2003 10:52:37 -0000", true, 0),
+            ("1 Jul 2003 10:52:37 +0000", false, 0),
+            ("1 Jul 2003 10:52:37 GMT", false, 0),
+            ("1 Jul 2003 10:52:37 ut", false, 0),
+            ("1 Jul 2003 10:52:37 UTC", false, 0),
+            ("1 Jul 2003 10:52:37 Z", false, 0),
+            ("1 Jul 2003 10:52:37 A", true, 0),
+            ("1 Jul 2003 10:52:37 CEST", true, 0),
+            ("1 Jul 2003 10:52:37 ???", true, 0),
+            ("1 Jul 2003 10:52:37", true, 0),
+            ("1 Jul 2003", true, 0),
+            ("1 Jul 2003 10:52:37 PDT", false, -420),
+            ("1 Jul 2003 10:52:37 GMT+0200", false, 120),
+            ("1 Jul 2003 10:52:37 GMT -0000", true, 0),
+            ("1 Jul 2003 10:52:37 CEST +0200", false, 120),
+            ("1-Jul-2003 10:52:37 -0000", true, 0),
+            ("1-Jul-2003 10:52:37", true, 0),
+        ] {
+            let d = DateTime::parse_rfc5322(text).unwrap();
+            assert_eq!(
+                (d.is_zone_unknown(), d.offset_minutes()),
+                (is_unknown, offset),
+                "{text:?}"
+            );
+        }
+        // IMAP's form without a zone is documented as UTC.
+        assert!(!DateTime::parse_imap("1-Jul-2003 10:52:37")
+            .unwrap()
+            .is_zone_unknown());
+        // Made from parts or a timestamp: always a known zone.
+        assert!(!DateTime::new(2003, 7, 1, 0, 0, 0, 0)
+            .unwrap()
+            .is_zone_unknown());
+        assert!(!DateTime::from_unix_timestamp(0, 0)
+            .unwrap()
+            .is_zone_unknown());
+        // Hash and Eq agree: the two are different keys.
+        let set: std::collections::HashSet<DateTime> = [unknown, utc].into_iter().collect();
+        assert_eq!(set.len(), 2);
     }
 }
