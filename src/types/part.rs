@@ -22,7 +22,9 @@ use crate::types::MAX_BODY_DEPTH;
 /// out.
 ///
 /// An attached message (`message/rfc822`) is a leaf: its own parts are reached through
-/// [`message_leaves`](Part::message_leaves).
+/// [`message_leaves`](Part::message_leaves), or with every other leaf through
+/// [`BodyStructure::all_leaves`]. [`safe_filename`](Part::safe_filename) names a part for
+/// saving.
 ///
 /// ```no_run
 /// # fn run(session: &mut blocking_imap::Session) -> blocking_imap::Result<()> {
@@ -243,7 +245,8 @@ impl BodyStructure {
     ///
     /// An attached message (`message/rfc822`, `message/global`) is a leaf, as mail clients
     /// show it: one attachment, the forwarded message, not the parts inside it. Its own
-    /// leaves are [`Part::message_leaves`].
+    /// leaves are [`Part::message_leaves`]; [`all_leaves`](BodyStructure::all_leaves) goes
+    /// into every attached message.
     pub fn leaves(&self) -> impl Iterator<Item = Part<'_>> + '_ {
         leaves_from(body_number(Vec::new(), self), self)
     }
