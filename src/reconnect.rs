@@ -150,7 +150,8 @@ pub enum Resumed {
     /// The mailbox is the one the state describes: what changed since.
     Changes(Changes),
     /// The mailbox's UIDVALIDITY changed: every UID the caller holds is meaningless. Forget
-    /// them and start over from `state`, which describes the mailbox now (with no known UIDs).
+    /// them, fetch the mailbox's messages anew (`state.known`: every UID it holds now), and
+    /// keep `state` for the next run, as after [`Session::sync_start`].
     UidValidityChanged {
         /// The UIDVALIDITY the caller knew.
         old: u32,
@@ -449,6 +450,81 @@ impl Session {
         }))
     }
 
+    /// The first run of a sync: selects `mailbox` (with CONDSTORE when the server offers it,
+    /// so that the state carries a HIGHESTMODSEQ and the next [`resume`](Self::resume) can
+    /// ask for just the flags that changed, `CHANGEDSINCE`, instead of fetching every flag
+    /// again) and returns its state with every UID it holds as `known` (one UID SEARCH), so
+    /// that the next `resume` can tell which of them vanished. Fetch those messages, keep the
+    /// state (one line of text), and call `resume` with it next time.
+    ///
+    /// ```no_run
+    /// # let mut session: blocking_imap::Session = todo!();
+    /// use blocking_imap::{FetchItems, Resumed, SyncState};
+    /// let path = "inbox.state";
+    /// let items = FetchItems::new().uid().envelope();
+    /// let state = match std::fs::read_to_string(path) {
+    ///     Err(_) => {
+    ///         let state = session.sync_start("INBOX")?;
+    ///         for m in session.uid_fetch(state.known.clone(), &items)? { /* store m? */ }
+    ///         state
+    ///     }
+    ///     Ok(saved) => match session.resume("INBOX", &saved.trim().parse::<SyncState>()?)? {
+    ///         Resumed::Changes(c) => {
+    ///             // c.vanished: delete locally; c.changed: new flags; c.new: fetch these.
+    ///             for m in session.uid_fetch(c.new.clone(), &items)? { /* store m? */ }
+    ///             c.state
+    ///         }
+    ///         Resumed::UidValidityChanged { state, .. } => {
+    ///             // Everything local is stale: drop it and fetch state.known anew.
+    ///             for m in session.uid_fetch(state.known.clone(), &items)? { /* store m? */ }
+    ///             state
+    ///         }
+    ///         _ => return Ok(()),
+    ///     },
+    /// };
+    /// std::fs::write(path, state.to_string())?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// Errors: as [`select`](Self::select) and [`uid_search`](Self::uid_search);
+    /// [`Error::Protocol`] when the server does not say the mailbox's UIDVALIDITY.
+    pub fn sync_start(&mut self, mailbox: impl Into<MailboxName>) -> Result<SyncState> {
+        let name = mailbox.into();
+        let condstore = {
+            let caps = self.capabilities()?;
+            caps.has("CONDSTORE") || caps.has("QRESYNC")
+        };
+        let mb = if condstore {
+            self.select_condstore(name)?
+        } else {
+            self.select(name)?
+        };
+        let uid_validity = mb.uid_validity().filter(|&v| v > 0).ok_or_else(|| {
+            Error::Protocol("the server did not say the mailbox's UIDVALIDITY".into())
+        })?;
+        let known = self.all_uids(&mb)?;
+        let uid_next = mb.uid_next().unwrap_or_else(|| {
+            known
+                .ranges()
+                .last()
+                .map_or(1, |r| r.end().saturating_add(1))
+        });
+        Ok(SyncState {
+            uid_validity,
+            uid_next,
+            highest_modseq: mb.highest_modseq(),
+            known,
+        })
+    }
+
+    /// Every UID of the selected mailbox `mb` (none asked for when it is empty).
+    fn all_uids(&mut self, mb: &crate::state::Mailbox) -> Result<SequenceSet> {
+        if mb.exists() == 0 {
+            return Ok(SequenceSet::new());
+        }
+        Ok(self.uid_search(&Search::all())?.into_iter().collect())
+    }
+
     /// Selects `mailbox` and reports what changed since `state` (from an earlier run, or
     /// [`sync_state`](Self::sync_state)): with QRESYNC (RFC 7162) the expunged UIDs and the
     /// changed flags in one round trip; with CONDSTORE the changed flags (`CHANGEDSINCE`);
@@ -530,10 +606,12 @@ impl Session {
             known,
         };
         if now_validity != state.uid_validity {
+            // The state for the next run holds the new mailbox's UIDs, as a first run would.
+            let known = self.all_uids(&mb)?;
             return Ok(Resumed::UidValidityChanged {
                 old: state.uid_validity,
                 new: now_validity,
-                state: fresh_state(&mb, SequenceSet::new()),
+                state: fresh_state(&mb, known),
             });
         }
         // Flag changes with CONDSTORE (QRESYNC reported them already).

@@ -226,3 +226,63 @@ fn against_dovecot() {
     s.delete(name.as_str()).unwrap();
     s.logout().unwrap();
 }
+
+#[test]
+fn a_cron_sync_from_the_first_run_through_a_rebuilt_mailbox() {
+    let Some(srv) = common::dovecot::server() else {
+        return;
+    };
+    let mut s = srv.login("alice", "alice-pass");
+    let name = format!("first-hour-sync-{}", std::process::id());
+    let _ = s.delete(name.as_str());
+    s.create(name.as_str()).unwrap();
+    let add = |s: &mut blocking_imap::Session, i: u32| {
+        let msg = format!("Message-ID: <sync-{i}@x>\r\nSubject: {i}\r\n\r\nx\r\n");
+        s.append(name.as_str(), msg.as_bytes()).unwrap()
+    };
+    for i in 0..3 {
+        add(&mut s, i);
+    }
+    // First run: every UID known, and a HIGHESTMODSEQ (Dovecot has CONDSTORE).
+    let state = s.sync_start(name.as_str()).unwrap();
+    assert_eq!(state.known.len(), 3);
+    assert!(state.highest_modseq.is_some());
+    let line = state.to_string();
+    let state: blocking_imap::SyncState = line.parse().unwrap();
+    // Meanwhile: one expunged, one added.
+    let first = Uid(*state.known.ranges()[0].start());
+    s.uid_store_silent(
+        first,
+        blocking_imap::StoreAction::Add,
+        &[blocking_imap::Flag::Deleted],
+    )
+    .unwrap();
+    s.uid_expunge(first).unwrap();
+    add(&mut s, 3);
+    let _ = s.close();
+    let blocking_imap::Resumed::Changes(c) = s.resume(name.as_str(), &state).unwrap() else {
+        panic!("the mailbox was not rebuilt");
+    };
+    assert_eq!(c.vanished.iter().collect::<Vec<_>>(), [first.0]);
+    assert_eq!(c.new.len(), 1);
+    assert_eq!(c.state.known.len(), 3);
+    // The mailbox rebuilt (deleted and made again): the state handed back holds its UIDs.
+    let _ = s.close();
+    s.delete(name.as_str()).unwrap();
+    s.create(name.as_str()).unwrap();
+    add(&mut s, 10);
+    add(&mut s, 11);
+    match s.resume(name.as_str(), &c.state).unwrap() {
+        blocking_imap::Resumed::UidValidityChanged { state, .. } => {
+            assert_eq!(state.known.len(), 2);
+            assert!(state
+                .to_string()
+                .parse::<blocking_imap::SyncState>()
+                .is_ok());
+        }
+        other => panic!("{other:?}"),
+    }
+    let _ = s.close();
+    s.delete(name.as_str()).unwrap();
+    s.logout().unwrap();
+}
