@@ -25,21 +25,60 @@ pub(crate) fn decode_charset(charset: &str, bytes: &[u8]) -> (String, bool) {
     decode_other(label, bytes)
 }
 
+/// [`decode_charset`] that gives nothing rather than U+FFFD: `None` when a byte sequence is
+/// not valid in `charset` or the charset is not known.
+pub(crate) fn decode_charset_exact(charset: &str, bytes: &[u8]) -> Option<String> {
+    let label = charset.trim();
+    let label = label.split('*').next().unwrap_or(label);
+    if label.eq_ignore_ascii_case("utf-8") || label.eq_ignore_ascii_case("utf8") {
+        return String::from_utf8(bytes.to_vec()).ok();
+    }
+    if label.eq_ignore_ascii_case("us-ascii") || label.eq_ignore_ascii_case("ascii") {
+        return bytes
+            .is_ascii()
+            .then(|| String::from_utf8_lossy(bytes).into_owned());
+    }
+    exact_other(label, bytes)
+}
+
+#[cfg(feature = "charsets")]
+fn exact_other(label: &str, bytes: &[u8]) -> Option<String> {
+    let lower = label.to_ascii_lowercase();
+    let label = charset_alias(&lower).unwrap_or(&lower);
+    let enc = encoding_rs::Encoding::for_label(label.as_bytes())
+        .filter(|&e| e != encoding_rs::REPLACEMENT)?;
+    enc.decode_without_bom_handling_and_without_replacement(bytes)
+        .map(std::borrow::Cow::into_owned)
+}
+
+#[cfg(not(feature = "charsets"))]
+fn exact_other(label: &str, bytes: &[u8]) -> Option<String> {
+    match decode_other(label, bytes) {
+        (text, true) => Some(text),
+        _ => None,
+    }
+}
+
+/// Aliases mail uses that the WHATWG label list (which encoding_rs follows) lacks.
+#[cfg(feature = "charsets")]
+fn charset_alias(lower: &str) -> Option<&'static str> {
+    Some(match lower {
+        "cp1252" | "cp-1252" => "windows-1252",
+        "cp1251" | "cp-1251" => "windows-1251",
+        "cp1250" | "cp-1250" => "windows-1250",
+        "cp936" | "ms936" => "gbk",
+        "cp932" | "ms932" | "shift-jis" | "sjis" => "shift_jis",
+        "cp949" | "ms949" | "ks_c_5601" => "euc-kr",
+        "x-gbk" => "gbk",
+        "latin-1" => "iso-8859-1",
+        _ => return None,
+    })
+}
+
 #[cfg(feature = "charsets")]
 fn decode_other(label: &str, bytes: &[u8]) -> (String, bool) {
-    use std::borrow::Cow;
-    // Aliases mail uses that the WHATWG label list (which encoding_rs follows) lacks.
-    let label = match label.to_ascii_lowercase().as_str() {
-        "cp1252" | "cp-1252" => Cow::Borrowed("windows-1252"),
-        "cp1251" | "cp-1251" => Cow::Borrowed("windows-1251"),
-        "cp1250" | "cp-1250" => Cow::Borrowed("windows-1250"),
-        "cp936" | "ms936" => Cow::Borrowed("gbk"),
-        "cp932" | "ms932" | "shift-jis" | "sjis" => Cow::Borrowed("shift_jis"),
-        "cp949" | "ms949" | "ks_c_5601" => Cow::Borrowed("euc-kr"),
-        "x-gbk" => Cow::Borrowed("gbk"),
-        "latin-1" => Cow::Borrowed("iso-8859-1"),
-        _ => Cow::Owned(label.to_string()),
-    };
+    let lower = label.to_ascii_lowercase();
+    let label = charset_alias(&lower).unwrap_or(&lower);
     match encoding_rs::Encoding::for_label(label.as_bytes()) {
         // The replacement "encoding" (ISO-2022-KR, HZ...) would turn everything into
         // U+FFFD; UTF-8 lossy shows the ASCII at least.

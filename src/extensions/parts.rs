@@ -26,6 +26,8 @@ struct Wanted {
     /// message (message/rfc822) BINARY would give a re-rendered copy (Dovecot decodes every
     /// part inside), not the message as attached.
     decode: bool,
+    /// The caller asked to decode it here (`PartRequest::decode_here`): never BINARY.
+    decode_here: bool,
     /// What arrived (kept as sent until the requests take it) and whether it came as BINARY.
     data: Option<(Vec<u8>, bool)>,
     /// Data arrived but went past the batch's result budget, and was dropped.
@@ -101,6 +103,7 @@ impl Plan {
                             | TransferEncoding::EightBit
                             | TransferEncoding::Binary
                     ),
+                    decode_here: r.decode_here,
                     data: None,
                     overflowed: false,
                     error: None,
@@ -154,7 +157,7 @@ impl Plan {
     fn items(&self, cmd: &PartCommand) -> Result<String> {
         let items = cmd.wanted.iter().fold(FetchItems::new(), |items, &w| {
             let part = &self.wanted[w].part;
-            if cmd.binary && self.wanted[w].decode {
+            if cmd.binary && self.wanted[w].decode && !self.wanted[w].decode_here {
                 items.binary_peek(part)
             } else {
                 items.body_peek(Section::Part(part.clone()))

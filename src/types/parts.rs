@@ -25,6 +25,8 @@ pub struct PartRequest {
     pub(crate) section: Vec<u32>,
     pub(crate) encoding: TransferEncoding,
     pub(crate) charset: Option<String>,
+    /// Decode here even where the server offers BINARY.
+    pub(crate) decode_here: bool,
 }
 
 impl PartRequest {
@@ -37,6 +39,7 @@ impl PartRequest {
             section: section.to_vec(),
             encoding,
             charset: None,
+            decode_here: false,
         }
     }
 
@@ -71,6 +74,7 @@ impl PartRequest {
                 .cloned()
                 .unwrap_or(TransferEncoding::SevenBit),
             charset: part.charset().map(str::to_string),
+            decode_here: false,
         })
     }
 
@@ -97,6 +101,7 @@ impl PartRequest {
             section: part.section().to_vec(),
             encoding: part.encoding().clone(),
             charset: part.charset().map(str::to_string),
+            decode_here: false,
         }
     }
 
@@ -104,6 +109,14 @@ impl PartRequest {
     /// [`PartBody::text`].
     pub fn charset(mut self, charset: impl Into<String>) -> Self {
         self.charset = Some(charset.into());
+        self
+    }
+
+    /// Decode the part here (BODY.PEEK and this crate's base64 / quoted-printable decoder)
+    /// even where the server offers BINARY (RFC 3516), for a server whose BINARY is known to
+    /// misbehave, or to have the part's bytes decoded the same way whatever the server.
+    pub fn decode_here(mut self) -> Self {
+        self.decode_here = true;
         self
     }
 
@@ -115,6 +128,11 @@ impl PartRequest {
     /// The part's section number (`[2, 1]` is `2.1`).
     pub fn section(&self) -> &[u32] {
         &self.section
+    }
+
+    /// The section as IMAP writes it: `2.1`.
+    pub fn section_string(&self) -> String {
+        section_text(&self.section)
     }
 
     /// The part's content transfer encoding.
@@ -182,6 +200,20 @@ impl PartBody {
     pub fn text(&self) -> String {
         let charset = self.charset.as_deref().unwrap_or("utf-8");
         mime::decode_charset(charset, &self.bytes).0
+    }
+
+    /// The part's content as text when its bytes convert to UTF-8 without loss: `None` when
+    /// some bytes are not valid in the [`charset`](Self::charset), or the charset is not
+    /// known (or not compiled in without the `charsets` feature), where [`text`](Self::text)
+    /// would show U+FFFD.
+    pub fn text_exact(&self) -> Option<String> {
+        let charset = self.charset.as_deref().unwrap_or("utf-8");
+        mime::decode_charset_exact(charset, &self.bytes)
+    }
+
+    /// The section as IMAP writes it: `2.1`.
+    pub fn section_string(&self) -> String {
+        section_text(&self.section)
     }
 
     /// Did the server decode the part (`BINARY`, RFC 3516) rather than this crate?
