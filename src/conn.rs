@@ -113,9 +113,9 @@ pub(crate) struct Conn {
     /// Records the exchange (`ClientBuilder::record_to`).
     #[cfg(feature = "testing")]
     pub(crate) tap: Option<crate::testing::Tap>,
-    /// The commands sent since `Session::retrying` began its current run, with what each
-    /// would do if run again and whether its completion was read; `None` outside it.
-    pub(crate) sent: Option<Vec<Sent>>,
+    /// What the commands sent since `Session::retrying` began its current run would do if
+    /// run again; `None` outside it.
+    pub(crate) sent: Option<RunLog>,
     /// What UID FETCHes received under `Session::retrying` (`None` outside it).
     pub(crate) reads: Option<crate::journal::Reads>,
 }
@@ -127,14 +127,16 @@ pub(crate) struct Source<'r> {
     pub(crate) progress: Option<&'r mut dyn FnMut(u64, u64)>,
 }
 
-/// A command sent under `Session::retrying`.
-#[derive(Debug, Clone)]
-pub(crate) struct Sent {
-    pub(crate) tag: String,
-    pub(crate) name: &'static str,
-    pub(crate) effect: Effect,
-    /// Its completion was read (OK, NO or BAD).
-    pub(crate) done: bool,
+/// What one run of a `Session::retrying` closure sent, as much as the judgement after a cut
+/// needs: a few fields, whatever the number of commands (a closure may run for days).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RunLog {
+    /// The first command sent that must never run twice (`Effect::Once`).
+    pub(crate) once: Option<&'static str>,
+    /// A UID-addressed command was sent.
+    pub(crate) uid_addressed: bool,
+    /// A command completed (OK, NO or BAD): the run made progress.
+    pub(crate) progress: bool,
 }
 
 impl Conn {
@@ -503,15 +505,13 @@ impl Conn {
         }
         let tag = format!("A{:04}", self.next_tag);
         self.next_tag += 1;
-        if let Some(sent) = &mut self.sent {
+        if let Some(log) = &mut self.sent {
             // Noted before a byte is written: a cut half-way through may still have reached
-            // the server. Bounded: `retrying` starts a new list for every run.
-            sent.push(Sent {
-                tag: tag.clone(),
-                name,
-                effect: effect(name),
-                done: false,
-            });
+            // the server.
+            if effect(name) == Effect::Once && log.once.is_none() {
+                log.once = Some(name);
+            }
+            log.uid_addressed |= name.starts_with("UID ");
         }
         self.warned_unparsed = false;
         if self.inflight.is_empty() {
@@ -801,10 +801,8 @@ impl Conn {
     /// Records the completion of command `tag`.
     fn complete(&mut self, tag: &str, result: std::result::Result<ServerText, Error>) -> Step {
         self.done_with(tag);
-        if let Some(sent) = &mut self.sent {
-            if let Some(s) = sent.iter_mut().rev().find(|s| s.tag == tag) {
-                s.done = true;
-            }
+        if let Some(log) = &mut self.sent {
+            log.progress = true;
         }
         if let Ok(text) = &result {
             if let Some(code) = &text.code {

@@ -8,12 +8,12 @@ use std::time::{Duration, Instant};
 use log::info;
 
 use crate::builder::{Login, Reconnect};
+use crate::conn::RunLog;
 use crate::error::{Error, Result};
 use crate::exactly_once::Outcome;
 use crate::journal::{Journal, Reads};
 use crate::session::Session;
 use crate::types::{Fetch, FetchItems, MailboxName, Search, SequenceSet, Uid};
-use crate::wire::effect::Effect;
 
 /// What a client needs to remember about a mailbox between runs to learn, next time, what
 /// changed: one value, written and read back as one line of text (`Display` / `FromStr`), so a
@@ -760,12 +760,12 @@ impl Session {
         let mut run = 0u32;
         loop {
             run += 1;
-            self.conn.sent = Some(Vec::new());
+            self.conn.sent = Some(RunLog::default());
             let received = self.conn.reads.as_ref().map_or(0, |r| r.count);
             let result = op(self);
             let sent = self.conn.sent.take().unwrap_or_default();
-            let progress = sent.iter().any(|s| s.done)
-                || self.conn.reads.as_ref().map_or(0, |r| r.count) > received;
+            let progress =
+                sent.progress || self.conn.reads.as_ref().map_or(0, |r| r.count) > received;
             let e = match result {
                 Err(e) if e.is_broken() && self.can_reconnect() => e,
                 other => return other,
@@ -773,12 +773,11 @@ impl Session {
             if operation == Operation::ExpungeOrMoveBySeq {
                 return Err(interrupted(format!("{operation:?}"), e));
             }
-            if let Some(s) = sent.iter().find(|s| s.effect == Effect::Once) {
+            if let Some(name) = sent.once {
                 return Err(interrupted(
                     format!(
-                        "{} (by sequence numbers, or a command the library cannot tell is \
-                         safe to repeat)",
-                        s.name
+                        "{name} (by sequence numbers, or a command the library cannot tell is \
+                         safe to repeat)"
                     ),
                     e,
                 ));
@@ -809,10 +808,30 @@ impl Session {
     /// After a cut: reconnects, checks the mailbox is the same one (UIDVALIDITY), and finds
     /// out what the interrupted APPEND / UID COPY did. `Some(why)` when the job cannot go on
     /// safely.
-    fn recover(&mut self, sent: &[crate::conn::Sent]) -> Result<Option<String>> {
+    fn recover(&mut self, sent: &RunLog) -> Result<Option<String>> {
         let back = self.connect_again()?;
-        let uid_addressed = sent.iter().any(|s| s.name.starts_with("UID "));
-        if let Some(Resumed::UidValidityChanged { old, new, .. }) = &back.resumed {
+        let uid_addressed = sent.uid_addressed;
+        // A cut while the library looked into another mailbox for a pending command's
+        // result: the reconnect selected that one; the job's own comes back first, and its
+        // UIDVALIDITY is checked against the one it had.
+        let detour = self.journal.as_ref().and_then(|j| j.detour.clone());
+        if let Some(job) = detour {
+            self.back_to(job.as_ref())?;
+            if let Some(j) = self.journal.as_mut() {
+                j.detour = None;
+            }
+            let now = self.mailbox().uid_validity();
+            if let Some((_, _, Some(old))) = job {
+                if uid_addressed && now != Some(old) {
+                    return Ok(Some(format!(
+                        "UID commands: the mailbox's UIDVALIDITY changed across the reconnect \
+                         ({old} -> {}), so the UIDs the job holds no longer name the same \
+                         messages",
+                        now.unwrap_or(0)
+                    )));
+                }
+            }
+        } else if let Some(Resumed::UidValidityChanged { old, new, .. }) = &back.resumed {
             if uid_addressed {
                 return Ok(Some(format!(
                     "UID commands: the mailbox's UIDVALIDITY changed across the reconnect \
