@@ -12,7 +12,7 @@
 use log::info;
 
 use crate::error::Result;
-use crate::journal::{Earlier, Pending};
+use crate::journal::{Detour, Earlier, Job, Pending};
 use crate::mime::message_id;
 use crate::session::Session;
 use crate::types::append::AppendMessage;
@@ -30,6 +30,16 @@ pub(crate) enum Outcome {
 }
 
 impl Session {
+    /// Selects the job's mailbox `job` again (read-only if it was), or leaves the selected
+    /// one when the job had none.
+    pub(crate) fn back_to(&mut self, job: Option<&Job>) -> Result<()> {
+        match job {
+            Some((name, true, _)) => self.examine(name.clone()).map(drop),
+            Some((name, false, _)) => self.select(name.clone()).map(drop),
+            None => self.unselect_or_close(),
+        }
+    }
+
     /// A lower bound of `target`'s UIDNEXT now, with its UIDVALIDITY: from the journal, the
     /// selected mailbox's state, or one STATUS (once per target per `retrying` call).
     fn uid_next_bound(&mut self, target: &MailboxName) -> Result<Option<(u32, u32)>> {
@@ -191,11 +201,13 @@ impl Session {
     /// message's Message-ID in the target (EXAMINEd for that when it is not the selected
     /// mailbox, and the job's mailbox selected again after).
     pub(crate) fn resolve_pending(&mut self, pending: &Pending) -> Result<Outcome> {
-        let job = self
-            .mailbox()
-            .name()
-            .cloned()
-            .map(|n| (n, self.mailbox().is_read_only()));
+        let job: Option<Job> = self.mailbox().name().cloned().map(|n| {
+            (
+                n,
+                self.mailbox().is_read_only(),
+                self.mailbox().uid_validity(),
+            )
+        });
         let (target, id, before) = match pending {
             Pending::Append {
                 target,
@@ -216,7 +228,9 @@ impl Session {
                 target,
                 before,
             } => {
-                let here = job.as_ref().is_some_and(|(n, _)| n.wire() == source.wire())
+                let here = job
+                    .as_ref()
+                    .is_some_and(|(n, _, _)| n.wire() == source.wire())
                     && self.mailbox().uid_validity() == Some(*source_validity);
                 if !here {
                     return Ok(Outcome::Unknown(format!(
@@ -250,8 +264,13 @@ impl Session {
                 }
             }
         };
-        let same_target = job.as_ref().is_some_and(|(n, _)| n.wire() == target.wire());
+        let same_target = job
+            .as_ref()
+            .is_some_and(|(n, _, _)| n.wire() == target.wire());
         if !same_target {
+            if let Some(j) = self.journal.as_mut() {
+                j.detour = Some(Detour { job: job.clone() });
+            }
             self.examine(target.clone())?;
         }
         let validity = self.mailbox().uid_validity();
@@ -274,14 +293,9 @@ impl Session {
             .collect()
         };
         if !same_target {
-            match &job {
-                Some((name, true)) => {
-                    self.examine(name.clone())?;
-                }
-                Some((name, false)) => {
-                    self.select(name.clone())?;
-                }
-                None => self.unselect_or_close()?,
+            self.back_to(job.as_ref())?;
+            if let Some(j) = self.journal.as_mut() {
+                j.detour = None;
             }
         }
         if hits.is_empty() {

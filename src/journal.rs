@@ -31,7 +31,21 @@ pub(crate) struct Journal {
     pub(crate) next_uid: HashMap<Vec<u8>, (u32, u32)>,
     /// The APPEND or UID COPY in flight when the connection broke.
     pub(crate) pending: Option<Pending>,
+    /// While the library looks for a pending command's result in another mailbox: the job's
+    /// own (name, read-only, UIDVALIDITY; `None` when none was selected), to go back to even
+    /// when a cut comes in between (the next reconnect selects what was selected last).
+    pub(crate) detour: Option<Detour>,
 }
+
+/// A look into another mailbox under way (see [`Journal::detour`]).
+#[derive(Debug, Clone)]
+pub(crate) struct Detour {
+    /// The job's mailbox; `None` when it had none selected.
+    pub(crate) job: Option<Job>,
+}
+
+/// The mailbox a job had selected: name, read-only, UIDVALIDITY.
+pub(crate) type Job = (MailboxName, bool, Option<u32>);
 
 /// An APPEND or UID COPY sent but not seen to complete.
 #[derive(Debug, Clone)]

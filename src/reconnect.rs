@@ -11,7 +11,7 @@ use crate::builder::{Login, Reconnect};
 use crate::conn::RunLog;
 use crate::error::{Error, Result};
 use crate::exactly_once::Outcome;
-use crate::journal::{Journal, Reads};
+use crate::journal::{Detour, Journal, Reads};
 use crate::session::Session;
 use crate::types::{Fetch, FetchItems, MailboxName, Search, SequenceSet, Uid};
 
@@ -815,7 +815,7 @@ impl Session {
         // result: the reconnect selected that one; the job's own comes back first, and its
         // UIDVALIDITY is checked against the one it had.
         let detour = self.journal.as_ref().and_then(|j| j.detour.clone());
-        if let Some(job) = detour {
+        if let Some(Detour { job }) = detour {
             self.back_to(job.as_ref())?;
             if let Some(j) = self.journal.as_mut() {
                 j.detour = None;

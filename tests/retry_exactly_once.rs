@@ -384,3 +384,59 @@ fn a_long_uid_fetch_goes_on_from_where_the_cut_left_it() {
     let seen = server.join().unwrap().unwrap();
     assert_eq!(count(&seen, "UID FETCH"), 3, "{seen:#?}");
 }
+
+#[test]
+fn a_cut_while_looking_in_the_target_still_ends_in_the_jobs_mailbox() {
+    let archive =
+        "* 1 EXISTS\r\n* OK [UIDVALIDITY 3] v\r\n* OK [UIDNEXT 51] n\r\nTAG OK [READ-ONLY] ex\r\n";
+    let source_id = (
+        "UID FETCH 4",
+        "* 1 FETCH (UID 4 BODY[HEADER.FIELDS (MESSAGE-ID)] {34}\r\nMessage-ID: <four@example.org>\r\n\r\n)\r\nTAG OK f\r\n",
+    );
+    let (port, server) = serve(vec![
+        vec![
+            LOGIN,
+            SELECT_1,
+            (
+                "STATUS Archive",
+                "* STATUS Archive (UIDVALIDITY 3 UIDNEXT 50)\r\nTAG OK st\r\n",
+            ),
+            ("UID COPY 4 Archive", "CUT"),
+        ],
+        // The answer is looked for in Archive, and the cut comes right then...
+        vec![
+            LOGIN,
+            SELECT_1,
+            source_id,
+            ("EXAMINE Archive", archive),
+            ("HEADER Message-ID", "CUT"),
+        ],
+        // ... so the reconnect opens Archive (what was selected last): the job's INBOX
+        // comes back before anything else, and the search is made again.
+        vec![
+            LOGIN,
+            ("EXAMINE Archive", archive),
+            SELECT_1,
+            // (The source's Message-ID came whole before the cut: not asked for again.)
+            ("EXAMINE Archive", archive),
+            (
+                "UID 50:* HEADER Message-ID <four@example.org>",
+                "* SEARCH 50\r\nTAG OK s\r\n",
+            ),
+            SELECT_1,
+        ],
+    ]);
+    let mut s = session(port);
+    s.select("INBOX").unwrap();
+    if let Err(e) = s.retrying(Operation::Job, |s| s.uid_copy(4, "Archive")) {
+        panic!("{e}: {:?}", server.join());
+    }
+    assert_eq!(
+        s.mailbox().name().map(|n| n.to_string()).as_deref(),
+        Some("INBOX")
+    );
+    assert!(!s.mailbox().is_read_only());
+    s.logout().unwrap();
+    let seen = server.join().unwrap().unwrap();
+    assert_eq!(count(&seen, "UID COPY"), 1, "{seen:#?}");
+}
