@@ -240,8 +240,10 @@ impl Session {
                 let items = FetchItems::new().uid().header_fields(&["Message-ID"]);
                 let mut found = None;
                 let mut none = 0usize;
-                for f in self.uid_fetch(set.clone(), &items)?.into_vec()? {
-                    match f.header().and_then(message_id) {
+                // Streamed, stopping at the first: one message with a Message-ID answers for
+                // the whole atomic COPY, and none of them is held.
+                for f in self.uid_fetch(set.clone(), &items)? {
+                    match f?.header().and_then(message_id) {
                         Some(id) => {
                             found = Some(id);
                             break;

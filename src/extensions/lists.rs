@@ -4,6 +4,7 @@
 
 use crate::types::lists::{ListEntry, ListOptions};
 use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 
 use crate::error::{Error, Result};
 use crate::session::Session;
@@ -56,24 +57,23 @@ impl Session {
             cmd.raw(&format!("({})", list.join(" ")));
             cmds.push(cmd);
         }
-        // Each STATUS answer names its mailbox: matched by name, in any order.
-        let mut got: Vec<MailboxStatus> = Vec::with_capacity(wanted.len());
+        // Each STATUS answer names its mailbox: matched by name, in any order, in O(1) each
+        // (thousands of mailboxes are no reason for quadratic time).
+        let wanted: HashSet<MailboxName> = wanted.into_iter().collect();
+        let mut got: HashMap<MailboxName, MailboxStatus> = HashMap::with_capacity(wanted.len());
         self.conn.run_pipelined(
             cmds,
-            &|r| matches!(r, Response::MailboxStatus(s) if wanted.iter().any(|w| w == s.name())),
+            &|r| matches!(r, Response::MailboxStatus(s) if wanted.contains(s.name())),
             &mut |r| {
                 if let Response::MailboxStatus(s) = r {
-                    got.push(s);
+                    got.insert(s.name().clone(), s);
                 }
             },
         )?;
         Ok(names
             .into_iter()
             .map(|name| {
-                let status = got
-                    .iter()
-                    .position(|s| s.name() == name.name())
-                    .map(|i| got.swap_remove(i));
+                let status = got.remove(name.name());
                 ListEntry {
                     name,
                     child_info: Vec::new(),
