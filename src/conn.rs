@@ -11,7 +11,7 @@ use crate::state::{unsolicited, Mailbox, Queue, Unsolicited};
 use crate::transport::Stream;
 use crate::types::id::IdInfo;
 use crate::types::{Capabilities, ResponseCode, StatusKind};
-use crate::wire::effect::{effect, Effect};
+use crate::wire::effect::{effect, needs_selected, Effect};
 use crate::wire::encode::{Command, LiteralMode};
 use crate::wire::framer::{FrameError, Framer, Spill};
 use crate::wire::id::id_command;
@@ -490,8 +490,8 @@ impl Conn {
     /// memory stays one piece whatever their size.
     pub(crate) fn send_with(&mut self, cmd: Command, sources: &mut [Source<'_>]) -> Result<String> {
         self.check()?;
-        let description = cmd.describe();
         let name = cmd.name();
+        let description = cmd.describe();
         let sensitive = cmd.is_sensitive();
         let segments = cmd.into_segments();
         if let Some(last) = segments.last() {
@@ -502,6 +502,9 @@ impl Conn {
                     "command would end in a literal announcement like {5}".into(),
                 ));
             }
+        }
+        if needs_selected(name) && !self.state.selected {
+            return Err(Error::NotSelected { command: name });
         }
         let tag = format!("A{:04}", self.next_tag);
         self.next_tag += 1;
@@ -1215,6 +1218,7 @@ mod tests {
         let mut server = line.repeat(50).into_bytes();
         server.extend_from_slice(b"* 3 EXISTS\r\nA0001 OK done\r\nA0002 OK\r\n");
         let mut conn = conn(server, |o| o.max_result_size = 10_000);
+        conn.state.selected = true;
         let tag = conn.send(Command::new("SEARCH")).unwrap();
         let mut got = 0;
         let r = conn.finish(&tag, &|r| matches!(r, Response::Search { .. }), &mut |_| {
@@ -1232,6 +1236,26 @@ mod tests {
         assert_eq!(conn.state.exists, 3, "state still follows");
         let tag = conn.send(Command::new("NOOP")).unwrap();
         assert!(conn.finish(&tag, &|_| false, &mut |_| {}).is_ok());
+    }
+
+    #[test]
+    fn selected_state_commands_wait_for_a_selected_mailbox() {
+        let mut conn = conn(b"A0001 OK\r\nA0002 OK\r\n".to_vec(), |_| {});
+        for name in ["UID FETCH", "STORE", "EXPUNGE", "UID MOVE", "SEARCH"] {
+            match conn.send(Command::new(name)) {
+                Err(Error::NotSelected { command }) => assert_eq!(command, name),
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+        assert!(!conn.is_broken());
+        // Nothing was written and no tag was used: the next command is A0001.
+        let tag = conn.send(Command::new("NOOP")).unwrap();
+        assert_eq!(tag, "A0001");
+        conn.finish(&tag, &|_| false, &mut |_| {}).unwrap();
+        conn.state.selected = true;
+        let tag = conn.send(Command::new("EXPUNGE")).unwrap();
+        assert_eq!(tag, "A0002");
+        conn.finish(&tag, &|_| false, &mut |_| {}).unwrap();
     }
 
     #[test]

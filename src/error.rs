@@ -226,6 +226,17 @@ pub enum Error {
     /// A caller-supplied argument cannot be sent (it holds NUL, or is empty where it must not be).
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    /// A command of the selected state (FETCH, STORE, SEARCH, EXPUNGE, COPY, MOVE, SORT,
+    /// THREAD, CHECK, CLOSE, UNSELECT, or their UID forms) was called while no mailbox is
+    /// selected. Nothing was sent and the session goes on: call
+    /// [`Session::select`](crate::Session::select) or
+    /// [`Session::examine`](crate::Session::examine) first. (A server would only answer BAD
+    /// or NO, "No mailbox selected", in words that do not name the missing call.)
+    #[error("{command} needs a selected mailbox: select() or examine() a mailbox first")]
+    NotSelected {
+        /// The command that was not sent (`"UID FETCH"`, `"EXPUNGE"`...).
+        command: &'static str,
+    },
     /// The server does not advertise a capability that the operation needs.
     #[error("server lacks capability {0}")]
     MissingCapability(String),
@@ -310,6 +321,12 @@ impl Error {
     /// [`is_cancelled`](Self::is_cancelled) for it.
     pub fn is_broken(&self) -> bool {
         self.is_fatal() && !self.is_cancelled()
+    }
+
+    /// Was a command of the selected state called with no mailbox selected
+    /// ([`Error::NotSelected`])? Nothing was sent; select a mailbox and call again.
+    pub fn is_not_selected(&self) -> bool {
+        matches!(self, Error::NotSelected { .. })
     }
 
     /// Was the call cancelled with [`CancelHandle::cancel`](crate::CancelHandle::cancel)

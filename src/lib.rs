@@ -332,6 +332,7 @@
 //! | a CA file that is not a PEM certificate | at [`ClientBuilder::add_root_certificate_pem`]: `invalid argument: add_root_certificate_pem: not a PEM certificate (no "-----BEGIN CERTIFICATE-----" line; ...)` |
 //! | nothing listens, or the host does not exist | `cannot connect to imap.example.com:993: Connection refused (os error 111)` |
 //! | a wrong password | `server said no to LOGIN: [AUTHENTICATIONFAILED] Authentication failed.` ([`Error::is_auth_failed`]) |
+//! | FETCH, STORE, SEARCH, EXPUNGE, COPY, MOVE... before a SELECT | nothing is sent: `UID FETCH needs a selected mailbox: select() or examine() a mailbox first` ([`Error::is_not_selected`]) |
 //! | a mailbox that does not exist | `server said no to SELECT: [NONEXISTENT] ...`, or from Dovecot 2.3, which sends no code, `server said no to SELECT: Mailbox doesn't exist: ...` — [`Error::is_nonexistent`] is true for both; [`Session::mailbox_exists`] asks first |
 //!
 //! Server text in messages has its control characters escaped; the raw text stays in

@@ -157,6 +157,9 @@ impl Session {
         resumable: bool,
     ) -> Result<FetchStream<'_>> {
         let args = items.render(uid)?;
+        // Checked here, not when the stream sends its first command: the caller learns it
+        // from the call itself (after the arguments, which are the caller's to fix first).
+        self.require_selected(if uid { "UID FETCH" } else { "FETCH" })?;
         let mut resume = None;
         let mut set = set;
         if let (true, true, Some(reads)) = (uid, resumable, self.conn.reads.as_mut()) {
@@ -342,6 +345,7 @@ impl Session {
         flags: &[Flag],
     ) -> Result<FetchStream<'_>> {
         let args = format!("{} {}", action.item(silent), flag_list(flags)?);
+        self.require_selected(if uid { "UID STORE" } else { "STORE" })?;
         let chunks = set.chunks(self.set_budget(args.len()));
         let cmd = ChunkCommand {
             name: if uid { "UID STORE" } else { "STORE" },

@@ -46,6 +46,16 @@ impl Session {
         }
     }
 
+    /// [`Error::NotSelected`] for `command` unless a mailbox is selected (the engine checks
+    /// every command it sends; a stream that sends later checks here, when it is made).
+    pub(crate) fn require_selected(&self, command: &'static str) -> Result<()> {
+        if self.conn.state.selected {
+            Ok(())
+        } else {
+            Err(Error::NotSelected { command })
+        }
+    }
+
     /// The server's capabilities, asking with CAPABILITY if they are not known since login.
     pub fn capabilities(&mut self) -> Result<&Capabilities> {
         self.conn.capabilities()

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use blocking_imap::{CancelHandle, ClientBuilder, Error, Operation, Security};
 
-/// A server on loopback: greets, accepts LOGIN, answers NOOP, never answers CHECK (the
+/// A server on loopback: greets, accepts LOGIN, answers NOOP and SELECT, never answers CHECK (the
 /// command that hangs), says BYE to LOGOUT. Counts the connections it accepted.
 fn server() -> (u16, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -49,6 +49,7 @@ fn serve(sock: TcpStream) {
         let reply = match cmd.to_ascii_uppercase().as_str() {
             "LOGIN" => format!("{tag} OK [CAPABILITY IMAP4rev1 LITERAL+] in\r\n"),
             "NOOP" => format!("{tag} OK done\r\n"),
+            "SELECT" => format!("* 0 EXISTS\r\n{tag} OK [READ-WRITE] selected\r\n"),
             "CHECK" => continue,
             "LOGOUT" => format!("* BYE bye\r\n{tag} OK out\r\n"),
             _ => format!("{tag} BAD what\r\n"),
@@ -85,7 +86,7 @@ fn builder(port: u16) -> ClientBuilder {
 fn a_cancelled_session_refuses_the_next_command_and_retrying_does_not_retry_it() {
     let (port, accepted) = server();
     let mut session = builder(port).connect().unwrap().login("u", "p").unwrap();
-    session.noop().unwrap();
+    session.select("INBOX").unwrap();
     let handle = session.cancel_handle();
 
     // A command blocked on a server that never answers returns at once.
@@ -150,6 +151,8 @@ fn a_builder_handle_cancels_every_connection_and_refuses_new_ones_until_reset() 
     let b = builder(port).cancel_with(&cancel);
     let mut one = b.connect().unwrap().login("u", "p").unwrap();
     let mut two = b.clone().connect().unwrap().login("u", "p").unwrap();
+    one.select("INBOX").unwrap();
+    two.select("INBOX").unwrap();
     // Both sessions hang in CHECK on their own threads; one cancel ends both.
     let t1 = thread::spawn(move || one.check().unwrap_err());
     let t2 = thread::spawn(move || two.check().unwrap_err());

@@ -442,16 +442,32 @@ fn replay(name: &str, stem: &str, raw: &[u8]) -> Outcome {
         _ => {}
     }
 
-    let (mut reply, status) = retag(&wire, "A0002");
+    // Commands of the selected state go after a SELECT (the client refuses them before one).
+    let selects = matches!(
+        cmd,
+        Cmd::Fetch
+            | Cmd::Store
+            | Cmd::Search
+            | Cmd::Copy
+            | Cmd::Move
+            | Cmd::Expunge
+            | Cmd::UidExpunge
+    );
+    let (tag, noop_tag) = if selects {
+        ("A0003", "A0004")
+    } else {
+        ("A0002", "A0003")
+    };
+    let (mut reply, status) = retag(&wire, tag);
     let status = match status {
         Some(s) => s,
         None => {
             // IDLE / NOTIFY recordings end without a completion: finish the NOOP for them.
-            reply.extend_from_slice(b"A0002 OK done\r\n");
+            reply.extend_from_slice(format!("{tag} OK done\r\n").as_bytes());
             "OK".to_string()
         }
     };
-    out.responses = count_responses(&reply, "A0002");
+    out.responses = count_responses(&reply, tag);
     let line = match &cmd {
         Cmd::Capability => "CAPABILITY".to_string(),
         Cmd::Select => "SELECT INBOX".into(),
@@ -474,13 +490,24 @@ fn replay(name: &str, stem: &str, raw: &[u8]) -> Outcome {
         Cmd::Noop => "NOOP".into(),
         Cmd::Greeting | Cmd::Login | Cmd::AppendSync => unreachable!("handled above"),
     };
-    let mut steps = vec![c(&format!("A0002 {line}\r\n")), Step::S(reply)];
+    let mut steps = Vec::new();
+    if selects {
+        steps.push(c(common::SELECT_INBOX[0]));
+        steps.push(s(common::SELECT_INBOX[1]));
+    }
+    steps.push(c(&format!("{tag} {line}\r\n")));
+    steps.push(Step::S(reply));
     if cmd != Cmd::Logout {
-        steps.push(c("A0003 NOOP\r\n"));
-        steps.push(s("A0003 OK\r\n"));
+        steps.push(c(&format!("{noop_tag} NOOP\r\n")));
+        steps.push(s(&format!("{noop_tag} OK\r\n")));
     }
     let script = Script::new(after_login(CAPS, steps));
     let mut session = logged_in(&script);
+    if selects {
+        session
+            .select("INBOX")
+            .unwrap_or_else(|e| panic!("{name}: SELECT: {e}"));
+    }
     let all = 1u32..;
     let result: Result<(), Error> = match &cmd {
         Cmd::Capability => session.refresh_capabilities().map(drop),

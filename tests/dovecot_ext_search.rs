@@ -140,8 +140,11 @@ fn esearch_returns_min_max_count_all_and_saves() {
         .unwrap_err();
     assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
     s.close().unwrap();
+    // Nothing selected any more: refused before it is sent, in words that name the fix.
     let err = s.search_extended(&Search::all(), &all).unwrap_err();
-    assert!(matches!(err, Error::Bad(_) | Error::No(_)), "{err}");
+    assert!(err.is_not_selected(), "{err}");
+    assert!(err.to_string().contains("select()"), "{err}");
+    s.noop().unwrap();
 }
 
 /// Messages for SORT: (from, subject, date, body length).

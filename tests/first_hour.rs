@@ -1,11 +1,15 @@
 //! What scripts do without writing it by hand (issue 21): SEARCH results in ascending order,
 //! nothing sent for a sequence FETCH on an empty mailbox, new mail after a UID without the
 //! `n:*` quirk, the N newest, every mailbox with its counts (LIST-STATUS or LIST + pipelined
-//! STATUS), whether a mailbox exists, and a plain NO recognised as "does not exist".
+//! STATUS), whether a mailbox exists, a plain NO recognised as "does not exist", and the
+//! commands of the selected state refused before a SELECT in words that name the fix.
 
 mod common;
 
-use blocking_imap::{ClientBuilder, FetchItems, ReconnectPolicy, Search, StatusItem, Uid};
+use blocking_imap::{
+    ClientBuilder, Error, FetchItems, Flag, PartRequest, ReconnectPolicy, Search, StatusItem,
+    StoreAction, TransferEncoding, Uid,
+};
 use common::{c, logged_in_with, s};
 
 const SELECT_EMPTY: &str =
@@ -31,6 +35,67 @@ fn search_results_come_in_ascending_order_once_each() {
     let uids = session.uid_search(&Search::all()).unwrap();
     assert_eq!(uids, [Uid(2), Uid(5), Uid(9)]);
     assert_eq!(session.uid_newest(2).unwrap(), [Uid(9), Uid(5)]);
+    script.assert_done();
+}
+
+#[test]
+fn selected_state_commands_before_a_select_send_nothing_and_say_what_to_call() {
+    let (script, mut session) = logged_in_with(
+        ClientBuilder::new("localhost", 143),
+        "IMAP4rev1 UIDPLUS MOVE UNSELECT",
+        vec![
+            c("A0002 SELECT INBOX\r\n"),
+            s(SELECT_THREE),
+            c("A0003 UID SEARCH ALL\r\n"),
+            s("* SEARCH 9\r\nA0003 OK done\r\n"),
+            c("A0004 UNSELECT\r\n"),
+            s("A0004 OK closed\r\n"),
+        ],
+    );
+    let items = FetchItems::new().uid();
+    let set = Uid(9);
+    let part = PartRequest::new(Uid(9), &[1], TransferEncoding::SevenBit);
+    let refuse = |session: &mut blocking_imap::Session, expect: &str| {
+        let calls: Vec<(&str, Result<(), Error>)> = vec![
+            ("FETCH", session.fetch(1, &items).map(drop)),
+            ("UID FETCH", session.uid_fetch(set.0, &items).map(drop)),
+            (
+                "STORE",
+                session.store(1, StoreAction::Add, &[Flag::Seen]).map(drop),
+            ),
+            ("UID SEARCH", session.uid_search(&Search::all()).map(drop)),
+            ("SEARCH", session.search(&Search::all()).map(drop)),
+            ("EXPUNGE", session.expunge().map(drop)),
+            ("UID EXPUNGE", session.uid_expunge(set.0).map(drop)),
+            ("COPY", session.copy(1, "Archive").map(drop)),
+            ("UID MOVE", session.uid_mv(set.0, "Archive").map(drop)),
+            (
+                "UID FETCH",
+                session
+                    .uid_fetch_parts(std::slice::from_ref(&part))
+                    .map(drop),
+            ),
+            ("CLOSE", session.close()),
+        ];
+        for (command, result) in calls {
+            let e = result.unwrap_err();
+            assert!(e.is_not_selected(), "{command}: {e}");
+            assert_eq!(
+                e.to_string(),
+                format!(
+                    "{command} needs a selected mailbox: select() or examine() a mailbox first"
+                )
+            );
+        }
+        assert!(!session.is_broken(), "{expect}");
+    };
+    // Before any SELECT: nothing goes out (the script would fail on a stray command).
+    refuse(&mut session, "before select");
+    session.select("INBOX").unwrap();
+    assert_eq!(session.uid_search(&Search::all()).unwrap(), [Uid(9)]);
+    session.unselect().unwrap();
+    // After UNSELECT: the same again.
+    refuse(&mut session, "after unselect");
     script.assert_done();
 }
 
@@ -183,6 +248,10 @@ fn against_dovecot() {
         return;
     };
     let mut s = srv.login("alice", "alice-pass");
+    // Nothing selected yet: refused here, not Dovecot's "BAD No mailbox selected".
+    let e = s.fetch(1.., &FetchItems::new().uid()).unwrap_err();
+    assert!(e.is_not_selected(), "{e}");
+    s.noop().unwrap();
     let name = format!("first-hour-{}", std::process::id());
     let _ = s.delete(name.as_str());
     // Dovecot 2.3 answers a missing mailbox with a plain NO: still "nonexistent".

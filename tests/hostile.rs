@@ -28,11 +28,36 @@ fn tcp_session(
     (session, server)
 }
 
+/// [`tcp_session`] with INBOX selected first (`A0002`): the steps start at `A0003`.
+fn selected_tcp_session(
+    steps: Vec<T>,
+    knobs: Knobs,
+    builder: impl Fn(ClientBuilder) -> ClientBuilder,
+) -> (Session, std::thread::JoinHandle<Result<(), String>>) {
+    let mut all = vec![
+        tcp::c(common::SELECT_INBOX[0]),
+        tcp::s(common::SELECT_INBOX[1]),
+    ];
+    all.extend(steps);
+    let (mut session, server) = tcp_session(all, knobs, builder);
+    session.select("INBOX").unwrap();
+    (session, server)
+}
+
 fn mem_session(steps: Vec<Step>) -> (Script, Session) {
     let mut all = vec![s(GREETING), c(LOGIN), s(LOGGED_IN)];
     all.extend(steps);
     let script = Script::new(all);
     let session = client(&script).login("u", "p").unwrap();
+    (script, session)
+}
+
+/// [`mem_session`] with INBOX selected first (`A0002`): the steps start at `A0003`.
+fn selected_mem_session(steps: Vec<Step>) -> (Script, Session) {
+    let mut all = vec![c(common::SELECT_INBOX[0]), s(common::SELECT_INBOX[1])];
+    all.extend(steps);
+    let (script, mut session) = mem_session(all);
+    session.select("INBOX").unwrap();
     (script, session)
 }
 
@@ -69,10 +94,10 @@ fn a_silent_server_trips_the_read_timeout() {
 
 #[test]
 fn a_byte_at_a_time_with_delays_changes_nothing() {
-    let (mut session, server) = tcp_session(
+    let (mut session, server) = selected_tcp_session(
         vec![
-            tcp::c("A0002 FETCH 1 (BODY.PEEK[])\r\n"),
-            tcp::s("* 1 FETCH (BODY[] {12}\r\nHello\r\nWorld)\r\n* 3 EXISTS\r\nA0002 OK done\r\n"),
+            tcp::c("A0003 FETCH 1 (BODY.PEEK[])\r\n"),
+            tcp::s("* 1 FETCH (BODY[] {12}\r\nHello\r\nWorld)\r\n* 3 EXISTS\r\nA0003 OK done\r\n"),
         ],
         Knobs {
             split: 1,
@@ -93,9 +118,9 @@ fn a_byte_at_a_time_with_delays_changes_nothing() {
 
 #[test]
 fn closing_mid_literal_over_tcp() {
-    let (mut session, server) = tcp_session(
+    let (mut session, server) = selected_tcp_session(
         vec![
-            tcp::c("A0002 FETCH 1 (BODY.PEEK[])\r\n"),
+            tcp::c("A0003 FETCH 1 (BODY.PEEK[])\r\n"),
             tcp::s("* 1 FETCH (BODY[] {1000}\r\nonly a little"),
             T::Close,
         ],
@@ -180,8 +205,9 @@ fn a_million_solicited_responses_stream_in_constant_memory() {
     for n in 1..=1_000_000u32 {
         flood.push_str(&format!("* {n} FETCH (UID {n} FLAGS (\\Seen))\r\n"));
     }
-    flood.push_str("A0002 OK\r\n");
-    let (script, mut session) = mem_session(vec![c("A0002 FETCH 1:* (UID FLAGS)\r\n"), s(&flood)]);
+    flood.push_str("A0003 OK\r\n");
+    let (script, mut session) =
+        selected_mem_session(vec![c("A0003 FETCH 1:* (UID FLAGS)\r\n"), s(&flood)]);
     let mut count = 0u32;
     for f in session
         .fetch(1.., &FetchItems::new().uid().flags())
@@ -236,8 +262,8 @@ fn nul_and_invalid_utf8_from_the_server() {
 
 #[test]
 fn bye_in_the_middle_of_a_fetch_stream() {
-    let (script, mut session) = mem_session(vec![
-        c("A0002 FETCH 1:3 (UID)\r\n"),
+    let (script, mut session) = selected_mem_session(vec![
+        c("A0003 FETCH 1:3 (UID)\r\n"),
         s("* 1 FETCH (UID 1)\r\n* BYE [UNAVAILABLE] shutting down\r\n"),
         Step::Close,
     ]);
@@ -316,6 +342,7 @@ fn hostile_caller_input_never_makes_a_second_command() {
         let _ = client.noop();
         let session = client.login("ok", "ok");
         let mut session = session.unwrap();
+        let _ = session.select("INBOX");
         let _ = session.select(text);
         let _ = session.create(text);
         let _ = session.rename(text, text);
@@ -354,6 +381,7 @@ fn hostile_caller_input_never_makes_a_second_command() {
         .client
         .login("a", "b")
         .unwrap();
+    session.select("INBOX").unwrap();
     for raw in ["ALL {5}", "SUBJECT {12+}", "X {0-}"] {
         assert!(
             matches!(session.search_raw(raw), Err(Error::InvalidArgument(_))),

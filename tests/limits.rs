@@ -15,6 +15,11 @@ fn session_with(builder: ClientBuilder, steps: Vec<Step>) -> (Script, Session) {
     common::logged_in_with(builder, "IMAP4rev1 LITERAL+", steps)
 }
 
+/// [`session_with`] with INBOX selected first (`A0002`): the steps start at `A0003`.
+fn selected_session_with(builder: ClientBuilder, steps: Vec<Step>) -> (Script, Session) {
+    common::selected_with(builder, "IMAP4rev1 LITERAL+", steps)
+}
+
 fn builder() -> ClientBuilder {
     ClientBuilder::new("localhost", 143)
 }
@@ -37,14 +42,14 @@ fn a_message_merged_from_many_responses_is_capped_in_bytes() {
             "x".repeat(1000)
         ));
     }
-    reply.push_str("* 2 FETCH (UID 7 BODY[] \"whole\")\r\nA0002 OK done\r\n");
-    let (script, mut session) = session_with(
+    reply.push_str("* 2 FETCH (UID 7 BODY[] \"whole\")\r\nA0003 OK done\r\n");
+    let (script, mut session) = selected_session_with(
         builder().max_response_size(64 * 1024),
         vec![
-            c("A0002 FETCH 1:2 (UID BODY.PEEK[])\r\n"),
+            c("A0003 FETCH 1:2 (UID BODY.PEEK[])\r\n"),
             s(&reply),
-            c("A0003 NOOP\r\n"),
-            s("A0003 OK\r\n"),
+            c("A0004 NOOP\r\n"),
+            s("A0004 OK\r\n"),
         ],
     );
     let items = FetchItems::new().uid().body_peek(Section::Full);
@@ -73,14 +78,14 @@ fn a_message_merged_from_many_responses_is_capped_in_items() {
     for i in 0..20_000 {
         reply.push_str(&format!("* 1 FETCH (BODY[{i}] \"\")\r\n"));
     }
-    reply.push_str("A0002 OK done\r\n");
-    let (script, mut session) = session_with(
+    reply.push_str("A0003 OK done\r\n");
+    let (script, mut session) = selected_session_with(
         builder(),
         vec![
-            c("A0002 FETCH 1 (BODY.PEEK[])\r\n"),
+            c("A0003 FETCH 1 (BODY.PEEK[])\r\n"),
             s(&reply),
-            c("A0003 NOOP\r\n"),
-            s("A0003 OK\r\n"),
+            c("A0004 NOOP\r\n"),
+            s("A0004 OK\r\n"),
         ],
     );
     let items = FetchItems::new().body_peek(Section::Full);
@@ -104,16 +109,16 @@ fn into_vec_is_bounded_like_any_result() {
             "y".repeat(1000)
         ));
     }
-    reply.push_str("A0002 OK done\r\n");
-    let (script, mut session) = session_with(
+    reply.push_str("A0003 OK done\r\n");
+    let (script, mut session) = selected_session_with(
         builder().max_result_size(10_000),
         vec![
-            c("A0002 FETCH 1:50 (BODY.PEEK[])\r\n"),
-            s(&reply),
             c("A0003 FETCH 1:50 (BODY.PEEK[])\r\n"),
-            s(&reply.replace("A0002", "A0003")),
-            c("A0004 NOOP\r\n"),
-            s("A0004 OK\r\n"),
+            s(&reply),
+            c("A0004 FETCH 1:50 (BODY.PEEK[])\r\n"),
+            s(&reply.replace("A0003", "A0004")),
+            c("A0005 NOOP\r\n"),
+            s("A0005 OK\r\n"),
         ],
     );
     let items = FetchItems::new().body_peek(Section::Full);
@@ -242,12 +247,15 @@ fn the_drain_of_a_dropped_stream_and_logout_respect_the_deadline() {
     for i in 2..=60 {
         rest.push_str(&format!("* {i} FETCH (UID {i} FLAGS ())\r\n"));
     }
-    rest.push_str("A0002 OK\r\n");
+    rest.push_str("A0003 OK\r\n");
     let (mut session, _server) = trickle(vec![
-        tcp::c("A0002 FETCH 1:60 (UID FLAGS)\r\n"),
+        tcp::c("A0002 SELECT INBOX\r\n"),
+        tcp::s("* 60 EXISTS\r\nA0002 OK\r\n"),
+        tcp::c("A0003 FETCH 1:60 (UID FLAGS)\r\n"),
         tcp::s("* 1 FETCH (UID 1 FLAGS ())\r\n"),
         T::S(rest.into_bytes()),
     ]);
+    session.select("INBOX").unwrap();
     let start = Instant::now();
     {
         let mut stream = session
@@ -284,18 +292,18 @@ fn the_drain_of_a_dropped_stream_and_logout_respect_the_deadline() {
 fn server_text_is_escaped_in_logs_and_errors() {
     common::capture::install();
 
-    let (script, mut session) = session_with(
+    let (script, mut session) = selected_session_with(
         builder(),
         vec![
-            c("A0002 NOOP\r\n"),
-            s("* OK [ALERT] disk full {26}\r\n\r\nWARN forged: all is well\r\nA0002 OK\r\n"),
-            c("A0003 CREATE x\r\n"),
-            s("A0003 NO \x1b]0;pwned\x07\x1b[2J\u{9b}31m gone\r\n"),
-            c("A0004 FETCH 1:2 (UID MODSEQ)\r\n"),
+            c("A0003 NOOP\r\n"),
+            s("* OK [ALERT] disk full {26}\r\n\r\nWARN forged: all is well\r\nA0003 OK\r\n"),
+            c("A0004 CREATE x\r\n"),
+            s("A0004 NO \x1b]0;pwned\x07\x1b[2J\u{9b}31m gone\r\n"),
+            c("A0005 FETCH 1:2 (UID MODSEQ)\r\n"),
             s("* 1 FETCH (UID 1 MODSEQ (-1) X-NEW 3)\r\n* 2 FETCH (UID 2 MODSEQ (-\x1b[2J))\r\n"),
-            s("A0004 OK\r\n"),
-            c("A0005 NOOP\r\n"),
             s("A0005 OK\r\n"),
+            c("A0006 NOOP\r\n"),
+            s("A0006 OK\r\n"),
         ],
     );
     session.noop().unwrap();

@@ -93,18 +93,18 @@ fn fetch(messages: &[Message]) -> Vec<Fetch> {
     for (i, m) in messages.iter().enumerate() {
         reply.extend_from_slice(&response(i + 1, m));
     }
-    reply.extend_from_slice(b"A0002 OK Fetch completed.\r\n");
+    reply.extend_from_slice(b"A0003 OK Fetch completed.\r\n");
     let set = match messages.len() {
         1 => "1".to_string(),
         n => format!("1:{n}"),
     };
     let steps = vec![
-        c(&format!("A0002 FETCH {set} (ENVELOPE BODYSTRUCTURE)\r\n")),
+        c(&format!("A0003 FETCH {set} (ENVELOPE BODYSTRUCTURE)\r\n")),
         Step::S(reply),
-        c("A0003 NOOP\r\n"),
-        s("A0003 OK NOOP completed\r\n"),
+        c("A0004 NOOP\r\n"),
+        s("A0004 OK NOOP completed\r\n"),
     ];
-    let (script, mut session) = common::logged_in("IMAP4rev1", steps);
+    let (script, mut session) = common::selected("IMAP4rev1", steps);
     let items = FetchItems::new().envelope().body_structure();
     let got = session
         .fetch(1..=messages.len() as u32, &items)

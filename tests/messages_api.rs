@@ -37,16 +37,16 @@ fn parts_dates_and_headers_of_a_fetched_message() {
     let reply = format!(
         "* 1 FETCH (UID 7 ENVELOPE (\"Tue, 1 Jul 2003 10:52:37 -0000\" \"x\" NIL NIL NIL NIL NIL NIL NIL \"<m@x.org>\") \
          {STRUCTURE} BODY[HEADER.FIELDS (SUBJECT)] {{{}}}\r\n{subject_field})\r\n\
-         A0002 OK done\r\n",
+         A0003 OK done\r\n",
         subject_field.len()
     );
-    let (script, mut session) = common::logged_in(
+    let (script, mut session) = common::selected(
         "IMAP4rev1",
         vec![
-            c("A0002 UID FETCH 7 (UID ENVELOPE BODYSTRUCTURE BODY.PEEK[HEADER.FIELDS (SUBJECT)])\r\n"),
+            c("A0003 UID FETCH 7 (UID ENVELOPE BODYSTRUCTURE BODY.PEEK[HEADER.FIELDS (SUBJECT)])\r\n"),
             s(&reply),
-            c("A0003 NOOP\r\n"),
-            s("A0003 OK NOOP completed\r\n"),
+            c("A0004 NOOP\r\n"),
+            s("A0004 OK NOOP completed\r\n"),
         ],
     );
     let items = FetchItems::new()

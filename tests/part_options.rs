@@ -4,16 +4,16 @@
 mod common;
 
 use blocking_imap::{ClientBuilder, PartRequest, TransferEncoding, Uid};
-use common::{c, logged_in_with, Step};
+use common::{c, selected_with, Step};
 
 #[test]
 fn decode_here_asks_for_body_even_with_binary_on_offer() {
-    let (script, mut session) = logged_in_with(
+    let (script, mut session) = selected_with(
         ClientBuilder::new("localhost", 143),
         "IMAP4rev1 BINARY",
         vec![
-            c("A0002 UID FETCH 5 (UID BODY.PEEK[2.1] BINARY.PEEK[3])\r\n"),
-            Step::S(b"* 1 FETCH (UID 5 BODY[2.1] {8}\r\nw6l0w6k= BINARY[3] {3}\r\n\xe9t\xe9)\r\nA0002 OK done\r\n".to_vec()),
+            c("A0003 UID FETCH 5 (UID BODY.PEEK[2.1] BINARY.PEEK[3])\r\n"),
+            Step::S(b"* 1 FETCH (UID 5 BODY[2.1] {8}\r\nw6l0w6k= BINARY[3] {3}\r\n\xe9t\xe9)\r\nA0003 OK done\r\n".to_vec()),
         ],
     );
     let requests = [
@@ -35,12 +35,12 @@ fn decode_here_asks_for_body_even_with_binary_on_offer() {
 
 #[test]
 fn text_exact_says_when_the_charset_conversion_loses_something() {
-    let (_script, mut session) = logged_in_with(
+    let (_script, mut session) = selected_with(
         ClientBuilder::new("localhost", 143),
         "IMAP4rev1",
         vec![
-            c("A0002 UID FETCH 7 (UID BODY.PEEK[1] BODY.PEEK[2])\r\n"),
-            Step::S(b"* 1 FETCH (UID 7 BODY[1] {4}\r\nab\xff\xfe BODY[2] {2}\r\nok)\r\nA0002 OK done\r\n".to_vec()),
+            c("A0003 UID FETCH 7 (UID BODY.PEEK[1] BODY.PEEK[2])\r\n"),
+            Step::S(b"* 1 FETCH (UID 7 BODY[1] {4}\r\nab\xff\xfe BODY[2] {2}\r\nok)\r\nA0003 OK done\r\n".to_vec()),
         ],
     );
     let requests = [

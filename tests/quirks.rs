@@ -23,20 +23,20 @@ use common::{c, client, s, Script, Step};
 const CAPS: &str = "IMAP4rev1 UIDPLUS LITERAL+ MOVE NAMESPACE";
 
 fn session_with(caps: &str, steps: Vec<Step>) -> (Script, Session) {
-    common::logged_in(caps, steps)
+    common::selected(caps, steps)
 }
 
-/// The client sends `line` as `A0002`, the server answers `reply` (which must complete
-/// `A0002`); `check` runs the command and looks at the result. Then a NOOP (`A0003`) must
+/// The client sends `line` as `A0003`, the server answers `reply` (which must complete
+/// `A0003`); `check` runs the command and looks at the result. Then a NOOP (`A0004`) must
 /// complete and the script must be played to its end: the stream stayed in step.
 fn quirk<T>(line: &str, reply: &str, check: impl FnOnce(&mut Session) -> T) -> T {
     let (script, mut session) = session_with(
         CAPS,
         vec![
-            c(&format!("A0002 {line}\r\n")),
+            c(&format!("A0003 {line}\r\n")),
             s(reply),
-            c("A0003 NOOP\r\n"),
-            s("A0003 OK NOOP completed\r\n"),
+            c("A0004 NOOP\r\n"),
+            s("A0004 OK NOOP completed\r\n"),
         ],
     );
     let out = check(&mut session);
@@ -51,10 +51,10 @@ fn noop_quirk(reply: &str) -> (Vec<Unsolicited>, Session) {
     let (script, mut session) = session_with(
         CAPS,
         vec![
-            c("A0002 NOOP\r\n"),
-            s(reply),
             c("A0003 NOOP\r\n"),
-            s("A0003 OK\r\n"),
+            s(reply),
+            c("A0004 NOOP\r\n"),
+            s("A0004 OK\r\n"),
         ],
     );
     session.noop().expect("the NOOP carrying the quirk");
@@ -82,7 +82,7 @@ fn other_starting(u: &Unsolicited, prefix: &[u8]) -> bool {
 // folder; Exchange / Office 365 per HaskellNet PR #116).
 #[test]
 fn lowercase_counters() {
-    let (q, s) = noop_quirk("* 3 exists\r\n* 1 recent\r\n* 2 expunge\r\nA0002 OK\r\n");
+    let (q, s) = noop_quirk("* 3 exists\r\n* 1 recent\r\n* 2 expunge\r\nA0003 OK\r\n");
     assert_eq!(
         q,
         [
@@ -97,7 +97,7 @@ fn lowercase_counters() {
 // Lowercase SEARCH keyword (HaskellNet PR #116: `* search ...` from real servers).
 #[test]
 fn lowercase_search() {
-    let got = quirk("SEARCH ALL", "* search 1 2\r\nA0002 OK\r\n", |s| {
+    let got = quirk("SEARCH ALL", "* search 1 2\r\nA0003 OK\r\n", |s| {
         s.search_raw("ALL").unwrap()
     });
     assert_eq!(got, [1, 2]);
@@ -109,7 +109,7 @@ fn lowercase_search() {
 fn lowercase_tagged_status() {
     let mb = quirk(
         "SELECT INBOX",
-        "* 1 EXISTS\r\nA0002 ok [uidnext 5] done\r\n",
+        "* 1 EXISTS\r\nA0003 ok [uidnext 5] done\r\n",
         |s| s.select("INBOX").unwrap(),
     );
     assert_eq!(mb.uid_next(), Some(5));
@@ -121,7 +121,7 @@ fn lowercase_tagged_status() {
 // tagged response and the command waits for a completion that never comes.
 #[test]
 fn lowercase_echoed_tag() {
-    quirk("NOOP", "a0002 ok\r\n", |s| s.noop().unwrap());
+    quirk("NOOP", "a0003 ok\r\n", |s| s.noop().unwrap());
 }
 
 // Lowercase LIST and attributes (`* list (\noselect) "/" x`, MailKit corpus `lowercase/`).
@@ -129,7 +129,7 @@ fn lowercase_echoed_tag() {
 fn lowercase_list() {
     let names = quirk(
         "LIST \"\" \"*\"",
-        "* list (\\noselect \\haschildren) \"/\" x\r\nA0002 OK\r\n",
+        "* list (\\noselect \\haschildren) \"/\" x\r\nA0003 OK\r\n",
         |s| s.list("", "*").unwrap(),
     );
     assert_eq!(names.len(), 1);
@@ -144,7 +144,7 @@ fn lowercase_list() {
 fn lowercase_fetch_items() {
     let f = quirk(
         "FETCH 1 (UID FLAGS RFC822.SIZE)",
-        "* 1 fetch (uid 5 flags (\\seen \\answered) rfc822.size 10)\r\nA0002 OK\r\n",
+        "* 1 fetch (uid 5 flags (\\seen \\answered) rfc822.size 10)\r\nA0003 OK\r\n",
         |s| fetch_all(s, 1, &FetchItems::new().uid().flags().size()),
     );
     assert_eq!(f.len(), 1);
@@ -159,7 +159,7 @@ fn lowercase_response_codes() {
     let mb = quirk(
         "SELECT INBOX",
         "* 2 EXISTS\r\n* ok [uidvalidity 42] ok\r\n* ok [uidnext 7] next\r\n\
-         * ok [permanentflags (\\seen \\*)] flags\r\nA0002 ok [read-write] done\r\n",
+         * ok [permanentflags (\\seen \\*)] flags\r\nA0003 ok [read-write] done\r\n",
         |s| s.select("INBOX").unwrap(),
     );
     assert_eq!(mb.uid_validity(), Some(42));
@@ -176,7 +176,7 @@ fn lowercase_response_codes() {
 // also smtp-n.global-mail.cn, modern-email/defects issue #26).
 #[test]
 fn search_with_trailing_space() {
-    let got = quirk("SEARCH ALL", "* SEARCH 1 2 \r\nA0002 OK\r\n", |s| {
+    let got = quirk("SEARCH ALL", "* SEARCH 1 2 \r\nA0003 OK\r\n", |s| {
         s.search_raw("ALL").unwrap()
     });
     assert_eq!(got, [1, 2]);
@@ -185,7 +185,7 @@ fn search_with_trailing_space() {
 // Empty SEARCH with a trailing space (GreenMail: imap-proto issue #34).
 #[test]
 fn empty_search_with_trailing_space() {
-    let got = quirk("SEARCH ALL", "* SEARCH \r\nA0002 OK\r\n", |s| {
+    let got = quirk("SEARCH ALL", "* SEARCH \r\nA0003 OK\r\n", |s| {
         s.search_raw("ALL").unwrap()
     });
     assert!(got.is_empty());
@@ -194,7 +194,7 @@ fn empty_search_with_trailing_space() {
 // Two spaces after the star (`*  1843 EXISTS`).
 #[test]
 fn double_space_after_the_star() {
-    let (q, s) = noop_quirk("*  1843 EXISTS\r\nA0002 OK\r\n");
+    let (q, s) = noop_quirk("*  1843 EXISTS\r\nA0003 OK\r\n");
     assert_eq!(q, [Unsolicited::Exists(1843)]);
     assert_eq!(s.mailbox().exists(), 1843);
 }
@@ -204,7 +204,7 @@ fn double_space_after_the_star() {
 fn double_spaces_inside_fetch() {
     let f = quirk(
         "FETCH 1 (UID FLAGS)",
-        "* 1 FETCH (UID  5  FLAGS (\\Seen  \\Flagged)  )\r\nA0002 OK\r\n",
+        "* 1 FETCH (UID  5  FLAGS (\\Seen  \\Flagged)  )\r\nA0003 OK\r\n",
         |s| fetch_all(s, 1, &FetchItems::new().uid().flags()),
     );
     assert_eq!(f[0].uid(), Some(Uid(5)));
@@ -217,7 +217,7 @@ fn double_spaces_inside_fetch() {
 fn space_before_closing_paren_of_fetch() {
     let f = quirk(
         "FETCH 1 (UID FLAGS)",
-        "* 1 FETCH (UID 5 FLAGS (\\Seen) )\r\nA0002 OK\r\n",
+        "* 1 FETCH (UID 5 FLAGS (\\Seen) )\r\nA0003 OK\r\n",
         |s| fetch_all(s, 1, &FetchItems::new().uid().flags()),
     );
     assert_eq!(f[0].uid(), Some(Uid(5)));
@@ -230,7 +230,7 @@ fn space_before_closing_paren_of_fetch() {
 fn status_with_trailing_space() {
     let st = quirk(
         "STATUS INBOX (MESSAGES)",
-        "* STATUS INBOX (MESSAGES 0) \r\nA0002 OK\r\n",
+        "* STATUS INBOX (MESSAGES 0) \r\nA0003 OK\r\n",
         |s| s.status("INBOX", &[StatusItem::Messages]).unwrap(),
     );
     assert_eq!(st.messages(), Some(0));
@@ -242,7 +242,7 @@ fn status_with_trailing_space() {
 fn capability_with_trailing_space() {
     let caps = quirk(
         "CAPABILITY",
-        "* CAPABILITY IMAP4rev1 IDLE \r\nA0002 OK\r\n",
+        "* CAPABILITY IMAP4rev1 IDLE \r\nA0003 OK\r\n",
         |s| s.refresh_capabilities().unwrap(),
     );
     assert!(caps.has("IDLE"));
@@ -257,7 +257,7 @@ fn yahoo_bodystructure_with_inner_trailing_space() {
         "FETCH 2 (BODYSTRUCTURE)",
         "* 2 FETCH (BODYSTRUCTURE ((\"text\" \"plain\" (\"charset\" \"ISO-2022-JP\") NIL NIL \"7bit\" 2515 64 NIL NIL NIL NIL)\
 (\"text\" \"html\" (\"charset\" \"ISO-2022-JP\") NIL NIL \"7bit\" 7723 151 NIL NIL NIL NIL) \"alternative\" \
-(\"boundary\" \"pzu8t3naw7b5therma1t\") NIL ) FLAGS (\\Seen) UID 2)\r\nA0002 OK\r\n",
+(\"boundary\" \"pzu8t3naw7b5therma1t\") NIL ) FLAGS (\\Seen) UID 2)\r\nA0003 OK\r\n",
         |s| fetch_all(s, 2, &FetchItems::new().body_structure()),
     );
     let b = f[0].body_structure().unwrap();
@@ -276,7 +276,7 @@ fn yahoo_bodystructure_with_inner_trailing_space() {
 fn nil_flag_list() {
     let f = quirk(
         "FETCH 1 (UID FLAGS)",
-        "* 1 FETCH (FLAGS NIL UID 9)\r\nA0002 OK\r\n",
+        "* 1 FETCH (FLAGS NIL UID 9)\r\nA0003 OK\r\n",
         |s| fetch_all(s, 1, &FetchItems::new().uid().flags()),
     );
     assert_eq!(f[0].flags(), Some(&[][..]));
@@ -290,7 +290,7 @@ fn mailru_empty_address_lists() {
     let f = quirk(
         "FETCH 1 (ENVELOPE)",
         "* 1 FETCH (ENVELOPE (\"Wed, 11 Oct 2023 02:11:04 +0000\" \"=?utf-8?B?SGk=?=\" \
-((\"Tn\" NIL \"info\" \"e.geekbrains.ru\")) NIL NIL () NIL NIL \"<msg-id-1>\" \"<msg-id-2>\"))\r\nA0002 OK\r\n",
+((\"Tn\" NIL \"info\" \"e.geekbrains.ru\")) NIL NIL () NIL NIL \"<msg-id-1>\" \"<msg-id-2>\"))\r\nA0003 OK\r\n",
         |s| fetch_all(s, 1, &FetchItems::new().envelope()),
     );
     let env = f[0].envelope().unwrap();
@@ -309,7 +309,7 @@ fn mailru_empty_address_lists() {
 fn nil_list_delimiter() {
     let names = quirk(
         "LIST \"\" \"*\"",
-        "* LIST (\\NoInferiors) NIL \"INBOX\"\r\n* LIST (\\NoInferiors \\UnMarked) \"/\" \"Sent Messages\"\r\nA0002 OK\r\n",
+        "* LIST (\\NoInferiors) NIL \"INBOX\"\r\n* LIST (\\NoInferiors \\UnMarked) \"/\" \"Sent Messages\"\r\nA0003 OK\r\n",
         |s| s.list("", "*").unwrap(),
     );
     assert_eq!(names[0].delimiter(), None);
@@ -326,7 +326,7 @@ fn exchange_nil_params_and_disposition_params() {
         "FETCH 1 (BODYSTRUCTURE)",
         "* 1 FETCH (BODYSTRUCTURE ((\"text\" \"plain\" NIL NIL NIL \"7bit\" 10 1 NIL NIL NIL NIL)\
 (\"application\" \"pdf\" (\"name\" \"a.pdf\") NIL NIL \"base64\" 300 NIL (\"attachment\" NIL) NIL NIL) \
-\"mixed\" (\"boundary\" \"b\") NIL (\"inline\" NIL) NIL NIL))\r\nA0002 OK\r\n",
+\"mixed\" (\"boundary\" \"b\") NIL (\"inline\" NIL) NIL NIL))\r\nA0003 OK\r\n",
         |s| fetch_all(s, 1, &FetchItems::new().body_structure()),
     );
     let b = f[0].body_structure().unwrap();
@@ -344,7 +344,7 @@ fn exchange_bare_disposition_string() {
         "FETCH 37 (BODYSTRUCTURE)",
         "* 37 FETCH (UID 67 BODYSTRUCTURE ((\"text\" \"plain\" (\"charset\" \"ISO-8859-1\") NIL NIL \"QUOTED-PRINTABLE\" 850 31 NIL \"inline\" NIL NIL)\
 (\"text\" \"html\" (\"charset\" \"ISO-8859-1\") NIL NIL \"QUOTED-PRINTABLE\" 14692 502 NIL \"inline\" NIL NIL) \"alternative\" \
-(\"boundary\" \"----=_Part_45\") NIL NIL))\r\nA0002 OK\r\n",
+(\"boundary\" \"----=_Part_45\") NIL NIL))\r\nA0003 OK\r\n",
         |s| fetch_all(s, 37, &FetchItems::new().body_structure()),
     );
     let b = f[0].body_structure().unwrap();
@@ -365,7 +365,7 @@ fn exchange_bare_disposition_string() {
 fn negative_sizes_and_line_counts() {
     let f = quirk(
         "FETCH 1 (BODYSTRUCTURE)",
-        "* 1 FETCH (BODYSTRUCTURE (\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7BIT\" -1 -1 NIL NIL NIL))\r\nA0002 OK\r\n",
+        "* 1 FETCH (BODYSTRUCTURE (\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7BIT\" -1 -1 NIL NIL NIL))\r\nA0003 OK\r\n",
         |s| fetch_all(s, 1, &FetchItems::new().body_structure()),
     );
     let b = f[0].body_structure().unwrap();
@@ -380,7 +380,7 @@ fn mailru_float_sizes() {
         "FETCH 1 (BODYSTRUCTURE)",
         "* 1 FETCH (BODYSTRUCTURE ((\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"base64\" 1024 13 NIL NIL NIL NIL)\
 (\"application\" \"zip\" (\"name\" \"a.zip\") NIL NIL \"base64\" 9.3736e+06 NIL (\"attachment\" (\"filename\" \"a.zip\")) NIL NIL) \
-\"mixed\" (\"boundary\" \"x\") NIL NIL NIL))\r\nA0002 OK\r\n",
+\"mixed\" (\"boundary\" \"x\") NIL NIL NIL))\r\nA0003 OK\r\n",
         |s| fetch_all(s, 1, &FetchItems::new().body_structure()),
     );
     let b = f[0].body_structure().unwrap();
@@ -394,7 +394,7 @@ fn mailru_float_sizes() {
 fn highestmodseq_at_u64_max() {
     let mb = quirk(
         "SELECT INBOX",
-        "* 1 EXISTS\r\n* OK [HIGHESTMODSEQ 18446744073709551615] Highest\r\nA0002 OK [READ-WRITE] ok\r\n",
+        "* 1 EXISTS\r\n* OK [HIGHESTMODSEQ 18446744073709551615] Highest\r\nA0003 OK [READ-WRITE] ok\r\n",
         |s| s.select("INBOX").unwrap(),
     );
     assert_eq!(mb.highest_modseq(), Some(u64::MAX));
@@ -405,7 +405,7 @@ fn highestmodseq_at_u64_max() {
 fn large_fetch_modseq() {
     let f = quirk(
         "FETCH 1 (UID MODSEQ)",
-        "* 1 FETCH (UID 1 MODSEQ (90060115205545359))\r\nA0002 OK\r\n",
+        "* 1 FETCH (UID 1 MODSEQ (90060115205545359))\r\nA0003 OK\r\n",
         |s| fetch_all(s, 1, &FetchItems::new().uid().modseq()),
     );
     assert_eq!(f[0].modseq(), Some(90060115205545359));
@@ -415,7 +415,7 @@ fn large_fetch_modseq() {
 // NOOP completes.
 #[test]
 fn sixty_four_bit_quota_is_kept_whole() {
-    let (q, _) = noop_quirk("* QUOTA \"\" (STORAGE 10 18446744073709551615)\r\nA0002 OK\r\n");
+    let (q, _) = noop_quirk("* QUOTA \"\" (STORAGE 10 18446744073709551615)\r\nA0003 OK\r\n");
     match &q[..] {
         [Unsolicited::Quota(quota)] => {
             assert_eq!(quota.root(), b"");
@@ -435,7 +435,7 @@ fn sixty_four_bit_quota_is_kept_whole() {
 fn list_name_with_brackets() {
     let names = quirk(
         "LIST \"\" \"*\"",
-        "* LIST () \"/\" Foo[bar]\r\n* LIST () \"/\" [Gmail]/Sent\r\nA0002 OK\r\n",
+        "* LIST () \"/\" Foo[bar]\r\n* LIST () \"/\" [Gmail]/Sent\r\nA0003 OK\r\n",
         |s| s.list("", "*").unwrap(),
     );
     assert_eq!(names[0].name().as_str(), "Foo[bar]");
@@ -449,7 +449,7 @@ fn list_names_with_odd_bytes() {
     let names = quirk(
         "LIST \"\" \"*\"",
         "* LIST () \"/\" a]b\r\n* LIST () \"/\" 100%*\r\n* LIST () \"/\" Caf\u{e9}\r\n\
-         * LIST () \".\" ~alice.INBOX\r\n* LIST () \"/\" \"x\"\r\nA0002 OK\r\n",
+         * LIST () \".\" ~alice.INBOX\r\n* LIST () \"/\" \"x\"\r\nA0003 OK\r\n",
         |s| s.list("", "*").unwrap(),
     );
     let got: Vec<_> = names
@@ -469,13 +469,13 @@ fn list_names_with_odd_bytes() {
 fn copyuid_with_broken_sets() {
     let got = quirk(
         "UID COPY 1:3 Dest",
-        "A0002 OK [COPYUID 1  ] Copied\r\n",
+        "A0003 OK [COPYUID 1  ] Copied\r\n",
         |s| s.uid_copy(1..=3, "Dest").unwrap(),
     );
     assert_eq!(got, None);
     let got = quirk(
         "UID COPY 1:3 Dest",
-        "A0002 OK [COPYUID 9 1:x 5:7] Copied\r\n",
+        "A0003 OK [COPYUID 9 1:x 5:7] Copied\r\n",
         |s| s.uid_copy(1..=3, "Dest").unwrap(),
     );
     assert_eq!(got, None);
@@ -486,7 +486,7 @@ fn copyuid_with_broken_sets() {
 // alert still reaches the caller.
 #[test]
 fn code_without_status_word() {
-    let (q, _) = noop_quirk("* [ALERT] Mailbox almost full\r\nA0002 OK\r\n");
+    let (q, _) = noop_quirk("* [ALERT] Mailbox almost full\r\nA0003 OK\r\n");
     match &q[..] {
         [Unsolicited::Status { kind, text }] => {
             assert_eq!(*kind, StatusKind::Ok);
@@ -501,7 +501,7 @@ fn code_without_status_word() {
 #[test]
 fn unknown_response_codes() {
     let (q, _) = noop_quirk(
-        "* OK [X-UNKNOWN foo bar] hello\r\n* NO [XYZ] warn\r\n* BAD [X-MORE (1 2)] hmm\r\nA0002 OK\r\n",
+        "* OK [X-UNKNOWN foo bar] hello\r\n* NO [XYZ] warn\r\n* BAD [X-MORE (1 2)] hmm\r\nA0003 OK\r\n",
     );
     assert_eq!(q.len(), 3, "{q:?}");
     let codes: Vec<_> = q
@@ -525,7 +525,7 @@ fn unknown_response_codes() {
 // `* OK` with no text at all.
 #[test]
 fn untagged_ok_without_text() {
-    let (q, _) = noop_quirk("* OK\r\n* OK \r\nA0002 OK\r\n");
+    let (q, _) = noop_quirk("* OK\r\n* OK \r\nA0003 OK\r\n");
     assert_eq!(q.len(), 2);
     for u in &q {
         match u {
@@ -541,7 +541,7 @@ fn untagged_ok_without_text() {
 // A tagged completion with no text (`A6 OK`, ppops.net: mscdex/node-imap issue #537).
 #[test]
 fn tagged_completion_without_text() {
-    let got = quirk("UID COPY 1 Dest", "A0002 OK\r\n", |s| {
+    let got = quirk("UID COPY 1 Dest", "A0003 OK\r\n", |s| {
         s.uid_copy(1, "Dest").unwrap()
     });
     assert_eq!(got, None);
@@ -554,10 +554,10 @@ fn dovecot_progress_during_search() {
     let (script, mut s) = session_with(
         CAPS,
         vec![
-            c("A0002 SEARCH UNSEEN\r\n"),
-            s("* OK Searched 91% of the mailbox, ETA 0:01\r\n* SEARCH 4 9\r\nA0002 OK done\r\n"),
-            c("A0003 NOOP\r\n"),
-            s("A0003 OK\r\n"),
+            c("A0003 SEARCH UNSEEN\r\n"),
+            s("* OK Searched 91% of the mailbox, ETA 0:01\r\n* SEARCH 4 9\r\nA0003 OK done\r\n"),
+            c("A0004 NOOP\r\n"),
+            s("A0004 OK\r\n"),
         ],
     );
     let got = s.search(&Search::all().unseen()).unwrap();
@@ -577,10 +577,10 @@ fn status_text_with_invalid_utf8_and_nul() {
     let (script, mut s) = session_with(
         CAPS,
         vec![
-            c("A0002 NOOP\r\n"),
-            Step::S(b"* OK [ALERT] Caf\xe9 \x00 closing\r\nA0002 OK \xff\xfe\r\n".to_vec()),
             c("A0003 NOOP\r\n"),
-            s("A0003 OK\r\n"),
+            Step::S(b"* OK [ALERT] Caf\xe9 \x00 closing\r\nA0003 OK \xff\xfe\r\n".to_vec()),
+            c("A0004 NOOP\r\n"),
+            s("A0004 OK\r\n"),
         ],
     );
     s.noop().unwrap();
@@ -602,10 +602,10 @@ fn no_completion_with_latin1_text() {
     let (script, mut s) = session_with(
         CAPS,
         vec![
-            c("A0002 SELECT Foo\r\n"),
-            Step::S(b"A0002 NO [NONEXISTENT] Dossier inexistant: \xe9t\xe9\r\n".to_vec()),
-            c("A0003 NOOP\r\n"),
-            s("A0003 OK\r\n"),
+            c("A0003 SELECT Foo\r\n"),
+            Step::S(b"A0003 NO [NONEXISTENT] Dossier inexistant: \xe9t\xe9\r\n".to_vec()),
+            c("A0004 NOOP\r\n"),
+            s("A0004 OK\r\n"),
         ],
     );
     match s.select("Foo") {
@@ -633,11 +633,11 @@ fn fetch_for_a_message_not_asked_for() {
     let (script, mut s) = session_with(
         CAPS,
         vec![
-            c("A0002 FETCH 1:2 (UID RFC822.SIZE)\r\n"),
+            c("A0003 FETCH 1:2 (UID RFC822.SIZE)\r\n"),
             s("* 1 FETCH (UID 1 RFC822.SIZE 8938)\r\n* 51868 FETCH (FLAGS (NonJunk) UID 51958)\r\n"),
-            s("* 2 FETCH (UID 2 RFC822.SIZE 15500)\r\nA0002 OK FETCH completed\r\n"),
-            c("A0003 NOOP\r\n"),
-            s("A0003 OK\r\n"),
+            s("* 2 FETCH (UID 2 RFC822.SIZE 15500)\r\nA0003 OK FETCH completed\r\n"),
+            c("A0004 NOOP\r\n"),
+            s("A0004 OK\r\n"),
         ],
     );
     let got = s
@@ -668,10 +668,10 @@ fn zoho_uid_fetch_response_without_uid() {
     let (script, mut s) = session_with(
         CAPS,
         vec![
-            c("A0002 UID FETCH 5 (UID FLAGS)\r\n"),
-            s("* 3 FETCH (FLAGS (\\Seen))\r\nA0002 OK\r\n"),
-            c("A0003 NOOP\r\n"),
-            s("A0003 OK\r\n"),
+            c("A0003 UID FETCH 5 (UID FLAGS)\r\n"),
+            s("* 3 FETCH (FLAGS (\\Seen))\r\nA0003 OK\r\n"),
+            c("A0004 NOOP\r\n"),
+            s("A0004 OK\r\n"),
         ],
     );
     let got = s
@@ -695,7 +695,7 @@ fn duplicate_fetch_responses_for_one_message() {
     let f = quirk(
         "FETCH 1:2 (UID FLAGS)",
         "* 1 FETCH (UID 7 FLAGS (\\Seen))\r\n* 1 FETCH (UID 7 FLAGS (\\Seen \\Flagged))\r\n\
-         * 2 FETCH (UID 8 FLAGS ())\r\nA0002 OK\r\n",
+         * 2 FETCH (UID 8 FLAGS ())\r\nA0003 OK\r\n",
         |s| {
             s.fetch(1..=2, &FetchItems::new().uid().flags())
                 .unwrap()
@@ -714,12 +714,12 @@ fn expunge_during_fetch() {
     let (script, mut s) = session_with(
         CAPS,
         vec![
-            c("A0002 SELECT INBOX\r\n"),
-            s("* 3 EXISTS\r\nA0002 OK [READ-WRITE] ok\r\n"),
-            c("A0003 FETCH 1:3 (UID)\r\n"),
-            s("* 1 FETCH (UID 1)\r\n* 2 EXPUNGE\r\n* 2 FETCH (UID 3)\r\nA0003 OK\r\n"),
-            c("A0004 NOOP\r\n"),
-            s("A0004 OK\r\n"),
+            c("A0003 SELECT INBOX\r\n"),
+            s("* 3 EXISTS\r\nA0003 OK [READ-WRITE] ok\r\n"),
+            c("A0004 FETCH 1:3 (UID)\r\n"),
+            s("* 1 FETCH (UID 1)\r\n* 2 EXPUNGE\r\n* 2 FETCH (UID 3)\r\nA0004 OK\r\n"),
+            c("A0005 NOOP\r\n"),
+            s("A0005 OK\r\n"),
         ],
     );
     s.select("INBOX").unwrap();
@@ -744,10 +744,10 @@ fn unsolicited_capability_mid_command() {
     let (script, mut s) = session_with(
         CAPS,
         vec![
-            c("A0002 FETCH 1 (UID)\r\n"),
-            s("* CAPABILITY IMAP4rev1 IDLE QRESYNC\r\n* 1 FETCH (UID 4)\r\nA0002 OK\r\n"),
-            c("A0003 NOOP\r\n"),
-            s("A0003 OK\r\n"),
+            c("A0003 FETCH 1 (UID)\r\n"),
+            s("* CAPABILITY IMAP4rev1 IDLE QRESYNC\r\n* 1 FETCH (UID 4)\r\nA0003 OK\r\n"),
+            c("A0004 NOOP\r\n"),
+            s("A0004 OK\r\n"),
         ],
     );
     let got = fetch_all(&mut s, 1, &FetchItems::new().uid());
@@ -798,7 +798,7 @@ fn exchange_greeting() {
 fn exchange_items_after_the_body_literal() {
     let f = quirk(
         "FETCH 12 (BODY.PEEK[])",
-        "* 12 FETCH (BODY[] {14}\r\nSubject: x\r\n\r\n UID 12 FLAGS (\\Seen))\r\nA0002 OK FETCH completed.\r\n",
+        "* 12 FETCH (BODY[] {14}\r\nSubject: x\r\n\r\n UID 12 FLAGS (\\Seen))\r\nA0003 OK FETCH completed.\r\n",
         |s| fetch_all(s, 12, &FetchItems::new().body_peek(Section::Full)),
     );
     assert_eq!(f[0].body(), Some(&b"Subject: x\r\n\r\n"[..]));
@@ -813,7 +813,7 @@ fn gmail_labels_and_ids() {
     let f = quirk(
         "FETCH 1 (X-GM-LABELS X-GM-MSGID X-GM-THRID)",
         "* 1 FETCH (X-GM-THRID 1382927258807439521 X-GM-MSGID 18446744073709551615 \
-X-GM-LABELS (\"\\\\Inbox\" \"\\\\Important\" \"Say \\\"hi\\\"\" Work NIL \\Sent) UID 1)\r\nA0002 OK Success\r\n",
+X-GM-LABELS (\"\\\\Inbox\" \"\\\\Important\" \"Say \\\"hi\\\"\" Work NIL \\Sent) UID 1)\r\nA0003 OK Success\r\n",
         |s| {
             fetch_all(
                 s,
@@ -846,7 +846,7 @@ fn zoho_may_create_in_flags() {
     let mb = quirk(
         "SELECT INBOX",
         "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)\r\n* 4 EXISTS\r\n\
-         A0002 OK [READ-WRITE] SELECT completed\r\n",
+         A0003 OK [READ-WRITE] SELECT completed\r\n",
         |s| s.select("INBOX").unwrap(),
     );
     assert_eq!(mb.flags().len(), 6);
@@ -861,7 +861,7 @@ fn courier_recent_in_flags() {
         "SELECT INBOX",
         "* FLAGS (\\Draft \\Answered \\Flagged \\Deleted \\Seen \\Recent)\r\n\
          * OK [PERMANENTFLAGS (\\Draft \\Answered \\Flagged \\Deleted \\Seen)] Limited\r\n\
-         * 0 EXISTS\r\n* 0 RECENT\r\nA0002 OK [READ-WRITE] Ok\r\n",
+         * 0 EXISTS\r\n* 0 RECENT\r\nA0003 OK [READ-WRITE] Ok\r\n",
         |s| s.select("INBOX").unwrap(),
     );
     assert!(mb.flags().contains(&Flag::Recent));
@@ -875,12 +875,12 @@ fn dovecot_closed_and_bare_codes() {
     let (script, mut s) = session_with(
         CAPS,
         vec![
-            c("A0002 SELECT INBOX\r\n"),
-            s("* 1 EXISTS\r\nA0002 OK [READ-WRITE] ok\r\n"),
-            c("A0003 SELECT Other\r\n"),
-            s("* OK [CLOSED]\r\n* 2 EXISTS\r\n* OK [HIGHESTMODSEQ 5]\r\n* OK [UIDVALIDITY 9]\r\nA0003 OK [READ-WRITE] ok\r\n"),
-            c("A0004 NOOP\r\n"),
-            s("A0004 OK\r\n"),
+            c("A0003 SELECT INBOX\r\n"),
+            s("* 1 EXISTS\r\nA0003 OK [READ-WRITE] ok\r\n"),
+            c("A0004 SELECT Other\r\n"),
+            s("* OK [CLOSED]\r\n* 2 EXISTS\r\n* OK [HIGHESTMODSEQ 5]\r\n* OK [UIDVALIDITY 9]\r\nA0004 OK [READ-WRITE] ok\r\n"),
+            c("A0005 NOOP\r\n"),
+            s("A0005 OK\r\n"),
         ],
     );
     s.select("INBOX").unwrap();
@@ -899,7 +899,7 @@ fn dovecot_closed_and_bare_codes() {
 fn aol_unknown_items_with_literals() {
     let f = quirk(
         "FETCH 1 (UID FLAGS)",
-        "* 1 FETCH (UID 1 FLAGS (\\Seen) XAOL.SPAM.REASON 0 XAOL-PAREN-LIST (P1 V1 P2 {2}\r\nV2 P3 (S1 S2)))\r\nA0002 OK\r\n",
+        "* 1 FETCH (UID 1 FLAGS (\\Seen) XAOL.SPAM.REASON 0 XAOL-PAREN-LIST (P1 V1 P2 {2}\r\nV2 P3 (S1 S2)))\r\nA0003 OK\r\n",
         |s| fetch_all(s, 1, &FetchItems::new().uid().flags()),
     );
     assert_eq!(f[0].uid(), Some(Uid(1)));
@@ -913,7 +913,7 @@ fn unescaped_quotes_in_bodystructure() {
     let f = quirk(
         "FETCH 150 (UID BODYSTRUCTURE)",
         "* 150 FETCH (UID 1733220355 BODY ((\"text\" \"html\" (\"charset\" \"UTF-8\") NIL NIL \"quoted-printable\" 1224 16)\
-(\"application\" \"octet-stream\" (\"name\" \"2154973550.pdf\") NIL \"\"\"\" \"base64\" 65322) \"MIXED\") FLAGS (\\Seen))\r\nA0002 OK\r\n",
+(\"application\" \"octet-stream\" (\"name\" \"2154973550.pdf\") NIL \"\"\"\" \"base64\" 65322) \"MIXED\") FLAGS (\\Seen))\r\nA0003 OK\r\n",
         |s| fetch_all(s, 150, &FetchItems::new().uid().body_structure()),
     );
     assert_eq!(f[0].uid(), Some(Uid(1733220355)));
@@ -934,16 +934,16 @@ fn bare_continuation() {
     let (script, mut s) = session_with(
         "IMAP4rev1 UIDPLUS",
         vec![
-            c("A0002 APPEND INBOX {5}\r\n"),
+            c("A0003 APPEND INBOX {5}\r\n"),
             s("+\r\n"),
             c("hello\r\n"),
-            s("A0002 OK [APPENDUID 7 3] done\r\n"),
-            c("A0003 APPEND INBOX {3}\r\n"),
+            s("A0003 OK [APPENDUID 7 3] done\r\n"),
+            c("A0004 APPEND INBOX {3}\r\n"),
             s("+ \r\n"),
             c("bye\r\n"),
-            s("A0003 OK\r\n"),
-            c("A0004 NOOP\r\n"),
             s("A0004 OK\r\n"),
+            c("A0005 NOOP\r\n"),
+            s("A0005 OK\r\n"),
         ],
     );
     let uid = s.append("INBOX", b"hello").unwrap().unwrap();
@@ -958,7 +958,7 @@ fn bare_continuation() {
 fn empty_literal() {
     let f = quirk(
         "FETCH 1 (BODY.PEEK[])",
-        "* 1 FETCH (BODY[] {0}\r\n UID 3)\r\nA0002 OK\r\n",
+        "* 1 FETCH (BODY[] {0}\r\n UID 3)\r\nA0003 OK\r\n",
         |s| fetch_all(s, 1, &FetchItems::new().body_peek(Section::Full)),
     );
     assert_eq!(f[0].body(), Some(&b""[..]));
@@ -971,13 +971,13 @@ fn literal8_in_fetch_binary() {
     let (script, mut s) = session_with(
         CAPS,
         vec![
-            c("A0002 FETCH 1 (BINARY.PEEK[1] BINARY.SIZE[1])\r\n"),
+            c("A0003 FETCH 1 (BINARY.PEEK[1] BINARY.SIZE[1])\r\n"),
             Step::S(
-                b"* 1 FETCH (BINARY[1] ~{6}\r\n\x00\x01\r\n\xff) BINARY.SIZE[1] 6)\r\nA0002 OK\r\n"
+                b"* 1 FETCH (BINARY[1] ~{6}\r\n\x00\x01\r\n\xff) BINARY.SIZE[1] 6)\r\nA0003 OK\r\n"
                     .to_vec(),
             ),
-            c("A0003 NOOP\r\n"),
-            s("A0003 OK\r\n"),
+            c("A0004 NOOP\r\n"),
+            s("A0004 OK\r\n"),
         ],
     );
     let f = fetch_all(
@@ -1000,7 +1000,7 @@ fn internaldate_single_digit_day() {
     let f = quirk(
         "FETCH 1:2 (INTERNALDATE)",
         "* 1 FETCH (INTERNALDATE \" 6-Apr-2017 10:50:20 +0200\")\r\n\
-         * 2 FETCH (INTERNALDATE \"6-Apr-2017 10:59:05 +0200\")\r\nA0002 OK\r\n",
+         * 2 FETCH (INTERNALDATE \"6-Apr-2017 10:59:05 +0200\")\r\nA0003 OK\r\n",
         |s| {
             s.fetch(1..=2, &FetchItems::new().internal_date())
                 .unwrap()
@@ -1017,7 +1017,7 @@ fn internaldate_single_digit_day() {
 fn escaped_quotes_in_envelope() {
     let f = quirk(
         "FETCH 1 (ENVELOPE)",
-        "* 1 FETCH (ENVELOPE (NIL \"Re: \\\"quoted\\\" \\\\o/\" ((\"O\\\"Brien, \\\\Pat\" NIL \"pat\" \"x.ie\")) NIL NIL NIL NIL NIL NIL NIL))\r\nA0002 OK\r\n",
+        "* 1 FETCH (ENVELOPE (NIL \"Re: \\\"quoted\\\" \\\\o/\" ((\"O\\\"Brien, \\\\Pat\" NIL \"pat\" \"x.ie\")) NIL NIL NIL NIL NIL NIL NIL))\r\nA0003 OK\r\n",
         |s| fetch_all(s, 1, &FetchItems::new().envelope()),
     );
     let env = f[0].envelope().unwrap();
@@ -1031,7 +1031,7 @@ fn bodystructure_with_unknown_extension_data() {
     let f = quirk(
         "FETCH 1 (BODYSTRUCTURE)",
         "* 1 FETCH (BODYSTRUCTURE (\"TEXT\" \"PLAIN\" (\"CHARSET\" \"us-ascii\") NIL NIL \"7BIT\" 3 1 NIL NIL (\"en\" \"de\") \"loc\" \
-(X-EXT 1 (\"a\" {1}\r\nb)) \"more\" 7) UID 2)\r\nA0002 OK\r\n",
+(X-EXT 1 (\"a\" {1}\r\nb)) \"more\" 7) UID 2)\r\nA0003 OK\r\n",
         |s| fetch_all(s, 1, &FetchItems::new().body_structure()),
     );
     let b = f[0].body_structure().unwrap();
@@ -1048,7 +1048,7 @@ fn bodystructure_with_unknown_extension_data() {
 // An untagged response that is garbage is kept whole and the NOOP still completes.
 #[test]
 fn garbage_untagged_response_costs_one_frame() {
-    let (q, s) = noop_quirk("* 1 EXISTS\r\n* ))) what\r\n* 2 EXISTS\r\nA0002 OK\r\n");
+    let (q, s) = noop_quirk("* 1 EXISTS\r\n* ))) what\r\n* 2 EXISTS\r\nA0003 OK\r\n");
     assert_eq!(q.len(), 3, "{q:?}");
     assert_eq!(q[0], Unsolicited::Exists(1));
     assert!(other_starting(&q[1], b"* ))) what"), "{q:?}");
@@ -1062,7 +1062,7 @@ fn broken_fetch_is_a_per_message_error() {
     let results = quirk(
         "FETCH 1:3 (UID ENVELOPE)",
         "* 1 FETCH (UID 1)\r\n* 2 FETCH (UID 2 ENVELOPE (\"d\" \"s\" ((NIL NIL \"a\" \"b\") NIL))\r\n\
-         * 3 FETCH (UID 3)\r\nA0002 OK\r\n",
+         * 3 FETCH (UID 3)\r\nA0003 OK\r\n",
         |s| {
             s.fetch(1..=3, &FetchItems::new().uid().envelope())
                 .unwrap()
@@ -1083,7 +1083,7 @@ fn broken_fetch_is_a_per_message_error() {
 fn status_name_with_brackets() {
     let st = quirk(
         "STATUS \"[Gmail]/Spam\" (MESSAGES UNSEEN)",
-        "* STATUS [Gmail]/Spam (MESSAGES 0 UNSEEN 0)\r\nA0002 OK Success\r\n",
+        "* STATUS [Gmail]/Spam (MESSAGES 0 UNSEEN 0)\r\nA0003 OK Success\r\n",
         |s| {
             s.status("[Gmail]/Spam", &[StatusItem::Messages, StatusItem::Unseen])
                 .unwrap()
@@ -1095,7 +1095,7 @@ fn status_name_with_brackets() {
 // `FETCH(` with no space before the list (sloppy servers).
 #[test]
 fn fetch_without_space_before_the_list() {
-    let f = quirk("FETCH 4 (UID)", "* 4 FETCH(UID 40)\r\nA0002 OK\r\n", |s| {
+    let f = quirk("FETCH 4 (UID)", "* 4 FETCH(UID 40)\r\nA0003 OK\r\n", |s| {
         fetch_all(s, 4, &FetchItems::new().uid())
     });
     assert_eq!(f[0].uid(), Some(Uid(40)));
@@ -1118,7 +1118,7 @@ fn envelope_in_parentheses_too_many() {
         "FETCH 1 (UID FLAGS ENVELOPE)",
         "* 1 FETCH (UID 5 FLAGS (\\Seen) ENVELOPE ((\"Tue, 1 Mar 2022 10:00:00 +0000\" \"Report\" \
 ((\"Ann\" NIL \"ann\" \"example.com\")) NIL NIL ((NIL NIL \"bob\" \"example.com\")) NIL NIL NIL \
-\"<1@example.com>\")))\r\nA0002 OK\r\n",
+\"<1@example.com>\")))\r\nA0003 OK\r\n",
         |s| fetch_all(s, 1, &FetchItems::new().uid().flags().envelope()),
     );
     assert_eq!(
@@ -1141,7 +1141,7 @@ fn numbers_outside_the_grammar_cost_only_their_item() {
         "FETCH 1:3 (UID FLAGS MODSEQ)",
         "* 1 FETCH (UID 11 MODSEQ (-1) FLAGS (\\Seen))\r\n\
          * 2 FETCH (UID 12.5 MODSEQ (7) FLAGS ())\r\n\
-         * 3 FETCH (UID 4294967296 MODSEQ (99999999999999999999) FLAGS (\\Flagged))\r\nA0002 OK\r\n",
+         * 3 FETCH (UID 4294967296 MODSEQ (99999999999999999999) FLAGS (\\Flagged))\r\nA0003 OK\r\n",
         |s| {
             s.fetch(1..=3, &FetchItems::new().uid().flags().modseq())
                 .unwrap()
@@ -1166,7 +1166,7 @@ fn numbers_outside_the_grammar_cost_only_their_item() {
 fn a_section_with_no_value() {
     let f = quirk(
         "FETCH 1 (UID BODY.PEEK[2])",
-        "* 1 FETCH (UID 3 BODY[2] )\r\nA0002 OK\r\n",
+        "* 1 FETCH (UID 3 BODY[2] )\r\nA0003 OK\r\n",
         |s| {
             fetch_all(
                 s,
@@ -1189,7 +1189,7 @@ fn nil_for_a_list_and_a_list_for_a_string() {
     let f = quirk(
         "FETCH 1 (UID INTERNALDATE BODY.PEEK[HEADER.FIELDS (SUBJECT)])",
         "* 1 FETCH (UID 8 INTERNALDATE (\"01-Mar-2022 10:00:00 +0000\") \
-         BODY[HEADER.FIELDS NIL] {11}\r\nSubject: x\n FLAGS NIL)\r\nA0002 OK\r\n",
+         BODY[HEADER.FIELDS NIL] {11}\r\nSubject: x\n FLAGS NIL)\r\nA0003 OK\r\n",
         |s| {
             let items = FetchItems::new()
                 .uid()
@@ -1213,7 +1213,7 @@ fn nil_for_a_list_and_a_list_for_a_string() {
 fn status_with_odd_attributes() {
     let st = quirk(
         "STATUS INBOX (MESSAGES UNSEEN UIDNEXT)",
-        "* STATUS INBOX (MESSAGES -1 UNSEEN 3 X-GUID \"abc\" UIDNEXT (9) RECENT)\r\nA0002 OK\r\n",
+        "* STATUS INBOX (MESSAGES -1 UNSEEN 3 X-GUID \"abc\" UIDNEXT (9) RECENT)\r\nA0003 OK\r\n",
         |s| {
             s.status(
                 "INBOX",
@@ -1241,10 +1241,10 @@ fn esearch_with_an_odd_item() {
     let (script, mut session) = session_with(
         "IMAP4rev1 ESEARCH",
         vec![
-            c("A0002 SEARCH RETURN (MIN COUNT) ALL\r\n"),
-            s("* ESEARCH (TAG \"A0002\") MIN -1 COUNT 4 PARTIAL (1:2 3,4)\r\nA0002 OK\r\n"),
-            c("A0003 NOOP\r\n"),
-            s("A0003 OK\r\n"),
+            c("A0003 SEARCH RETURN (MIN COUNT) ALL\r\n"),
+            s("* ESEARCH (TAG \"A0003\") MIN -1 COUNT 4 PARTIAL (1:2 3,4)\r\nA0003 OK\r\n"),
+            c("A0004 NOOP\r\n"),
+            s("A0004 OK\r\n"),
         ],
     );
     let r = session
@@ -1269,7 +1269,7 @@ fn list_with_odd_extended_data() {
     let names = quirk(
         "LIST \"\" \"*\"",
         "* LIST (\\HasChildren) \"/\" Work (\"CHILDINFO\" NIL \"X-Y\" (1 2))\r\n\
-         * LIST () \"/\" Home\r\nA0002 OK\r\n",
+         * LIST () \"/\" Home\r\nA0003 OK\r\n",
         |s| s.list("", "*").unwrap(),
     );
     let shown: Vec<_> = names
@@ -1284,7 +1284,7 @@ fn list_with_odd_extended_data() {
 fn list_with_odd_attributes() {
     let names = quirk(
         "LIST \"\" \"*\"",
-        "* LIST (\\HasNoChildren \"\\\\Sent\" (x y)) \"/\" Sent\r\nA0002 OK\r\n",
+        "* LIST (\\HasNoChildren \"\\\\Sent\" (x y)) \"/\" Sent\r\nA0003 OK\r\n",
         |s| s.list("", "*").unwrap(),
     );
     assert_eq!(names.len(), 1);

@@ -4,7 +4,7 @@
 mod common;
 
 use blocking_imap::{FetchItems, MailboxName, ResponseCode, Section, SequenceSet, Unsolicited};
-use common::{c, logged_in, s, Step};
+use common::{c, logged_in, s, selected, Step};
 
 /// Does `text` hold a run of 8 or more small integers separated by `", "` (the `Debug` form of
 /// a byte vector)?
@@ -97,15 +97,15 @@ fn a_fetch_with_sections_envelope_and_structure() {
         .body_peek(Section::Full)
         .body_peek_partial(Section::Full, 0, 10)
         .body_peek_partial(Section::Full, 1000, 10);
-    let (script, mut session) = logged_in(
+    let (script, mut session) = selected(
         "IMAP4rev1",
         vec![
             c(
-                "A0002 UID FETCH 7 (UID FLAGS ENVELOPE BODYSTRUCTURE BODY.PEEK[] \
+                "A0003 UID FETCH 7 (UID FLAGS ENVELOPE BODYSTRUCTURE BODY.PEEK[] \
                BODY.PEEK[]<0.10> BODY.PEEK[]<1000.10>)\r\n",
             ),
             Step::S(fetch_response()),
-            s("A0002 OK done\r\n"),
+            s("A0003 OK done\r\n"),
         ],
     );
     let got = session.uid_fetch(7, &items).unwrap().into_vec().unwrap();

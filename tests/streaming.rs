@@ -7,7 +7,7 @@
 mod common;
 
 use blocking_imap::{ClientBuilder, Error, FetchItems, Section, Streamed, Uid};
-use common::{c, logged_in_with, s};
+use common::{c, logged_in_with, s, selected_with};
 
 /// A message body of `n` bytes, the same every time.
 fn body(n: usize) -> Vec<u8> {
@@ -33,15 +33,15 @@ fn a_body_bigger_than_the_response_limit_streams_at_every_split() {
             continue;
         }
         let reply = fetch_reply(1, 42, &data);
-        let (script, mut session) = logged_in_with(
+        let (script, mut session) = selected_with(
             ClientBuilder::new("localhost", 143).max_response_size(64 * 1024),
             "IMAP4rev1",
             vec![
-                c("A0002 UID FETCH 42 (UID INTERNALDATE BODY.PEEK[])\r\n"),
+                c("A0003 UID FETCH 42 (UID INTERNALDATE BODY.PEEK[])\r\n"),
                 s(&reply),
-                s("A0002 OK done\r\n"),
-                c("A0003 NOOP\r\n"),
-                s("A0003 OK noop\r\n"),
+                s("A0003 OK done\r\n"),
+                c("A0004 NOOP\r\n"),
+                s("A0004 OK noop\r\n"),
             ],
         );
         let script = script.chunked(chunk);
@@ -68,13 +68,13 @@ fn a_body_bigger_than_the_response_limit_streams_at_every_split() {
 #[test]
 fn without_streaming_the_same_body_is_refused_by_the_limit() {
     let data = body(300_000);
-    let (_script, mut session) = logged_in_with(
+    let (_script, mut session) = selected_with(
         ClientBuilder::new("localhost", 143).max_response_size(64 * 1024),
         "IMAP4rev1",
         vec![
-            c("A0002 UID FETCH 42 (UID INTERNALDATE BODY.PEEK[])\r\n"),
+            c("A0003 UID FETCH 42 (UID INTERNALDATE BODY.PEEK[])\r\n"),
             s(&fetch_reply(1, 42, &data)),
-            s("A0002 OK done\r\n"),
+            s("A0003 OK done\r\n"),
         ],
     );
     let items = FetchItems::new()
@@ -92,14 +92,14 @@ fn without_streaming_the_same_body_is_refused_by_the_limit() {
 #[test]
 fn several_messages_stream_in_order_with_their_numbers() {
     let a = body(5_000);
-    let (_script, mut session) = logged_in_with(
+    let (_script, mut session) = selected_with(
         ClientBuilder::new("localhost", 143),
         "IMAP4rev1",
         vec![
-            c("A0002 UID FETCH 1:* (UID BODY.PEEK[])\r\n"),
+            c("A0003 UID FETCH 1:* (UID BODY.PEEK[])\r\n"),
             s(&format!(
                 "* 3 FETCH (UID 10 BODY[] {{{}}}\r\n{})\r\n* 4 FETCH (UID 11 BODY[] {{0}}\r\n)\r\n\
-                 * 4 FETCH (FLAGS (\\Deleted))\r\nA0002 OK done\r\n",
+                 * 4 FETCH (FLAGS (\\Deleted))\r\nA0003 OK done\r\n",
                 a.len(),
                 String::from_utf8_lossy(&a)
             )),
@@ -137,19 +137,19 @@ fn several_messages_stream_in_order_with_their_numbers() {
 #[test]
 fn a_failing_writer_ends_the_stream_and_the_session_goes_on() {
     let data = body(50_000);
-    let (_script, mut session) = logged_in_with(
+    let (_script, mut session) = selected_with(
         ClientBuilder::new("localhost", 143),
         "IMAP4rev1",
         vec![
-            c("A0002 UID FETCH 1:2 (UID BODY.PEEK[])\r\n"),
+            c("A0003 UID FETCH 1:2 (UID BODY.PEEK[])\r\n"),
             s(&format!(
                 "* 1 FETCH (UID 1 BODY[] {{{n}}}\r\n{d})\r\n* 2 FETCH (UID 2 BODY[] {{{n}}}\r\n{d})\r\n\
-                 A0002 OK done\r\n",
+                 A0003 OK done\r\n",
                 n = data.len(),
                 d = String::from_utf8_lossy(&data)
             )),
-            c("A0003 NOOP\r\n"),
-            s("A0003 OK noop\r\n"),
+            c("A0004 NOOP\r\n"),
+            s("A0004 OK noop\r\n"),
         ],
     );
     let mut written = 0usize;
@@ -179,13 +179,13 @@ fn a_failing_writer_ends_the_stream_and_the_session_goes_on() {
 
 #[test]
 fn other_literals_stay_in_the_response() {
-    let (_script, mut session) = logged_in_with(
+    let (_script, mut session) = selected_with(
         ClientBuilder::new("localhost", 143),
         "IMAP4rev1",
         vec![
-            c("A0002 UID FETCH 9 (UID ENVELOPE BODY.PEEK[HEADER])\r\n"),
+            c("A0003 UID FETCH 9 (UID ENVELOPE BODY.PEEK[HEADER])\r\n"),
             s("* 1 FETCH (UID 9 ENVELOPE (NIL {5}\r\nhello NIL NIL NIL NIL NIL NIL NIL NIL) BODY[HEADER] {4}\r\nX: y)\r\n"),
-            s("A0002 OK done\r\n"),
+            s("A0003 OK done\r\n"),
         ],
     );
     let mut header = Vec::new();
@@ -314,19 +314,19 @@ fn a_part_is_decoded_here_as_it_streams() {
          (\"APPLICATION\" \"OCTET-STREAM\" (\"NAME\" \"data.bin\") NIL NIL \"BASE64\" {} NIL (\"ATTACHMENT\" (\"FILENAME\" \"data.bin\")) NIL NIL) \"MIXED\" (\"BOUNDARY\" \"b\") NIL NIL NIL))\r\n",
         b64.len()
     );
-    let (script, mut session) = logged_in_with(
+    let (script, mut session) = selected_with(
         ClientBuilder::new("localhost", 143),
         "IMAP4rev1",
         vec![
-            c("A0002 UID FETCH 5 (UID BODYSTRUCTURE)\r\n"),
+            c("A0003 UID FETCH 5 (UID BODYSTRUCTURE)\r\n"),
             s(&structure),
-            s("A0002 OK done\r\n"),
-            c("A0003 UID FETCH 5 (UID BODY.PEEK[2])\r\n"),
+            s("A0003 OK done\r\n"),
+            c("A0004 UID FETCH 5 (UID BODY.PEEK[2])\r\n"),
             s(&format!(
                 "* 1 FETCH (UID 5 BODY[2] {{{}}}\r\n{b64})\r\n",
                 b64.len()
             )),
-            s("A0003 OK done\r\n"),
+            s("A0004 OK done\r\n"),
         ],
     );
     let script = script.chunked(13);
@@ -348,18 +348,18 @@ fn a_part_is_decoded_here_as_it_streams() {
 #[test]
 fn a_server_that_ignores_a_partial_range_is_seen_in_the_item_name() {
     let data = body(1_000);
-    let (_script, mut session) = logged_in_with(
+    let (_script, mut session) = selected_with(
         ClientBuilder::new("localhost", 143),
         "IMAP4rev1",
         vec![
-            c("A0002 UID FETCH 3 (UID BODY.PEEK[]<0.100>)\r\n"),
+            c("A0003 UID FETCH 3 (UID BODY.PEEK[]<0.100>)\r\n"),
             // The whole section, named without an origin.
             s(&format!(
-                "* 1 FETCH (UID 3 BODY[] {{1000}}\r\n{})\r\nA0002 OK done\r\n",
+                "* 1 FETCH (UID 3 BODY[] {{1000}}\r\n{})\r\nA0003 OK done\r\n",
                 String::from_utf8_lossy(&data)
             )),
-            c("A0003 UID FETCH 3 (UID BODY.PEEK[]<100.10>)\r\n"),
-            s("* 1 FETCH (UID 3 BODY[]<100> {10}\r\n0123456789)\r\nA0003 OK done\r\n"),
+            c("A0004 UID FETCH 3 (UID BODY.PEEK[]<100.10>)\r\n"),
+            s("* 1 FETCH (UID 3 BODY[]<100> {10}\r\n0123456789)\r\nA0004 OK done\r\n"),
         ],
     );
     for (origin, want_item, want_len) in [(0, "BODY[]", 1000), (100, "BODY[]<100>", 10)] {
@@ -385,11 +385,11 @@ fn a_server_that_ignores_a_partial_range_is_seen_in_the_item_name() {
 #[test]
 fn a_literal_that_ends_early_breaks_the_session_without_hanging() {
     let data = body(10_000);
-    let (_script, mut session) = logged_in_with(
+    let (_script, mut session) = selected_with(
         ClientBuilder::new("localhost", 143),
         "IMAP4rev1",
         vec![
-            c("A0002 UID FETCH 3 (UID BODY.PEEK[])\r\n"),
+            c("A0003 UID FETCH 3 (UID BODY.PEEK[])\r\n"),
             // 10,000 announced, 4,000 sent, then the connection ends.
             s(&format!(
                 "* 1 FETCH (UID 3 BODY[] {{10000}}\r\n{}",

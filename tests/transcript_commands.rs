@@ -22,6 +22,16 @@ fn session(steps: Vec<Step>) -> (Script, Session) {
     (script, session)
 }
 
+/// [`session`] with INBOX selected first (`A0002`, see `common::SELECT_INBOX`): the steps
+/// start at `A0003`.
+fn selected_session(steps: Vec<Step>) -> (Script, Session) {
+    let mut all = vec![c(common::SELECT_INBOX[0]), s(common::SELECT_INBOX[1])];
+    all.extend(steps);
+    let (script, mut session) = session(all);
+    session.select("INBOX").unwrap();
+    (script, session)
+}
+
 /// The server's reply to SELECT, from a recorded Dovecot session.
 const SELECT_REPLY: &str = "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n\
 * OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] Flags permitted.\r\n\
@@ -84,9 +94,9 @@ fn unsolicited_fetch_and_expunge_in_the_middle_of_a_fetch() {
 
 #[test]
 fn responses_for_one_message_are_merged() {
-    let (script, mut s) = session(vec![
-        c("A0002 FETCH 4 (UID FLAGS RFC822.SIZE)\r\n"),
-        s("* 4 FETCH (UID 44 RFC822.SIZE 1000)\r\n* 4 FETCH (FLAGS (\\Seen))\r\nA0002 OK\r\n"),
+    let (script, mut s) = selected_session(vec![
+        c("A0003 FETCH 4 (UID FLAGS RFC822.SIZE)\r\n"),
+        s("* 4 FETCH (UID 44 RFC822.SIZE 1000)\r\n* 4 FETCH (FLAGS (\\Seen))\r\nA0003 OK\r\n"),
     ]);
     let items = FetchItems::new().uid().flags().size();
     let got: Vec<_> = s.fetch(4, &items).unwrap().map(Result::unwrap).collect();
@@ -99,10 +109,10 @@ fn responses_for_one_message_are_merged() {
 
 #[test]
 fn envelope_with_literals_and_nil() {
-    let (script, mut s) = session(vec![
-        c("A0002 FETCH 1 (ENVELOPE)\r\n"),
+    let (script, mut s) = selected_session(vec![
+        c("A0003 FETCH 1 (ENVELOPE)\r\n"),
         s("* 1 FETCH (ENVELOPE (NIL {11}\r\nSub\r\n  ject NIL NIL NIL ((\"A \\\"B\\\"\" NIL \"a\" \"b.c\")) NIL NIL NIL NIL))\r\n"),
-        s("A0002 OK\r\n"),
+        s("A0003 OK\r\n"),
     ]);
     let f = s
         .fetch(1, &FetchItems::new().envelope())
@@ -122,10 +132,10 @@ fn envelope_with_literals_and_nil() {
 
 #[test]
 fn empty_address_lists_and_nil_fields() {
-    let (script, mut s) = session(vec![
-        c("A0002 FETCH 1 (ENVELOPE)\r\n"),
+    let (script, mut s) = selected_session(vec![
+        c("A0003 FETCH 1 (ENVELOPE)\r\n"),
         s("* 1 FETCH (ENVELOPE (\"Mon, 7 Feb 1994 21:52:25 -0800\" \"\" () NIL () () NIL NIL NIL \"<id@x>\"))\r\n"),
-        s("A0002 OK\r\n"),
+        s("A0003 OK\r\n"),
     ]);
     let f = s
         .fetch(1, &FetchItems::new().envelope())
@@ -141,11 +151,11 @@ fn empty_address_lists_and_nil_fields() {
 
 #[test]
 fn an_unparsable_fetch_costs_that_message_only() {
-    let (script, mut s) = session(vec![
-        c("A0002 FETCH 1:3 (UID)\r\n"),
-        s("* 1 FETCH (UID 1)\r\n* 2 FETCH (UID 2 BROKEN (\r\n* 3 FETCH (UID 3)\r\nA0002 OK\r\n"),
-        c("A0003 NOOP\r\n"),
-        s("A0003 OK\r\n"),
+    let (script, mut s) = selected_session(vec![
+        c("A0003 FETCH 1:3 (UID)\r\n"),
+        s("* 1 FETCH (UID 1)\r\n* 2 FETCH (UID 2 BROKEN (\r\n* 3 FETCH (UID 3)\r\nA0003 OK\r\n"),
+        c("A0004 NOOP\r\n"),
+        s("A0004 OK\r\n"),
     ]);
     let results: Vec<_> = s.fetch(1..=3, &FetchItems::new().uid()).unwrap().collect();
     assert_eq!(results.len(), 3, "{results:?}");
@@ -164,9 +174,9 @@ fn an_unparsable_fetch_costs_that_message_only() {
 
 #[test]
 fn fetch_no_is_reported_by_the_stream() {
-    let (script, mut s) = session(vec![
-        c("A0002 UID FETCH 9 (UID)\r\n"),
-        s("A0002 NO [EXPUNGEISSUED] Some messages were expunged\r\n"),
+    let (script, mut s) = selected_session(vec![
+        c("A0003 UID FETCH 9 (UID)\r\n"),
+        s("A0003 NO [EXPUNGEISSUED] Some messages were expunged\r\n"),
     ]);
     let results: Vec<_> = s.uid_fetch(9, &FetchItems::new()).unwrap().collect();
     assert_eq!(results.len(), 1);
@@ -183,12 +193,12 @@ fn dropped_store_reads_to_completion_and_sends_every_chunk() {
     for n in 1..=2000 {
         flood.push_str(&format!("* {n} FETCH (FLAGS (\\Deleted))\r\n"));
     }
-    let (script, mut s) = session(vec![
-        c("A0002 STORE 1:2000 +FLAGS (\\Deleted)\r\n"),
+    let (script, mut s) = selected_session(vec![
+        c("A0003 STORE 1:2000 +FLAGS (\\Deleted)\r\n"),
         s(&flood),
-        s("* 2001 EXISTS\r\nA0002 OK\r\n"),
-        c("A0003 EXPUNGE\r\n"),
-        s("* 1 EXPUNGE\r\nA0003 OK\r\n"),
+        s("* 2001 EXISTS\r\nA0003 OK\r\n"),
+        c("A0004 EXPUNGE\r\n"),
+        s("* 1 EXPUNGE\r\nA0004 OK\r\n"),
     ]);
     // Ignore the result entirely: the next command must still work.
     drop(
@@ -208,15 +218,15 @@ fn dropped_store_reads_to_completion_and_sends_every_chunk() {
 
 #[test]
 fn copyuid_and_trycreate() {
-    let (script, mut s) = session(vec![
-        c("A0002 UID COPY 1:2 Archive\r\n"),
-        s("A0002 OK [COPYUID 7 1:2 10:11] done\r\n"),
-        c("A0003 UID STORE 1:2 +FLAGS.SILENT (\\Deleted)\r\n"),
-        s("A0003 OK\r\n"),
-        c("A0004 UID EXPUNGE 1:2\r\n"),
-        s("* 1 EXPUNGE\r\n* 1 EXPUNGE\r\nA0004 OK\r\n"),
-        c("A0005 COPY 5 Nowhere\r\n"),
-        s("A0005 NO [TRYCREATE] no such mailbox\r\n"),
+    let (script, mut s) = selected_session(vec![
+        c("A0003 UID COPY 1:2 Archive\r\n"),
+        s("A0003 OK [COPYUID 7 1:2 10:11] done\r\n"),
+        c("A0004 UID STORE 1:2 +FLAGS.SILENT (\\Deleted)\r\n"),
+        s("A0004 OK\r\n"),
+        c("A0005 UID EXPUNGE 1:2\r\n"),
+        s("* 1 EXPUNGE\r\n* 1 EXPUNGE\r\nA0005 OK\r\n"),
+        c("A0006 COPY 5 Nowhere\r\n"),
+        s("A0006 NO [TRYCREATE] no such mailbox\r\n"),
     ]);
     // No MOVE capability: COPY + STORE + UID EXPUNGE of just those messages.
     let moved = s.uid_mv(1..=2, "Archive").unwrap().unwrap();
@@ -229,9 +239,9 @@ fn copyuid_and_trycreate() {
 
 #[test]
 fn search_with_trailing_spaces_and_several_responses() {
-    let (script, mut s) = session(vec![
-        c("A0002 SEARCH CHARSET UTF-8 SUBJECT {7+}\r\nGrüße\r\n"),
-        s("* SEARCH 2 84 \r\n* SEARCH 882\r\nA0002 OK\r\n"),
+    let (script, mut s) = selected_session(vec![
+        c("A0003 SEARCH CHARSET UTF-8 SUBJECT {7+}\r\nGrüße\r\n"),
+        s("* SEARCH 2 84 \r\n* SEARCH 882\r\nA0003 OK\r\n"),
     ]);
     let found = s.search(&Search::all().subject("Grüße")).unwrap();
     assert_eq!(found, [Seq(2), Seq(84), Seq(882)]);
@@ -326,15 +336,17 @@ fn split_commands_are_pipelined_and_completions_may_come_out_of_order() {
         s(GREETING),
         c(LOGIN_LINE),
         s("A0001 OK\r\n"),
+        c(common::SELECT_INBOX[0]),
+        s(common::SELECT_INBOX[1]),
         // Two commands go out before any answer is read (pipeline depth 2).
-        c(&cmd("A0002", &chunks[0])),
-        c(&cmd("A0003", &chunks[1])),
+        c(&cmd("A0003", &chunks[0])),
+        c(&cmd("A0004", &chunks[1])),
         // The server completes the second before the first.
-        s("* 7 EXISTS\r\nA0003 OK second\r\nA0002 OK first\r\n"),
-        c(&cmd("A0004", &chunks[2])),
-        s("A0004 OK third\r\n"),
-        c("A0005 NOOP\r\n"),
-        s("A0005 OK\r\n"),
+        s("* 7 EXISTS\r\nA0004 OK second\r\nA0003 OK first\r\n"),
+        c(&cmd("A0005", &chunks[2])),
+        s("A0005 OK third\r\n"),
+        c("A0006 NOOP\r\n"),
+        s("A0006 OK\r\n"),
     ]);
     let mut session = blocking_imap::ClientBuilder::new("h", 1)
         .security(blocking_imap::Security::Plaintext)
@@ -344,6 +356,7 @@ fn split_commands_are_pipelined_and_completions_may_come_out_of_order() {
         .unwrap()
         .login("u", "p")
         .unwrap();
+    session.select("INBOX").unwrap();
     let set: blocking_imap::SequenceSet = nums.iter().copied().collect();
     session
         .uid_store_silent(set, StoreAction::Add, &[Flag::Deleted])

@@ -14,6 +14,11 @@ fn session(caps: &str, steps: Vec<Step>) -> (Script, Session) {
     common::logged_in(caps, steps)
 }
 
+/// [`session`] with INBOX selected first (`A0002`): the steps start at `A0003`.
+fn selected_session(caps: &str, steps: Vec<Step>) -> (Script, Session) {
+    common::selected(caps, steps)
+}
+
 fn missing(err: Error, cap: &str) {
     match err {
         Error::MissingCapability(c) if c == cap => {}
@@ -23,26 +28,26 @@ fn missing(err: Error, cap: &str) {
 
 #[test]
 fn esearch_matches_its_correlator_and_takes_quirky_forms() {
-    let (script, mut s) = session(
+    let (script, mut s) = selected_session(
         "IMAP4rev1 ESEARCH SEARCHRES LITERAL+",
         vec![
-            c("A0002 UID SEARCH RETURN (MIN MAX COUNT ALL) UNSEEN\r\n"),
+            c("A0003 UID SEARCH RETURN (MIN MAX COUNT ALL) UNSEEN\r\n"),
             // Another command's result first (kept for the caller), then ours in lower case.
             s("* ESEARCH (TAG \"A0001\") UID ALL 99\r\n"),
-            s("* esearch (tag \"a0002\") uid min 1 max 9 count 5 all 1:3,5,9\r\n"),
-            s("A0002 OK done\r\n"),
-            c("A0003 SEARCH RETURN (COUNT) CHARSET UTF-8 SUBJECT {2+}\r\n\u{e9}\r\n"),
+            s("* esearch (tag \"a0003\") uid min 1 max 9 count 5 all 1:3,5,9\r\n"),
+            s("A0003 OK done\r\n"),
+            c("A0004 SEARCH RETURN (COUNT) CHARSET UTF-8 SUBJECT {2+}\r\n\u{e9}\r\n"),
             // No correlator at all, extra spaces, MODSEQ, unknown return data.
             s("* ESEARCH  COUNT 3 MODSEQ 917162500 X-FOO (1 2)\r\n"),
-            s("A0003 OK\r\n"),
-            c("A0004 SEARCH RETURN (MIN ALL) ALL\r\n"),
+            s("A0004 OK\r\n"),
+            c("A0005 SEARCH RETURN (MIN ALL) ALL\r\n"),
             // A server that ignores RETURN and answers the old way.
-            s("* SEARCH 4 2 7\r\nA0004 OK\r\n"),
-            c("A0005 UID SEARCH RETURN (SAVE) SEEN\r\n"),
+            s("* SEARCH 4 2 7\r\nA0005 OK\r\n"),
+            c("A0006 UID SEARCH RETURN (SAVE) SEEN\r\n"),
             // SAVE alone: no result at all.
-            s("A0005 OK saved\r\n"),
-            c("A0006 SEARCH RETURN () ALL\r\n"),
-            s("* ESEARCH (TAG \"A0006\")\r\nA0006 OK\r\n"),
+            s("A0006 OK saved\r\n"),
+            c("A0007 SEARCH RETURN () ALL\r\n"),
+            s("* ESEARCH (TAG \"A0007\")\r\nA0007 OK\r\n"),
         ],
     );
     let all = [
@@ -96,17 +101,17 @@ fn esearch_matches_its_correlator_and_takes_quirky_forms() {
 
 #[test]
 fn sort_and_thread_on_the_wire() {
-    let (script, mut s) = session(
+    let (script, mut s) = selected_session(
         "IMAP4rev1 SORT SORT=DISPLAY THREAD=REFERENCES THREAD=ORDEREDSUBJECT LITERAL+",
         vec![
-            c("A0002 SORT (REVERSE DATE DISPLAYFROM) UTF-8 UNSEEN\r\n"),
-            s("* SORT 5 3 4 1 2\r\n* 6 EXISTS\r\nA0002 OK\r\n"),
-            c("A0003 UID SORT (SUBJECT) UTF-8 ALL\r\n"),
-            s("* SORT\r\nA0003 OK\r\n"),
-            c("A0004 THREAD REFERENCES UTF-8 ALL\r\n"),
-            s("* THREAD (2)(3 6 (4 23)(44 7 96))\r\nA0004 OK\r\n"),
-            c("A0005 UID THREAD ORDEREDSUBJECT UTF-8 SUBJECT {2+}\r\n\u{e9}\r\n"),
-            s("* thread ((3)(5))\r\nA0005 OK\r\n"),
+            c("A0003 SORT (REVERSE DATE DISPLAYFROM) UTF-8 UNSEEN\r\n"),
+            s("* SORT 5 3 4 1 2\r\n* 6 EXISTS\r\nA0003 OK\r\n"),
+            c("A0004 UID SORT (SUBJECT) UTF-8 ALL\r\n"),
+            s("* SORT\r\nA0004 OK\r\n"),
+            c("A0005 THREAD REFERENCES UTF-8 ALL\r\n"),
+            s("* THREAD (2)(3 6 (4 23)(44 7 96))\r\nA0005 OK\r\n"),
+            c("A0006 UID THREAD ORDEREDSUBJECT UTF-8 SUBJECT {2+}\r\n\u{e9}\r\n"),
+            s("* thread ((3)(5))\r\nA0006 OK\r\n"),
         ],
     );
     let got = s
@@ -167,17 +172,17 @@ fn nested_thread(depth: usize) -> String {
 fn deep_threads_cost_one_response_not_the_stack() {
     // Deeper than the framer's limit (100 by default): skipped whole, queued, the command
     // still completes and the next one works.
-    let (script, mut imap) = session(
+    let (script, mut imap) = selected_session(
         "IMAP4rev1 THREAD=REFERENCES",
         vec![
-            c("A0002 THREAD REFERENCES UTF-8 ALL\r\n"),
-            s(&nested_thread(150)),
-            s("A0002 OK\r\n"),
             c("A0003 THREAD REFERENCES UTF-8 ALL\r\n"),
-            s(&nested_thread(90)),
+            s(&nested_thread(150)),
             s("A0003 OK\r\n"),
-            c("A0004 NOOP\r\n"),
+            c("A0004 THREAD REFERENCES UTF-8 ALL\r\n"),
+            s(&nested_thread(90)),
             s("A0004 OK\r\n"),
+            c("A0005 NOOP\r\n"),
+            s("A0005 OK\r\n"),
         ],
     );
     let got = imap
@@ -205,17 +210,19 @@ fn deep_threads_cost_one_response_not_the_stack() {
         s(GREETING),
         c("A0001 LOGIN u p\r\n"),
         s("A0001 OK [CAPABILITY IMAP4rev1 THREAD=REFS] in\r\n"),
-        c("A0002 THREAD REFS UTF-8 ALL\r\n"),
+        c(common::SELECT_INBOX[0]),
+        s(common::SELECT_INBOX[1]),
+        c("A0003 THREAD REFS UTF-8 ALL\r\n"),
         s(&nested_thread(50_000)),
-        s("A0002 OK\r\n"),
-        c("A0003 UID THREAD REFS UTF-8 ALL\r\n"),
+        s("A0003 OK\r\n"),
+        c("A0004 UID THREAD REFS UTF-8 ALL\r\n"),
         s(&format!(
-            "* THREAD ({})(7)\r\nA0003 OK\r\n",
+            "* THREAD ({})(7)\r\nA0004 OK\r\n",
             chain.join(" ")
         )),
-        c("A0004 THREAD REFS UTF-8 ALL\r\n"),
+        c("A0005 THREAD REFS UTF-8 ALL\r\n"),
         s(&nested_thread(256)),
-        s("A0004 OK\r\n"),
+        s("A0005 OK\r\n"),
     ]);
     let mut imap = ClientBuilder::new("localhost", 143)
         .security(Security::Plaintext)
@@ -224,6 +231,7 @@ fn deep_threads_cost_one_response_not_the_stack() {
         .unwrap()
         .login("u", "p")
         .unwrap();
+    imap.select("INBOX").unwrap();
     assert!(imap
         .thread(ThreadAlgorithm::Refs, &Search::all())
         .unwrap()

@@ -16,11 +16,11 @@ const CAPS: &str = "IMAP4rev1 UIDPLUS LITERAL+";
 /// A session that sends `FETCH <set> (<items>)` as `A0002`, gets `reply`, then a NOOP
 /// (`A0003`); `extra` steps go between the two.
 fn scripted(command: &str, reply: &[u8], extra: Vec<Step>) -> (Script, Session) {
-    let mut steps = vec![c(&format!("A0002 {command}\r\n")), Step::S(reply.to_vec())];
+    let mut steps = vec![c(&format!("A0003 {command}\r\n")), Step::S(reply.to_vec())];
     steps.extend(extra);
-    steps.push(c("A0003 NOOP\r\n"));
-    steps.push(s("A0003 OK NOOP completed\r\n"));
-    common::logged_in(CAPS, steps)
+    steps.push(c("A0004 NOOP\r\n"));
+    steps.push(s("A0004 OK NOOP completed\r\n"));
+    common::selected(CAPS, steps)
 }
 
 /// The NOOP that proves the stream is in step, and the script played to its end.
@@ -67,7 +67,7 @@ const DOVECOT: &str = concat!(
     "(\"application\" \"vnd.openxmlformats-officedocument.spreadsheetml.sheet\" NIL NIL NIL \"base64\" 20000 NIL",
     " (\"attachment\" (\"filename*0*\" \"utf-8''%E5%A3%B2%E4%B8%8A%E5%A0%B1%E5%91%8A\" \"filename*1*\" \"%E6%9B%B8_2024%E5%B9%B4\" \"filename*2*\" \"%E7%AC%AC1%E5%9B%9B%E5%8D%8A%E6%9C%9F.xlsx\")) NIL NIL)",
     " \"mixed\" (\"boundary\" \"mix\") NIL NIL NIL))\r\n",
-    "A0002 OK Fetch completed.\r\n"
+    "A0003 OK Fetch completed.\r\n"
 );
 
 #[test]
@@ -168,7 +168,7 @@ const GMAIL_EXCHANGE: &str = concat!(
     "(\"application\" \"pdf\" (\"name\" \"=?utf-8?B?w5xiZXJzaWNodC5wZGY=?=\") NIL \"=?utf-8?B?w5xiZXJzaWNodC5wZGY=?=\" \"base64\" 9000 NIL",
     " (\"attachment\" (\"filename\" \"=?utf-8?B?w5xiZXJzaWNodC5wZGY=?=\" \"size\" \"6543\" \"creation-date\" \"Tue, 05 Mar 2024 10:00:00 GMT\")) NIL NIL)",
     " \"mixed\" (\"boundary\" \"_004_\") NIL \"en-US\"))\r\n",
-    "A0002 OK Success\r\n"
+    "A0003 OK Success\r\n"
 );
 
 #[test]
@@ -228,19 +228,19 @@ fn gmail_and_exchange_structures_decoded() {
 
 #[test]
 fn fetching_the_text_body_by_its_section() {
-    let (script, mut session) = common::logged_in(
+    let (script, mut session) = common::selected(
         CAPS,
         vec![
-            c("A0002 UID FETCH 9 (UID BODYSTRUCTURE)\r\n"),
+            c("A0003 UID FETCH 9 (UID BODYSTRUCTURE)\r\n"),
             s(concat!(
                 "* 1 FETCH (UID 9 BODYSTRUCTURE ((\"text\" \"plain\" (\"charset\" \"iso-8859-1\") NIL NIL \"quoted-printable\" 12 1 NIL NIL NIL NIL)",
                 "(\"text\" \"html\" (\"charset\" \"iso-8859-1\") NIL NIL \"quoted-printable\" 40 1 NIL NIL NIL NIL) \"alternative\" (\"boundary\" \"b\") NIL NIL NIL))\r\n",
-                "A0002 OK\r\n"
+                "A0003 OK\r\n"
             )),
-            c("A0003 UID FETCH 9 (UID BODY.PEEK[2])\r\n"),
-            s("* 1 FETCH (UID 9 BODY[2] {12}\r\n<p>Gr=FC=DFe)\r\nA0003 OK\r\n"),
-            c("A0004 NOOP\r\n"),
-            s("A0004 OK\r\n"),
+            c("A0004 UID FETCH 9 (UID BODY.PEEK[2])\r\n"),
+            s("* 1 FETCH (UID 9 BODY[2] {12}\r\n<p>Gr=FC=DFe)\r\nA0004 OK\r\n"),
+            c("A0005 NOOP\r\n"),
+            s("A0005 OK\r\n"),
         ],
     );
     let msgs = session
@@ -286,7 +286,7 @@ fn eight_bit_and_unknown_charsets_never_error() {
     reply.extend_from_slice(
         b"* 2 FETCH (ENVELOPE (\"1 Mar 2024 10:00\" {35}\r\n=?UTF-8?B?4oI=?=\r\n =?UTF-8?B?rA==?= NIL NIL NIL NIL NIL NIL NIL NIL) BODYSTRUCTURE (\"application\" \"x\" (\"name\" \"=?utf-8?B?!!!?=\") NIL NIL \"base64\" 10 NIL (\"inline\" (\"filename\" \"\")) NIL NIL))\r\n",
     );
-    reply.extend_from_slice(b"A0002 OK\r\n");
+    reply.extend_from_slice(b"A0003 OK\r\n");
     let (script, mut session) = scripted("FETCH 1:2 (ENVELOPE BODYSTRUCTURE)", &reply, vec![]);
     let script = script.chunked(1);
     let results: Vec<_> = session

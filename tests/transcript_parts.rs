@@ -8,7 +8,7 @@ use blocking_imap::{
     BodyStructure, ClientBuilder, Error, FetchItems, PartRequest, ResponseCode, Security, Session,
     TransferEncoding, Uid, Unsolicited,
 };
-use common::{c, client, logged_in, s, Script, Step, GREETING};
+use common::{c, client, logged_in, s, selected, Script, Step, GREETING};
 
 const BINARY_CAPS: &str = "IMAP4rev1 BINARY LITERAL+";
 const PLAIN_CAPS: &str = "IMAP4rev1 LITERAL+";
@@ -17,9 +17,10 @@ fn req(uid: u32, section: &[u32]) -> PartRequest {
     PartRequest::new(Uid(uid), section, TransferEncoding::Base64)
 }
 
-/// A logged-in session with this pipeline depth and capabilities.
-fn session_with_depth(depth: usize, caps: &str, steps: Vec<Step>) -> (Script, Session) {
-    common::logged_in_with(
+/// A session with this pipeline depth and capabilities, INBOX selected first (`A0002`): the
+/// steps start at `A0003`.
+fn selected_with_depth(depth: usize, caps: &str, steps: Vec<Step>) -> (Script, Session) {
+    common::selected_with(
         ClientBuilder::new("h", 1).pipeline_depth(depth),
         caps,
         steps,
@@ -49,18 +50,18 @@ fn no_code(e: &Error) -> Option<&str> {
 
 #[test]
 fn binary_parts_are_fetched_per_message_pipelined_in_request_order() {
-    let (script, mut session) = logged_in(
+    let (script, mut session) = selected(
         BINARY_CAPS,
         vec![
             // All three commands go out before any answer is read.
-            c("A0002 UID FETCH 10 (UID BINARY.PEEK[2] BINARY.PEEK[1])\r\n"),
-            c("A0003 UID FETCH 11 (UID BINARY.PEEK[2])\r\n"),
-            c("A0004 UID FETCH 12 (UID BINARY.PEEK[1.1])\r\n"),
+            c("A0003 UID FETCH 10 (UID BINARY.PEEK[2] BINARY.PEEK[1])\r\n"),
+            c("A0004 UID FETCH 11 (UID BINARY.PEEK[2])\r\n"),
+            c("A0005 UID FETCH 12 (UID BINARY.PEEK[1.1])\r\n"),
             Step::S(
                 b"* 1 FETCH (UID 10 BINARY[2] ~{3}\r\n\x00\x01\xff BINARY[1] {5}\r\nhello)\r\n\
-                  A0002 OK done\r\n\
-                  * 2 FETCH (BINARY[2] \"two\" UID 11)\r\nA0003 OK done\r\n\
-                  * 3 FETCH (UID 12 BINARY[1.1] {4}\r\nnest)\r\nA0004 OK done\r\n"
+                  A0003 OK done\r\n\
+                  * 2 FETCH (BINARY[2] \"two\" UID 11)\r\nA0004 OK done\r\n\
+                  * 3 FETCH (UID 12 BINARY[1.1] {4}\r\nnest)\r\nA0005 OK done\r\n"
                     .to_vec(),
             ),
         ],
@@ -121,14 +122,14 @@ fn without_binary_body_sections_are_decoded_here() {
         b64.len()
     )
     .into_bytes();
-    server.extend_from_slice(b"* 1 FETCH (UID 20 BODY[3] {5}\r\nd\xe9j\xe0!)\r\nA0003 OK done\r\n");
-    let (script, mut session) = logged_in(
+    server.extend_from_slice(b"* 1 FETCH (UID 20 BODY[3] {5}\r\nd\xe9j\xe0!)\r\nA0004 OK done\r\n");
+    let (script, mut session) = selected(
         PLAIN_CAPS,
         vec![
-            c("A0002 UID FETCH 20 (UID BODYSTRUCTURE)\r\n"),
+            c("A0003 UID FETCH 20 (UID BODYSTRUCTURE)\r\n"),
             s(STRUCTURE),
-            s("A0002 OK\r\n"),
-            c("A0003 UID FETCH 20 (UID BODY.PEEK[1] BODY.PEEK[2] BODY.PEEK[3])\r\n"),
+            s("A0003 OK\r\n"),
+            c("A0004 UID FETCH 20 (UID BODY.PEEK[1] BODY.PEEK[2] BODY.PEEK[3])\r\n"),
             Step::S(server),
         ],
     );
@@ -159,16 +160,16 @@ fn without_binary_body_sections_are_decoded_here() {
 
 #[test]
 fn fetch_part_of_a_single_part_message_asks_for_part_one() {
-    let (script, mut session) = logged_in(
+    let (script, mut session) = selected(
         BINARY_CAPS,
         vec![
-            c("A0002 UID FETCH 20 (UID BODYSTRUCTURE)\r\n"),
+            c("A0003 UID FETCH 20 (UID BODYSTRUCTURE)\r\n"),
             s(
                 "* 4 FETCH (UID 20 BODYSTRUCTURE (\"text\" \"plain\" (\"charset\" \"utf-8\") \
-               NIL NIL \"base64\" 8 1))\r\nA0002 OK\r\n",
+               NIL NIL \"base64\" 8 1))\r\nA0003 OK\r\n",
             ),
-            c("A0003 UID FETCH 20 (UID BINARY.PEEK[1])\r\n"),
-            s("* 4 FETCH (UID 20 BINARY[1] {5}\r\nk\u{f6}ln)\r\nA0003 OK\r\n"),
+            c("A0004 UID FETCH 20 (UID BINARY.PEEK[1])\r\n"),
+            s("* 4 FETCH (UID 20 BINARY[1] {5}\r\nk\u{f6}ln)\r\nA0004 OK\r\n"),
         ],
     );
     let structure = structure_of(&mut session);
@@ -181,25 +182,25 @@ fn fetch_part_of_a_single_part_message_asks_for_part_one() {
 
 #[test]
 fn unknown_cte_and_bad_fall_back_to_body_for_that_message() {
-    let (script, mut session) = logged_in(
+    let (script, mut session) = selected(
         BINARY_CAPS,
         vec![
-            c("A0002 UID FETCH 30 (UID BINARY.PEEK[1] BINARY.PEEK[2])\r\n"),
-            c("A0003 UID FETCH 31 (UID BINARY.PEEK[1])\r\n"),
-            c("A0004 UID FETCH 32 (UID BINARY.PEEK[1])\r\n"),
+            c("A0003 UID FETCH 30 (UID BINARY.PEEK[1] BINARY.PEEK[2])\r\n"),
+            c("A0004 UID FETCH 31 (UID BINARY.PEEK[1])\r\n"),
+            c("A0005 UID FETCH 32 (UID BINARY.PEEK[1])\r\n"),
             // Part 1 decoded; part 2 in an encoding the server does not know.
             s("* 1 FETCH (UID 30 BINARY[1] {2}\r\nok)\r\n\
-               A0002 NO [UNKNOWN-CTE] Unknown Content-Transfer-Encoding\r\n"),
+               A0003 NO [UNKNOWN-CTE] Unknown Content-Transfer-Encoding\r\n"),
             // The retry (only the part that did not come) goes out before the rest is read.
-            c("A0005 UID FETCH 30 (UID BODY.PEEK[2])\r\n"),
-            s("* 2 FETCH (UID 31 BINARY[1] {3}\r\none)\r\nA0003 OK\r\n"),
+            c("A0006 UID FETCH 30 (UID BODY.PEEK[2])\r\n"),
+            s("* 2 FETCH (UID 31 BINARY[1] {3}\r\none)\r\nA0004 OK\r\n"),
             // A server that does not know BINARY after all.
-            s("A0004 BAD Unknown FETCH item\r\n"),
-            c("A0006 UID FETCH 32 (UID BODY.PEEK[1])\r\n"),
-            s("* 1 FETCH (UID 30 BODY[2] {8}\r\naGVsbG8=)\r\nA0005 OK\r\n"),
-            s("* 3 FETCH (UID 32 BODY[1] {7}\r\nd29ybGQ)\r\nA0006 OK\r\n"),
-            c("A0007 NOOP\r\n"),
-            s("A0007 OK\r\n"),
+            s("A0005 BAD Unknown FETCH item\r\n"),
+            c("A0007 UID FETCH 32 (UID BODY.PEEK[1])\r\n"),
+            s("* 1 FETCH (UID 30 BODY[2] {8}\r\naGVsbG8=)\r\nA0006 OK\r\n"),
+            s("* 3 FETCH (UID 32 BODY[1] {7}\r\nd29ybGQ)\r\nA0007 OK\r\n"),
+            c("A0008 NOOP\r\n"),
+            s("A0008 OK\r\n"),
         ],
     );
     let parts = session
@@ -222,17 +223,17 @@ fn unknown_cte_and_bad_fall_back_to_body_for_that_message() {
 fn a_part_the_server_does_not_send_is_an_error_naming_it() {
     let steps = || {
         vec![
-            c("A0002 UID FETCH 40 (UID BODY.PEEK[1] BODY.PEEK[3])\r\n"),
-            c("A0003 UID FETCH 41 (UID BODY.PEEK[1])\r\n"),
+            c("A0003 UID FETCH 40 (UID BODY.PEEK[1] BODY.PEEK[3])\r\n"),
+            c("A0004 UID FETCH 41 (UID BODY.PEEK[1])\r\n"),
             // Part 3 does not exist; 41 was expunged (OK, no data).
-            s("* 1 FETCH (UID 40 BODY[1] {4}\r\nYWJj BODY[3] NIL)\r\nA0002 OK\r\nA0003 OK\r\n"),
-            c("A0004 NOOP\r\n"),
-            s("A0004 OK\r\n"),
+            s("* 1 FETCH (UID 40 BODY[1] {4}\r\nYWJj BODY[3] NIL)\r\nA0003 OK\r\nA0004 OK\r\n"),
+            c("A0005 NOOP\r\n"),
+            s("A0005 OK\r\n"),
         ]
     };
     let requests = [req(40, &[1]), req(40, &[3]), req(41, &[1])];
 
-    let (script, mut session) = logged_in(PLAIN_CAPS, steps());
+    let (script, mut session) = selected(PLAIN_CAPS, steps());
     let e = session.uid_fetch_parts(&requests).unwrap_err();
     assert_eq!(no_code(&e), Some("NONEXISTENT"), "{e:?}");
     let shown = e.to_string();
@@ -241,7 +242,7 @@ fn a_part_the_server_does_not_send_is_an_error_naming_it() {
     session.noop().unwrap();
     script.assert_done();
 
-    let (script, mut session) = logged_in(PLAIN_CAPS, steps());
+    let (script, mut session) = selected(PLAIN_CAPS, steps());
     let each = session.uid_fetch_parts_each(&requests).unwrap();
     assert_eq!(each[0].as_ref().unwrap().bytes(), b"abc");
     assert!(each[1]
@@ -260,26 +261,26 @@ fn a_part_the_server_does_not_send_is_an_error_naming_it() {
 fn a_no_for_one_message_fails_only_its_parts() {
     let steps = || {
         vec![
-            c("A0002 UID FETCH 50 (UID BODY.PEEK[1])\r\n"),
-            c("A0003 UID FETCH 51 (UID BODY.PEEK[1] BODY.PEEK[2])\r\n"),
-            c("A0004 UID FETCH 52 (UID BODY.PEEK[1])\r\n"),
-            s("* 1 FETCH (UID 50 BODY[1] {4}\r\nYWJj)\r\nA0002 OK\r\n\
-               A0003 NO [SERVERBUG] Internal error\r\n\
-               * 3 FETCH (UID 52 BODY[1] {4}\r\nZGVm)\r\nA0004 OK\r\n"),
-            c("A0005 NOOP\r\n"),
-            s("A0005 OK\r\n"),
+            c("A0003 UID FETCH 50 (UID BODY.PEEK[1])\r\n"),
+            c("A0004 UID FETCH 51 (UID BODY.PEEK[1] BODY.PEEK[2])\r\n"),
+            c("A0005 UID FETCH 52 (UID BODY.PEEK[1])\r\n"),
+            s("* 1 FETCH (UID 50 BODY[1] {4}\r\nYWJj)\r\nA0003 OK\r\n\
+               A0004 NO [SERVERBUG] Internal error\r\n\
+               * 3 FETCH (UID 52 BODY[1] {4}\r\nZGVm)\r\nA0005 OK\r\n"),
+            c("A0006 NOOP\r\n"),
+            s("A0006 OK\r\n"),
         ]
     };
     let requests = [req(50, &[1]), req(51, &[1]), req(51, &[2]), req(52, &[1])];
 
-    let (script, mut session) = logged_in(PLAIN_CAPS, steps());
+    let (script, mut session) = selected(PLAIN_CAPS, steps());
     let e = session.uid_fetch_parts(&requests).unwrap_err();
     assert_eq!(no_code(&e), Some("SERVERBUG"), "{e:?}");
     // Every command was still read to its end: the stream is in step.
     session.noop().unwrap();
     script.assert_done();
 
-    let (script, mut session) = logged_in(PLAIN_CAPS, steps());
+    let (script, mut session) = selected(PLAIN_CAPS, steps());
     let each = session.uid_fetch_parts_each(&requests).unwrap();
     assert_eq!(each[0].as_ref().unwrap().bytes(), b"abc");
     assert_eq!(no_code(each[1].as_ref().unwrap_err()), Some("SERVERBUG"));
@@ -293,28 +294,28 @@ fn a_no_for_one_message_fails_only_its_parts() {
 fn many_messages_keep_the_pipeline_full_and_answers_may_interleave() {
     let cmd = |tag: &str, uid: u32| format!("{tag} UID FETCH {uid} (UID BINARY.PEEK[2])\r\n");
     let data = |seq: u32, uid: u32| format!("* {seq} FETCH (UID {uid} BINARY[2] \"m{uid}\")\r\n");
-    let (script, mut session) = session_with_depth(
+    let (script, mut session) = selected_with_depth(
         2,
         BINARY_CAPS,
         vec![
-            c(&cmd("A0002", 60)),
-            c(&cmd("A0003", 61)),
+            c(&cmd("A0003", 60)),
+            c(&cmd("A0004", 61)),
             // 61's data comes before 60 completes; a flag change for 60 and news in between.
             s(&format!(
-                "{}* 1 FETCH (UID 60 FLAGS (\\Seen))\r\n* 9 EXISTS\r\n{}A0002 OK\r\n",
+                "{}* 1 FETCH (UID 60 FLAGS (\\Seen))\r\n* 9 EXISTS\r\n{}A0003 OK\r\n",
                 data(2, 61),
                 data(1, 60)
             )),
-            c(&cmd("A0004", 62)),
-            s("A0003 OK\r\n"),
-            c(&cmd("A0005", 63)),
+            c(&cmd("A0005", 62)),
+            s("A0004 OK\r\n"),
+            c(&cmd("A0006", 63)),
             s(&format!(
-                "{}{}A0004 OK\r\nA0005 OK\r\n",
+                "{}{}A0005 OK\r\nA0006 OK\r\n",
                 data(3, 62),
                 data(4, 63)
             )),
-            c(&cmd("A0006", 64)),
-            s(&format!("{}A0006 OK\r\n", data(5, 64))),
+            c(&cmd("A0007", 64)),
+            s(&format!("{}A0007 OK\r\n", data(5, 64))),
         ],
     );
     let requests: Vec<PartRequest> = (60..65).map(|u| req(u, &[2])).collect();
@@ -337,11 +338,14 @@ fn byte_at_a_time_reads_give_the_same_parts() {
         s(GREETING),
         c("A0001 LOGIN u p\r\n"),
         s(&format!("A0001 OK [CAPABILITY {PLAIN_CAPS}] in\r\n")),
-        c("A0002 UID FETCH 70 (UID BODY.PEEK[1] BODY.PEEK[2])\r\n"),
-        s("* 1 FETCH (UID 70 BODY[1] {10}\r\nd29y\r\nbGQ= BODY[2] {9}\r\na=3Db=\r\nc)\r\nA0002 OK\r\n"),
+        c(common::SELECT_INBOX[0]),
+        s(common::SELECT_INBOX[1]),
+        c("A0003 UID FETCH 70 (UID BODY.PEEK[1] BODY.PEEK[2])\r\n"),
+        s("* 1 FETCH (UID 70 BODY[1] {10}\r\nd29y\r\nbGQ= BODY[2] {9}\r\na=3Db=\r\nc)\r\nA0003 OK\r\n"),
     ])
     .chunked(1);
     let mut session = client(&script).login("u", "p").unwrap();
+    session.select("INBOX").unwrap();
     let parts = session
         .uid_fetch_parts(&[
             req(70, &[1]),
@@ -373,14 +377,16 @@ fn the_batch_shares_one_result_budget() {
         s(GREETING),
         c("A0001 LOGIN u p\r\n"),
         s(&format!("A0001 OK [CAPABILITY {PLAIN_CAPS}] in\r\n")),
-        c("A0002 UID FETCH 80 (UID BODY.PEEK[1])\r\n"),
-        c("A0003 UID FETCH 81 (UID BODY.PEEK[1])\r\n"),
+        c(common::SELECT_INBOX[0]),
+        s(common::SELECT_INBOX[1]),
+        c("A0003 UID FETCH 80 (UID BODY.PEEK[1])\r\n"),
+        c("A0004 UID FETCH 81 (UID BODY.PEEK[1])\r\n"),
         s(&format!(
-            "* 1 FETCH (UID 80 BODY[1] {{60}}\r\n{body})\r\nA0002 OK\r\n\
-             * 2 FETCH (UID 81 BODY[1] {{60}}\r\n{body})\r\nA0003 OK\r\n"
+            "* 1 FETCH (UID 80 BODY[1] {{60}}\r\n{body})\r\nA0003 OK\r\n\
+             * 2 FETCH (UID 81 BODY[1] {{60}}\r\n{body})\r\nA0004 OK\r\n"
         )),
-        c("A0004 NOOP\r\n"),
-        s("A0004 OK\r\n"),
+        c("A0005 NOOP\r\n"),
+        s("A0005 OK\r\n"),
     ]);
     let mut session = ClientBuilder::new("h", 1)
         .security(Security::Plaintext)
@@ -389,6 +395,7 @@ fn the_batch_shares_one_result_budget() {
         .unwrap()
         .login("u", "p")
         .unwrap();
+    session.select("INBOX").unwrap();
     let plain = |uid| PartRequest::new(Uid(uid), &[1], TransferEncoding::SevenBit);
     let each = session
         .uid_fetch_parts_each(&[plain(80), plain(81)])

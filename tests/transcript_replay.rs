@@ -369,11 +369,14 @@ fn tags_are_mapped_unless_exact() {
 fn fetch_items_in_another_order_match_when_asked() {
     let script = Script::new()
         .login()
+        .expect("SELECT INBOX")
+        .respond(["* 1 EXISTS", "OK [READ-WRITE] selected"])
         .expect("FETCH 1 (FLAGS UID)")
         .respond(["* 1 FETCH (UID 7 FLAGS (\\Seen))", "OK"]);
     let items = FetchItems::new().uid().flags();
     let replay = script.replay();
     let mut session = replay.session().unwrap();
+    session.select("INBOX").unwrap();
     let err = session
         .fetch(1, &items)
         .and_then(|s| s.into_vec())
@@ -382,6 +385,7 @@ fn fetch_items_in_another_order_match_when_asked() {
 
     let replay = script.replay().any_fetch_item_order(true);
     let mut session = replay.session().unwrap();
+    session.select("INBOX").unwrap();
     let got = session.fetch(1, &items).unwrap().into_vec().unwrap();
     assert_eq!(got[0].uid().map(|u| u.0), Some(7));
     replay.assert_finished();
@@ -456,6 +460,8 @@ fn a_recording_replays_and_holds_no_password() {
         .respond(["+ go ahead"])
         .expect_raw("p\u{e4}ssw\u{f6}rd")
         .respond(["OK [CAPABILITY IMAP4rev1 UIDPLUS] in"])
+        .expect("SELECT INBOX")
+        .respond(["* 1 EXISTS", "OK [READ-WRITE] selected"])
         .expect("UID FETCH 1:* (UID BODY.PEEK[])")
         .respond([
             "* 1 FETCH (UID 4 BODY[] {22}\r\nSubject: hi\r\n\r\nbin\0\r\n\\)",
@@ -464,6 +470,7 @@ fn a_recording_replays_and_holds_no_password() {
         .expect("LOGOUT")
         .respond(["* BYE", "OK"]);
     let run = |session: &mut blocking_imap::Session| {
+        session.select("INBOX").unwrap();
         let items = FetchItems::new()
             .uid()
             .body_peek(blocking_imap::Section::Full);

@@ -337,6 +337,7 @@ fn copy_error(e: &Error) -> Error {
         },
         Error::InvalidArgument(s) => Error::InvalidArgument(s.clone()),
         Error::MissingCapability(s) => Error::MissingCapability(s.clone()),
+        Error::NotSelected { command } => Error::NotSelected { command },
         other => Error::Protocol(other.to_string()),
     }
 }
@@ -483,6 +484,8 @@ impl Session {
             caps.has("BINARY") || caps.has("IMAP4rev2")
         };
         let mut plan = Plan::new(parts, binary, self.conn.opts.max_line)?;
+        // The whole batch, not each part: nothing would be sent for any of them.
+        self.require_selected("UID FETCH")?;
         let limit = self.conn.opts.max_result_size;
         self.run_plan(&mut plan, limit)?;
         Ok(plan.results(parts, limit))

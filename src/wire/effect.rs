@@ -39,9 +39,62 @@ pub(crate) fn effect(name: &str) -> Effect {
     }
 }
 
+/// Is `name` a command of the selected state (RFC 9051 section 6.4, RFC 3501 section 6.4,
+/// and the extensions that add to it: MOVE, SORT/THREAD, UNSELECT, UID EXPUNGE)? The client
+/// refuses to send one while no mailbox is selected: the server would only answer BAD or NO
+/// ("No mailbox selected"), in words that do not say which call was missing.
+pub(crate) fn needs_selected(name: &str) -> bool {
+    let name = name.strip_prefix("UID ").unwrap_or(name);
+    matches!(
+        name,
+        "CHECK"
+            | "CLOSE"
+            | "UNSELECT"
+            | "EXPUNGE"
+            | "SEARCH"
+            | "FETCH"
+            | "STORE"
+            | "COPY"
+            | "MOVE"
+            | "SORT"
+            | "THREAD"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_selected_state_commands_are_known() {
+        for name in [
+            "FETCH",
+            "UID FETCH",
+            "STORE",
+            "UID STORE",
+            "SEARCH",
+            "UID SEARCH",
+            "EXPUNGE",
+            "UID EXPUNGE",
+            "COPY",
+            "UID COPY",
+            "MOVE",
+            "UID MOVE",
+            "SORT",
+            "UID THREAD",
+            "CLOSE",
+            "UNSELECT",
+            "CHECK",
+        ] {
+            assert!(needs_selected(name), "{name}");
+        }
+        for name in [
+            "SELECT", "EXAMINE", "STATUS", "LIST", "APPEND", "IDLE", "NOOP", "CREATE", "ENABLE",
+            "NOTIFY", "UID", "",
+        ] {
+            assert!(!needs_selected(name), "{name}");
+        }
+    }
 
     #[test]
     fn sequence_numbers_that_change_anything_are_never_repeated() {

@@ -224,3 +224,29 @@ pub fn logged_in_with(
         .expect("login");
     (script, session)
 }
+
+/// The SELECT every [`selected`] session starts with (`A0002`): INBOX with 100 messages, so
+/// that commands of the selected state may be sent (the client refuses them before a SELECT).
+pub const SELECT_INBOX: [&str; 2] = [
+    "A0002 SELECT INBOX\r\n",
+    "* 100 EXISTS\r\n* OK [UIDVALIDITY 1] v\r\n* OK [UIDNEXT 101] n\r\nA0002 OK [READ-WRITE] selected\r\n",
+];
+
+/// [`logged_in`], then INBOX selected ([`SELECT_INBOX`], tag `A0002`): the script's own steps
+/// start at `A0003`.
+pub fn selected(caps: &str, steps: Vec<Step>) -> (Script, blocking_imap::Session) {
+    selected_with(ClientBuilder::new("localhost", 143), caps, steps)
+}
+
+/// [`selected`] with a builder of the test's own.
+pub fn selected_with(
+    builder: ClientBuilder,
+    caps: &str,
+    steps: Vec<Step>,
+) -> (Script, blocking_imap::Session) {
+    let mut all = vec![c(SELECT_INBOX[0]), s(SELECT_INBOX[1])];
+    all.extend(steps);
+    let (script, mut session) = logged_in_with(builder, caps, all);
+    session.select("INBOX").expect("SELECT INBOX");
+    (script, session)
+}
