@@ -30,16 +30,26 @@
 //! type ([`Part::default_extension`](blocking_imap::Part::default_extension)). An existing
 //! file is never overwritten: the new one becomes `name (2).pdf`, `name (3).pdf`, ...
 //!
+//! Run it again on the same folder and it saves only what it has not saved before: each
+//! saved attachment gets a line in `DIR/.imap-saved` (the mailbox's UIDVALIDITY, the UID,
+//! the part's section, the mailbox and the file name), written after the file, and a part
+//! listed there is not fetched again. Should the run stop between the two, the next run finds
+//! the file by its name and bytes (`report.pdf` or one of its numbered names with the same
+//! content) and only writes the line. Two different attachments called `report.pdf` still
+//! become `report.pdf` and `report (2).pdf`. A new UIDVALIDITY (the mailbox was rebuilt)
+//! makes every part new again.
+//!
 //! Progress goes to stderr; stdout gets one line, `saved N attachments from M messages into
-//! DIR` (M counts the messages something was saved from). Exit code 0 on success, 1
+//! DIR` (M counts the messages something was saved from), followed by `(K saved before)`
+//! when an earlier run had saved K of the attachments that match. Exit code 0 on success, 1
 //! with a one-line error otherwise (also when some attachments could not be fetched or
 //! written: those are listed on stderr first, the rest are saved).
 
 mod common;
 
 use std::collections::BTreeSet;
-use std::fs::{self, OpenOptions};
-use std::io::{self, Write};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use blocking_imap::{FetchItems, Part, PartRequest, Search, SearchDate, Section, Session, Uid};
@@ -126,9 +136,39 @@ fn file_name(uid: Uid, part: &Part<'_>) -> String {
     }
 }
 
+/// Where a part went.
+#[derive(Debug, PartialEq)]
+enum Saved {
+    /// Written now, to this file.
+    New(PathBuf),
+    /// This file already held exactly these bytes (a run that stopped before its manifest
+    /// line was written).
+    There(PathBuf),
+}
+
+impl Saved {
+    fn path(&self) -> &Path {
+        match self {
+            Saved::New(p) | Saved::There(p) => p,
+        }
+    }
+}
+
+/// Does the regular file at `path` hold exactly `bytes`?
+fn same_bytes(path: &Path, bytes: &[u8]) -> io::Result<bool> {
+    let meta = fs::symlink_metadata(path)?;
+    if !meta.is_file() || meta.len() != bytes.len() as u64 {
+        return Ok(false);
+    }
+    let mut held = Vec::with_capacity(bytes.len());
+    File::open(path)?.read_to_end(&mut held)?;
+    Ok(held == bytes)
+}
+
 /// Writes `bytes` to a new file in `dir` called `name`, or `name (2)`, `name (3)`, ... if
-/// that exists; never replaces a file (nor follows a link put there). Returns the path.
-fn save_new(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<PathBuf> {
+/// that exists; never replaces a file (nor follows a link put there). A file of one of
+/// those names that already holds exactly `bytes` is taken as this part saved before.
+fn save_new(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<Saved> {
     for n in 1..=10_000u32 {
         let candidate = if n == 1 {
             name.to_string()
@@ -140,9 +180,13 @@ fn save_new(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<PathBuf> {
             Ok(mut file) => {
                 file.write_all(bytes)?;
                 file.sync_all()?;
-                return Ok(path);
+                return Ok(Saved::New(path));
             }
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                if same_bytes(&path, bytes)? {
+                    return Ok(Saved::There(path));
+                }
+            }
             Err(e) => return Err(e),
         }
     }
@@ -166,12 +210,111 @@ type Named = (Vec<u32>, String);
 struct Tally {
     saved: usize,
     failed: usize,
+    /// Saved by an earlier run (in the manifest, or found on disk with the same bytes).
+    before: usize,
     /// The messages something was saved from.
     messages: BTreeSet<Uid>,
 }
 
+/// The attachments saved so far, kept in `DIR/.imap-saved`: one line per part,
+/// `UIDVALIDITY<TAB>UID<TAB>SECTION<TAB>MAILBOX<TAB>FILE`, the mailbox name with `%`, TAB,
+/// CR and LF written `%25`, `%09`, `%0D`, `%0A`.
+struct Manifest {
+    path: PathBuf,
+    /// (mailbox, uidvalidity, uid, section) of every saved part.
+    done: BTreeSet<(String, u32, u32, String)>,
+}
+
+/// `name` with the bytes that would break a manifest line escaped.
+fn escape_field(name: &str) -> String {
+    name.replace('%', "%25")
+        .replace('\t', "%09")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+impl Manifest {
+    const FILE: &'static str = ".imap-saved";
+
+    /// Reads the manifest of `dir` (none yet: empty). A line that does not parse is skipped:
+    /// its part is saved again, which the same-bytes check turns into no new file.
+    fn open(dir: &Path) -> io::Result<Manifest> {
+        let path = dir.join(Self::FILE);
+        let mut done = BTreeSet::new();
+        match File::open(&path) {
+            Ok(file) => {
+                for line in BufReader::new(file).lines() {
+                    let line = line?;
+                    let mut f = line.split('\t');
+                    let (Some(v), Some(u), Some(section), Some(mailbox)) =
+                        (f.next(), f.next(), f.next(), f.next())
+                    else {
+                        continue;
+                    };
+                    if let (Ok(v), Ok(u)) = (v.parse(), u.parse()) {
+                        done.insert((mailbox.to_string(), v, u, section.to_string()));
+                    }
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        Ok(Manifest { path, done })
+    }
+
+    fn key(mailbox: &str, validity: u32, uid: Uid, section: &str) -> (String, u32, u32, String) {
+        (escape_field(mailbox), validity, uid.0, section.to_string())
+    }
+
+    fn has(&self, mailbox: &str, validity: u32, uid: Uid, section: &str) -> bool {
+        self.done
+            .contains(&Self::key(mailbox, validity, uid, section))
+    }
+
+    /// Notes a saved part, on disk before this returns.
+    fn add(
+        &mut self,
+        mailbox: &str,
+        validity: u32,
+        uid: Uid,
+        section: &str,
+        file: &Path,
+    ) -> io::Result<()> {
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let line = format!(
+            "{validity}\t{uid}\t{section}\t{}\t{}\n",
+            escape_field(mailbox),
+            escape_field(&name)
+        );
+        let mut out = OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&self.path)?;
+        out.write_all(line.as_bytes())?;
+        out.sync_data()?;
+        self.done.insert(Self::key(mailbox, validity, uid, section));
+        Ok(())
+    }
+}
+
+/// Where the parts of one run go: the folder, its manifest, and the mailbox they come from.
+struct Target<'a> {
+    dir: &'a Path,
+    manifest: Manifest,
+    mailbox: &'a str,
+    validity: u32,
+}
+
 /// Fetches `batch` in one pipelined round trip and writes each part.
-fn fetch_and_save(session: &mut Session, batch: &mut Vec<Wanted>, dir: &Path, tally: &mut Tally) {
+fn fetch_and_save(
+    session: &mut Session,
+    batch: &mut Vec<Wanted>,
+    target: &mut Target<'_>,
+    tally: &mut Tally,
+) {
     if batch.is_empty() {
         return;
     }
@@ -190,13 +333,14 @@ fn fetch_and_save(session: &mut Session, batch: &mut Vec<Wanted>, dir: &Path, ta
                 continue;
             }
         };
-        let result = save_new(dir, &wanted.name, body.bytes());
+        let result = save_new(target.dir, &wanted.name, body.bytes());
         record(
             result,
             uid,
             &section,
             body.bytes().len(),
             &wanted.name,
+            target,
             tally,
         );
     }
@@ -208,7 +352,7 @@ fn save_attached_messages(
     session: &mut Session,
     uid: Uid,
     wanted: &[Named],
-    dir: &Path,
+    target: &mut Target<'_>,
     tally: &mut Tally,
 ) {
     if wanted.is_empty() {
@@ -231,33 +375,45 @@ fn save_attached_messages(
             continue;
         };
         record(
-            save_new(dir, name, bytes),
+            save_new(target.dir, name, bytes),
             uid,
             &text,
             bytes.len(),
             name,
+            target,
             tally,
         );
     }
 }
 
-/// Counts and reports one attempt to save a part.
+/// Counts and reports one attempt to save a part, and notes a saved one in the manifest.
 fn record(
-    result: io::Result<PathBuf>,
+    result: io::Result<Saved>,
     uid: Uid,
     section: &str,
     len: usize,
     name: &str,
+    target: &mut Target<'_>,
     tally: &mut Tally,
 ) {
+    let result = result.and_then(|saved| {
+        target
+            .manifest
+            .add(target.mailbox, target.validity, uid, section, saved.path())?;
+        Ok(saved)
+    });
     match result {
-        Ok(path) => {
+        Ok(Saved::New(path)) => {
             tally.saved += 1;
             tally.messages.insert(uid);
             eprintln!(
                 "UID {uid} part {section}: {len} bytes -> {}",
                 path.display()
             );
+        }
+        Ok(Saved::There(path)) => {
+            tally.before += 1;
+            eprintln!("UID {uid} part {section}: already in {}", path.display());
         }
         Err(e) => {
             eprintln!("UID {uid} part {section}: writing {name}: {e}");
@@ -319,15 +475,29 @@ fn main() {
     }
 
     let mut session = args.login();
-    session
+    let validity = session
         .examine(mailbox.as_str())
-        .unwrap_or_else(|e| die(format!("opening {mailbox}: {e}")));
+        .unwrap_or_else(|e| die(format!("opening {mailbox}: {e}")))
+        .uid_validity()
+        .unwrap_or(0);
     let mut uids = session
         .uid_search(&query)
         .unwrap_or_else(|e| die(format!("search: {e}")));
     uids.sort_unstable();
     eprintln!("{mailbox}: {} messages match", uids.len());
     fs::create_dir_all(&dir).unwrap_or_else(|e| die(format!("creating {}: {e}", dir.display())));
+    let manifest = Manifest::open(&dir).unwrap_or_else(|e| {
+        die(format!(
+            "reading {}: {e}",
+            dir.join(Manifest::FILE).display()
+        ))
+    });
+    let mut target = Target {
+        dir: &dir,
+        manifest,
+        mailbox: &mailbox,
+        validity,
+    };
 
     let mut tally = Tally::default();
     let mut pending: Vec<Wanted> = Vec::new();
@@ -345,6 +515,13 @@ fn main() {
                 continue;
             };
             for part in structure.attachments() {
+                if target
+                    .manifest
+                    .has(&mailbox, validity, uid, &part.section_string())
+                {
+                    tally.before += 1;
+                    continue;
+                }
                 let name = file_name(uid, &part);
                 if part.is_mime_type("message/*") {
                     match attached.last_mut() {
@@ -357,7 +534,7 @@ fn main() {
                 if !pending.is_empty()
                     && (pending.len() >= PARTS_PER_BATCH || pending_bytes + size > BYTES_PER_BATCH)
                 {
-                    fetch_and_save(&mut session, &mut pending, &dir, &mut tally);
+                    fetch_and_save(&mut session, &mut pending, &mut target, &mut tally);
                     pending_bytes = 0;
                 }
                 pending_bytes += size;
@@ -368,16 +545,20 @@ fn main() {
             }
         }
         // The parts of this chunk of messages: one round trip.
-        fetch_and_save(&mut session, &mut pending, &dir, &mut tally);
+        fetch_and_save(&mut session, &mut pending, &mut target, &mut tally);
         pending_bytes = 0;
         for (uid, wanted) in &attached {
-            save_attached_messages(&mut session, *uid, wanted, &dir, &mut tally);
+            save_attached_messages(&mut session, *uid, wanted, &mut target, &mut tally);
         }
         eprintln!("saved {} attachments so far", tally.saved);
     }
     let _ = session.logout();
+    let before = match tally.before {
+        0 => String::new(),
+        n => format!(" ({n} saved before)"),
+    };
     println!(
-        "saved {} attachments from {} messages into {}",
+        "saved {} attachments from {} messages into {}{before}",
         tally.saved,
         tally.messages.len(),
         dir.display()
@@ -420,11 +601,35 @@ mod tests {
         let a = save_new(&dir, "x.pdf", b"one").unwrap();
         let b = save_new(&dir, "x.pdf", b"two").unwrap();
         let c = save_new(&dir, "x.pdf", b"three").unwrap();
-        assert_eq!(a, dir.join("x.pdf"));
-        assert_eq!(b, dir.join("x (2).pdf"));
-        assert_eq!(c, dir.join("x (3).pdf"));
-        assert_eq!(fs::read(&a).unwrap(), b"one");
-        assert_eq!(fs::read(&c).unwrap(), b"three");
+        assert_eq!(a, Saved::New(dir.join("x.pdf")));
+        assert_eq!(b, Saved::New(dir.join("x (2).pdf")));
+        assert_eq!(c, Saved::New(dir.join("x (3).pdf")));
+        assert_eq!(fs::read(a.path()).unwrap(), b"one");
+        assert_eq!(fs::read(c.path()).unwrap(), b"three");
+        // The same bytes under one of those names: saved before, nothing written.
+        assert_eq!(
+            save_new(&dir, "x.pdf", b"two").unwrap(),
+            Saved::There(dir.join("x (2).pdf"))
+        );
+        assert_eq!(fs::read_dir(&dir).unwrap().count(), 3);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_manifest_remembers_parts_per_mailbox_and_uidvalidity() {
+        let dir = std::env::temp_dir().join(format!("save-manifest-unit-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let mut m = Manifest::open(&dir).unwrap();
+        m.add("In\tbox%", 7, Uid(3), "2.1", &dir.join("a.pdf"))
+            .unwrap();
+        let m = Manifest::open(&dir).unwrap();
+        assert!(m.has("In\tbox%", 7, Uid(3), "2.1"));
+        assert!(!m.has("In\tbox%", 8, Uid(3), "2.1"), "a new UIDVALIDITY");
+        assert!(!m.has("In\tbox%", 7, Uid(3), "2"));
+        assert!(!m.has("Inbox", 7, Uid(3), "2.1"));
+        let text = fs::read_to_string(dir.join(Manifest::FILE)).unwrap();
+        assert_eq!(text, "7\t3\t2.1\tIn%09box%25\ta.pdf\n");
         fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -1019,10 +1019,11 @@ fn run_save_attachments(srv: &Server, extra: &[&str]) -> (String, String, bool) 
     )
 }
 
-/// The files in `dir` and their contents.
+/// The files in `dir` and their contents, but the example's manifest (`.imap-saved`).
 fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     std::fs::read_dir(dir)
         .unwrap()
+        .filter(|e| e.as_ref().map_or(true, |e| e.file_name() != ".imap-saved"))
         .map(|e| {
             let e = e.unwrap();
             assert!(e.file_type().unwrap().is_file(), "{:?}", e.path());
@@ -1264,6 +1265,70 @@ fn save_attachments_example_writes_safe_unique_names() {
     assert!(err.contains("3 messages match"), "{err}");
     // Nothing was written outside the folder.
     assert!(!dir1.join("..").join("etc").exists());
+    let manifest = dir1.join(".imap-saved");
+    let lines = |p: &Path| std::fs::read_to_string(p).unwrap().lines().count();
+    assert_eq!(lines(&manifest), 11);
+
+    // Run 1 again: nothing fetched, nothing written, every part known from the manifest.
+    let run1 = [
+        "--mailbox",
+        "mime-save",
+        "--from",
+        "evil@example.org",
+        "--since",
+        "2024-03-01",
+        "--dir",
+        dir1_text,
+    ];
+    let (out, err, ok) = run_save_attachments(&srv, &run1);
+    assert!(ok, "{err}");
+    assert_eq!(
+        out,
+        format!("saved 0 attachments from 0 messages into {dir1_text} (11 saved before)\n"),
+        "{err}"
+    );
+    assert_eq!(files(&dir1), got, "a re-run changes no file");
+    assert_eq!(lines(&manifest), 11);
+
+    // A run that stopped after writing the files but before their manifest lines: the
+    // files are found by name and bytes, no `report (4).pdf` appears, the lines come back.
+    std::fs::remove_file(&manifest).unwrap();
+    let (out, err, ok) = run_save_attachments(&srv, &run1);
+    assert!(ok, "{err}");
+    assert_eq!(
+        out,
+        format!("saved 0 attachments from 0 messages into {dir1_text} (11 saved before)\n"),
+        "{err}"
+    );
+    assert_eq!(files(&dir1), got, "nothing saved twice");
+    assert_eq!(lines(&manifest), 11);
+
+    // A new message with yet another, different report.pdf: only it is saved, apart.
+    let blob_new = blob(b"", 200, 333);
+    let m6 = with_attachments(
+        evil,
+        "new report",
+        &[(
+            "Content-Type: application/pdf\r\n\
+             Content-Disposition: attachment; filename=\"report.pdf\"\r\n",
+            &blob_new,
+        )],
+    );
+    let mut s = srv.login("alice", "alice-pass");
+    s.append_with("mime-save", &m6, &[], Some(dt(2024, 7, 1, 12, 0, 0, 0)))
+        .unwrap();
+    s.logout().unwrap();
+    let (out, err, ok) = run_save_attachments(&srv, &run1);
+    assert!(ok, "{err}");
+    assert_eq!(
+        out,
+        format!("saved 1 attachments from 1 messages into {dir1_text} (11 saved before)\n"),
+        "{err}"
+    );
+    let now_there = files(&dir1);
+    assert_eq!(now_there.len(), got.len() + 1);
+    assert!(now_there["report (4).pdf"] == blob_new);
+    assert_eq!(lines(&manifest), 12);
 
     // Run 2: anyone, the last 30 days, into a folder that does not exist yet.
     let dir2 = temp_dir("days").join("new");
