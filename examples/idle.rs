@@ -15,9 +15,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use blocking_imap::{
-    FetchItems, IdleControl, IdleEnd, Result, Resumed, Session, StatusKind, Unsolicited,
-};
+use blocking_imap::{FetchItems, IdleControl, IdleEnd, Result, Resumed, Session, Unsolicited};
 use common::{die, Args};
 
 /// Prints the messages with a UID above `*last` and moves `*last` on.
@@ -41,24 +39,13 @@ fn print_new(session: &mut Session, last: &mut u32) -> Result<()> {
     Ok(())
 }
 
-/// One IDLE until news, the deadline or the server's BYE; `Ok(false)` at the deadline.
+/// One IDLE until news or the deadline; `Ok(false)` at the deadline. A BYE or a lost
+/// connection ends it with an error that `is_broken()` (see `Idle::run`).
 fn wait(session: &mut Session, deadline: Instant) -> Result<bool> {
-    let mut bye = false;
     let end = session.idle().deadline(deadline).run(|news| match news {
         Unsolicited::Exists(_) => IdleControl::Stop,
-        Unsolicited::Status {
-            kind: StatusKind::Bye,
-            ..
-        } => {
-            bye = true;
-            IdleControl::Stop
-        }
         _ => IdleControl::Continue,
     })?;
-    if bye {
-        // The server is going away: what follows is a closed connection.
-        return Err(blocking_imap::Error::ConnectionClosed);
-    }
     Ok(end == IdleEnd::Stopped)
 }
 
@@ -97,9 +84,9 @@ fn main() {
         match step {
             Ok(true) => {}
             Ok(false) => break,
-            Err(e)
-                if reconnect && (e.is_broken() || e.is_closed()) && Instant::now() < deadline =>
-            {
+            // The server said BYE (shutdown, a kick, its idle timeout) or the connection
+            // dropped: the same error class either way.
+            Err(e) if reconnect && e.is_broken() && Instant::now() < deadline => {
                 eprintln!("connection lost ({e}); reconnecting");
                 let back = session
                     .reconnect()

@@ -309,6 +309,15 @@
 //! and a stop handle usable from another thread ([`Session::idle_handle`]); it polls with
 //! NOOP where the server lacks IDLE.
 //!
+//! When the server goes away, one story holds everywhere: a BYE (shutdown, the server's
+//! idle timeout, an administrator's kick) ends the IDLE — or any command — at once with
+//! [`Error::Bye`], a connection that drops without one with [`Error::ConnectionClosed`] or an
+//! I/O error; all of them are [`Error::is_broken`]. [`Session::reconnect`] then connects
+//! again with the builder's [`ReconnectPolicy`] (its backoff; [`ReconnectPolicy::forever`]
+//! for a daemon), logs in, selects the mailbox again and reports what changed meanwhile
+//! ([`Reconnected::resumed`]). `examples/idle.rs --reconnect` is the whole loop; the
+//! [`Idle::run`] docs show it in ten lines.
+//!
 //! # Errors
 //!
 //! One [`Error`] enum: the server's NO / BAD / BYE with its text and response code, parse

@@ -250,3 +250,105 @@ fn idle_refused_is_an_error() {
     session.noop().unwrap();
     script.assert_done();
 }
+
+/// A BYE ends the IDLE at once — not when the server gets round to closing the socket — with
+/// `Error::Bye`, after the callback saw it; the session says it is broken (reconnect to go
+/// on), like a connection that dropped without a BYE.
+#[test]
+fn a_bye_during_idle_ends_the_run_at_once_as_a_broken_connection() {
+    use common::tcp::{self, serve, Knobs, T};
+    let (port, _server) = serve(
+        vec![
+            tcp::s(GREETING),
+            tcp::c("A0001 LOGIN u p\r\n"),
+            tcp::s("A0001 OK [CAPABILITY IMAP4rev1 IDLE] in\r\n"),
+            tcp::c("A0002 IDLE\r\n"),
+            tcp::s("+ idling\r\n* 4 EXISTS\r\n* BYE Disconnected by an administrator\r\n"),
+            // The socket stays open: the run must not wait for it to close.
+            T::Silent(Duration::from_secs(10)),
+        ],
+        Knobs::default(),
+    );
+    let mut session = blocking_imap::ClientBuilder::new("127.0.0.1", port)
+        .security(blocking_imap::Security::Plaintext)
+        .read_timeout(Some(Duration::from_secs(30)))
+        .connect()
+        .unwrap()
+        .login("u", "p")
+        .unwrap();
+    let mut seen = Vec::new();
+    let start = Instant::now();
+    let err = session
+        .idle()
+        .run(|news| {
+            seen.push(news.clone());
+            IdleControl::Continue
+        })
+        .unwrap_err();
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+    match &err {
+        blocking_imap::Error::Bye(text) => assert!(text.text.contains("administrator")),
+        other => panic!("{other:?}"),
+    }
+    assert!(err.is_broken() && err.is_closed(), "{err}");
+    assert!(matches!(seen[0], Unsolicited::Exists(4)), "{seen:?}");
+    assert!(
+        matches!(
+            &seen[1],
+            Unsolicited::Status {
+                kind: blocking_imap::StatusKind::Bye,
+                ..
+            }
+        ),
+        "{seen:?}"
+    );
+    assert!(session.is_broken());
+    assert!(session.noop().unwrap_err().is_broken());
+}
+
+/// Without IDLE (NOOP polling) a BYE ends the run the same way, even when the NOOP that
+/// brought it completed; a BYE already queued before the run ends it too.
+#[test]
+fn a_bye_while_polling_or_already_queued_ends_the_run_the_same_way() {
+    let script = Script::new(vec![
+        s(GREETING),
+        c("A0001 LOGIN u p\r\n"),
+        s("A0001 OK [CAPABILITY IMAP4rev1] in\r\n"),
+        c("A0002 NOOP\r\n"),
+        s("* 2 EXISTS\r\n* BYE shutting down\r\nA0002 OK\r\n"),
+    ]);
+    let mut session = client(&script).login("u", "p").unwrap();
+    let mut seen = 0;
+    let err = session
+        .idle()
+        .poll_interval(Duration::from_millis(10))
+        .run(|_| {
+            seen += 1;
+            IdleControl::Continue
+        })
+        .unwrap_err();
+    assert!(matches!(err, blocking_imap::Error::Bye(_)), "{err}");
+    assert!(err.is_broken());
+    assert_eq!(seen, 2);
+    script.assert_done();
+
+    let script = Script::new(vec![
+        s(GREETING),
+        c("A0001 LOGIN u p\r\n"),
+        s("A0001 OK [CAPABILITY IMAP4rev1 IDLE] in\r\n"),
+        c("A0002 NOOP\r\n"),
+        s("* BYE idle too long\r\n* 3 EXISTS\r\nA0002 OK\r\n"),
+    ]);
+    let mut session = client(&script).login("u", "p").unwrap();
+    session.noop().unwrap();
+    let err = session.idle().run(|_| IdleControl::Continue).unwrap_err();
+    assert!(matches!(err, blocking_imap::Error::Bye(_)), "{err}");
+    // What came after the BYE stays queued: nothing is lost.
+    let rest: Vec<_> = session.unsolicited().collect();
+    assert!(matches!(rest[..], [Unsolicited::Exists(3)]), "{rest:?}");
+    script.assert_done();
+}

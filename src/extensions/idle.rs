@@ -7,9 +7,10 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crate::conn::Incoming;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, ServerText};
 use crate::session::Session;
 use crate::state::{unsolicited, Unsolicited};
+use crate::types::StatusKind;
 use crate::wire::encode::Command;
 
 /// How often an idling session looks at its deadline and its stop flag.
@@ -97,21 +98,55 @@ impl Idle<'_> {
     /// ([`Session::cancel_handle`]) drops the connection at once and returns
     /// [`Error::Cancelled`] (reconnect to go on).
     ///
-    /// Errors: connection errors (a BYE from the server is [`Error::Bye`]); an IDLE the
-    /// server refuses is [`Error::No`] / [`Error::Bad`]; [`Error::Cancelled`] after a
-    /// cancel.
+    /// When the server goes away — a BYE (shutdown, its idle timeout, an administrator's
+    /// kick) or a connection that drops without one — the run ends at once with an error
+    /// for which [`Error::is_broken`] is true: [`Error::Bye`] with the server's text (the
+    /// callback sees the BYE first, as news, whatever it answers), else
+    /// [`Error::ConnectionClosed`], an I/O error or a timeout. The session is then unusable;
+    /// [`Session::reconnect`] (with the builder's [`ReconnectPolicy`](crate::ReconnectPolicy)
+    /// and its backoff; [`ReconnectPolicy::forever`](crate::ReconnectPolicy::forever) for a
+    /// daemon) connects, logs in, selects the mailbox again and says what changed while the
+    /// session was away; then run the IDLE again. `examples/idle.rs` is that loop.
+    ///
+    /// ```no_run
+    /// # let mut session: blocking_imap::Session = todo!();
+    /// use blocking_imap::{IdleControl, Unsolicited};
+    /// session.select("INBOX")?;
+    /// loop {
+    ///     match session.idle().run(|news| match news {
+    ///         Unsolicited::Exists(_) => IdleControl::Stop,
+    ///         _ => IdleControl::Continue,
+    ///     }) {
+    ///         Ok(_) => { /* fetch the new mail */ }
+    ///         Err(e) if e.is_broken() => {
+    ///             eprintln!("connection lost ({e}); reconnecting");
+    ///             session.reconnect()?; // gives up after the policy's attempts
+    ///         }
+    ///         Err(e) => return Err(e),
+    ///     }
+    /// }
+    /// # Ok::<(), blocking_imap::Error>(())
+    /// ```
+    ///
+    /// Other errors: an IDLE the server refuses is [`Error::No`] / [`Error::Bad`];
+    /// [`Error::Cancelled`] after a cancel (not `is_broken`: a cancel is the caller's).
     pub fn run(self, mut on_news: impl FnMut(&Unsolicited) -> IdleControl) -> Result<IdleEnd> {
         let conn = &mut self.session.conn;
         // Bounded by the queue's limits (items and bytes).
         let queued: Vec<Unsolicited> = conn.drain_queue().collect();
         let mut rest = queued.into_iter();
         for item in rest.by_ref() {
-            if on_news(&item) == IdleControl::Stop {
+            let stop = on_news(&item) == IdleControl::Stop;
+            let bye = bye_text(&item);
+            if stop || bye.is_some() {
                 // Whatever the callback did not see goes back to the queue.
                 for later in rest {
                     conn.queue.push(later);
                 }
-                return Ok(IdleEnd::Stopped);
+                return match bye {
+                    Some(text) => Err(conn.fail(Error::Bye(text))),
+                    None => Ok(IdleEnd::Stopped),
+                };
             }
         }
         if conn.capabilities()?.has("IDLE") {
@@ -157,11 +192,16 @@ impl Idle<'_> {
             let news: Vec<Unsolicited> = self.session.conn.drain_queue().collect();
             let mut news = news.into_iter();
             for item in news.by_ref() {
-                if on_news(&item) == IdleControl::Stop {
+                let stop = on_news(&item) == IdleControl::Stop;
+                let bye = bye_text(&item);
+                if stop || bye.is_some() {
                     for later in news {
                         self.session.conn.queue.push(later);
                     }
-                    return Ok(IdleEnd::Stopped);
+                    return match bye {
+                        Some(text) => Err(self.session.conn.fail(Error::Bye(text))),
+                        None => Ok(IdleEnd::Stopped),
+                    };
                 }
             }
         }
@@ -196,11 +236,15 @@ impl Idle<'_> {
                     Incoming::Data(resp, raw) => {
                         self.session.conn.observe(&resp);
                         let item = unsolicited(resp, raw.as_deref().unwrap_or_default());
+                        let bye = bye_text(&item);
                         if end.is_some() {
                             // The callback said stop: what follows waits in the queue.
                             self.session.conn.queue.push(item);
                         } else if on_news(&item) == IdleControl::Stop {
                             end = Some(IdleEnd::Stopped);
+                        }
+                        if let Some(text) = bye {
+                            return Err(self.session.conn.fail(Error::Bye(text)));
                         }
                     }
                     Incoming::Stray(item) => self.session.conn.queue.push(item),
@@ -262,6 +306,10 @@ impl Idle<'_> {
                     if on_news(&item) == IdleControl::Stop {
                         end = Some(IdleEnd::Stopped);
                     }
+                    if let Some(text) = bye_text(&item) {
+                        // The server is going away: no DONE, no waiting for it to close.
+                        return Err(conn.fail(Error::Bye(text)));
+                    }
                 }
                 Some(Incoming::Done(result)) => {
                     // The server ended the IDLE itself (some do after a while): no DONE is
@@ -276,5 +324,17 @@ impl Idle<'_> {
                 Some(Incoming::Continue(_)) => {}
             }
         }
+    }
+}
+
+/// The text of a BYE (the server is going away: shutdown, an idle timeout, an administrator's
+/// kick). A BYE ends [`Idle::run`] at once with [`Error::Bye`], after the callback saw it.
+fn bye_text(item: &Unsolicited) -> Option<ServerText> {
+    match item {
+        Unsolicited::Status {
+            kind: StatusKind::Bye,
+            text,
+        } => Some(text.clone()),
+        _ => None,
     }
 }
