@@ -560,6 +560,7 @@ pub use transport::{CancelHandle, ReadWrite};
 pub use types::acl::{AclEntry, ListRights, Rights};
 pub use types::append::{AppendMessage, AppendSource};
 pub use types::condstore::Resync;
+pub use types::gmail::GmailLabel;
 pub use types::id::IdInfo;
 pub use types::idle::{
     IdleControl, IdleEnd, IdleHandle, DEFAULT_IDLE_KEEPALIVE, DEFAULT_POLL_INTERVAL,

@@ -185,6 +185,7 @@ impl Session {
             args,
             uid,
             want_flags: items.flags,
+            want_labels: items.labels,
             finish_on_drop: false,
         };
         let stream = FetchStream::new(&mut self.conn, cmd, chunks);
@@ -353,6 +354,7 @@ impl Session {
             uid,
             // Silent: nothing is a result; loud: every FETCH in the set is.
             want_flags: !silent,
+            want_labels: false,
             finish_on_drop: true,
         };
         Ok(FetchStream::new(&mut self.conn, cmd, chunks))

@@ -25,6 +25,9 @@ pub(crate) struct ChunkCommand {
     pub(crate) uid: bool,
     /// Are FLAGS-only responses part of the result (STORE, or a FETCH that asked for FLAGS)?
     pub(crate) want_flags: bool,
+    /// Are X-GM-LABELS-only responses part of the result (a Gmail label STORE, or a FETCH
+    /// that asked for X-GM-LABELS)?
+    pub(crate) want_labels: bool,
     /// Send every chunk even when the stream is dropped early (STORE must not stop half-way).
     pub(crate) finish_on_drop: bool,
 }
@@ -83,7 +86,7 @@ impl fmt::Debug for FetchStream<'_> {
 type Sink<'a> = &'a mut dyn FnMut(Streamed<'_>) -> std::io::Result<()>;
 
 /// Is a FETCH response part of the result of a command over `set`?
-fn solicited(r: &Response, set: &SequenceSet, uid: bool, want_flags: bool) -> bool {
+fn solicited(r: &Response, set: &SequenceSet, uid: bool, want: (bool, bool)) -> bool {
     let Response::Fetch(f) = r else {
         return false;
     };
@@ -95,9 +98,9 @@ fn solicited(r: &Response, set: &SequenceSet, uid: bool, want_flags: bool) -> bo
         } else {
             set.contains(f.seq().0)
         };
-    // A response with nothing but FLAGS (and UID / MODSEQ) is a flag change the server
-    // pushed, unless the command asked for flags.
-    in_set && (want_flags || !f.is_flags_only())
+    // A response with nothing but FLAGS and / or X-GM-LABELS (and UID / MODSEQ) is a change
+    // the server pushed, unless the command asked for what it holds.
+    in_set && !f.is_pushed_change(want.0, want.1)
 }
 
 impl<'a> FetchStream<'a> {
@@ -217,12 +220,12 @@ impl<'a> FetchStream<'a> {
                 return self.error.take().map(Err);
             };
             let tag = tag.clone();
-            let (uid, want_flags) = (self.cmd.uid, self.cmd.want_flags);
+            let (uid, want) = (self.cmd.uid, (self.cmd.want_flags, self.cmd.want_labels));
             let inflight = &self.inflight;
             let wants = |r: &Response| {
                 inflight
                     .iter()
-                    .any(|(_, set)| solicited(r, set, uid, want_flags))
+                    .any(|(_, set)| solicited(r, set, uid, want))
             };
             match self.conn.step(&tag, &wants) {
                 Ok(Step::Data(Response::Fetch(f))) => {

@@ -4,6 +4,7 @@ pub(crate) mod acl;
 pub(crate) mod append;
 pub(crate) mod compress;
 pub(crate) mod condstore;
+pub(crate) mod gmail;
 pub(crate) mod id;
 pub(crate) mod idle;
 pub(crate) mod lists;

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use super::gmail::GmailLabel;
 use super::{BodyStructure, DateTime, Envelope, Flag, Section, Seq, ShowBytes, ShowData, Uid};
 
 /// What follows the part number in a section specifier (`BODY[1.HEADER]`, `BODY[TEXT]`).
@@ -475,6 +476,53 @@ impl Fetch {
     /// labels such as `\Inbox` and `\Important`, and user labels in modified UTF-7.
     pub fn gmail_labels(&self) -> Option<&[String]> {
         self.extras()?.gmail_labels.as_deref()
+    }
+
+    /// Gmail's labels (`X-GM-LABELS`, asked for with
+    /// [`FetchItems::x_gm_labels`](crate::FetchItems::x_gm_labels)), typed: system labels
+    /// (`\Inbox`, `\Important`, written as atoms or quoted strings) and user labels decoded
+    /// from modified UTF-7. A stray `NIL` in the list is no label; `()` is an empty list.
+    ///
+    /// ```
+    /// # use blocking_imap::{Fetch, GmailLabel};
+    /// # fn show(f: &Fetch) {
+    /// if let Some(labels) = f.x_gm_labels() {
+    ///     let in_inbox = labels.contains(&GmailLabel::Inbox);
+    ///     println!("{in_inbox} {labels:?}");
+    /// }
+    /// # }
+    /// ```
+    pub fn x_gm_labels(&self) -> Option<Vec<GmailLabel>> {
+        let raw = self.gmail_labels()?;
+        Some(raw.iter().map(|l| GmailLabel::from_wire(l)).collect())
+    }
+
+    /// Is the response a change the server pushed rather than data a command asked for:
+    /// nothing but FLAGS and / or Gmail's X-GM-LABELS (and UID / MODSEQ), none of which the
+    /// command wanted (`want_flags`: FLAGS; `want_labels`: X-GM-LABELS)?
+    pub(crate) fn is_pushed_change(&self, want_flags: bool, want_labels: bool) -> bool {
+        if self.gmail_labels().is_none() {
+            // No labels: a change only if it is FLAGS alone, unasked.
+            return !want_flags && self.is_flags_only();
+        }
+        if want_labels || (want_flags && self.flags.is_some()) {
+            return false;
+        }
+        // Labels (and maybe flags), and nothing else: only then is the copy below made, of
+        // the extras of a response that holds no body, structure or envelope.
+        let core_empty = self.sections.is_empty()
+            && self.size.is_none()
+            && self.internal_date.is_none()
+            && self.envelope.is_none()
+            && self.body_structure.is_none();
+        core_empty
+            && self.extras.as_deref().is_some_and(|x| {
+                let rest = Extras {
+                    gmail_labels: None,
+                    ..x.clone()
+                };
+                rest == Extras::default()
+            })
     }
 
     /// Does the response carry nothing but FLAGS (and UID / MODSEQ), like a pushed flag change?

@@ -6,6 +6,7 @@ pub(crate) mod condstore;
 pub(crate) mod date;
 pub(crate) mod envelope;
 pub(crate) mod fetch;
+pub(crate) mod gmail;
 pub(crate) mod id;
 pub(crate) mod idle;
 mod list;

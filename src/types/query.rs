@@ -112,6 +112,8 @@ pub struct FetchItems {
     items: Vec<String>,
     error: Option<String>,
     pub(crate) flags: bool,
+    /// Asks for Gmail's `X-GM-LABELS` (so label-only responses are results, not pushes).
+    pub(crate) labels: bool,
     /// FETCH modifiers (RFC 7162): `CHANGEDSINCE n`, `VANISHED`.
     changed_since: Option<u64>,
     vanished: bool,
@@ -162,6 +164,25 @@ impl FetchItems {
     /// `MODSEQ` (RFC 7162 CONDSTORE).
     pub fn modseq(self) -> Self {
         self.push("MODSEQ")
+    }
+
+    /// `X-GM-LABELS`: Gmail's labels of each message (needs `X-GM-EXT-1`), read with
+    /// [`Fetch::x_gm_labels`](crate::Fetch::x_gm_labels).
+    pub fn x_gm_labels(mut self) -> Self {
+        self.labels = true;
+        self.push("X-GM-LABELS")
+    }
+
+    /// `X-GM-MSGID`: Gmail's 64-bit message id, the same in every mailbox the message is
+    /// in (needs `X-GM-EXT-1`), read with [`Fetch::gmail_msgid`](crate::Fetch::gmail_msgid).
+    pub fn x_gm_msgid(self) -> Self {
+        self.push("X-GM-MSGID")
+    }
+
+    /// `X-GM-THRID`: Gmail's 64-bit conversation (thread) id (needs `X-GM-EXT-1`), read
+    /// with [`Fetch::gmail_thrid`](crate::Fetch::gmail_thrid).
+    pub fn x_gm_thrid(self) -> Self {
+        self.push("X-GM-THRID")
     }
 
     fn section(mut self, peek: bool, section: Section, partial: Option<(u32, u32)>) -> Self {
@@ -246,16 +267,13 @@ impl FetchItems {
             ));
             return s;
         }
-        if item
-            .to_ascii_uppercase()
-            .split([' ', '('])
-            .any(|w| w == "FLAGS")
-        {
-            let mut s = self.push(item);
-            s.flags = true;
-            return s;
-        }
-        self.push(item)
+        let upper = item.to_ascii_uppercase();
+        let has = |name: &str| upper.split([' ', '(', ')']).any(|w| w == name);
+        let (flags, labels) = (has("FLAGS"), has("X-GM-LABELS"));
+        let mut s = self.push(item);
+        s.flags |= flags;
+        s.labels |= labels;
+        s
     }
 
     /// Only messages whose mod-sequence is above `modseq` (the `CHANGEDSINCE` modifier,
@@ -439,5 +457,17 @@ mod tests {
             Err(Error::InvalidArgument(_))
         ));
         assert!(FetchItems::new().raw("(FLAGS UID)").flags);
+        assert!(FetchItems::new().raw("(UID X-GM-LABELS)").labels);
+        assert!(!FetchItems::new().raw("X-GM-LABELSX").labels);
+    }
+
+    #[test]
+    fn gmail_items() {
+        let q = FetchItems::new().x_gm_msgid().x_gm_thrid().x_gm_labels();
+        assert!(q.labels && !q.flags);
+        assert_eq!(
+            q.render(true).unwrap(),
+            "(UID X-GM-MSGID X-GM-THRID X-GM-LABELS)"
+        );
     }
 }

@@ -4,6 +4,7 @@ use std::fmt;
 
 use crate::error::{Error, Result};
 use crate::types::date::{self, civil_from_days, days_from_civil, MONTHS};
+use crate::types::gmail::GmailLabel;
 use crate::types::{DateTime, SequenceSet};
 
 /// A calendar date for the date criteria of SEARCH (`SINCE`, `BEFORE`, `ON`, `SENTSINCE`,
@@ -239,6 +240,12 @@ pub(crate) enum Key {
     Or(Search, Search),
     /// Text the caller wrote (checked for CR, LF and NUL when encoded).
     Raw(String),
+    /// Gmail's `X-GM-RAW` and its search text (always a quoted string or a literal).
+    GmailRaw(String),
+    /// Gmail's `X-GM-MSGID` / `X-GM-THRID` and the id.
+    GmailId(&'static str, u64),
+    /// Gmail's `X-GM-LABELS` and the label.
+    GmailLabel(GmailLabel),
 }
 
 impl Search {
@@ -455,12 +462,51 @@ impl Search {
         self.with(Key::Raw(text.to_string()))
     }
 
+    /// Messages that match Gmail's own search syntax (`has:attachment in:unread`,
+    /// `from:alice older_than:1y`, the text of Gmail's search box): `X-GM-RAW "text"`
+    /// (needs `X-GM-EXT-1`).
+    ///
+    /// The text always goes as one string argument: a quoted string, or a literal when it
+    /// holds CR, LF or non-ASCII characters (then the command is sent with `CHARSET UTF-8`),
+    /// so quotes, parentheses and backslashes in it are Gmail's syntax, never IMAP's.
+    /// ```
+    /// use blocking_imap::Search;
+    /// let q = Search::all().x_gm_raw("has:attachment \"quarterly report\"").unseen();
+    /// ```
+    /// Errors (when the search is sent): [`Error::InvalidArgument`] for empty text or a NUL.
+    pub fn x_gm_raw(self, text: &str) -> Search {
+        self.with(Key::GmailRaw(text.to_string()))
+    }
+
+    /// The message with Gmail message id `id` (from
+    /// [`Fetch::gmail_msgid`](crate::Fetch::gmail_msgid)): `X-GM-MSGID id` (needs
+    /// `X-GM-EXT-1`). The id stays the same in every mailbox the message is in.
+    pub fn x_gm_msgid(self, id: u64) -> Search {
+        self.with(Key::GmailId("X-GM-MSGID", id))
+    }
+
+    /// The messages of Gmail conversation `id` (from
+    /// [`Fetch::gmail_thrid`](crate::Fetch::gmail_thrid)): `X-GM-THRID id` (needs
+    /// `X-GM-EXT-1`).
+    pub fn x_gm_thrid(self, id: u64) -> Search {
+        self.with(Key::GmailId("X-GM-THRID", id))
+    }
+
+    /// Messages with the Gmail label `label`: `X-GM-LABELS label` (needs `X-GM-EXT-1`). A
+    /// system label goes as `\Inbox`, a user label in modified UTF-7, quoted.
+    ///
+    /// Errors (when the search is sent): [`Error::InvalidArgument`] for an empty label or a
+    /// system label name that is not an atom.
+    pub fn x_gm_labels(self, label: impl Into<GmailLabel>) -> Search {
+        self.with(Key::GmailLabel(label.into()))
+    }
+
     /// Does a string criterion hold non-ASCII text (so the command needs `CHARSET UTF-8`, or
     /// UTF8=ACCEPT)?
     #[allow(dead_code)] // used by the session commands
     pub(crate) fn needs_utf8(&self) -> bool {
         self.keys.iter().any(|key| match key {
-            Key::Text(_, s) | Key::Raw(s) => !s.is_ascii(),
+            Key::Text(_, s) | Key::Raw(s) | Key::GmailRaw(s) => !s.is_ascii(),
             Key::Header(name, value) => !name.is_ascii() || !value.is_ascii(),
             Key::Not(s) => s.needs_utf8(),
             Key::Or(a, b) => a.needs_utf8() || b.needs_utf8(),

@@ -4,6 +4,7 @@ pub(crate) mod acl;
 pub(crate) mod effect;
 pub(crate) mod encode;
 pub(crate) mod fetch;
+pub(crate) mod gmail;
 pub(crate) mod framer;
 pub(crate) mod fuzz;
 pub(crate) mod id;

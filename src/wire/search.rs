@@ -216,15 +216,26 @@ impl Tokens {
         }
     }
 
+    /// A string argument that is never an atom: a quoted string or a literal.
+    fn quoted_or_literal(&mut self, s: &str, what: &str) -> Result<()> {
+        self.string_as(s, what, false)
+    }
+
     /// A string argument, as an atom, a quoted string or a literal.
     fn string(&mut self, s: &str, what: &str) -> Result<()> {
+        self.string_as(s, what, true)
+    }
+
+    /// A string argument, as an atom (if `atom_ok`), a quoted string or a literal.
+    fn string_as(&mut self, s: &str, what: &str, atom_ok: bool) -> Result<()> {
         let bytes = s.as_bytes();
         if bytes.contains(&0) {
             return Err(Error::InvalidArgument(format!(
                 "search {what} contains a NUL byte"
             )));
         }
-        if !bytes.is_empty()
+        if atom_ok
+            && !bytes.is_empty()
             && !s.eq_ignore_ascii_case("NIL")
             && bytes.iter().all(|&b| is_atom_char(b))
         {
@@ -330,6 +341,21 @@ impl Tokens {
                 self.text("OR");
                 self.operand(a)?;
                 self.operand(b)?;
+            }
+            Key::GmailRaw(text) => {
+                if text.is_empty() {
+                    return Err(Error::InvalidArgument("empty X-GM-RAW search text".into()));
+                }
+                self.text("X-GM-RAW");
+                self.quoted_or_literal(text, "X-GM-RAW")?;
+            }
+            Key::GmailId(name, id) => {
+                self.text(name);
+                self.text(&id.to_string());
+            }
+            Key::GmailLabel(label) => {
+                self.text("X-GM-LABELS");
+                self.text(&super::gmail::label(label)?);
             }
             Key::Raw(text) => {
                 if text.is_empty() || text.contains(['\r', '\n', '\0']) {
