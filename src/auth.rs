@@ -212,6 +212,96 @@ impl XOAuth2 {
     }
 }
 
+/// What an OAuth 2.0 token provider returns: a fresh access token, or why there is none
+/// (any error: an HTTP failure, a revoked refresh token...).
+pub type TokenResult = std::result::Result<String, Box<dyn std::error::Error + Send + Sync>>;
+
+/// A mechanism factory for
+/// [`Client::authenticate_with`](crate::Client::authenticate_with): each call asks
+/// `provider` for a token and builds the mechanism with it; a failed provider gives a
+/// mechanism that refuses to start ([`Error::TokenProvider`], nothing sent).
+fn with_token<A: Authenticator + 'static>(
+    mechanism: &'static str,
+    provider: impl Fn() -> TokenResult + Send + Sync + 'static,
+    make: impl Fn(String) -> A + Send + Sync + 'static,
+) -> impl Fn() -> Box<dyn Authenticator> + Send + Sync + 'static {
+    move || -> Box<dyn Authenticator> {
+        match provider() {
+            Ok(token) => Box::new(make(token)),
+            Err(e) => Box::new(NoToken {
+                mechanism,
+                error: std::sync::Mutex::new(Some(e)),
+            }),
+        }
+    }
+}
+
+/// The mechanism a failed token provider leaves: it fails [`Authenticator::validate`], so
+/// the exchange stops before anything is sent.
+struct NoToken {
+    mechanism: &'static str,
+    error: std::sync::Mutex<Option<Box<dyn std::error::Error + Send + Sync>>>,
+}
+
+impl Authenticator for NoToken {
+    fn mechanism(&self) -> &str {
+        self.mechanism
+    }
+
+    fn validate(&self) -> Result<()> {
+        let taken = self.error.lock().ok().and_then(|mut e| e.take());
+        Err(Error::TokenProvider(
+            taken.unwrap_or_else(|| "no token (the provider failed)".into()),
+        ))
+    }
+
+    fn initial_response(&mut self) -> Option<Vec<u8>> {
+        None
+    }
+
+    fn respond(&mut self, _challenge: &[u8]) -> Result<Vec<u8>> {
+        self.validate().map(|()| Vec::new())
+    }
+}
+
+impl XOAuth2 {
+    /// XOAUTH2 for `user` whose access token comes from `provider`, asked anew before every
+    /// login: give it to [`Client::authenticate_with`](crate::Client::authenticate_with), and
+    /// [`Session::reconnect`](crate::Session::reconnect) logs in again with a fresh token
+    /// (an hour-long Google or Microsoft token has long expired when a daemon reconnects).
+    ///
+    /// The provider is the caller's code: refresh with a refresh token, read a file a helper
+    /// keeps fresh, run a command (see "OAuth 2.0 tokens" in the crate docs for the Google
+    /// and Microsoft flows). This crate makes no HTTP request of its own. The token is never
+    /// logged.
+    ///
+    /// ```no_run
+    /// use blocking_imap::{ClientBuilder, XOAuth2};
+    /// fn fresh_token() -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+    ///     Ok(std::fs::read_to_string("/run/me/imap-token")?.trim().to_string())
+    /// }
+    /// let mut session = ClientBuilder::new("imap.gmail.com", 993)
+    ///     .connect()?
+    ///     .authenticate_with(XOAuth2::with_provider("me@gmail.com", fresh_token))?;
+    /// // ... hours later, after the connection broke:
+    /// session.reconnect()?; // asks fresh_token() again
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// Errors (of the login): [`Error::TokenProvider`] with the provider's error, before
+    /// anything is sent; a NO from the server with its decoded
+    /// [`sasl_error`](Error::sasl_error) ([`Error::is_token_expired`] for a refused token).
+    pub fn with_provider(
+        user: impl Into<String>,
+        provider: impl Fn() -> TokenResult + Send + Sync + 'static,
+    ) -> impl Fn() -> Box<dyn Authenticator> + Send + Sync + 'static {
+        let user = user.into();
+        with_token("XOAUTH2", provider, move |token| {
+            XOAuth2::new(user.clone(), token)
+        })
+    }
+}
+
 impl std::fmt::Debug for XOAuth2 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("XOAuth2")
@@ -272,6 +362,30 @@ impl OAuthBearer {
             host: None,
             sent: false,
         }
+    }
+
+    /// OAUTHBEARER for `user` whose token comes from `provider`, asked anew before every
+    /// login; `host` names the server in the message when given (`Some(("imap.example.com",
+    /// 993))`). As [`XOAuth2::with_provider`], for
+    /// [`Client::authenticate_with`](crate::Client::authenticate_with).
+    ///
+    /// Errors (of the login): [`Error::TokenProvider`] with the provider's error, before
+    /// anything is sent; a NO from the server with its decoded
+    /// [`sasl_error`](Error::sasl_error).
+    pub fn with_provider(
+        user: impl Into<String>,
+        host: Option<(&str, u16)>,
+        provider: impl Fn() -> TokenResult + Send + Sync + 'static,
+    ) -> impl Fn() -> Box<dyn Authenticator> + Send + Sync + 'static {
+        let user = user.into();
+        let host = host.map(|(h, p)| (h.to_string(), p));
+        with_token("OAUTHBEARER", provider, move |token| {
+            let a = OAuthBearer::new(user.clone(), token);
+            match &host {
+                Some((h, p)) => a.with_host(h.clone(), *p),
+                None => a,
+            }
+        })
     }
 
     /// Names the server's host and port in the message, as some servers want.

@@ -7,7 +7,7 @@ use log::{debug, warn};
 use crate::auth::Authenticator;
 use crate::builder::{ClientBuilder, Env, Login, Reconnect, Security};
 use crate::conn::{Conn, Incoming};
-use crate::error::{url_hints, with_server, Error, Result, ServerText};
+use crate::error::{url_hints, with_server, Error, Result, SaslError, ServerText};
 use crate::session::Session;
 use crate::state::Unsolicited;
 use crate::transport::{self, CancelHandle, ReadWrite, Stream, TlsOptions, Watch};
@@ -261,6 +261,7 @@ impl Client {
             code: None,
             text: String::new(),
             command: None,
+            sasl: None,
         };
         let plain = std::mem::replace(&mut self.conn.stream, Stream::Closed);
         let server = self
@@ -456,6 +457,11 @@ impl Client {
             }
         }
         let tag = self.conn.send(cmd)?;
+        // XOAUTH2 and OAUTHBEARER send their error as a JSON challenge before the NO.
+        let oauth = ["XOAUTH2", "OAUTHBEARER"]
+            .iter()
+            .any(|m| mechanism.eq_ignore_ascii_case(m));
+        let mut sasl: Option<Box<SaslError>> = None;
         // One frame per turn, nothing kept: each challenge is answered and forgotten, other
         // data goes to the bounded queue. How many challenges the server may send is the
         // mechanism's business (its `respond` can fail); a command deadline, if set, applies.
@@ -467,6 +473,10 @@ impl Client {
                         None => {
                             let decoded =
                                 base64_decode(&challenge).unwrap_or_else(|| challenge.clone());
+                            if oauth {
+                                // The OAuth mechanisms' error challenge, kept for the NO.
+                                sasl = SaslError::parse(&decoded).map(Box::new);
+                            }
                             match auth.respond(&decoded) {
                                 Ok(r) => r,
                                 Err(e) => {
@@ -484,7 +494,13 @@ impl Client {
                 }
                 Incoming::Done(result) => {
                     self.conn.done_with(&tag);
-                    let text = result?;
+                    let text = result.map_err(|e| match (e, sasl.take()) {
+                        (Error::No(mut t), Some(found)) => {
+                            t.sasl = Some(found);
+                            Error::No(t)
+                        }
+                        (e, _) => e,
+                    })?;
                     // The mechanism may have to check the server too (SCRAM's signature):
                     // if not, the server thinks we are in, we do not trust it: unusable.
                     auth.finish().map_err(|e| self.conn.fail(e))?;

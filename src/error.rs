@@ -17,6 +17,8 @@ pub struct ServerText {
     pub text: String,
     /// The command this answers (its name only, never its arguments), for a tagged NO / BAD.
     pub(crate) command: Option<&'static str>,
+    /// The SASL error the server sent before a NO to AUTHENTICATE (XOAUTH2, OAUTHBEARER).
+    pub(crate) sasl: Option<Box<SaslError>>,
 }
 
 impl ServerText {
@@ -24,6 +26,13 @@ impl ServerText {
     /// its arguments; `None` for untagged responses and BYE.
     pub fn command(&self) -> Option<&str> {
         self.command
+    }
+
+    /// The error an OAuth 2.0 mechanism's server sent before its NO (XOAUTH2's and
+    /// OAUTHBEARER's JSON challenge, RFC 7628 section 3.2.2), decoded: see [`SaslError`].
+    /// `None` for every other response.
+    pub fn sasl_error(&self) -> Option<&SaslError> {
+        self.sasl.as_deref()
     }
 
     /// ` to SELECT` when the command is known.
@@ -41,7 +50,234 @@ impl fmt::Display for ServerText {
         if let Some(code) = &self.code {
             write!(f, "[{}] ", Escaped(code.name()))?;
         }
-        write!(f, "{}", Escaped(&self.text))
+        write!(f, "{}", Escaped(&self.text))?;
+        if let Some(sasl) = &self.sasl {
+            write!(f, " ({sasl})")?;
+        }
+        Ok(())
+    }
+}
+
+/// The error an OAuth 2.0 SASL mechanism's server sends when it refuses a token: XOAUTH2
+/// (Google, Microsoft) and OAUTHBEARER (RFC 7628 section 3.2.2) send it as a JSON object in
+/// a `+` challenge, the client answers it, and the server ends with NO. The login error
+/// carries it: [`Error::sasl_error`].
+///
+/// Gmail sends `{"status":"401","schemes":"bearer","scope":"https://mail.google.com/"}` for
+/// an expired or revoked token; RFC 7628 servers send `"status":"invalid_token"`. Only flat
+/// string, number and literal fields are read (each at most 1024 bytes, the object at most
+/// 4096): anything else leaves the field absent.
+///
+/// ```
+/// use blocking_imap::SaslError;
+/// let e = SaslError::parse(br#"{"status":"401","schemes":"bearer","scope":"https://mail.google.com/"}"#)
+///     .unwrap();
+/// assert_eq!(e.status.as_deref(), Some("401"));
+/// assert!(e.is_token_expired());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct SaslError {
+    /// `status`: an HTTP status code (`"401"`, `"400"`) for XOAUTH2; an RFC 6749 error code
+    /// (`"invalid_token"`, `"insufficient_scope"`, `"invalid_request"`) for OAUTHBEARER.
+    pub status: Option<String>,
+    /// `schemes`: the HTTP authentication schemes the server takes (`"bearer"`).
+    pub schemes: Option<String>,
+    /// `scope`: the OAuth scope a token needs (`"https://mail.google.com/"`).
+    pub scope: Option<String>,
+    /// `openid-configuration` (RFC 7628): where to learn how to get a token.
+    pub openid_configuration: Option<String>,
+}
+
+/// The longest SASL error object read, and the longest field kept.
+const SASL_MAX: usize = 4096;
+const SASL_FIELD_MAX: usize = 1024;
+
+impl SaslError {
+    /// Reads a SASL error challenge (already base64-decoded): a JSON object with flat
+    /// fields. `None` for anything that is not such an object, or is longer than 4096 bytes.
+    /// Never panics, whatever the bytes.
+    pub fn parse(json: &[u8]) -> Option<SaslError> {
+        if json.len() > SASL_MAX {
+            return None;
+        }
+        let mut p = JsonCursor { b: json, i: 0 };
+        p.ws();
+        p.eat(b'{')?;
+        let mut e = SaslError::default();
+        p.ws();
+        if p.eat(b'}').is_some() {
+            return Some(e);
+        }
+        loop {
+            p.ws();
+            let key = p.string()?;
+            p.ws();
+            p.eat(b':')?;
+            p.ws();
+            let value = p.value()?;
+            let slot = match key.as_str() {
+                "status" => Some(&mut e.status),
+                "schemes" => Some(&mut e.schemes),
+                "scope" => Some(&mut e.scope),
+                "openid-configuration" => Some(&mut e.openid_configuration),
+                _ => None,
+            };
+            if let (Some(slot), Some(v)) = (slot, value) {
+                *slot = Some(v);
+            }
+            p.ws();
+            if p.eat(b',').is_some() {
+                continue;
+            }
+            p.eat(b'}')?;
+            return Some(e);
+        }
+    }
+
+    /// Was the token refused as expired, revoked or otherwise invalid (`status` 401 or
+    /// `invalid_token`)? Then ask the provider for a fresh token and log in again.
+    pub fn is_token_expired(&self) -> bool {
+        matches!(self.status.as_deref(), Some("401" | "invalid_token"))
+    }
+
+    /// Does the token lack the scope the server wants (`status` 403 or
+    /// `insufficient_scope`)? A fresh token will not help: ask for [`scope`](Self::scope).
+    pub fn is_insufficient_scope(&self) -> bool {
+        matches!(self.status.as_deref(), Some("403" | "insufficient_scope"))
+    }
+}
+
+/// `sasl error: status "401", schemes "bearer", scope "..."`, server text escaped.
+impl fmt::Display for SaslError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("sasl error:")?;
+        let mut sep = " ";
+        for (name, v) in [
+            ("status", &self.status),
+            ("schemes", &self.schemes),
+            ("scope", &self.scope),
+            ("openid-configuration", &self.openid_configuration),
+        ] {
+            if let Some(v) = v {
+                write!(f, "{sep}{name} \"{}\"", Escaped(v))?;
+                sep = ", ";
+            }
+        }
+        if self.is_token_expired() {
+            f.write_str(": the token has expired or is invalid")?;
+        } else if self.is_insufficient_scope() {
+            f.write_str(": the token lacks the scope")?;
+        }
+        Ok(())
+    }
+}
+
+/// A bounded reader of the flat JSON in a SASL error.
+struct JsonCursor<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl JsonCursor<'_> {
+    fn ws(&mut self) {
+        while matches!(self.b.get(self.i), Some(b' ' | b'\t' | b'\r' | b'\n')) {
+            self.i += 1;
+        }
+    }
+
+    fn eat(&mut self, c: u8) -> Option<()> {
+        (self.b.get(self.i) == Some(&c)).then(|| self.i += 1)
+    }
+
+    /// A string: its text, escapes undone.
+    fn string(&mut self) -> Option<String> {
+        self.eat(b'"')?;
+        let mut out: Vec<u8> = Vec::new();
+        loop {
+            let c = *self.b.get(self.i)?;
+            self.i += 1;
+            match c {
+                b'"' => return String::from_utf8(out).ok(),
+                b'\\' => {
+                    let e = *self.b.get(self.i)?;
+                    self.i += 1;
+                    let ch = match e {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => {
+                            let hex = self.b.get(self.i..self.i + 4)?;
+                            self.i += 4;
+                            let hex = std::str::from_utf8(hex).ok()?;
+                            // A lone surrogate becomes U+FFFD; pairs are not joined.
+                            char::from_u32(u32::from_str_radix(hex, 16).ok()?)
+                                .unwrap_or('\u{fffd}')
+                        }
+                        _ => return None,
+                    };
+                    let mut buf = [0u8; 4];
+                    out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+                }
+                c if c < 0x20 => return None,
+                c => out.push(c),
+            }
+        }
+    }
+
+    /// A value: `Some(text)` for a string, a number or a literal (`true`, `null`) no
+    /// longer than [`SASL_FIELD_MAX`]; `Some(None)` for an object or an array (skipped, at
+    /// most 16 deep) or a longer one; `None` when it is not JSON.
+    fn value(&mut self) -> Option<Option<String>> {
+        match self.b.get(self.i)? {
+            b'"' => {
+                let s = self.string()?;
+                Some((s.len() <= SASL_FIELD_MAX).then_some(s))
+            }
+            b'{' | b'[' => {
+                let mut depth = 0usize;
+                loop {
+                    match *self.b.get(self.i)? {
+                        b'"' => {
+                            self.string()?;
+                            continue;
+                        }
+                        b'{' | b'[' => {
+                            depth += 1;
+                            if depth > 16 {
+                                return None;
+                            }
+                        }
+                        b'}' | b']' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                self.i += 1;
+                                return Some(None);
+                            }
+                        }
+                        _ => {}
+                    }
+                    self.i += 1;
+                }
+            }
+            _ => {
+                let start = self.i;
+                while matches!(self.b.get(self.i), Some(c) if c.is_ascii_alphanumeric() || matches!(c, b'-' | b'+' | b'.'))
+                {
+                    self.i += 1;
+                }
+                if self.i == start {
+                    return None;
+                }
+                let text = std::str::from_utf8(&self.b[start..self.i]).ok()?;
+                Some((text.len() <= SASL_FIELD_MAX).then(|| text.to_string()))
+            }
+        }
     }
 }
 
@@ -257,6 +493,14 @@ pub enum Error {
         /// The writer's or reader's error.
         source: std::io::Error,
     },
+    /// The OAuth 2.0 token provider given to
+    /// [`XOAuth2::with_provider`](crate::XOAuth2::with_provider) or
+    /// [`OAuthBearer::with_provider`](crate::OAuthBearer::with_provider) failed: no token, so
+    /// nothing was sent. Its error is the source. Not
+    /// [`is_auth_failed`](Error::is_auth_failed) (the server refused nothing), and
+    /// [`Session::reconnect`](crate::Session::reconnect) does not try again after it.
+    #[error("the oauth2 token provider failed: {0}")]
+    TokenProvider(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The call was cancelled from another thread with
     /// [`CancelHandle::cancel`](crate::CancelHandle::cancel): the connection was shut down
     /// wherever it was, and every later command on it fails with this too, until
@@ -338,6 +582,27 @@ impl Error {
     /// Did the server close the connection (BYE, or the socket closed)?
     pub fn is_closed(&self) -> bool {
         matches!(self, Error::Bye(_) | Error::ConnectionClosed)
+    }
+
+    /// The SASL error the server sent before refusing an AUTHENTICATE (XOAUTH2's and
+    /// OAUTHBEARER's JSON challenge), decoded: its `status`, `schemes` and `scope`. `None` for
+    /// any other error. The error's message shows it too (`server said no to AUTHENTICATE:
+    /// [AUTHENTICATIONFAILED] Invalid credentials (Failure) (sasl error: status "401",
+    /// schemes "bearer", scope "https://mail.google.com/": the token has expired or is
+    /// invalid)`).
+    pub fn sasl_error(&self) -> Option<&SaslError> {
+        match self {
+            Error::No(t) | Error::Bad(t) => t.sasl_error(),
+            _ => None,
+        }
+    }
+
+    /// Was an OAuth 2.0 token refused as expired or invalid: a refused login
+    /// ([`is_auth_failed`](Self::is_auth_failed)) whose SASL error says `401` or
+    /// `invalid_token`? Then get a fresh token (see `ClientBuilder` and
+    /// [`XOAuth2::with_provider`](crate::XOAuth2::with_provider)) and log in again.
+    pub fn is_token_expired(&self) -> bool {
+        self.is_auth_failed() && self.sasl_error().is_some_and(SaslError::is_token_expired)
     }
 
     /// Did the server answer NO?
@@ -643,6 +908,7 @@ mod tests {
             text: "quota\r\nWARN forged line \x1b[31mred\u{9b}2J \u{202e}txet Überfüllt\ttab"
                 .into(),
             command: None,
+            sasl: None,
         };
         let shown = t.to_string();
         assert_eq!(

@@ -537,7 +537,7 @@ pub mod __fuzz {
     }
 }
 
-pub use auth::{Authenticator, ChannelBinding, OAuthBearer, Plain, XOAuth2};
+pub use auth::{Authenticator, ChannelBinding, OAuthBearer, Plain, TokenResult, XOAuth2};
 #[cfg(feature = "scram")]
 pub use auth::{ScramSha1, ScramSha256};
 pub use builder::{
@@ -547,7 +547,7 @@ pub use builder::{
     DEFAULT_MAX_UNSOLICITED_BYTES, DEFAULT_PIPELINE_DEPTH,
 };
 pub use client::{Client, LoginError};
-pub use error::{Error, RawBytes, Result, ServerText};
+pub use error::{Error, RawBytes, Result, SaslError, ServerText};
 pub use extensions::idle::Idle;
 pub use login_best::PasswordMechanism;
 pub use mime::{decode_header_text, sanitize_filename, MAX_FILENAME_BYTES};

@@ -318,6 +318,7 @@ fn missing(uid: Uid, section: &[u32]) -> Error {
             uid
         ),
         command: None,
+        sasl: None,
     })
 }
 

@@ -348,6 +348,7 @@ pub(crate) fn resp_text(s: &[u8]) -> ServerText {
                 code: Some(code),
                 text: String::from_utf8_lossy(text).into_owned(),
                 command: None,
+                sasl: None,
             };
         }
     }
@@ -355,6 +356,7 @@ pub(crate) fn resp_text(s: &[u8]) -> ServerText {
         code: None,
         text: String::from_utf8_lossy(s).into_owned(),
         command: None,
+        sasl: None,
     }
 }
 
