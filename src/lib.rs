@@ -126,6 +126,18 @@
 //! # Ok::<(), blocking_imap::Error>(())
 //! ```
 //!
+//! # Providers, OAuth 2.0 tokens and Gmail
+//!
+//! The [`providers`] page has a table of what Gmail, Outlook / Microsoft 365, iCloud, Yahoo,
+//! 163 / QQ / Coremail need ([`ClientBuilder::send_id`] for ID before login, which 163 and
+//! QQ require), the quirks handled for each, checked against the recorded replies in
+//! `tests/corpus`, and the Google and Microsoft flows a script uses to get a token. Tokens
+//! expire within the hour: [`XOAuth2::with_provider`] asks your provider for a fresh one at
+//! every login, [`Session::reconnect`] included, and a refused token says so
+//! ([`Error::is_token_expired`], [`Error::sasl_error`]). Gmail's `X-GM-EXT-1` is typed:
+//! [`GmailLabel`], [`FetchItems::x_gm_labels`], [`Search::x_gm_raw`],
+//! [`Session::store_labels`].
+//!
 //! # Fetching and streaming
 //!
 //! [`Session::fetch`] and [`Session::uid_fetch`] return a [`FetchStream`]: an iterator that
@@ -511,6 +523,7 @@ mod login_best;
 mod message;
 mod mime;
 mod parallel;
+pub mod providers;
 mod reconnect;
 mod session;
 mod state;
