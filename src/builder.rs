@@ -193,7 +193,9 @@ impl ClientBuilder {
     /// Sends ID (RFC 2971) with the crate's name and version (`"name" "blocking-imap"
     /// "version" "0.1.0"`) at the earliest point the server allows: before login when it
     /// advertises ID then, else right after login. Some large providers refuse SELECT until
-    /// a client has identified itself. Nothing is sent to a server without ID.
+    /// a client has identified itself (163.com, 126.com, QQ Mail, Coremail: see
+    /// [`providers`](crate::providers)), and Gmail asks clients to. Nothing is sent to a
+    /// server without ID.
     pub fn send_id(self) -> Self {
         self.send_id_fields(&[
             ("name", env!("CARGO_PKG_NAME")),
