@@ -21,7 +21,10 @@ use common::{die, Args};
 fn fetch_token(cmd: Option<&str>, var: &str) -> TokenResult {
     match cmd {
         Some(cmd) => {
-            let out = std::process::Command::new("sh").arg("-c").arg(cmd).output()?;
+            let out = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(cmd)
+                .output()?;
             if !out.status.success() {
                 return Err(format!("--token-cmd exited with {}", out.status).into());
             }

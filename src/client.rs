@@ -260,8 +260,7 @@ impl Client {
         self.greeting = ServerText {
             code: None,
             text: String::new(),
-            command: None,
-            sasl: None,
+            extra: None,
         };
         let plain = std::mem::replace(&mut self.conn.stream, Stream::Closed);
         let server = self
@@ -461,7 +460,7 @@ impl Client {
         let oauth = ["XOAUTH2", "OAUTHBEARER"]
             .iter()
             .any(|m| mechanism.eq_ignore_ascii_case(m));
-        let mut sasl: Option<Box<SaslError>> = None;
+        let mut sasl: Option<SaslError> = None;
         // One frame per turn, nothing kept: each challenge is answered and forgotten, other
         // data goes to the bounded queue. How many challenges the server may send is the
         // mechanism's business (its `respond` can fail); a command deadline, if set, applies.
@@ -475,7 +474,7 @@ impl Client {
                                 base64_decode(&challenge).unwrap_or_else(|| challenge.clone());
                             if oauth {
                                 // The OAuth mechanisms' error challenge, kept for the NO.
-                                sasl = SaslError::parse(&decoded).map(Box::new);
+                                sasl = SaslError::parse(&decoded);
                             }
                             match auth.respond(&decoded) {
                                 Ok(r) => r,
@@ -496,7 +495,7 @@ impl Client {
                     self.conn.done_with(&tag);
                     let text = result.map_err(|e| match (e, sasl.take()) {
                         (Error::No(mut t), Some(found)) => {
-                            t.sasl = Some(found);
+                            t.set_sasl(found);
                             Error::No(t)
                         }
                         (e, _) => e,

@@ -420,11 +420,12 @@ impl Conn {
         mut result: std::result::Result<ServerText, Error>,
     ) -> std::result::Result<ServerText, Error> {
         if let (Some(tag), Err(Error::No(text) | Error::Bad(text))) = (tag, &mut result) {
-            text.command = self
-                .inflight
-                .iter()
-                .find(|(t, _)| t.eq_ignore_ascii_case(tag))
-                .map(|(_, name)| *name);
+            text.set_command(
+                self.inflight
+                    .iter()
+                    .find(|(t, _)| t.eq_ignore_ascii_case(tag))
+                    .map(|(_, name)| *name),
+            );
         }
         result
     }

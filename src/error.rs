@@ -15,29 +15,55 @@ pub struct ServerText {
     pub code: Option<ResponseCode>,
     /// The human-readable text after the code.
     pub text: String,
+    /// What a tagged NO / BAD adds, boxed (most texts have none, and `Error` stays small).
+    pub(crate) extra: Option<Box<TextExtra>>,
+}
+
+/// The rarer parts of a [`ServerText`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct TextExtra {
     /// The command this answers (its name only, never its arguments), for a tagged NO / BAD.
     pub(crate) command: Option<&'static str>,
     /// The SASL error the server sent before a NO to AUTHENTICATE (XOAUTH2, OAUTHBEARER).
-    pub(crate) sasl: Option<Box<SaslError>>,
+    pub(crate) sasl: Option<SaslError>,
 }
 
 impl ServerText {
     /// The name of the command a NO or BAD answered (`SELECT`, `UID FETCH`, `LOGIN`...), never
     /// its arguments; `None` for untagged responses and BYE.
     pub fn command(&self) -> Option<&str> {
-        self.command
+        self.command_name()
+    }
+
+    /// [`command`](Self::command), with its static lifetime.
+    pub(crate) fn command_name(&self) -> Option<&'static str> {
+        self.extra.as_ref().and_then(|x| x.command)
+    }
+
+    /// Names the command a NO or BAD answered.
+    pub(crate) fn set_command(&mut self, command: Option<&'static str>) {
+        if command.is_some() || self.extra.is_some() {
+            self.extra.get_or_insert_with(Box::default).command = command;
+        }
+    }
+
+    /// Attaches the SASL error sent before a NO to AUTHENTICATE.
+    pub(crate) fn set_sasl(&mut self, sasl: SaslError) {
+        self.extra.get_or_insert_with(Box::default).sasl = Some(sasl);
     }
 
     /// The error an OAuth 2.0 mechanism's server sent before its NO (XOAUTH2's and
     /// OAUTHBEARER's JSON challenge, RFC 7628 section 3.2.2), decoded: see [`SaslError`].
     /// `None` for every other response.
     pub fn sasl_error(&self) -> Option<&SaslError> {
-        self.sasl.as_deref()
+        self.extra.as_ref().and_then(|x| x.sasl.as_ref())
     }
 
     /// ` to SELECT` when the command is known.
     fn to_command(&self) -> String {
-        self.command.map(|c| format!(" to {c}")).unwrap_or_default()
+        self.command_name()
+            .map(|c| format!(" to {c}"))
+            .unwrap_or_default()
     }
 }
 
@@ -51,7 +77,7 @@ impl fmt::Display for ServerText {
             write!(f, "[{}] ", Escaped(code.name()))?;
         }
         write!(f, "{}", Escaped(&self.text))?;
-        if let Some(sasl) = &self.sasl {
+        if let Some(sasl) = self.sasl_error() {
             write!(f, " ({sasl})")?;
         }
         Ok(())
@@ -115,7 +141,10 @@ impl SaslError {
             p.ws();
             p.eat(b':')?;
             p.ws();
-            let value = p.value()?;
+            let value = match p.value()? {
+                JsonValue::Text(v) => Some(v),
+                JsonValue::Skipped => None,
+            };
             let slot = match key.as_str() {
                 "status" => Some(&mut e.status),
                 "schemes" => Some(&mut e.schemes),
@@ -173,6 +202,23 @@ impl fmt::Display for SaslError {
     }
 }
 
+/// One value of a SASL error object, as [`JsonCursor::value`] reads it.
+enum JsonValue {
+    /// A string, a number or a literal, as text.
+    Text(String),
+    /// An object, an array, or a value too long to keep.
+    Skipped,
+}
+
+/// A field's text, if it is short enough to keep.
+fn keep(text: String) -> JsonValue {
+    if text.len() <= SASL_FIELD_MAX {
+        JsonValue::Text(text)
+    } else {
+        JsonValue::Skipped
+    }
+}
+
 /// A bounded reader of the flat JSON in a SASL error.
 struct JsonCursor<'a> {
     b: &'a [u8],
@@ -216,8 +262,7 @@ impl JsonCursor<'_> {
                             self.i += 4;
                             let hex = std::str::from_utf8(hex).ok()?;
                             // A lone surrogate becomes U+FFFD; pairs are not joined.
-                            char::from_u32(u32::from_str_radix(hex, 16).ok()?)
-                                .unwrap_or('\u{fffd}')
+                            char::from_u32(u32::from_str_radix(hex, 16).ok()?).unwrap_or('\u{fffd}')
                         }
                         _ => return None,
                     };
@@ -230,14 +275,14 @@ impl JsonCursor<'_> {
         }
     }
 
-    /// A value: `Some(text)` for a string, a number or a literal (`true`, `null`) no
-    /// longer than [`SASL_FIELD_MAX`]; `Some(None)` for an object or an array (skipped, at
-    /// most 16 deep) or a longer one; `None` when it is not JSON.
-    fn value(&mut self) -> Option<Option<String>> {
+    /// A value: its text for a string, a number or a literal (`true`, `null`) no longer
+    /// than [`SASL_FIELD_MAX`]; skipped for an object or an array (at most 16 deep) or a
+    /// longer one; `None` when it is not JSON.
+    fn value(&mut self) -> Option<JsonValue> {
         match self.b.get(self.i)? {
             b'"' => {
                 let s = self.string()?;
-                Some((s.len() <= SASL_FIELD_MAX).then_some(s))
+                Some(keep(s))
             }
             b'{' | b'[' => {
                 let mut depth = 0usize;
@@ -257,7 +302,7 @@ impl JsonCursor<'_> {
                             depth -= 1;
                             if depth == 0 {
                                 self.i += 1;
-                                return Some(None);
+                                return Some(JsonValue::Skipped);
                             }
                         }
                         _ => {}
@@ -275,7 +320,7 @@ impl JsonCursor<'_> {
                     return None;
                 }
                 let text = std::str::from_utf8(&self.b[start..self.i]).ok()?;
-                Some((text.len() <= SASL_FIELD_MAX).then(|| text.to_string()))
+                Some(keep(text.to_string()))
             }
         }
     }
@@ -627,7 +672,7 @@ impl Error {
         match self {
             Error::No(t) => {
                 self.has_code("AUTHENTICATIONFAILED")
-                    || matches!(t.command, Some("LOGIN" | "AUTHENTICATE"))
+                    || matches!(t.command_name(), Some("LOGIN" | "AUTHENTICATE"))
             }
             _ => false,
         }
@@ -650,7 +695,7 @@ impl Error {
         match self {
             Error::No(t) if t.code.is_none() => {
                 let about_a_mailbox = matches!(
-                    t.command,
+                    t.command_name(),
                     Some("SELECT" | "EXAMINE" | "STATUS" | "DELETE" | "RENAME" | "SUBSCRIBE")
                 );
                 let text = t.text.to_ascii_lowercase();
@@ -907,8 +952,7 @@ mod tests {
             code: Some(ResponseCode::Alert),
             text: "quota\r\nWARN forged line \x1b[31mred\u{9b}2J \u{202e}txet Überfüllt\ttab"
                 .into(),
-            command: None,
-            sasl: None,
+            extra: None,
         };
         let shown = t.to_string();
         assert_eq!(

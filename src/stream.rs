@@ -222,11 +222,7 @@ impl<'a> FetchStream<'a> {
             let tag = tag.clone();
             let (uid, want) = (self.cmd.uid, (self.cmd.want_flags, self.cmd.want_labels));
             let inflight = &self.inflight;
-            let wants = |r: &Response| {
-                inflight
-                    .iter()
-                    .any(|(_, set)| solicited(r, set, uid, want))
-            };
+            let wants = |r: &Response| inflight.iter().any(|(_, set)| solicited(r, set, uid, want));
             match self.conn.step(&tag, &wants) {
                 Ok(Step::Data(Response::Fetch(f))) => {
                     if !keep {

@@ -17,8 +17,7 @@ use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use blocking_imap::{
-    ClientBuilder, Error, OAuthBearer, ReconnectPolicy, SaslError, Security, TokenResult,
-    XOAuth2,
+    ClientBuilder, Error, OAuthBearer, ReconnectPolicy, SaslError, Security, TokenResult, XOAuth2,
 };
 use common::{c, s, Script};
 
@@ -30,7 +29,11 @@ fn b64(data: &[u8]) -> String {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -49,8 +52,7 @@ fn xoauth2_line(tag: &str, user: &str, token: &str) -> String {
 }
 
 /// Gmail's refusal of an expired token.
-const GMAIL_401: &str =
-    r#"{"status":"401","schemes":"bearer","scope":"https://mail.google.com/"}"#;
+const GMAIL_401: &str = r#"{"status":"401","schemes":"bearer","scope":"https://mail.google.com/"}"#;
 
 fn over(script: &Script) -> blocking_imap::Client {
     ClientBuilder::new("imap.gmail.com", 993)
@@ -95,7 +97,10 @@ fn an_oauthbearer_refusal_per_rfc_7628() {
     let msg = "n,a=user@example.com,\x01host=server.example.com\x01port=143\x01auth=Bearer vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==\x01\x01";
     let script = Script::new(vec![
         s(GREETING),
-        c(&format!("A0001 AUTHENTICATE OAUTHBEARER {}\r\n", b64(msg.as_bytes()))),
+        c(&format!(
+            "A0001 AUTHENTICATE OAUTHBEARER {}\r\n",
+            b64(msg.as_bytes())
+        )),
         s(&format!("+ {}\r\n", b64(err.as_bytes()))),
         // OAUTHBEARER: the client answers the error with a lone %x01.
         c("AQ==\r\n"),
@@ -187,7 +192,12 @@ fn sasl_error_json_is_read_safely() {
         b"{\"status\":\"\\u12\"}",
         b"\"status\"",
     ] {
-        assert_eq!(SaslError::parse(bad), None, "{:?}", String::from_utf8_lossy(bad));
+        assert_eq!(
+            SaslError::parse(bad),
+            None,
+            "{:?}",
+            String::from_utf8_lossy(bad)
+        );
     }
     // Bounded: too long, too deep.
     let mut long = br#"{"scope":""#.to_vec();
@@ -266,7 +276,10 @@ fn serve(conns: Vec<Vec<T>>) -> (u16, JoinHandle<Result<(), String>>) {
 }
 
 /// A provider that hands out `token-1`, `token-2`, ... and counts its calls.
-fn counting() -> (Arc<AtomicUsize>, impl Fn() -> TokenResult + Send + Sync + 'static) {
+fn counting() -> (
+    Arc<AtomicUsize>,
+    impl Fn() -> TokenResult + Send + Sync + 'static,
+) {
     let calls = Arc::new(AtomicUsize::new(0));
     let counter = calls.clone();
     let provider = move || -> TokenResult {
@@ -320,7 +333,11 @@ fn reconnect_asks_the_provider_for_a_fresh_token() {
     assert!(e.is_broken(), "{e}");
     let back = session.reconnect().unwrap();
     assert_eq!(back.attempts, 1);
-    assert_eq!(calls.load(Ordering::SeqCst), 2, "a fresh token for the new login");
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        2,
+        "a fresh token for the new login"
+    );
     session.noop().unwrap();
     session.logout().unwrap();
     server.join().unwrap().unwrap();

@@ -39,8 +39,10 @@ fn add_labels_sends_gmail_syntax_and_reads_gmails_answer() {
         c("A0003 NOOP\r\n"),
         s("A0003 OK\r\n"),
     ]);
-    let uids: Vec<u32> = [1, 2, 3, 5, 7, 8, 9, 11, 12, 13, 14, 26, 27, 28, 29, 31, 34, 41, 42, 43, 50]
-        .to_vec();
+    let uids: Vec<u32> = [
+        1, 2, 3, 5, 7, 8, 9, 11, 12, 13, 14, 26, 27, 28, 29, 31, 34, 41, 42, 43, 50,
+    ]
+    .to_vec();
     let set: Vec<Uid> = uids.iter().map(|&u| Uid(u)).collect();
     let labels = [GmailLabel::Important, GmailLabel::user("Custom Label")];
     let got: Vec<_> = session
@@ -119,7 +121,10 @@ fn silent_removal_and_the_recorded_set_labels_reply() {
 fn summary_fetch_reads_ids_above_u32_and_quoted_system_labels() {
     let (script, mut session) = gmail(vec![
         c("A0002 UID FETCH 1:* (UID FLAGS X-GM-MSGID X-GM-THRID X-GM-LABELS)\r\n"),
-        recorded(include_str!("corpus/mailkit/gmail/search-summary.txt"), "A0002"),
+        recorded(
+            include_str!("corpus/mailkit/gmail/search-summary.txt"),
+            "A0002",
+        ),
         c("A0003 NOOP\r\n"),
         s("A0003 OK\r\n"),
     ]);
@@ -167,7 +172,11 @@ fn pushed_label_changes_during_a_fetch_are_kept_apart() {
         .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(got.len(), 3);
-    assert_eq!(got[1].x_gm_labels(), None, "the push is not merged into the result");
+    assert_eq!(
+        got[1].x_gm_labels(),
+        None,
+        "the push is not merged into the result"
+    );
     assert_eq!(
         got[2].x_gm_labels(),
         Some(vec![GmailLabel::user("Work")]),
@@ -233,9 +242,7 @@ fn bad_arguments_and_missing_extension_send_nothing() {
             .unwrap_err();
         assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
     }
-    let err = session
-        .uid_search(&Search::all().x_gm_raw(""))
-        .unwrap_err();
+    let err = session.uid_search(&Search::all().x_gm_raw("")).unwrap_err();
     assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
     let err = session
         .uid_search(&Search::all().x_gm_raw("a\0b"))

@@ -108,7 +108,12 @@ impl Session {
         };
         let args = format!("{} {list}", store_item(add, silent));
         // The same budget as a flag STORE: the set is split so that no line grows too long.
-        let budget = self.conn.opts.max_line.saturating_sub(args.len() + 40).max(64);
+        let budget = self
+            .conn
+            .opts
+            .max_line
+            .saturating_sub(args.len() + 40)
+            .max(64);
         let chunks = set.chunks(budget);
         let cmd = ChunkCommand {
             name: if uid { "UID STORE" } else { "STORE" },

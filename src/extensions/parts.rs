@@ -317,8 +317,7 @@ fn missing(uid: Uid, section: &[u32]) -> Error {
             section_text(section),
             uid
         ),
-        command: None,
-        sasl: None,
+        extra: None,
     })
 }
 
@@ -751,7 +750,7 @@ mod tests {
         let text = |code: Option<ResponseCode>| ServerText {
             code,
             text: "x".into(),
-            command: None,
+            extra: None,
         };
         let cte = ResponseCode::UnknownCte;
         assert!(binary_refused(&Error::No(text(Some(cte)))));

@@ -347,16 +347,14 @@ pub(crate) fn resp_text(s: &[u8]) -> ServerText {
             return ServerText {
                 code: Some(code),
                 text: String::from_utf8_lossy(text).into_owned(),
-                command: None,
-                sasl: None,
+                extra: None,
             };
         }
     }
     ServerText {
         code: None,
         text: String::from_utf8_lossy(s).into_owned(),
-        command: None,
-        sasl: None,
+        extra: None,
     }
 }
 
@@ -795,7 +793,7 @@ mod tests {
                 text: ServerText {
                     code: Some(ResponseCode::Alert),
                     text: "Mailbox almost full".into(),
-                    command: None,
+                    extra: None,
                 }
             }
         );
@@ -916,7 +914,7 @@ mod tests {
                 text: ServerText {
                     code: Some(ResponseCode::Alert),
                     text: "System shutdown in 10 minutes".into(),
-                    command: None,
+                    extra: None,
                 }
             }
         );
