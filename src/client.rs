@@ -13,6 +13,7 @@ use crate::state::Unsolicited;
 use crate::transport::{self, CancelHandle, ReadWrite, Stream, TlsOptions, Watch};
 use crate::types::{Capabilities, StatusKind};
 use crate::wire::encode::{base64_decode, base64_encode, Command};
+use crate::wire::parse::Response;
 
 impl ClientBuilder {
     /// Connects over TCP, sets up TLS as configured, and reads the server's greeting.
@@ -461,6 +462,7 @@ impl Client {
             .iter()
             .any(|m| mechanism.eq_ignore_ascii_case(m));
         let mut sasl: Option<SaslError> = None;
+        let mut fresh_caps = false;
         // One frame per turn, nothing kept: each challenge is answered and forgotten, other
         // data goes to the bounded queue. How many challenges the server may send is the
         // mechanism's business (its `respond` can fail); a command deadline, if set, applies.
@@ -506,10 +508,14 @@ impl Client {
                     if let Some(code) = &text.code {
                         self.conn.state.apply_code(code);
                     }
-                    self.after_auth(&text);
+                    self.after_auth_with(&text, fresh_caps);
                     return Ok(());
                 }
-                Incoming::Data(resp, raw) => self.conn.route(resp, raw),
+                Incoming::Data(resp, raw) => {
+                    // Capabilities sent after the command went out are those of the new state.
+                    fresh_caps |= matches!(resp, Response::Capability(_));
+                    self.conn.route(resp, raw);
+                }
                 Incoming::Stray(item) => self.conn.queue.push(item),
                 // Streaming is only ever on for a streaming FETCH.
                 Incoming::EarlyDone(..) | Incoming::Literal(_) => {}
@@ -519,8 +525,15 @@ impl Client {
 
     /// Capabilities change on login: keep those the completion listed, else ask again later.
     fn after_auth(&mut self, text: &ServerText) {
+        self.after_auth_with(text, false);
+    }
+
+    /// [`after_auth`](Self::after_auth), keeping the capabilities an untagged CAPABILITY sent
+    /// during the login gave (`fresh`; Gmail sends them so) when the completion lists none.
+    fn after_auth_with(&mut self, text: &ServerText, fresh: bool) {
         match &text.code {
             Some(crate::types::ResponseCode::Capability(c)) => self.conn.caps = Some(c.clone()),
+            _ if fresh => {}
             _ => self.conn.caps = None,
         }
     }

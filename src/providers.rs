@@ -43,8 +43,9 @@
 //!
 //! **Gmail** (corpus: `gmail/`):
 //! - capabilities grow at login (`LITERAL-`, `MOVE`, `CONDSTORE`, `ESEARCH`, `UTF8=ACCEPT`,
-//!   `COMPRESS=DEFLATE`, `APPENDLIMIT` appear only after it): they are read again after
-//!   login; `APPENDLIMIT` comes with or without a value;
+//!   `COMPRESS=DEFLATE`, `APPENDLIMIT` appear only after it): taken from the untagged
+//!   CAPABILITY Gmail sends with its AUTHENTICATE answer, with no second round trip;
+//!   `APPENDLIMIT` comes with or without a value;
 //! - `LITERAL-`: literals up to 4096 bytes go without waiting for `+`, longer ones wait;
 //! - labels: `X-GM-LABELS` lists atoms (`\Important`), quoted strings (`"\\Important"`,
 //!   `"Custom Label"`), a stray `NIL`, or `()`; ids above `u32` (`X-GM-MSGID
@@ -67,7 +68,8 @@
 //!   Microsoft Exchange IMAP4 service is ready. [TQBX...]`): kept as text;
 //! - a `[COPYUID ...]` line on its own after MOVE, neither tagged nor untagged: skipped as
 //!   one frame, the MOVE completes;
-//! - more capabilities after login than before (`MOVE`, `CLIENTACCESSRULES`...);
+//! - more capabilities after login than before (`MOVE`, `CLIENTACCESSRULES`...), and none
+//!   in the AUTHENTICATE answer: asked for again after login;
 //! - (reports) items after the body literal, `NIL` and bare strings for disposition
 //!   parameters, a trailing space after STATUS: each parsed (tests/quirks.rs).
 //!

@@ -265,3 +265,35 @@ fn bad_arguments_and_missing_extension_send_nothing() {
     );
     noop_after(&script, &mut session);
 }
+
+#[test]
+fn label_changes_pushed_during_noop_reach_the_queue_whole() {
+    let (script, mut session) = gmail(vec![
+        c("A0002 NOOP\r\n"),
+        s("* 4 FETCH (X-GM-LABELS (\\Inbox \"\\\\Starred\" \"Work/Q&AOQ-\") UID 40 MODSEQ (90060115205545359))\r\n"),
+        s("* 5 FETCH (X-GM-MSGID 18446744073709551615 X-GM-LABELS () UID 41)\r\n"),
+        s("A0002 OK Success\r\n"),
+    ]);
+    session.noop().unwrap();
+    let pushed: Vec<_> = session.unsolicited().collect();
+    let fetches: Vec<_> = pushed
+        .iter()
+        .filter_map(|u| match u {
+            Unsolicited::Fetch(f) => Some(f),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(fetches.len(), 2, "{pushed:?}");
+    assert_eq!(
+        fetches[0].x_gm_labels().unwrap(),
+        [
+            GmailLabel::Inbox,
+            GmailLabel::Starred,
+            GmailLabel::user("Work/Qä")
+        ]
+    );
+    assert_eq!(fetches[0].modseq(), Some(90_060_115_205_545_359));
+    assert_eq!(fetches[1].gmail_msgid(), Some(u64::MAX));
+    assert_eq!(fetches[1].x_gm_labels(), Some(vec![]));
+    script.assert_done();
+}
