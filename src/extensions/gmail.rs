@@ -104,7 +104,7 @@ impl Session {
         let add = match action {
             StoreAction::Add => Some(true),
             StoreAction::Remove => Some(false),
-            _ => None,
+            StoreAction::Replace => None,
         };
         let args = format!("{} {list}", store_item(add, silent));
         // The same budget as a flag STORE: the set is split so that no line grows too long.
