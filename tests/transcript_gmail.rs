@@ -25,6 +25,11 @@ fn gmail(steps: Vec<Step>) -> (Script, Session) {
     common::logged_in(GMAIL_CAPS, steps)
 }
 
+/// [`gmail`] with INBOX selected first (`A0002`): the steps start at `A0003`.
+fn gmail_selected(steps: Vec<Step>) -> (Script, Session) {
+    common::selected(GMAIL_CAPS, steps)
+}
+
 fn noop_after(script: &Script, session: &mut Session) {
     session.noop().expect("the stream is still in step");
     script.assert_done();
@@ -32,12 +37,12 @@ fn noop_after(script: &Script, session: &mut Session) {
 
 #[test]
 fn add_labels_sends_gmail_syntax_and_reads_gmails_answer() {
-    let (script, mut session) = gmail(vec![
-        c("A0002 UID STORE 1:3,5,7:9,11:14,26:29,31,34,41:43,50 +X-GM-LABELS (\\Important \"Custom Label\")\r\n"),
+    let (script, mut session) = gmail_selected(vec![
+        c("A0003 UID STORE 1:3,5,7:9,11:14,26:29,31,34,41:43,50 +X-GM-LABELS (\\Important \"Custom Label\")\r\n"),
         // Gmail answers every message with FETCH (X-GM-LABELS (...) UID n), a stray NIL included.
-        recorded(include_str!("corpus/mailkit/gmail/add-labels.txt"), "A0002"),
-        c("A0003 NOOP\r\n"),
-        s("A0003 OK\r\n"),
+        recorded(include_str!("corpus/mailkit/gmail/add-labels.txt"), "A0003"),
+        c("A0004 NOOP\r\n"),
+        s("A0004 OK\r\n"),
     ]);
     let uids: Vec<u32> = [
         1, 2, 3, 5, 7, 8, 9, 11, 12, 13, 14, 26, 27, 28, 29, 31, 34, 41, 42, 43, 50,
@@ -61,14 +66,14 @@ fn add_labels_sends_gmail_syntax_and_reads_gmails_answer() {
 
 #[test]
 fn set_labels_with_non_ascii_goes_in_modified_utf7() {
-    let (script, mut session) = gmail(vec![
-        c("A0002 STORE 1:2 X-GM-LABELS (\\Inbox \"&ZeVnLIqe-/Caf&AOk-\" \"NIL\")\r\n"),
+    let (script, mut session) = gmail_selected(vec![
+        c("A0003 STORE 1:2 X-GM-LABELS (\\Inbox \"&ZeVnLIqe-/Caf&AOk-\" \"NIL\")\r\n"),
         s("* 1 FETCH (X-GM-LABELS (\\Inbox \"&ZeVnLIqe-/Caf&AOk-\" \"NIL\") UID 7)\r\n"),
         // Gmail writes system labels quoted too, with the backslash escaped.
         s("* 2 FETCH (X-GM-LABELS (\"\\\\Inbox\" &ZeVnLIqe-/Caf&AOk- \"NIL\") UID 9)\r\n"),
-        s("A0002 OK Success\r\n"),
-        c("A0003 NOOP\r\n"),
-        s("A0003 OK\r\n"),
+        s("A0003 OK Success\r\n"),
+        c("A0004 NOOP\r\n"),
+        s("A0004 OK\r\n"),
     ]);
     let labels = [
         GmailLabel::Inbox,
@@ -89,13 +94,13 @@ fn set_labels_with_non_ascii_goes_in_modified_utf7() {
 
 #[test]
 fn silent_removal_and_the_recorded_set_labels_reply() {
-    let (script, mut session) = gmail(vec![
-        c("A0002 UID STORE 4711 -X-GM-LABELS.SILENT (\\Inbox)\r\n"),
+    let (script, mut session) = gmail_selected(vec![
+        c("A0003 UID STORE 4711 -X-GM-LABELS.SILENT (\\Inbox)\r\n"),
         // A FETCH Gmail sends anyway: not a result, but not lost either.
         s("* 3 FETCH (X-GM-LABELS () UID 4711)\r\n"),
-        s("A0002 OK Success\r\n"),
-        c("A0003 STORE 1:* X-GM-LABELS ()\r\n"),
-        recorded(include_str!("corpus/mailkit/gmail/set-labels.txt"), "A0003"),
+        s("A0003 OK Success\r\n"),
+        c("A0004 STORE 1:* X-GM-LABELS ()\r\n"),
+        recorded(include_str!("corpus/mailkit/gmail/set-labels.txt"), "A0004"),
     ]);
     session
         .uid_store_labels_silent(Uid(4711), StoreAction::Remove, &[GmailLabel::Inbox])
@@ -119,14 +124,14 @@ fn silent_removal_and_the_recorded_set_labels_reply() {
 
 #[test]
 fn summary_fetch_reads_ids_above_u32_and_quoted_system_labels() {
-    let (script, mut session) = gmail(vec![
-        c("A0002 UID FETCH 1:* (UID FLAGS X-GM-MSGID X-GM-THRID X-GM-LABELS)\r\n"),
+    let (script, mut session) = gmail_selected(vec![
+        c("A0003 UID FETCH 1:* (UID FLAGS X-GM-MSGID X-GM-THRID X-GM-LABELS)\r\n"),
         recorded(
             include_str!("corpus/mailkit/gmail/search-summary.txt"),
-            "A0002",
+            "A0003",
         ),
-        c("A0003 NOOP\r\n"),
-        s("A0003 OK\r\n"),
+        c("A0004 NOOP\r\n"),
+        s("A0004 OK\r\n"),
     ]);
     let items = FetchItems::new()
         .uid()
@@ -154,17 +159,17 @@ fn summary_fetch_reads_ids_above_u32_and_quoted_system_labels() {
 
 #[test]
 fn pushed_label_changes_during_a_fetch_are_kept_apart() {
-    let (script, mut session) = gmail(vec![
-        c("A0002 FETCH 1:3 (FLAGS)\r\n"),
+    let (script, mut session) = gmail_selected(vec![
+        c("A0003 FETCH 1:3 (FLAGS)\r\n"),
         s("* 1 FETCH (FLAGS (\\Seen))\r\n"),
         // Someone labelled message 2 in the web UI: a change the FETCH did not ask for.
         s("* 2 FETCH (X-GM-LABELS (\\Starred) UID 12)\r\n"),
         s("* 2 FETCH (FLAGS ())\r\n"),
         s("* 3 FETCH (FLAGS () X-GM-LABELS (Work))\r\n"),
-        s("A0002 OK Success\r\n"),
-        c("A0003 FETCH 2 (X-GM-LABELS)\r\n"),
-        s("* 2 FETCH (X-GM-LABELS ())\r\n"),
         s("A0003 OK Success\r\n"),
+        c("A0004 FETCH 2 (X-GM-LABELS)\r\n"),
+        s("* 2 FETCH (X-GM-LABELS ())\r\n"),
+        s("A0004 OK Success\r\n"),
     ]);
     let got: Vec<_> = session
         .fetch(1..=3, &FetchItems::new().flags())
@@ -203,16 +208,16 @@ fn pushed_label_changes_during_a_fetch_are_kept_apart() {
 
 #[test]
 fn search_keys_are_quoted_or_literal() {
-    let (script, mut session) = gmail(vec![
-        c("A0002 UID SEARCH X-GM-RAW \"has:attachment \\\"q3 report\\\" (a OR b)\" X-GM-MSGID 1278455344230334865 X-GM-THRID 18446744073709551615\r\n"),
-        s("* SEARCH 5 9\r\nA0002 OK SEARCH completed (Success)\r\n"),
+    let (script, mut session) = gmail_selected(vec![
+        c("A0003 UID SEARCH X-GM-RAW \"has:attachment \\\"q3 report\\\" (a OR b)\" X-GM-MSGID 1278455344230334865 X-GM-THRID 18446744073709551615\r\n"),
+        s("* SEARCH 5 9\r\nA0003 OK SEARCH completed (Success)\r\n"),
         // A one-word query is still a string, never an atom; labels as STORE writes them.
-        c("A0003 UID SEARCH X-GM-RAW \"NIL\" X-GM-LABELS \\Inbox X-GM-LABELS \"Caf&AOk-\"\r\n"),
-        s("* SEARCH\r\nA0003 OK SEARCH completed (Success)\r\n"),
+        c("A0004 UID SEARCH X-GM-RAW \"NIL\" X-GM-LABELS \\Inbox X-GM-LABELS \"Caf&AOk-\"\r\n"),
+        s("* SEARCH\r\nA0004 OK SEARCH completed (Success)\r\n"),
         // Non-ASCII: a literal (Gmail offers LITERAL-: non-synchronising), with CHARSET.
-        c("A0004 UID SEARCH CHARSET UTF-8 X-GM-RAW {24+}\r\nsubject:caf\u{e9} \r\n"),
+        c("A0005 UID SEARCH CHARSET UTF-8 X-GM-RAW {24+}\r\nsubject:caf\u{e9} \r\n"),
         c("in:inbox\r\n"),
-        s("* SEARCH 1\r\nA0004 OK SEARCH completed (Success)\r\n"),
+        s("* SEARCH 1\r\nA0005 OK SEARCH completed (Success)\r\n"),
     ]);
     let q = Search::all()
         .x_gm_raw("has:attachment \"q3 report\" (a OR b)")
