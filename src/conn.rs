@@ -118,6 +118,22 @@ pub(crate) struct Conn {
     pub(crate) sent: Option<RunLog>,
     /// What UID FETCHes received under `Session::retrying` (`None` outside it).
     pub(crate) reads: Option<crate::journal::Reads>,
+    /// Keep the bytes of every untagged response (a raw command, `Session::run`, returns
+    /// them), and take an unreadable one as data rather than warn of it.
+    keep_raw: bool,
+}
+
+/// One step of a raw command (`Session::run`).
+#[derive(Debug)]
+pub(crate) enum FrameStep {
+    /// An untagged response: its bytes, and what it parsed to (already applied to the
+    /// state), or why it did not parse.
+    Frame {
+        raw: Vec<u8>,
+        parsed: std::result::Result<Response, String>,
+    },
+    /// The command's completion.
+    Done(std::result::Result<ServerText, Error>),
 }
 
 /// Where a literal's bytes come from when they are read as they are written.
@@ -166,6 +182,7 @@ impl Conn {
             tap: None,
             sent: None,
             reads: None,
+            keep_raw: false,
         }
     }
 
@@ -385,8 +402,15 @@ impl Conn {
                             Incoming::Data(Response::Other, Some(bytes.to_vec()))
                         }
                         Ok(Parsed::Untagged(r)) => {
+                            let raw = self.keep_raw.then(|| bytes.to_vec());
                             self.note_unparsed(&r);
-                            Incoming::Data(r, None)
+                            Incoming::Data(r, raw)
+                        }
+                        Err(reason) if self.keep_raw && !ours => {
+                            Incoming::Stray(Unsolicited::Other {
+                                raw: bytes.to_vec(),
+                                reason,
+                            })
                         }
                         Err(reason) => unparsable(bytes, reason, ours),
                     }));
@@ -802,8 +826,61 @@ impl Conn {
         }
     }
 
+    /// Reads one step of raw command `tag`: every untagged response comes back with its
+    /// bytes (applied to the state first; the caller queues what belongs to it), until the
+    /// completion. A `+` the command cannot answer breaks the connection: the server would
+    /// wait for bytes that never come.
+    pub(crate) fn step_frame(&mut self, tag: &str) -> Result<FrameStep> {
+        if let Some(i) = self.early.iter().position(|(t, _)| t == tag) {
+            let (_, result) = self.early.remove(i);
+            return Ok(FrameStep::Done(self.completed(tag, result)));
+        }
+        loop {
+            self.keep_raw = true;
+            let incoming = self.next_incoming(Some(tag));
+            self.keep_raw = false;
+            match incoming? {
+                Incoming::Done(result) => {
+                    return Ok(FrameStep::Done(self.completed(tag, result)));
+                }
+                Incoming::EarlyDone(t, r) => self.keep_early(t, r),
+                Incoming::Literal(_) => {}
+                Incoming::Continue(_) => {
+                    return Err(self.fail(Error::Protocol(
+                        "the server asked for more input (`+`) that a raw command cannot \
+                         give; the connection is closed"
+                            .into(),
+                    )));
+                }
+                Incoming::Data(resp, raw) => {
+                    self.observe(&resp);
+                    return Ok(FrameStep::Frame {
+                        raw: raw.unwrap_or_default(),
+                        parsed: Ok(resp),
+                    });
+                }
+                Incoming::Stray(Unsolicited::Other { raw, reason }) if raw.starts_with(b"*") => {
+                    return Ok(FrameStep::Frame {
+                        raw,
+                        parsed: Err(reason),
+                    });
+                }
+                Incoming::Stray(item) => self.queue.push(item),
+            }
+        }
+    }
+
     /// Records the completion of command `tag`.
     fn complete(&mut self, tag: &str, result: std::result::Result<ServerText, Error>) -> Step {
+        Step::Done(self.completed(tag, result))
+    }
+
+    /// Records the completion of command `tag` and passes it on.
+    fn completed(
+        &mut self,
+        tag: &str,
+        result: std::result::Result<ServerText, Error>,
+    ) -> std::result::Result<ServerText, Error> {
         self.done_with(tag);
         if let Some(log) = &mut self.sent {
             log.progress = true;
@@ -824,7 +901,7 @@ impl Conn {
             // The server is going away; the command ended, but nothing more can.
             self.broken = Some(Error::Bye(bye).to_string());
         }
-        Step::Done(result)
+        result
     }
 
     /// Runs several commands, keeping up to the configured pipeline depth in flight, and

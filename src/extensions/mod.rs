@@ -11,4 +11,5 @@ pub(crate) mod lists;
 pub(crate) mod metadata;
 pub(crate) mod parts;
 pub(crate) mod quota;
+pub(crate) mod raw;
 pub(crate) mod search;

@@ -16,6 +16,7 @@ pub(crate) mod metadata;
 mod part;
 pub(crate) mod parts;
 mod query;
+pub(crate) mod raw;
 pub(crate) mod quota;
 mod results;
 pub(crate) mod search;

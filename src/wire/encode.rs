@@ -64,6 +64,17 @@ impl Command {
         }
     }
 
+    /// A command whose first words are `verb` (a caller's, already checked to be atoms),
+    /// named `name` in errors and in the judgement of what a second run would do.
+    pub(crate) fn with_verb(name: &'static str, verb: &str) -> Self {
+        Command {
+            name,
+            segments: Vec::new(),
+            current: verb.as_bytes().to_vec(),
+            sensitive: false,
+        }
+    }
+
     /// Marks the arguments as secret: logs show only the command name.
     pub(crate) fn sensitive(mut self) -> Self {
         self.sensitive = true;

@@ -13,5 +13,6 @@ pub(crate) mod mailbox;
 pub(crate) mod metadata;
 pub(crate) mod parse;
 pub(crate) mod quota;
+pub(crate) mod raw;
 pub(crate) mod search;
 pub(crate) mod values;
