@@ -165,7 +165,47 @@ impl From<LoginError> for Error {
     }
 }
 
+/// A failed [`Session::unauthenticate`]: the error, and the session, still logged in unless
+/// `error` says the connection broke.
+#[derive(Debug, thiserror::Error)]
+#[error("{error}")]
+pub struct UnauthenticateError {
+    /// What went wrong: [`Error::MissingCapability`] (`"UNAUTHENTICATE"`), [`Error::No`] /
+    /// [`Error::Bad`] from the server, or a connection error.
+    pub error: Error,
+    /// The session, still authenticated.
+    pub session: Box<Session>,
+}
+
+impl From<UnauthenticateError> for Error {
+    fn from(e: UnauthenticateError) -> Error {
+        e.error
+    }
+}
+
 impl Client {
+    /// The client on a connection whose session ended with UNAUTHENTICATE (RFC 8437):
+    /// TLS and compression stay; `text` (the server's OK) stands in for the greeting.
+    pub(crate) fn after_unauthenticate(
+        conn: Conn,
+        builder: Option<ClientBuilder>,
+        text: ServerText,
+    ) -> Client {
+        let (host, tls) = match &builder {
+            Some(b) => (b.host.clone(), b.tls.clone()),
+            None => (String::new(), TlsOptions::default()),
+        };
+        Client {
+            conn,
+            host,
+            tls,
+            preauth: false,
+            greeting: text,
+            builder,
+            id: None,
+        }
+    }
+
     /// The greeting's text and response code.
     ///
     /// After STARTTLS (with [`Security::StartTls`] or [`starttls`](Self::starttls)) this is

@@ -562,6 +562,8 @@ pub use builder::{
 };
 pub use client::{Client, LoginError};
 pub use error::{Error, RawBytes, Result, SaslError, ServerText};
+pub use client::{Client, LoginError, UnauthenticateError};
+pub use error::{Error, RawBytes, Result, ServerText};
 pub use extensions::idle::Idle;
 pub use login_best::PasswordMechanism;
 pub use mime::{decode_header_text, sanitize_filename, MAX_FILENAME_BYTES};
@@ -582,6 +584,7 @@ pub use types::idle::{
 };
 pub use types::lists::{ListEntry, ListOptions};
 pub use types::metadata::{Metadata, MetadataDepth, MetadataEntry, MetadataOptions};
+pub use types::partial::{PartialRange, PartialResult};
 pub use types::parts::{PartBody, PartRequest};
 pub use types::raw::{Arg, RawCommand};
 pub use types::quota::{Quota, QuotaResource, QuotaRoots, QuotaUsage};

@@ -39,8 +39,12 @@ impl Session {
     /// # Ok::<(), blocking_imap::Error>(())
     /// ```
     ///
+    /// [`ReturnOption::Partial`] asks for one page of the matches (RFC 9394), in
+    /// [`SearchResult::partial`](crate::SearchResult::partial).
+    ///
     /// Errors: [`Error::MissingCapability`] when the server lacks ESEARCH (or SEARCHRES for
-    /// `Save`); [`Error::InvalidArgument`] for bad criteria; [`Error::No`] / [`Error::Bad`]
+    /// `Save`, PARTIAL for `Partial`); [`Error::InvalidArgument`] for bad criteria or a
+    /// partial range with position 0; [`Error::No`] / [`Error::Bad`]
     /// from the server (no mailbox selected, unknown charset ...).
     pub fn search_extended(
         &mut self,
@@ -69,13 +73,19 @@ impl Session {
         if options.contains(&ReturnOption::Save) {
             self.require_cap("SEARCHRES", true)?;
         }
-        let uid = verb.starts_with("UID");
-        let mut words: Vec<&str> = Vec::new();
+        let mut words: Vec<String> = Vec::new();
         for o in options {
-            if !words.contains(&o.as_str()) {
-                words.push(o.as_str());
+            if let ReturnOption::Partial(range) = o {
+                range.check()?;
+                self.require_cap("PARTIAL", false)?;
+            }
+            let word = o.render();
+            // One PARTIAL at most (RFC 9394): the first one given.
+            if !words.iter().any(|w| w.split(' ').next() == Some(o.as_str())) {
+                words.push(word);
             }
         }
+        let uid = verb.starts_with("UID");
         let mut cmd = Command::new(verb);
         cmd.raw(&format!("RETURN ({})", words.join(" ")));
         if query.needs_utf8() && !self.conn.utf8_accept() {

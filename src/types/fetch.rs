@@ -443,6 +443,20 @@ impl Fetch {
         self.extras()?.preview.as_deref()
     }
 
+    /// [`preview`](Self::preview) as text (invalid UTF-8 replaced by U+FFFD); `None` when it
+    /// was not fetched, or when the server said `NIL` (no preview at hand for
+    /// `PREVIEW (LAZY)`, or none can be made).
+    pub fn preview_text(&self) -> Option<std::borrow::Cow<'_, str>> {
+        self.preview().map(String::from_utf8_lossy)
+    }
+
+    /// [`save_date`](Self::save_date) parsed (RFC 8514; a `date-time` like INTERNALDATE);
+    /// `None` when not fetched, `NIL` (the server keeps no save date for this mailbox) or
+    /// unparsable.
+    pub fn save_date_time(&self) -> Option<DateTime> {
+        DateTime::parse_imap(self.save_date()?).ok()
+    }
+
     /// Gmail's message id (`X-GM-MSGID`).
     pub fn gmail_msgid(&self) -> Option<u64> {
         self.extras()?.gmail_msgid

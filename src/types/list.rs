@@ -184,6 +184,9 @@ pub enum StatusItem {
     Size,
     /// `DELETED` (IMAP4rev2): the number of messages with `\Deleted`.
     Deleted,
+    /// `MAILBOXID` (RFC 8474 OBJECTID): the mailbox's id, which stays with it across
+    /// renames; the server must advertise OBJECTID.
+    MailboxId,
 }
 
 impl StatusItem {
@@ -198,6 +201,7 @@ impl StatusItem {
             StatusItem::HighestModSeq => "HIGHESTMODSEQ",
             StatusItem::Size => "SIZE",
             StatusItem::Deleted => "DELETED",
+            StatusItem::MailboxId => "MAILBOXID",
         }
     }
 }
@@ -220,6 +224,7 @@ pub struct MailboxStatus {
     pub(crate) highest_modseq: Option<u64>,
     pub(crate) size: Option<u64>,
     pub(crate) deleted: Option<u32>,
+    pub(crate) mailbox_id: Option<String>,
     pub(crate) unparsed: Vec<super::UnparsedItem>,
 }
 
@@ -235,6 +240,7 @@ impl MailboxStatus {
             highest_modseq: None,
             size: None,
             deleted: None,
+            mailbox_id: None,
             unparsed: Vec::new(),
         }
     }
@@ -267,13 +273,18 @@ impl MailboxStatus {
     pub fn highest_modseq(&self) -> Option<u64> {
         self.highest_modseq
     }
-    /// `SIZE`.
+    /// `SIZE` (RFC 8438 STATUS=SIZE, IMAP4rev2): the mailbox's total size in octets.
     pub fn size(&self) -> Option<u64> {
         self.size
     }
-    /// `DELETED`.
+    /// `DELETED` (IMAP4rev2): how many messages have `\Deleted`.
     pub fn deleted(&self) -> Option<u32> {
         self.deleted
+    }
+    /// `MAILBOXID` (RFC 8474 OBJECTID): the mailbox's id, which stays with it across
+    /// renames.
+    pub fn mailbox_id(&self) -> Option<&str> {
+        self.mailbox_id.as_deref()
     }
     /// Attributes whose value could not be read (a negative or fractional number, a list
     /// where a number belongs, a value missing), and attributes this crate does not know,

@@ -117,6 +117,8 @@ pub struct FetchItems {
     /// FETCH modifiers (RFC 7162): `CHANGEDSINCE n`, `VANISHED`.
     changed_since: Option<u64>,
     vanished: bool,
+    /// FETCH modifier (RFC 9394): `PARTIAL range`.
+    partial: Option<super::partial::PartialRange>,
 }
 
 impl FetchItems {
@@ -183,6 +185,40 @@ impl FetchItems {
     /// with [`Fetch::gmail_thrid`](crate::Fetch::gmail_thrid).
     pub fn x_gm_thrid(self) -> Self {
         self.push("X-GM-THRID")
+    /// `EMAILID` (RFC 8474 OBJECTID): the message's id, the same in every mailbox it is
+    /// copied to, read with [`Fetch::email_id`](crate::Fetch::email_id). The server must
+    /// advertise OBJECTID.
+    pub fn email_id(self) -> Self {
+        self.push("EMAILID")
+    }
+
+    /// `THREADID` (RFC 8474 OBJECTID): the id of the message's thread, read with
+    /// [`Fetch::thread_id`](crate::Fetch::thread_id) (`None` when the server does not
+    /// thread). The server must advertise OBJECTID.
+    pub fn thread_id(self) -> Self {
+        self.push("THREADID")
+    }
+
+    /// `SAVEDATE` (RFC 8514): when the message was saved into this mailbox, read with
+    /// [`Fetch::save_date_time`](crate::Fetch::save_date_time). The server must advertise
+    /// SAVEDATE.
+    pub fn save_date(self) -> Self {
+        self.push("SAVEDATE")
+    }
+
+    /// `PREVIEW` (RFC 8970): a short plain-text preview of the message (at most 256
+    /// characters), computed by the server if it has none yet; read with
+    /// [`Fetch::preview_text`](crate::Fetch::preview_text). The server must advertise
+    /// PREVIEW.
+    pub fn preview(self) -> Self {
+        self.push("PREVIEW")
+    }
+
+    /// `PREVIEW (LAZY)` (RFC 8970): the preview only if the server has it at hand; else it
+    /// answers `NIL` ([`Fetch::preview_text`](crate::Fetch::preview_text) is `None`) and
+    /// the caller may ask again later with [`preview`](Self::preview).
+    pub fn preview_lazy(self) -> Self {
+        self.push("PREVIEW (LAZY)")
     }
 
     fn section(mut self, peek: bool, section: Section, partial: Option<(u32, u32)>) -> Self {
@@ -292,6 +328,16 @@ impl FetchItems {
         self
     }
 
+    /// Only a page of the messages the set names (the `PARTIAL` modifier, RFC 9394): with
+    /// [`PartialRange::first`](crate::PartialRange::first), the lowest of them, with
+    /// [`PartialRange::last`](crate::PartialRange::last) the highest — `UID FETCH 1:*` with
+    /// `PartialRange::last(1, 50)` fetches the newest 50 messages whatever their UIDs. The
+    /// server must advertise PARTIAL; position 0 is refused when the command is sent.
+    pub fn partial(mut self, range: super::partial::PartialRange) -> Self {
+        self.partial = Some(range);
+        self
+    }
+
     /// The list as the command writes it: `(UID FLAGS ...)`.
     pub(crate) fn render(&self, uid: bool) -> Result<String> {
         if let Some(e) = &self.error {
@@ -305,13 +351,19 @@ impl FetchItems {
             items.push("UID");
         }
         let mut out = format!("({})", items.join(" "));
+        let mut modifiers = Vec::new();
         if let Some(m) = self.changed_since {
-            let vanished = if self.vanished && uid {
-                " VANISHED"
-            } else {
-                ""
-            };
-            out.push_str(&format!(" (CHANGEDSINCE {m}{vanished})"));
+            modifiers.push(format!("CHANGEDSINCE {m}"));
+            if self.vanished && uid {
+                modifiers.push("VANISHED".into());
+            }
+        }
+        if let Some(range) = self.partial {
+            range.check()?;
+            modifiers.push(format!("PARTIAL {range}"));
+        }
+        if !modifiers.is_empty() {
+            out.push_str(&format!(" ({})", modifiers.join(" ")));
         }
         Ok(out)
     }
@@ -325,6 +377,9 @@ impl fmt::Debug for FetchItems {
         }
         if self.vanished {
             f.write_str(", vanished")?;
+        }
+        if let Some(r) = self.partial {
+            write!(f, ", partial: {r}")?;
         }
         if let Some(e) = &self.error {
             write!(f, ", error: {e:?}")?;

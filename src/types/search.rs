@@ -234,6 +234,8 @@ pub(crate) enum Key {
     Seq(SequenceSet),
     /// `MODSEQ` (RFC 7162).
     ModSeq(u64),
+    /// `EMAILID` / `THREADID` (RFC 8474) and the object id (checked when encoded).
+    ObjectId(&'static str, String),
     /// `NOT` operand.
     Not(Search),
     /// `OR` operand operand.
@@ -404,6 +406,41 @@ impl Search {
     /// Messages whose `Date` header is `date`: `SENTON date`.
     pub fn sent_on(self, date: SearchDate) -> Search {
         self.with(Key::Date("SENTON", date))
+    }
+
+    /// Messages saved into this mailbox on `date` or later: `SAVEDSINCE date` (RFC 8514
+    /// SAVEDATE).
+    pub fn saved_since(self, date: SearchDate) -> Search {
+        self.with(Key::Date("SAVEDSINCE", date))
+    }
+
+    /// Messages saved into this mailbox before `date`: `SAVEDBEFORE date` (RFC 8514).
+    pub fn saved_before(self, date: SearchDate) -> Search {
+        self.with(Key::Date("SAVEDBEFORE", date))
+    }
+
+    /// Messages saved into this mailbox on `date`: `SAVEDON date` (RFC 8514).
+    pub fn saved_on(self, date: SearchDate) -> Search {
+        self.with(Key::Date("SAVEDON", date))
+    }
+
+    /// Every message when the mailbox keeps save dates, none when it does not:
+    /// `SAVEDATESUPPORTED` (RFC 8514). An empty result means the SAVED* keys match nothing
+    /// here.
+    pub fn save_date_supported(self) -> Search {
+        self.with(Key::Bare("SAVEDATESUPPORTED"))
+    }
+
+    /// The message with this object id: `EMAILID id` (RFC 8474 OBJECTID; the id is 1 to 255
+    /// letters, digits, `_` and `-`, as [`Fetch::email_id`](crate::Fetch::email_id) gives it).
+    pub fn email_id(self, id: &str) -> Search {
+        self.with(Key::ObjectId("EMAILID", id.to_string()))
+    }
+
+    /// The messages of this thread: `THREADID id` (RFC 8474 OBJECTID), the id as
+    /// [`Fetch::thread_id`](crate::Fetch::thread_id) gives it.
+    pub fn thread_id(self, id: &str) -> Search {
+        self.with(Key::ObjectId("THREADID", id.to_string()))
     }
 
     /// Messages larger than `bytes` octets: `LARGER bytes`.

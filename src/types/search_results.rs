@@ -1,6 +1,7 @@
 //! ESEARCH (RFC 4731), SORT and THREAD (RFC 5256): the owned result and option types (the commands are in
 //! `extensions/search.rs`, the parsers and encoders in `wire/search.rs`).
 
+use crate::types::partial::{PartialRange, PartialResult};
 use crate::types::SequenceSet;
 
 /// What an extended SEARCH (RFC 4731) should return: `SEARCH RETURN (...)`.
@@ -19,6 +20,9 @@ pub enum ReturnOption {
     /// name as `$` (for instance `session.search_raw("$")` or [`Search::raw`](crate::Search::raw)`("$")`).
     /// Asked for alone, the server sends no result at all.
     Save,
+    /// `PARTIAL range` (RFC 9394): one page of the matches, in
+    /// [`SearchResult::partial`]. The server must advertise PARTIAL.
+    Partial(PartialRange),
 }
 
 impl ReturnOption {
@@ -29,6 +33,15 @@ impl ReturnOption {
             ReturnOption::Count => "COUNT",
             ReturnOption::All => "ALL",
             ReturnOption::Save => "SAVE",
+            ReturnOption::Partial(_) => "PARTIAL",
+        }
+    }
+
+    /// The option as the command writes it (`PARTIAL 1:100` with its range).
+    pub(crate) fn render(self) -> String {
+        match self {
+            ReturnOption::Partial(r) => format!("PARTIAL {r}"),
+            other => other.as_str().to_string(),
         }
     }
 }
@@ -54,6 +67,9 @@ pub struct SearchResult {
     pub modseq: Option<u64>,
     /// Are the numbers UIDs (the response carried `UID`)?
     pub uid: bool,
+    /// `PARTIAL` (RFC 9394): the page of matches asked for with
+    /// [`ReturnOption::Partial`].
+    pub partial: Option<PartialResult>,
     /// Return data whose value could not be read (a negative `COUNT`, a list where a
     /// number belongs, a bad set) and return data this crate does not know (`PARTIAL`,
     /// `RELEVANCY`, ...), kept whole. One odd item never costs the others.
@@ -70,6 +86,7 @@ impl SearchResult {
         self.count = other.count.or(self.count);
         self.modseq = other.modseq.or(self.modseq);
         self.uid |= other.uid;
+        self.partial = other.partial.or(self.partial.take());
         if self.all.is_empty() {
             self.all = other.all;
         } else {
@@ -107,6 +124,18 @@ impl SearchResult {
             },
             modseq,
             uid,
+            partial: options.iter().find_map(|o| match o {
+                ReturnOption::Partial(range) => {
+                    let mut sorted = nums.to_vec();
+                    sorted.sort_unstable();
+                    sorted.dedup();
+                    Some(PartialResult {
+                        range: *range,
+                        matches: range.slice(&sorted).iter().copied().collect(),
+                    })
+                }
+                _ => None,
+            }),
             unparsed: Vec::new(),
         }
     }

@@ -127,10 +127,25 @@ pub(crate) fn status(c: &mut Cursor<'_>) -> PResult<MailboxStatus> {
         b"HIGHESTMODSEQ" => c.number64().map(|n| st.highest_modseq = Some(n)),
         b"SIZE" => c.number64().map(|n| st.size = Some(n)),
         b"DELETED" => c.number().map(|n| st.deleted = Some(n)),
+        b"MAILBOXID" => object_id(c).map(|id| st.mailbox_id = Some(id)),
         _ => Err("an attribute this crate does not know".to_string()),
     })?;
     st.unparsed = unparsed;
     Ok(st)
+}
+
+/// `(objectid)` (RFC 8474), the parentheses leniently optional.
+fn object_id(c: &mut Cursor<'_>) -> PResult<String> {
+    c.spaces();
+    let paren = c.eat(b'(');
+    let id = String::from_utf8_lossy(c.atom()?).into_owned();
+    if paren {
+        c.expect(b')')?;
+    }
+    if !crate::types::objectid::is_object_id(&id) {
+        return Err(format!("{id:?} is not an object id"));
+    }
+    Ok(id)
 }
 
 /// `personal other shared`, each NIL or `(("prefix" "delim" [extensions]) ...)`. Linear:

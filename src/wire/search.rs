@@ -2,9 +2,10 @@
 //! (sans-I/O; the types are in `types/search_results.rs`, the commands in `extensions/search.rs`).
 
 use crate::error::{Error, Result};
+use crate::types::partial::{PartialRange, PartialResult};
 use crate::types::search::Key;
 use crate::types::search_results::{SearchResult, SortKey, Thread, MAX_THREAD_DEPTH};
-use crate::types::Search;
+use crate::types::{Search, SequenceSet};
 use crate::wire::encode::{is_atom_char, Command, MAX_QUOTED};
 use crate::wire::lexer::{Cursor, PResult};
 use crate::wire::values::named_items;
@@ -77,6 +78,7 @@ pub(crate) fn parse_esearch(c: &mut Cursor<'_>) -> PResult<(Option<String>, Sear
         b"MAX" => c.number().map(|n| result.max = Some(n)),
         b"COUNT" => c.number().map(|n| result.count = Some(n)),
         b"MODSEQ" => c.number64().map(|n| result.modseq = Some(n)),
+        b"PARTIAL" => partial(c).map(|p| result.partial = Some(p)),
         b"ALL" => {
             c.spaces();
             let at = c.pos();
@@ -89,6 +91,40 @@ pub(crate) fn parse_esearch(c: &mut Cursor<'_>) -> PResult<(Option<String>, Sear
         _ => Err("return data this crate does not know".to_string()),
     })?;
     Ok((tag, result))
+}
+
+/// `(range set)` or `(range NIL)` after `PARTIAL` (RFC 9394).
+fn partial(c: &mut Cursor<'_>) -> PResult<PartialResult> {
+    c.spaces();
+    c.expect(b'(')?;
+    let at = c.pos();
+    let range = c.atom()?;
+    let range = partial_range(range).ok_or_else(|| format!("expected a partial range at byte {at}"))?;
+    c.spaces();
+    let at = c.pos();
+    let set = c.atom()?;
+    let matches = if set.eq_ignore_ascii_case(b"NIL") {
+        SequenceSet::new()
+    } else {
+        sequence_set(set).ok_or_else(|| format!("expected a sequence set at byte {at}"))?
+    };
+    c.expect(b')')?;
+    Ok(PartialResult { range, matches })
+}
+
+/// `a:b` or `-a:-b`, each a non-zero number.
+fn partial_range(s: &[u8]) -> Option<PartialRange> {
+    let text = std::str::from_utf8(s).ok()?;
+    let (a, b) = text.split_once(':')?;
+    let num = |t: &str| -> Option<u32> {
+        let n: u32 = t.parse().ok().filter(|_| t.bytes().all(|b| b.is_ascii_digit()))?;
+        (n > 0).then_some(n)
+    };
+    match (a.strip_prefix('-'), b.strip_prefix('-')) {
+        (Some(a), Some(b)) => Some(PartialRange::last(num(a)?, num(b)?)),
+        (None, None) => Some(PartialRange::first(num(a)?, num(b)?)),
+        _ => None,
+    }
 }
 
 /// `*(SP thread-list)` after `THREAD` (RFC 5256), without recursion: an explicit stack of
@@ -332,6 +368,15 @@ impl Tokens {
                 }
                 self.text("MODSEQ");
                 self.text(&modseq.to_string());
+            }
+            Key::ObjectId(name, id) => {
+                if !crate::types::objectid::is_object_id(id) {
+                    return Err(Error::InvalidArgument(format!(
+                        "search {name} {id:?}: an object id is 1 to 255 letters, digits, _ and -"
+                    )));
+                }
+                self.text(name);
+                self.text(id);
             }
             Key::Not(operand) => {
                 self.text("NOT");
