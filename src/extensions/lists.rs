@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::error::{Error, Result};
 use crate::session::Session;
+use crate::types::metadata::Metadata;
 use crate::types::{MailboxName, MailboxStatus, StatusItem};
 use crate::wire::encode::Command;
 use crate::wire::parse::Response;
@@ -79,6 +80,7 @@ impl Session {
                     child_info: Vec::new(),
                     old_name: None,
                     status,
+                    metadata: None,
                 }
             })
             .collect())
@@ -103,7 +105,9 @@ impl Session {
     /// return options come from `options` (SUBSCRIBED, REMOTE, RECURSIVEMATCH,
     /// SPECIAL-USE from RFC 6154, STATUS from RFC 5819). With
     /// [`ListOptions::return_status`], each entry carries the `* STATUS` response that
-    /// follows its `* LIST`. With empty options and one pattern it is a plain LIST.
+    /// follows its `* LIST`; with [`ListOptions::return_metadata`] (RFC 9590 LIST-METADATA),
+    /// the `* METADATA` response that follows it. With empty options and one pattern it is
+    /// a plain LIST.
     ///
     /// ```no_run
     /// # let mut session: blocking_imap::Session = todo!();
@@ -120,9 +124,10 @@ impl Session {
     ///
     /// Errors: [`Error::MissingCapability`] when the server lacks LIST-EXTENDED (for any
     /// option or more than one pattern), SPECIAL-USE (for the special-use options) or
-    /// LIST-STATUS (for return STATUS); [`Error::InvalidArgument`] for no patterns,
-    /// RECURSIVEMATCH without SUBSCRIBED or SPECIAL-USE selection, or STATUS without items
-    /// (nothing is sent then); [`Error::No`] / [`Error::Bad`] from the server.
+    /// LIST-STATUS (for return STATUS) or LIST-METADATA (for return METADATA);
+    /// [`Error::InvalidArgument`] for no patterns, RECURSIVEMATCH without SUBSCRIBED or
+    /// SPECIAL-USE selection, STATUS without items, or METADATA without entries or with a
+    /// bad entry name (nothing is sent then); [`Error::No`] / [`Error::Bad`] from the server.
     pub fn list_extended(
         &mut self,
         reference: &str,
@@ -181,6 +186,15 @@ impl Session {
         const STATUS_LOOKBACK: usize = 64;
         let entries: RefCell<Vec<ListEntry>> = RefCell::new(Vec::new());
         let want_status = options.return_status.is_some();
+        let want_metadata = options.return_metadata.is_some();
+        // RFC 9590: a METADATA response goes with the latest entry of its name, as STATUS.
+        let meta_slot = |entries: &[ListEntry], m: &Metadata| {
+            let from = entries.len().saturating_sub(STATUS_LOOKBACK);
+            entries[from..]
+                .iter()
+                .rposition(|e| e.name.name == *m.mailbox())
+                .map(|i| from + i)
+        };
         let slot = |entries: &[ListEntry], st: &MailboxStatus| {
             let from = entries.len().saturating_sub(STATUS_LOOKBACK);
             entries[from..]
@@ -193,6 +207,9 @@ impl Session {
             &|r| match r {
                 Response::List { lsub, .. } => !lsub,
                 Response::MailboxStatus(st) => want_status && slot(&entries.borrow(), st).is_some(),
+                Response::Metadata(m) => {
+                    want_metadata && meta_slot(&entries.borrow(), m).is_some()
+                }
                 _ => false,
             },
             &mut |r| {
@@ -203,10 +220,19 @@ impl Session {
                         child_info: extra.child_info,
                         old_name: extra.old_name,
                         status: None,
+                        metadata: None,
                     }),
                     Response::MailboxStatus(st) => {
                         if let Some(i) = slot(&entries, &st) {
                             entries[i].status = Some(st);
+                        }
+                    }
+                    Response::Metadata(m) => {
+                        if let Some(i) = meta_slot(&entries, &m) {
+                            match &mut entries[i].metadata {
+                                Some(have) => have.entries.extend(m.entries),
+                                slot @ None => *slot = Some(m),
+                            }
                         }
                     }
                     _ => {}

@@ -23,6 +23,7 @@ pub struct ListOptions {
     pub(crate) return_children: bool,
     pub(crate) return_special_use: bool,
     pub(crate) return_status: Option<Vec<StatusItem>>,
+    pub(crate) return_metadata: Option<Vec<String>>,
 }
 
 impl ListOptions {
@@ -85,6 +86,16 @@ impl ListOptions {
         self
     }
 
+    /// `RETURN (METADATA (entries))` (RFC 9590 LIST-METADATA): each entry carries the
+    /// values of these metadata entries (`/private/comment`, `/shared/comment`, ...) in
+    /// [`ListEntry::metadata`]. Entry names start with `/` and are atoms (no spaces,
+    /// quotes, `*` or `%`); others are refused when the command is sent. The server must
+    /// advertise LIST-METADATA.
+    pub fn return_metadata(mut self, entries: &[&str]) -> Self {
+        self.return_metadata = Some(entries.iter().map(|e| (*e).to_string()).collect());
+        self
+    }
+
     pub(crate) fn selection(&self) -> Vec<&'static str> {
         let mut out = Vec::new();
         if self.select_subscribed {
@@ -122,6 +133,25 @@ impl ListOptions {
             let items: Vec<&str> = items.iter().map(|i| i.as_str()).collect();
             out.push(format!("STATUS ({})", items.join(" ")));
         }
+        if let Some(entries) = &self.return_metadata {
+            if entries.is_empty() {
+                return Err(Error::InvalidArgument(
+                    "LIST RETURN METADATA without entries".into(),
+                ));
+            }
+            for e in entries {
+                let ok = e.starts_with('/')
+                    && e.bytes().all(|b| {
+                        b > 0x20 && b < 0x7f && !matches!(b, b'(' | b')' | b'{' | b'"' | b'\\' | b'*' | b'%' | b']')
+                    });
+                if !ok {
+                    return Err(Error::InvalidArgument(format!(
+                        "metadata entry name {e:?} for LIST RETURN METADATA"
+                    )));
+                }
+            }
+            out.push(format!("METADATA ({})", entries.join(" ")));
+        }
         Ok(out)
     }
 
@@ -133,6 +163,9 @@ impl ListOptions {
         }
         if self.return_status.is_some() {
             out.push("LIST-STATUS");
+        }
+        if self.return_metadata.is_some() {
+            out.push("LIST-METADATA");
         }
         out
     }
@@ -146,6 +179,7 @@ pub struct ListEntry {
     pub(crate) child_info: Vec<String>,
     pub(crate) old_name: Option<MailboxName>,
     pub(crate) status: Option<MailboxStatus>,
+    pub(crate) metadata: Option<crate::types::metadata::Metadata>,
 }
 
 impl ListEntry {
@@ -186,5 +220,12 @@ impl ListEntry {
     /// for mailboxes that cannot be selected.
     pub fn status(&self) -> Option<&MailboxStatus> {
         self.status.as_ref()
+    }
+
+    /// With [`ListOptions::return_metadata`] (RFC 9590): the values of the entries asked
+    /// for that the mailbox has (from the `* METADATA` response after its `* LIST`);
+    /// `None` when the server sent none for it.
+    pub fn metadata(&self) -> Option<&crate::types::metadata::Metadata> {
+        self.metadata.as_ref()
     }
 }
