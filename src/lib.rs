@@ -576,6 +576,7 @@ pub use stream::FetchStream;
 pub use transport::{CancelHandle, ReadWrite};
 pub use types::acl::{AclEntry, ListRights, Rights};
 pub use types::append::{AppendMessage, AppendSource};
+pub use types::catenate::CatenatePart;
 pub use types::condstore::Resync;
 pub use types::gmail::GmailLabel;
 pub use types::id::IdInfo;

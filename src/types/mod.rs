@@ -2,6 +2,7 @@
 
 pub(crate) mod acl;
 pub(crate) mod append;
+pub(crate) mod catenate;
 pub(crate) mod condstore;
 pub(crate) mod date;
 pub(crate) mod envelope;
