@@ -329,6 +329,25 @@
 //! for a daemon), logs in, selects the mailbox again and reports what changed meanwhile
 //! ([`Reconnected::resumed`]). `examples/idle.rs --reconnect` is the whole loop; the
 //! [`Idle::run`] docs show it in ten lines.
+//! # Commands the crate does not type
+//!
+//! [`Session::run`] sends any command — a vendor's `X...` command, an extension newer than
+//! the crate — built from typed [`Arg`]s that go through the same encoders as every other
+//! command, so no argument can break the line; it returns a [`RawResponse`]: the tagged
+//! status (a NO or BAD is data there) and every untagged response as a [`RawFrame`] (bytes,
+//! and a typed view where the crate reads it). Mailbox changes among them still update
+//! [`Session::mailbox`] and go to [`Session::unsolicited`].
+//!
+//! ```no_run
+//! # let mut session: blocking_imap::Session = todo!();
+//! use blocking_imap::{Arg, RawCommand};
+//! let r = session.run(RawCommand::new("XAPPLEPUSHSERVICE").atom("aps-version").string("2"))?;
+//! for frame in r.frames_named("XAPPLEPUSHSERVICE") {
+//!     println!("{}", String::from_utf8_lossy(frame.bytes()));
+//! }
+//! r.into_result()?;
+//! # Ok::<(), blocking_imap::Error>(())
+//! ```
 //!
 //! # Errors
 //!
@@ -587,8 +606,8 @@ pub use types::lists::{ListEntry, ListOptions};
 pub use types::metadata::{Metadata, MetadataDepth, MetadataEntry, MetadataOptions};
 pub use types::partial::{PartialRange, PartialResult};
 pub use types::parts::{PartBody, PartRequest};
-pub use types::raw::{Arg, RawCommand};
 pub use types::quota::{Quota, QuotaResource, QuotaRoots, QuotaUsage};
+pub use types::raw::{Arg, RawCommand};
 pub use types::search_results::{ReturnOption, SearchResult, SortKey, Thread, ThreadAlgorithm};
 pub use types::streaming::Streamed;
 pub use types::{

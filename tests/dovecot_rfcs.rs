@@ -39,9 +39,11 @@ fn savedate_fetch_and_search() {
     s.select("rfc-savedate").unwrap();
 
     let got: Vec<_> = s
-        .fetch(SequenceSet::from([1, 2]), &FetchItems::new().uid().save_date())
+        .fetch(
+            SequenceSet::from([1, 2]),
+            &FetchItems::new().uid().save_date(),
+        )
         .unwrap()
-        .into_iter()
         .collect::<Result<_, _>>()
         .unwrap();
     let today = SearchDate::today();
@@ -83,14 +85,16 @@ fn preview_and_lazy_preview() {
     let Some(srv) = server() else { return };
     let mut s = fresh(&srv, "rfc-preview");
     assert!(s.capabilities().unwrap().has("PREVIEW"));
-    s.append("rfc-preview", &message(1, "Hello there, this is the preview text."))
-        .unwrap();
+    s.append(
+        "rfc-preview",
+        &message(1, "Hello there, this is the preview text."),
+    )
+    .unwrap();
     s.select("rfc-preview").unwrap();
     // LAZY first: the server may or may not have one at hand (NIL is fine), never an error.
     let lazy = s
         .fetch(1, &FetchItems::new().uid().preview_lazy())
         .unwrap()
-        .into_iter()
         .next()
         .unwrap()
         .unwrap();
@@ -100,12 +104,14 @@ fn preview_and_lazy_preview() {
     let f = s
         .fetch(1, &FetchItems::new().preview())
         .unwrap()
-        .into_iter()
         .next()
         .unwrap()
         .unwrap();
     let text = f.preview_text().expect("a preview");
-    assert!(text.starts_with("Hello there, this is the preview"), "{text}");
+    assert!(
+        text.starts_with("Hello there, this is the preview"),
+        "{text}"
+    );
     assert!(f.unparsed().is_empty(), "{:?}", f.unparsed());
     let _ = s.logout();
 }
@@ -153,7 +159,6 @@ fn catenate_builds_a_message_from_text_and_a_url() {
     let got = s
         .uid_fetch(Uid(2), &FetchItems::new().body_peek(Section::Full))
         .unwrap()
-        .into_iter()
         .next()
         .expect("the new message")
         .unwrap();
@@ -198,8 +203,12 @@ fn what_dovecot_lacks_is_refused_before_sending() {
     };
     let msg = message(2, "y");
     missing(
-        s.uid_replace(Uid(1), "rfc-lacks", &blocking_imap::AppendMessage::new(&msg))
-            .unwrap_err(),
+        s.uid_replace(
+            Uid(1),
+            "rfc-lacks",
+            &blocking_imap::AppendMessage::new(&msg),
+        )
+        .unwrap_err(),
         "REPLACE",
     );
     missing(
@@ -211,8 +220,12 @@ fn what_dovecot_lacks_is_refused_before_sending() {
         "PARTIAL",
     );
     missing(
-        s.list_extended("", &["*"], &ListOptions::new().return_metadata(&["/private/comment"]))
-            .unwrap_err(),
+        s.list_extended(
+            "",
+            &["*"],
+            &ListOptions::new().return_metadata(&["/private/comment"]),
+        )
+        .unwrap_err(),
         "LIST-METADATA",
     );
     // OBJECTID: CREATE still works and reports no id.
@@ -259,11 +272,10 @@ fn raw_commands_against_dovecot() {
     // A literal with CR LF and 8-bit bytes through SETMETADATA, read back.
     let value = "line one\r\nlíne two";
     let r = s
-        .run(
-            RawCommand::new("SETMETADATA")
-                .mailbox("rfc-raw")
-                .list([Arg::atom("/private/comment"), Arg::literal(value.as_bytes())]),
-        )
+        .run(RawCommand::new("SETMETADATA").mailbox("rfc-raw").list([
+            Arg::atom("/private/comment"),
+            Arg::literal(value.as_bytes()),
+        ]))
         .unwrap();
     assert!(r.is_ok(), "{:?}", r.text());
     let got = s.get_metadata("rfc-raw", &["/private/comment"]).unwrap();
@@ -313,7 +325,10 @@ fn the_raw_command_example_runs() {
     let (out, err, ok) =
         common::example::run("raw_command", &args, &[("RAW_TEST_PASSWORD", "bob-pass")]);
     assert!(ok, "{out}\n{err}");
-    assert!(out.contains("comment read back: \"from the test\""), "{out}");
+    assert!(
+        out.contains("comment read back: \"from the test\""),
+        "{out}"
+    );
     assert!(out.contains("METADATA (typed)"), "{out}");
     assert!(out.contains("XNO-SUCH-COMMAND: Bad"), "{out}");
     assert!(out.contains("as an error: server said bad"), "{out}");

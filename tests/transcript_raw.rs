@@ -62,16 +62,30 @@ fn a_vendor_command_returns_its_frames_and_status() {
     assert_eq!(vendor[1].bytes(), b"* XVENDOR {5}\r\nfive!\r\n");
     assert!(!vendor[0].is_queued());
     // The crate cannot read a vendor response: no typed view, but a reason.
-    assert!(vendor[0].parsed().is_none() || matches!(vendor[0].parsed(), Some(Unsolicited::Other { .. })));
+    assert!(
+        vendor[0].parsed().is_none()
+            || matches!(vendor[0].parsed(), Some(Unsolicited::Other { .. }))
+    );
     // What belongs to the mailbox updated it and was queued as after any command.
     assert_eq!(session.mailbox().exists(), 3, "4 EXISTS then one EXPUNGE");
     let queued: Vec<Unsolicited> = session.unsolicited().collect();
     assert!(
-        matches!(&queued[..], [Unsolicited::Exists(4), Unsolicited::Fetch(_), Unsolicited::Status { .. }, Unsolicited::Expunge(_)]),
+        matches!(
+            &queued[..],
+            [
+                Unsolicited::Exists(4),
+                Unsolicited::Fetch(_),
+                Unsolicited::Status { .. },
+                Unsolicited::Expunge(_)
+            ]
+        ),
         "{queued:?}"
     );
     assert!(r.frames()[2].is_queued() && r.frames()[3].is_queued());
-    assert!(matches!(r.frames()[2].parsed(), Some(Unsolicited::Exists(4))));
+    assert!(matches!(
+        r.frames()[2].parsed(),
+        Some(Unsolicited::Exists(4))
+    ));
 }
 
 #[test]
@@ -89,7 +103,11 @@ fn literal_plus_and_no_and_bad_as_data() {
         ],
     );
     let r = session
-        .run(RawCommand::new("XAPPEND").mailbox("INBOX").literal(b"abc".to_vec()))
+        .run(
+            RawCommand::new("XAPPEND")
+                .mailbox("INBOX")
+                .literal(b"abc".to_vec()),
+        )
         .unwrap();
     assert_eq!(r.status(), StatusKind::No);
     assert_eq!(r.frames().len(), 1, "the data before the NO is kept");
@@ -137,10 +155,8 @@ fn a_continuation_after_the_command_closes_the_session() {
 
 #[test]
 fn unsafe_names_and_arguments_send_nothing() {
-    let (script, mut session) = common::logged_in(
-        "IMAP4rev1",
-        vec![c("A0002 NOOP\r\n"), s("A0002 OK\r\n")],
-    );
+    let (script, mut session) =
+        common::logged_in("IMAP4rev1", vec![c("A0002 NOOP\r\n"), s("A0002 OK\r\n")]);
     for cmd in [
         RawCommand::new("X\r\nA9 DELETE INBOX"),
         RawCommand::new("SELECT").mailbox("INBOX"),
@@ -176,7 +192,10 @@ fn the_frames_are_bounded_and_the_stream_stays_in_step() {
         steps,
     );
     let e = session.run(RawCommand::new("XBIG")).unwrap_err();
-    assert!(matches!(e, Error::LimitExceeded { limit: 5_000, .. }), "{e:?}");
+    assert!(
+        matches!(e, Error::LimitExceeded { limit: 5_000, .. }),
+        "{e:?}"
+    );
     assert_eq!(session.mailbox().exists(), 9, "the state still follows");
     session.noop().unwrap();
     script.assert_done();

@@ -83,7 +83,9 @@ fn objectid_create_status_fetch_and_search() {
     );
     // An id that is not an object id is refused before anything is written.
     for bad in ["", "a b", "x\r\nA9 LOGOUT", "(M1)"] {
-        let e = session.uid_search(&Search::all().email_id(bad)).unwrap_err();
+        let e = session
+            .uid_search(&Search::all().email_id(bad))
+            .unwrap_err();
         assert!(matches!(e, Error::InvalidArgument(_)), "{bad:?}: {e:?}");
     }
     script.assert_done();
@@ -102,7 +104,11 @@ fn an_odd_status_item_costs_only_itself() {
     let st = session
         .status(
             "foo",
-            &[StatusItem::MailboxId, StatusItem::Size, StatusItem::Messages],
+            &[
+                StatusItem::MailboxId,
+                StatusItem::Size,
+                StatusItem::Messages,
+            ],
         )
         .unwrap();
     assert_eq!(st.messages(), Some(4));

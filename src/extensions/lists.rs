@@ -207,9 +207,7 @@ impl Session {
             &|r| match r {
                 Response::List { lsub, .. } => !lsub,
                 Response::MailboxStatus(st) => want_status && slot(&entries.borrow(), st).is_some(),
-                Response::Metadata(m) => {
-                    want_metadata && meta_slot(&entries.borrow(), m).is_some()
-                }
+                Response::Metadata(m) => want_metadata && meta_slot(&entries.borrow(), m).is_some(),
                 _ => false,
             },
             &mut |r| {

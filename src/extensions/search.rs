@@ -81,7 +81,10 @@ impl Session {
             }
             let word = o.render();
             // One PARTIAL at most (RFC 9394): the first one given.
-            if !words.iter().any(|w| w.split(' ').next() == Some(o.as_str())) {
+            if !words
+                .iter()
+                .any(|w| w.split(' ').next() == Some(o.as_str()))
+            {
                 words.push(word);
             }
         }
@@ -294,6 +297,7 @@ mod tests {
                 max: Some(9),
                 count: Some(5),
                 all: SequenceSet::from([1, 2, 3, 5]),
+                partial: None,
                 modseq: None,
                 uid: true,
                 unparsed: Vec::new(),
@@ -339,11 +343,26 @@ mod tests {
             (r.all.is_empty(), n),
             (true, vec!["ALL".to_string(), "COUNT".into()])
         );
-        // Return data of other extensions is kept whole.
+        // Return data of other extensions is kept whole; PARTIAL (RFC 9394) is read.
         let (r, n) = odd(" COUNT 2 PARTIAL (1:10 5,7) RELEVANCY (90 80) MAX 7\r\n");
         assert_eq!((r.count, r.max), (Some(2), Some(7)));
-        assert_eq!(n, ["PARTIAL", "RELEVANCY"]);
-        assert_eq!(r.unparsed[0].raw(), b"PARTIAL (1:10 5,7)");
+        assert_eq!(n, ["RELEVANCY"]);
+        assert_eq!(r.unparsed[0].raw(), b"RELEVANCY (90 80)");
+        let page = r.partial.unwrap();
+        assert_eq!(
+            page.range(),
+            crate::types::partial::PartialRange::first(1, 10)
+        );
+        assert_eq!(page.matches().to_string(), "5,7");
+        // An odd PARTIAL costs only itself.
+        for bad in ["(0:10 5)", "(1:-3 5)", "(1:3)", "(1:3 x)"] {
+            let (r, n) = odd(&format!(" PARTIAL {bad} COUNT 1\r\n"));
+            assert_eq!(
+                (r.partial, r.count, n),
+                (None, Some(1), vec!["PARTIAL".to_string()]),
+                "{bad}"
+            );
+        }
     }
 
     #[test]
@@ -356,7 +375,9 @@ mod tests {
         assert_eq!(parsed[0].1.count, Some(10));
         assert_eq!(parsed[1].1.modseq, Some(4));
         assert_eq!(parsed[2].1.all, SequenceSet::new());
-        assert_eq!(parsed[2].1.unparsed[0].raw(), b"PARTIAL (-1:-10 5:14)");
+        let page = parsed[2].1.partial.as_ref().unwrap();
+        assert_eq!(page.range().to_string(), "-1:-10");
+        assert_eq!(page.matches().to_string(), "5:14");
         assert_eq!(parsed[4].1.count, Some(14));
         assert_eq!(parsed[5].1.all.to_string(), "1:14");
         assert_eq!(parsed[6].1.all.len(), 21);

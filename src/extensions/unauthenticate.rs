@@ -27,6 +27,7 @@ impl Session {
     /// [`Error::MissingCapability`] (`"UNAUTHENTICATE"`) when the server lacks it (nothing
     /// is sent); [`Error::No`] / [`Error::Bad`] from the server; a connection error (the
     /// session is then broken).
+    #[allow(clippy::result_large_err)]
     pub fn unauthenticate(mut self) -> std::result::Result<Client, UnauthenticateError> {
         let has = match self.conn.capabilities() {
             Ok(caps) => caps.has("UNAUTHENTICATE"),

@@ -142,7 +142,9 @@ impl ListOptions {
             for e in entries {
                 let ok = e.starts_with('/')
                     && e.bytes().all(|b| {
-                        b > 0x20 && b < 0x7f && !matches!(b, b'(' | b')' | b'{' | b'"' | b'\\' | b'*' | b'%' | b']')
+                        b > 0x20
+                            && b < 0x7f
+                            && !matches!(b, b'(' | b')' | b'{' | b'"' | b'\\' | b'*' | b'%' | b']')
                     });
                 if !ok {
                     return Err(Error::InvalidArgument(format!(

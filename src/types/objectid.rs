@@ -14,7 +14,12 @@ mod tests {
 
     #[test]
     fn object_ids() {
-        for ok in ["M6d99ac3275bb4e", "a", "F2212ea87-6097-4256", &"x".repeat(255)] {
+        for ok in [
+            "M6d99ac3275bb4e",
+            "a",
+            "F2212ea87-6097-4256",
+            &"x".repeat(255),
+        ] {
             assert!(is_object_id(ok), "{ok}");
         }
         for bad in ["", "a b", "a\r\n", "(M1)", "é", &"x".repeat(256)] {

@@ -47,7 +47,10 @@ impl PartialRange {
     /// Page `page` (from 1) of `size` matches, from the lowest: `first((page - 1) * size + 1,
     /// page * size)`, saturating at the largest position.
     pub fn page(page: u32, size: u32) -> PartialRange {
-        let lo = page.saturating_sub(1).saturating_mul(size).saturating_add(1);
+        let lo = page
+            .saturating_sub(1)
+            .saturating_mul(size)
+            .saturating_add(1);
         PartialRange::first(lo, lo.saturating_add(size.saturating_sub(1)))
     }
 

@@ -46,7 +46,10 @@ pub(crate) fn encode(
         )));
     }
     for (refused, instead) in REFUSED {
-        if words.first().is_some_and(|w| w.eq_ignore_ascii_case(refused)) {
+        if words
+            .first()
+            .is_some_and(|w| w.eq_ignore_ascii_case(refused))
+        {
             return Err(Error::InvalidArgument(format!(
                 "{refused} changes the session's own state and cannot be sent raw; use {instead}"
             )));

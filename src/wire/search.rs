@@ -99,7 +99,8 @@ fn partial(c: &mut Cursor<'_>) -> PResult<PartialResult> {
     c.expect(b'(')?;
     let at = c.pos();
     let range = c.atom()?;
-    let range = partial_range(range).ok_or_else(|| format!("expected a partial range at byte {at}"))?;
+    let range =
+        partial_range(range).ok_or_else(|| format!("expected a partial range at byte {at}"))?;
     c.spaces();
     let at = c.pos();
     let set = c.atom()?;
@@ -117,7 +118,10 @@ fn partial_range(s: &[u8]) -> Option<PartialRange> {
     let text = std::str::from_utf8(s).ok()?;
     let (a, b) = text.split_once(':')?;
     let num = |t: &str| -> Option<u32> {
-        let n: u32 = t.parse().ok().filter(|_| t.bytes().all(|b| b.is_ascii_digit()))?;
+        let n: u32 = t
+            .parse()
+            .ok()
+            .filter(|_| t.bytes().all(|b| b.is_ascii_digit()))?;
         (n > 0).then_some(n)
     };
     match (a.strip_prefix('-'), b.strip_prefix('-')) {
