@@ -372,6 +372,8 @@ fn list_metadata_attaches_values_to_entries() {
             s("* LIST (\\HasNoChildren) \".\" \"foo\"\r\n"),
             s("* METADATA \"foo\" (/shared/comment NIL /private/comment \"My own comment\")\r\n"),
             s("* LIST (\\HasNoChildren) \".\" \"bar\"\r\n"),
+            // A METADATA response that does not follow the grammar costs only itself.
+            s("* METADATA \"bar\" (/shared/comment\r\n"),
             // Another mailbox's METADATA (no entry listed): news for the caller.
             s("* METADATA \"elsewhere\" (/shared/comment \"x\")\r\n"),
             s("A0002 OK List completed\r\n"),
@@ -391,9 +393,16 @@ fn list_metadata_attaches_values_to_entries() {
     assert_eq!(foo.get("/private/comment"), Some(&b"My own comment"[..]));
     assert_eq!(foo.get("/shared/comment"), None);
     assert!(entries[2].metadata().is_none());
-    assert!(session
-        .unsolicited()
+    let queued: Vec<_> = session.unsolicited().collect();
+    assert!(queued
+        .iter()
         .any(|u| matches!(u, Unsolicited::Metadata(m) if m.mailbox() == "elsewhere")));
+    assert!(
+        queued.iter().any(
+            |u| matches!(u, Unsolicited::Other { raw, .. } if raw.starts_with(b"* METADATA \"bar\""))
+        ),
+        "{queued:?}"
+    );
     // Bad entry names are refused before anything is sent.
     for bad in [&["comment"][..], &["/a b"], &["/x*"], &[]] {
         let e = session
@@ -448,10 +457,22 @@ fn savedate_and_preview_items_are_written_as_the_rfcs_spell_them() {
 fn recorded_dovecot_partial_answers() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/mailkit/dovecot/");
     let cases = [
-        ("search-partial.txt", PartialRange::first(1, 10), "1:3,5,7:10"),
-        ("search-partial-negative.txt", PartialRange::last(1, 10), "5:14"),
+        (
+            "search-partial.txt",
+            PartialRange::first(1, 10),
+            "1:3,5,7:10",
+        ),
+        (
+            "search-partial-negative.txt",
+            PartialRange::last(1, 10),
+            "5:14",
+        ),
         ("search-partial-nil.txt", PartialRange::first(100, 110), ""),
-        ("search-partial-options.txt", PartialRange::first(1, 10), "1:10"),
+        (
+            "search-partial-options.txt",
+            PartialRange::first(1, 10),
+            "1:10",
+        ),
     ];
     for (file, range, want) in cases {
         let recorded = std::fs::read_to_string(format!("{dir}{file}")).unwrap();
@@ -459,7 +480,9 @@ fn recorded_dovecot_partial_answers() {
         let (script, mut session) = common::logged_in(
             "IMAP4rev1 ESEARCH PARTIAL",
             vec![
-                c(&format!("A0002 UID SEARCH RETURN (PARTIAL {range}) ALL\r\n")),
+                c(&format!(
+                    "A0002 UID SEARCH RETURN (PARTIAL {range}) ALL\r\n"
+                )),
                 s(&reply),
             ],
         );
