@@ -329,6 +329,7 @@
 //! for a daemon), logs in, selects the mailbox again and reports what changed meanwhile
 //! ([`Reconnected::resumed`]). `examples/idle.rs --reconnect` is the whole loop; the
 //! [`Idle::run`] docs show it in ten lines.
+//!
 //! # Commands the crate does not type
 //!
 //! [`Session::run`] sends any command — a vendor's `X...` command, an extension newer than
@@ -579,10 +580,8 @@ pub use builder::{
     DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_MAX_RESULT_SIZE, DEFAULT_MAX_UNSOLICITED,
     DEFAULT_MAX_UNSOLICITED_BYTES, DEFAULT_PIPELINE_DEPTH,
 };
-pub use client::{Client, LoginError};
-pub use error::{Error, RawBytes, Result, SaslError, ServerText};
 pub use client::{Client, LoginError, UnauthenticateError};
-pub use error::{Error, RawBytes, Result, ServerText};
+pub use error::{Error, RawBytes, Result, SaslError, ServerText};
 pub use extensions::idle::Idle;
 pub use login_best::PasswordMechanism;
 pub use mime::{decode_header_text, sanitize_filename, MAX_FILENAME_BYTES};

@@ -185,6 +185,8 @@ impl FetchItems {
     /// with [`Fetch::gmail_thrid`](crate::Fetch::gmail_thrid).
     pub fn x_gm_thrid(self) -> Self {
         self.push("X-GM-THRID")
+    }
+
     /// `EMAILID` (RFC 8474 OBJECTID): the message's id, the same in every mailbox it is
     /// copied to, read with [`Fetch::email_id`](crate::Fetch::email_id). The server must
     /// advertise OBJECTID.
