@@ -11,7 +11,7 @@ use std::time::Duration;
 use crate::auth::Authenticator;
 use crate::conn::Options;
 use crate::error::{Error, Result};
-use crate::transport::{self, CancelHandle, TlsOptions};
+use crate::transport::{self, CancelHandle, Proxy, TlsOptions};
 use crate::wire::lexer::MAX_LIST_DEPTH;
 
 /// How the connection is secured.
@@ -80,6 +80,8 @@ pub struct ClientBuilder {
     pub(crate) id: Option<Vec<(String, String)>>,
     /// The handle every connection made by this builder obeys (`cancel_with`).
     pub(crate) cancel: Option<CancelHandle>,
+    /// The proxy every connection goes through (`proxy`, `proxy_from_env`, `IMAP_PROXY`).
+    pub(crate) proxy: Option<Proxy>,
     /// Records every connection (`record_to`).
     #[cfg(feature = "testing")]
     pub(crate) recorder: Option<crate::testing::Recorder>,
@@ -145,6 +147,7 @@ impl ClientBuilder {
             reconnect: ReconnectPolicy::default(),
             id: None,
             cancel: None,
+            proxy: None,
             #[cfg(feature = "testing")]
             recorder: None,
         }
@@ -188,6 +191,71 @@ impl ClientBuilder {
     pub fn cancel_with(mut self, handle: &CancelHandle) -> Self {
         self.cancel = Some(handle.clone());
         self
+    }
+
+    /// Connects through `proxy` (SOCKS5 or HTTP CONNECT, see [`Proxy`]): the TCP
+    /// connection goes to the proxy, which opens a tunnel to this builder's server; TLS
+    /// (implicit or STARTTLS) then runs through the tunnel, and the certificate is checked
+    /// against this builder's host name, never the proxy's. The connect timeout bounds the
+    /// whole (reaching the proxy and its handshake), a [`cancel_with`](Self::cancel_with)
+    /// handle ends the handshake at once, and [`Session::reconnect`](crate::Session::reconnect)
+    /// goes through the proxy again. Not used by [`connect_stream`](Self::connect_stream),
+    /// whose stream is connected already.
+    ///
+    /// ```no_run
+    /// use blocking_imap::{ClientBuilder, Proxy};
+    /// let client = ClientBuilder::new("imap.example.com", 993)
+    ///     .proxy(Proxy::socks5("127.0.0.1", 1080).with_auth("me", "proxy-secret"))
+    ///     .connect()?;
+    /// # Ok::<(), blocking_imap::Error>(())
+    /// ```
+    pub fn proxy(mut self, proxy: Proxy) -> Self {
+        self.proxy = Some(proxy);
+        self
+    }
+
+    /// Connects directly, without the proxy that [`proxy`](Self::proxy),
+    /// [`proxy_from_env`](Self::proxy_from_env) or `IMAP_PROXY` set.
+    pub fn no_proxy(mut self) -> Self {
+        self.proxy = None;
+        self
+    }
+
+    /// The proxy connections go through, if any.
+    pub fn configured_proxy(&self) -> Option<&Proxy> {
+        self.proxy.as_ref()
+    }
+
+    /// Takes the proxy from the environment, the way curl does for protocols without a
+    /// variable of their own: an opt-in, nothing reads these variables unless this is
+    /// called. The setting is replaced by what the environment says:
+    ///
+    /// - `all_proxy`, else `ALL_PROXY` (the first set and not empty): a proxy URL as
+    ///   [`Proxy::from_url`] reads it (`socks5h://`, `socks5://`, `http://`, or `host:port`
+    ///   for HTTP CONNECT); unset or empty, no proxy;
+    /// - `no_proxy`, else `NO_PROXY`: servers reached without the proxy, separated by
+    ///   commas: `*` for all, a name for itself and every host under it (`example.com`,
+    ///   `.example.com`), an IP address, a network (`10.0.0.0/8`), any of them with `:PORT`
+    ///   for that port only. Matched against this builder's host as written (no lookup).
+    ///
+    /// `HTTPS_PROXY` and `HTTP_PROXY` are not read: they name the proxy for `https://` and
+    /// `http://` URLs, IMAP is neither, and a web proxy set there often allows CONNECT only
+    /// to port 443. To give an IMAP tool its own proxy, use `IMAP_PROXY` with
+    /// [`from_env`](Self::from_env), or [`proxy`](Self::proxy).
+    ///
+    /// Errors: [`Error::InvalidArgument`] naming the variable, for a value that is not UTF-8
+    /// or not a proxy URL (the message never repeats a password).
+    pub fn proxy_from_env(self) -> Result<Self> {
+        self.proxy_from_vars(|name| std::env::var_os(name))
+    }
+
+    /// [`proxy_from_env`](Self::proxy_from_env) with the variables looked up by `var`.
+    pub(crate) fn proxy_from_vars(
+        mut self,
+        var: impl Fn(&str) -> Option<OsString>,
+    ) -> Result<Self> {
+        self.proxy = transport::proxy_from_vars(var, &self.host, self.port)?;
+        Ok(self)
     }
 
     /// Sends ID (RFC 2971) with the crate's name and version (`"name" "blocking-imap"
@@ -256,7 +324,11 @@ impl ClientBuilder {
     /// - `IMAP_PASSWORD`, or `IMAP_PASSWORD_FILE` naming a file that holds it (one trailing
     ///   newline is stripped); without either, a password in the URL (`me:secret@`);
     /// - `IMAP_CA` (optional): a PEM file trusted as a root besides the system's, as with
-    ///   [`add_root_certificate_pem`](Self::add_root_certificate_pem).
+    ///   [`add_root_certificate_pem`](Self::add_root_certificate_pem);
+    /// - `IMAP_PROXY` (optional): a proxy URL as [`Proxy::from_url`] reads it
+    ///   (`socks5h://USER:PASSWORD@HOST:PORT`, `http://HOST:PORT`...), used for this
+    ///   server whatever `NO_PROXY` says. `ALL_PROXY` is not read here: call
+    ///   [`proxy_from_env`](Self::proxy_from_env) on [`Env::builder`] to opt in to it.
     ///
     /// A variable set to the empty string counts as not set, except `IMAP_URL`, which is
     /// then reported as empty. Nothing is connected here; [`Env::login`] connects and logs
@@ -275,7 +347,8 @@ impl ClientBuilder {
     /// Errors: [`Error::InvalidArgument`] naming the variable for `IMAP_URL` missing, empty,
     /// not UTF-8, not a valid IMAP URL or without a user; no password, or both
     /// `IMAP_PASSWORD` and `IMAP_PASSWORD_FILE`; a password file or `IMAP_CA` that cannot be
-    /// read or holds no usable certificate. No message repeats a password.
+    /// read or holds no usable certificate; an `IMAP_PROXY` that is not a proxy URL. No
+    /// message repeats a password.
     pub fn from_env() -> Result<Env> {
         Self::from_vars(|name| std::env::var_os(name))
     }
@@ -330,6 +403,16 @@ impl ClientBuilder {
                     Error::InvalidArgument(why) => invalid(format!("{CA_VAR} {shown}: {why}")),
                     other => other,
                 })?;
+        }
+        if let Some(url) = text(PROXY_VAR)? {
+            let proxy = Proxy::from_url(&url).map_err(|e| match e {
+                Error::InvalidArgument(why) => invalid(format!(
+                    "{PROXY_VAR}: {}",
+                    why.trim_start_matches("proxy URL: ")
+                )),
+                other => other,
+            })?;
+            builder = builder.proxy(proxy);
         }
         let mailbox = builder.url.mailbox.clone();
         Ok(Env {
@@ -736,6 +819,8 @@ const PASSWORD_VAR: &str = "IMAP_PASSWORD";
 const PASSWORD_FILE_VAR: &str = "IMAP_PASSWORD_FILE";
 /// The variable naming a PEM file of an extra root certificate.
 const CA_VAR: &str = "IMAP_CA";
+/// The variable holding the URL of a proxy for the IMAP server.
+const PROXY_VAR: &str = "IMAP_PROXY";
 /// What `IMAP_URL` should look like, for the errors that say it is missing.
 const URL_FORM: &str = "set it to imaps://USER@HOST[:PORT][/MAILBOX] (or imap:// for STARTTLS)";
 
@@ -1003,6 +1088,73 @@ mod tests {
             ("IMAP_PASSWORD_FILE", file.path()),
         ]);
         assert_eq!(env.unwrap().password, "s3cret \n");
+    }
+
+    #[test]
+    fn from_env_reads_imap_proxy_and_nothing_else() {
+        let env = env_of(&[
+            ("IMAP_URL", "imaps://me@imap.example"),
+            ("IMAP_PASSWORD", "pw"),
+            ("IMAP_PROXY", "socks5h://pu:pp@127.0.0.1:1080"),
+            ("NO_PROXY", "*"),
+        ])
+        .unwrap();
+        let p = env.builder.configured_proxy().unwrap();
+        assert_eq!(p.to_string(), "socks5h://pu@127.0.0.1:1080");
+        let shown = format!("{:?}", env.builder);
+        assert!(shown.contains("socks5h://pu@127.0.0.1:1080"), "{shown}");
+        assert!(!shown.contains("pp"), "{shown}");
+        // ALL_PROXY only through proxy_from_env.
+        let env = env_of(&[
+            ("IMAP_URL", "imaps://me@imap.example"),
+            ("IMAP_PASSWORD", "pw"),
+            ("ALL_PROXY", "socks5h://127.0.0.1:1080"),
+            ("IMAP_PROXY", ""),
+        ])
+        .unwrap();
+        assert!(env.builder.configured_proxy().is_none());
+        assert_eq!(
+            env_error(&[
+                ("IMAP_URL", "imaps://me@h"),
+                ("IMAP_PASSWORD", "pw"),
+                ("IMAP_PROXY", "https://u:s3cret@p"),
+            ])
+            .split(':')
+            .take(2)
+            .collect::<Vec<_>>(),
+            ["invalid argument", " IMAP_PROXY"]
+        );
+    }
+
+    #[test]
+    fn proxy_from_env_replaces_the_setting() {
+        let vars = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| OsString::from(*v))
+            }
+        };
+        let b = ClientBuilder::new("imap.corp", 993)
+            .proxy(Proxy::http_connect("p", 3128))
+            .proxy_from_vars(vars(&[("ALL_PROXY", "socks5h://q:1080")]))
+            .unwrap();
+        assert_eq!(
+            b.configured_proxy().unwrap().to_string(),
+            "socks5h://q:1080"
+        );
+        let b = b
+            .proxy_from_vars(vars(&[
+                ("ALL_PROXY", "socks5h://q:1080"),
+                ("no_proxy", ".corp"),
+            ]))
+            .unwrap();
+        assert!(b.configured_proxy().is_none());
+        let b = ClientBuilder::new("h", 993)
+            .proxy(Proxy::socks5("p", 1))
+            .no_proxy();
+        assert!(b.configured_proxy().is_none());
     }
 
     #[test]

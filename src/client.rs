@@ -18,7 +18,11 @@ use crate::wire::parse::Response;
 impl ClientBuilder {
     /// Connects over TCP, sets up TLS as configured, and reads the server's greeting.
     ///
-    /// Errors: [`Error::Connect`] / [`Error::Timeout`] connecting, [`Error::Tls`] for a failed
+    /// With a [`proxy`](Self::proxy), the TCP connection goes to the proxy, which opens a
+    /// tunnel to the server; TLS then runs through it, checked against this builder's host.
+    ///
+    /// Errors: [`Error::Connect`] / [`Error::Timeout`] connecting, [`Error::Proxy`] when the
+    /// proxy refuses or breaks its protocol, [`Error::Tls`] for a failed
     /// handshake or certificate check, [`Error::StartTls`] when STARTTLS cannot be done,
     /// [`Error::Bye`] when the server greets with BYE, [`Error::Cancelled`] when the handle
     /// given to [`cancel_with`](Self::cancel_with) is (or gets) cancelled,
@@ -32,15 +36,29 @@ impl ClientBuilder {
         }
         let handle = self.cancel.clone().unwrap_or_default();
         let mut watch = handle.watch()?;
-        let tcp = transport::connect_tcp(
-            &self.host,
-            self.port,
-            self.connect_timeout,
-            self.opts.read_timeout,
-            self.opts.write_timeout,
-            // Only a builder's handle can be cancelled before the connection exists.
-            self.cancel.is_some().then_some(&watch),
-        )
+        let tcp = match &self.proxy {
+            None => transport::connect_tcp(
+                &self.host,
+                self.port,
+                self.connect_timeout,
+                self.opts.read_timeout,
+                self.opts.write_timeout,
+                // Only a builder's handle can be cancelled before the connection exists.
+                self.cancel.is_some().then_some(&watch),
+            ),
+            // The tunnel through the proxy, its handshake within the connect timeout and
+            // under the cancel handle; TLS below runs through it with the server's name.
+            Some(proxy) => transport::connect_through_proxy(
+                proxy,
+                &self.host,
+                self.port,
+                self.connect_timeout,
+                self.opts.read_timeout,
+                self.opts.write_timeout,
+                &mut watch,
+                self.cancel.is_some(),
+            ),
+        }
         .map_err(|e| with_server(e, &self.server()))?;
         debug!("connected to {}:{}", self.host, self.port);
         // From here a cancel shuts the socket down: the TLS handshake and the greeting wait

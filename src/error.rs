@@ -421,7 +421,8 @@ pub enum Error {
     /// resolve.
     #[error("cannot connect to {server}: {source}")]
     Connect {
-        /// `host:port` as given to the builder.
+        /// `host:port` as given to the builder; `proxy HOST:PORT` when the proxy
+        /// ([`ClientBuilder::proxy`](crate::ClientBuilder::proxy)) could not be reached.
         server: String,
         /// What the system said.
         source: std::io::Error,
@@ -434,7 +435,8 @@ pub enum Error {
     )]
     #[non_exhaustive]
     Timeout {
-        /// `"read"`, `"write"`, `"connect"`, `"tls handshake"`, `"greeting"`, or
+        /// `"read"`, `"write"`, `"connect"`, `"proxy handshake"` (a proxy that did not open
+        /// the tunnel within the connect timeout), `"tls handshake"`, `"greeting"`, or
         /// `"command"` for a [`command_deadline`](crate::ClientBuilder::command_deadline)
         /// that passed.
         operation: &'static str,
@@ -555,6 +557,34 @@ pub enum Error {
     /// caller's decision, and nothing retries it.
     #[error("cancelled (CancelHandle::cancel)")]
     Cancelled,
+    /// The proxy ([`ClientBuilder::proxy`](crate::ClientBuilder::proxy)) did not open the
+    /// tunnel to the IMAP server: it refused (a SOCKS5 reply code, an HTTP status), refused
+    /// or wanted credentials, closed the connection, or answered something that is not its
+    /// protocol. The message names the proxy (without its password), shows what it said
+    /// (the HTTP status line, the SOCKS5 reply code) and what that means:
+    /// `proxy http://127.0.0.1:3128: answered CONNECT imap.example.com:993 with "HTTP/1.1
+    /// 403 Forbidden": the proxy does not allow a tunnel there (...)`. A proxy that cannot
+    /// be reached at all is [`Error::Connect`] (its `server` reads `proxy HOST:PORT`), one
+    /// that does not answer in time [`Error::Timeout`] (`"proxy handshake"`).
+    #[error("proxy {proxy}: {reason}")]
+    #[non_exhaustive]
+    Proxy {
+        /// The proxy as a URL without its password (`socks5h://me@proxy.example.com:1080`).
+        proxy: String,
+        /// What the proxy answered, for a refusal: the SOCKS5 reply code (`REP`, RFC 1928:
+        /// 1 general failure, 2 not allowed by ruleset, 3 network unreachable, 4 host
+        /// unreachable, 5 connection refused, 6 TTL expired, 7 command not supported, 8
+        /// address type not supported) for a `socks5h://` / `socks5://` proxy, or the HTTP
+        /// status (403, 407, 502...) for an `http://` one. `None` for a refused SOCKS5
+        /// login, a closed connection or a reply that breaks the protocol.
+        code: Option<u16>,
+        /// The proxy wants credentials or refused those given: SOCKS5 "no acceptable
+        /// methods" or a failed RFC 1929 login, HTTP 407 (or 401, which some proxies send
+        /// for a wrong password). Trying again will not help; fix the credentials.
+        credentials_refused: bool,
+        /// What went wrong, in plain words, with what the proxy sent (escaped, bounded).
+        reason: String,
+    },
 }
 
 /// The message, as `Display` shows it: `fn main() -> Result<(), blocking_imap::Error>` then
@@ -622,6 +652,20 @@ impl Error {
     /// ([`Error::Cancelled`])?
     pub fn is_cancelled(&self) -> bool {
         matches!(self, Error::Cancelled)
+    }
+
+    /// Did connecting through the proxy fail ([`Error::Proxy`]: a refusal, refused
+    /// credentials, a reply that breaks the protocol; or a proxy handshake that timed out)?
+    /// A proxy that cannot be reached at all is [`is_connect`](Self::is_connect).
+    pub fn is_proxy(&self) -> bool {
+        matches!(
+            self,
+            Error::Proxy { .. }
+                | Error::Timeout {
+                    operation: "proxy handshake",
+                    ..
+                }
+        )
     }
 
     /// Did the server close the connection (BYE, or the socket closed)?
@@ -759,6 +803,7 @@ impl Error {
                 | Error::StartTls(_)
                 | Error::Broken(_)
                 | Error::Cancelled
+                | Error::Proxy { .. }
         )
     }
 }

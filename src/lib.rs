@@ -591,7 +591,7 @@ pub use reconnect::{Changes, Operation, Reconnected, Resumed, SyncState};
 pub use session::Session;
 pub use state::{Mailbox, Unsolicited};
 pub use stream::FetchStream;
-pub use transport::{CancelHandle, ReadWrite};
+pub use transport::{CancelHandle, Proxy, ReadWrite};
 pub use types::acl::{AclEntry, ListRights, Rights};
 pub use types::append::{AppendMessage, AppendSource};
 pub use types::catenate::CatenatePart;

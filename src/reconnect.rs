@@ -254,12 +254,17 @@ fn jitter(delay: Duration, seed: &mut u64) -> Duration {
 }
 
 /// Errors after which another connection is worth trying: the network, the server going
-/// away, a server that is not answering. A refused login is not (it would be refused again).
+/// away, a server that is not answering, a proxy that could not reach it. A refused login
+/// is not (it would be refused again), nor refused proxy credentials.
 fn worth_retrying(e: &Error) -> bool {
     matches!(
         e,
         Error::Io(_)
             | Error::Connect { .. }
+            | Error::Proxy {
+                credentials_refused: false,
+                ..
+            }
             | Error::Timeout { .. }
             | Error::ConnectionClosed
             | Error::Bye(_)

@@ -17,9 +17,14 @@ use crate::error::{Error, Result};
 
 mod cancel;
 mod deflate;
+mod proxy;
+mod proxy_env;
 pub use self::cancel::CancelHandle;
 pub(crate) use self::cancel::Watch;
 pub(crate) use self::deflate::Deflate;
+pub(crate) use self::proxy::connect as connect_through_proxy;
+pub use self::proxy::Proxy;
+pub(crate) use self::proxy_env::proxy_for as proxy_from_vars;
 
 #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
 use self::native_backend as backend;
