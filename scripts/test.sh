@@ -7,7 +7,10 @@
 #                                wipes the test mailboxes; see that script for users/ports)
 # 2. exports the variables from `scripts/dovecot.sh env` (BLOCKING_IMAP_HOST, _PORT,
 #    _TLS_PORT, _CA, _SERVER_CERT, _SERVER_KEY, _DOVECOT_DIR, _DOVECOT_CONF,
-#    BLOCKING_IMAP_DOVECOT=1)
+#    BLOCKING_IMAP_DOVECOT=1); then scripts/proxies.sh start (SOCKS5 and HTTP CONNECT
+#    proxies for tests/dovecot_proxy.rs, installed with apt-get if missing; ports from
+#    BLOCKING_IMAP_PROXY_PORT, default 11080..11083) and its env (BLOCKING_IMAP_SOCKS5...,
+#    BLOCKING_IMAP_PROXIES=1)
 # 3. cargo test --all-targets --features testing "$@"   and   cargo test --doc --features testing "$@"
 #    (native-tls, the default; `testing` for the record/replay tests)
 #    (if the extra args already select targets, e.g. --test foo or --lib, runs only
@@ -16,8 +19,8 @@
 #    Dovecot-backed suites (tests/dovecot_*.rs, idle, starttls_injection), with
 #    BLOCKING_IMAP_TEST_OVER_TLS=1 so that their sessions run over implicit TLS too.
 #    Skipped when the extra args select targets, or with BLOCKING_IMAP_SKIP_RUSTLS=1.
-# 5. stops Dovecot again, whatever happened (set BLOCKING_IMAP_KEEP_DOVECOT=1 to leave it
-#    running for debugging), and exits with cargo's status (the first failure).
+# 5. stops Dovecot and the proxies again, whatever happened (set BLOCKING_IMAP_KEEP_DOVECOT=1
+#    to leave them running for debugging), and exits with cargo's status (the first failure).
 #
 # Ports and state dir can be changed with BLOCKING_IMAP_PORT, BLOCKING_IMAP_TLS_PORT and
 # BLOCKING_IMAP_DOVECOT_DIR. Needs cargo on PATH (or in ~/.cargo/bin).
@@ -25,6 +28,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DOVECOT_SH="$ROOT/scripts/dovecot.sh"
+PROXIES_SH="$ROOT/scripts/proxies.sh"
 cd "$ROOT"
 
 if ! command -v cargo >/dev/null 2>&1 && [[ -x "${CARGO_HOME:-$HOME/.cargo}/bin/cargo" ]]; then
@@ -38,8 +42,9 @@ command -v cargo >/dev/null 2>&1 || {
 # shellcheck disable=SC2317  # invoked by the EXIT trap
 stop_dovecot() {
     if [[ "${BLOCKING_IMAP_KEEP_DOVECOT:-0}" == 1 ]]; then
-        echo "test.sh: leaving dovecot running (BLOCKING_IMAP_KEEP_DOVECOT=1)" >&2
+        echo "test.sh: leaving dovecot and the proxies running (BLOCKING_IMAP_KEEP_DOVECOT=1)" >&2
     else
+        "$PROXIES_SH" stop || true
         "$DOVECOT_SH" stop || true
     fi
 }
@@ -49,6 +54,9 @@ trap 'exit 143' TERM
 
 "$DOVECOT_SH" start
 eval "$("$DOVECOT_SH" env)"
+# The proxies' ConnectPort rules name the Dovecot ports, exported just above.
+"$PROXIES_SH" start
+eval "$("$PROXIES_SH" env)"
 
 # Do the extra args (before a `--`) select targets themselves?
 selects_targets=0
