@@ -42,6 +42,34 @@
 //! # Ok::<(), blocking_imap::Error>(())
 //! ```
 //!
+//! ## Through a proxy
+//!
+//! [`ClientBuilder::proxy`] connects through a SOCKS5 proxy (RFC 1928, with a user name and
+//! password per RFC 1929) or an HTTP proxy's CONNECT (RFC 9110, with Basic credentials),
+//! given as a [`Proxy`] or a URL (`socks5h://USER:PASSWORD@HOST:PORT`, `socks5://...`,
+//! `http://...`). The proxy only opens a TCP tunnel: TLS (implicit or STARTTLS) runs through
+//! it end to end, and the certificate is checked against the IMAP server's host name, never
+//! the proxy's. With `socks5h://` (and [`Proxy::socks5`]) and HTTP, the proxy resolves the
+//! server's name; with `socks5://`, it is resolved here. The connect timeout covers
+//! reaching the proxy and its handshake, a [`CancelHandle`] ends the handshake at once, and
+//! [`Session::reconnect`] goes through the proxy again. A refusal is [`Error::Proxy`], with
+//! the proxy's own words (the HTTP status line, the SOCKS5 reply code) and what they mean.
+//!
+//! ```no_run
+//! use blocking_imap::{ClientBuilder, Proxy};
+//! let client = ClientBuilder::new("imap.example.com", 993)
+//!     .proxy("socks5h://me:proxy-secret@127.0.0.1:1080".parse::<Proxy>()?)
+//!     .connect()?;
+//! # Ok::<(), blocking_imap::Error>(())
+//! ```
+//!
+//! The environment is read only when asked: [`ClientBuilder::proxy_from_env`] takes
+//! `all_proxy` / `ALL_PROXY` and honours `no_proxy` / `NO_PROXY` (names and their
+//! sub-domains, addresses, networks, `:PORT`, `*`), as curl does for protocols without a
+//! variable of their own; `HTTPS_PROXY` and `HTTP_PROXY` are not read (they are for web
+//! URLs, and web proxies often allow CONNECT to port 443 only). [`ClientBuilder::from_env`]
+//! reads `IMAP_PROXY` (below).
+//!
 //! ## TLS backends (cargo features)
 //!
 //! - `native-tls` (default): the platform's TLS library (OpenSSL on Linux, Secure Transport
@@ -81,6 +109,7 @@
 //! | `IMAP_PASSWORD` | the password |
 //! | `IMAP_PASSWORD_FILE` | instead: a file holding the password (one trailing newline stripped), for container secrets |
 //! | `IMAP_CA` | optional: a PEM file trusted as a root besides the system's ([`ClientBuilder::add_root_certificate_pem`]) |
+//! | `IMAP_PROXY` | optional: a proxy URL, `socks5h://USER:PASSWORD@HOST:PORT`, `socks5://...` or `http://...` ([`Proxy::from_url`]), used whatever `NO_PROXY` says; `ALL_PROXY` is not read unless [`ClientBuilder::proxy_from_env`] is called on [`Env::builder`] |
 //!
 //! Without `IMAP_PASSWORD` and `IMAP_PASSWORD_FILE`, a password in the URL (`USER:PASS@`) is
 //! used; both variables set is an error. Each error names the variable to fix
@@ -358,7 +387,8 @@
 //! ([`Session::is_broken`]). Its `Debug` is its message, so `fn main() -> Result<(),
 //! blocking_imap::Error>` prints one readable line; the predicates tell errors apart in code:
 //! [`is_timeout`](Error::is_timeout), [`is_connect`](Error::is_connect),
-//! [`is_tls`](Error::is_tls), [`is_auth_failed`](Error::is_auth_failed),
+//! [`is_tls`](Error::is_tls), [`is_proxy`](Error::is_proxy),
+//! [`is_auth_failed`](Error::is_auth_failed),
 //! [`is_already_exists`](Error::is_already_exists),
 //! [`is_nonexistent`](Error::is_nonexistent), [`is_try_create`](Error::is_try_create),
 //! [`is_over_quota`](Error::is_over_quota), [`is_broken`](Error::is_broken) and more.
@@ -372,6 +402,8 @@
 //! | a server whose certificate is not trusted | `tls error: the server's certificate is not signed by an authority this client trusts (unknown issuer) (imap.example.com:993): ...`; likewise `is self-signed`, `has expired`, `is not valid yet`, `is for another host name` |
 //! | a CA file that is not a PEM certificate | at [`ClientBuilder::add_root_certificate_pem`]: `invalid argument: add_root_certificate_pem: not a PEM certificate (no "-----BEGIN CERTIFICATE-----" line; ...)` |
 //! | nothing listens, or the host does not exist | `cannot connect to imap.example.com:993: Connection refused (os error 111)` |
+//! | a proxy that does not allow the IMAP port | `proxy http://proxy.corp:3128: answered CONNECT imap.example.com:993 with "HTTP/1.1 403 Forbidden": the proxy does not allow a tunnel there (many proxies allow CONNECT only to port 443: port 993 must be allowed)` ([`Error::Proxy`]) |
+//! | a wrong proxy password | `proxy socks5h://me@proxy.corp:1080: refused the user name and password (RFC 1929 status 0x01)` |
 //! | a wrong password | `server said no to LOGIN: [AUTHENTICATIONFAILED] Authentication failed.` ([`Error::is_auth_failed`]) |
 //! | FETCH, STORE, SEARCH, EXPUNGE, COPY, MOVE... before a SELECT | nothing is sent: `UID FETCH needs a selected mailbox: select() or examine() a mailbox first` ([`Error::is_not_selected`]) |
 //! | a mailbox that does not exist | `server said no to SELECT: [NONEXISTENT] ...`, or from Dovecot 2.3, which sends no code, `server said no to SELECT: Mailbox doesn't exist: ...` — [`Error::is_nonexistent`] is true for both; [`Session::mailbox_exists`] asks first |

@@ -69,6 +69,9 @@ fn connect_via(steps: Vec<T>, knobs: Knobs, proxy: impl FnOnce(u16) -> Proxy) ->
     result
 }
 
+/// A proxy at a port of 127.0.0.1.
+type ProxyAt = fn(u16) -> Proxy;
+
 fn socks(port: u16) -> Proxy {
     Proxy::socks5("127.0.0.1", port)
 }
@@ -606,7 +609,7 @@ fn hanging_proxy(steps: Vec<T>) -> (u16, thread::JoinHandle<Result<(), String>>)
 #[test]
 fn the_connect_timeout_bounds_the_proxy_handshake() {
     let timeout = Duration::from_millis(400);
-    let cases: Vec<(Vec<T>, fn(u16) -> Proxy)> = vec![
+    let cases: Vec<(Vec<T>, ProxyAt)> = vec![
         (vec![], socks),
         (vec![cb(&[5, 1, 0]), sb(&[5, 0])], socks),
         (
@@ -668,7 +671,7 @@ fn the_connect_timeout_bounds_the_proxy_handshake() {
 fn a_cancel_ends_a_hanging_proxy_handshake_at_once() {
     let timeout = Duration::from_secs(30);
     for (steps, proxy) in [
-        (vec![cb(&[5, 1, 0]), sb(&[5, 0])], socks as fn(u16) -> Proxy),
+        (vec![cb(&[5, 1, 0]), sb(&[5, 0])], socks as ProxyAt),
         (vec![cb(&http_connect_request(false))], http),
     ] {
         let (port, _server) = hanging_proxy(steps);
@@ -754,7 +757,8 @@ fn a_reconnect_goes_through_the_proxy_again() {
 }
 
 #[test]
-fn the_builder_and_errors_never_show_the_proxy_password() {
+fn the_builder_errors_and_logs_never_show_the_proxy_password() {
+    common::capture::install();
     let b = through(Proxy::from_url("socks5h://me:pr0xy-s3cret@127.0.0.1:1").unwrap());
     let shown = format!("{b:?}");
     assert!(
@@ -777,4 +781,18 @@ fn the_builder_and_errors_never_show_the_proxy_password() {
         "{e}"
     );
     assert!(!e.to_string().contains("s3cret"), "{e}");
+    // An HTTP login that works, with every record at TRACE kept.
+    let reply = [&b"HTTP/1.1 200 OK\r\n\r\n"[..], GREETING].concat();
+    let steps = vec![cb(&http_connect_request(true)), sb(&reply)];
+    connect_via(steps, Knobs::default(), http_auth).unwrap();
+    let lines = common::capture::lines();
+    assert!(
+        lines.iter().any(|l| l.contains("connecting through proxy")),
+        "{lines:?}"
+    );
+    for l in &lines {
+        for secret in ["s3cret", "sesame", "QWxhZGRpbjpvcGVuIHNlc2FtZQ"] {
+            assert!(!l.contains(secret), "{l}");
+        }
+    }
 }

@@ -179,15 +179,18 @@ impl fmt::Display for Proxy {
     }
 }
 
-/// The URL without the password, and whether there is one.
+/// The proxy's kind, server and user; the password only as whether there is one.
 impl fmt::Debug for Proxy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Proxy {
+            kind: _,
+            host: _,
+            port: _,
+            auth,
+        } = self;
         f.debug_struct("Proxy")
             .field("url", &self.to_string())
-            .field(
-                "password",
-                &self.auth.as_ref().map(|_| "<redacted>").unwrap_or("none"),
-            )
+            .field("password", &auth.as_ref().map_or("none", |_| "<redacted>"))
             .finish()
     }
 }
