@@ -1237,4 +1237,36 @@ mod tests {
         let f = http_reply(b"HTTP/1.1 403 \x1b[31mred\r\n\r\n", "h:1", 1, false).unwrap_err();
         assert!(f.reason.contains("\\u{1b}[31mred"), "{}", f.reason);
     }
+
+    /// Any bytes at all, as a reply: an answer, never a panic.
+    #[test]
+    fn replies_of_any_bytes_never_panic() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let samples: [&[u8]; 3] = [
+            b"HTTP/1.1 407 x\r\nProxy-Authenticate: \r\nProxy-Authenticate:\r\n\r\n",
+            b"HTTP/1.0 200 OK\n\n",
+            b"\xff\xfe\r\n\r\n",
+        ];
+        for _ in 0..20_000 {
+            let len = usize::try_from(next() % 64).unwrap();
+            let mut bytes: Vec<u8> = (0..len).map(|_| next().to_le_bytes()[0]).collect();
+            if next() % 2 == 0 {
+                let sample = samples[usize::try_from(next() % 3).unwrap()];
+                let cut = usize::try_from(next()).unwrap() % (sample.len() + 1);
+                bytes.splice(0..0, sample[..cut].iter().copied());
+            }
+            let _ = http_reply(&bytes, "h:1", 1, next() % 2 == 0);
+            let _ = head_end(&bytes, usize::try_from(next() % 70).unwrap());
+            let b = |i: usize| bytes.get(i).copied().unwrap_or(0);
+            let _ = socks_method([b(0), b(1)], next() % 2 == 0);
+            let _ = socks_auth_reply([b(0), b(1)]);
+            let _ = socks_reply_head([b(0), b(1), b(2), b(3)], &Dest::Name("h".into()), "h:1");
+        }
+    }
 }
