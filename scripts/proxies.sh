@@ -5,7 +5,7 @@
 #
 # Usage: scripts/proxies.sh start|stop|restart|status|env
 #
-#   start   install microsocks/tinyproxy if missing (apt-get, needs root; `apt-get update`
+#   start   install microsocks/tinyproxy-bin if missing (apt-get, needs root; `apt-get update`
 #           only if the install fails without it), (re)start the four proxies, and wait
 #           until each accepts connections. Fails (exit 1) with the reason when a proxy
 #           cannot be installed or started: the tests need them and must not skip.
@@ -72,64 +72,28 @@ comm_of() {
 # ---------------------------------------------------------------------------------------
 # installation
 
-POLICY=/usr/sbin/policy-rc.d
-POLICY_BACKUP="$POLICY.blocking-imap-proxies-backup"
-POLICY_STATE=none # none | created | replaced
-
-policy_restore() {
-    case "$POLICY_STATE" in
-        created) rm -f "$POLICY" ;;
-        replaced) mv -f "$POLICY_BACKUP" "$POLICY" ;;
-    esac
-    POLICY_STATE=none
-}
-
 apt_install() {
     apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=300 \
         -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@" >/dev/null
 }
 
 install_packages() {
+    # Both packages hold only the program: no system service starts, nothing to configure.
     local pkgs=()
     command -v microsocks >/dev/null 2>&1 || pkgs+=(microsocks)
-    command -v tinyproxy >/dev/null 2>&1 || pkgs+=(tinyproxy)
+    command -v tinyproxy >/dev/null 2>&1 || pkgs+=(tinyproxy-bin)
     [[ ${#pkgs[@]} -gt 0 ]] || return 0
     [[ $EUID -eq 0 ]] || die "need ${pkgs[*]} installed, and only root can install them"
     command -v apt-get >/dev/null 2>&1 || die "need ${pkgs[*]}, but apt-get is not available"
-    # Keep the packaged tinyproxy service from starting: policy-rc.d must exit 101.
-    local rc=0
-    if [[ -e "$POLICY" ]]; then
-        "$POLICY" tinyproxy start >/dev/null 2>&1 || rc=$?
-    fi
-    if [[ ! -e "$POLICY" ]]; then
-        POLICY_STATE=created
-    elif [[ $rc -ne 101 ]]; then
-        mv -f "$POLICY" "$POLICY_BACKUP"
-        POLICY_STATE=replaced
-    fi
-    trap policy_restore EXIT
-    if [[ $POLICY_STATE != none ]]; then
-        printf '#!/bin/sh\n# temporary, from blocking-imap scripts/proxies.sh\nexit 101\n' >"$POLICY"
-        chmod 0755 "$POLICY"
-    fi
     log "installing ${pkgs[*]} (apt-get)..."
     export DEBIAN_FRONTEND=noninteractive
     if ! apt_install "${pkgs[@]}"; then
         log "install failed; apt-get update, then again"
         apt-get update -qq -o DPkg::Lock::Timeout=300 || true
-        apt_install "${pkgs[@]}" || {
-            policy_restore
-            die "could not install ${pkgs[*]}"
-        }
-    fi
-    policy_restore
-    trap - EXIT
-    # The packaged service must not hold a port or run beside ours.
-    if command -v systemctl >/dev/null 2>&1 && [[ -d /run/systemd/system ]]; then
-        systemctl disable --now tinyproxy >/dev/null 2>&1 || true
+        apt_install "${pkgs[@]}" || die "could not install ${pkgs[*]}"
     fi
     command -v microsocks >/dev/null 2>&1 || die "microsocks installed, but not found"
-    command -v tinyproxy >/dev/null 2>&1 || die "tinyproxy installed, but not found"
+    command -v tinyproxy >/dev/null 2>&1 || die "tinyproxy-bin installed, but tinyproxy not found"
     log "installed ${pkgs[*]}"
 }
 
