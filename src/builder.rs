@@ -142,6 +142,7 @@ impl ClientBuilder {
                 command_deadline: None,
                 greeting_timeout: DEFAULT_GREETING_TIMEOUT,
                 pipeline_depth: DEFAULT_PIPELINE_DEPTH,
+                imap4rev2: true,
             },
             url: UrlParts::default(),
             reconnect: ReconnectPolicy::default(),
@@ -256,6 +257,23 @@ impl ClientBuilder {
     ) -> Result<Self> {
         self.proxy = transport::proxy_from_vars(var, &self.host, self.port)?;
         Ok(self)
+    }
+
+    /// Use IMAP4rev2 (RFC 9051) when the server offers it (the default: `true`). After
+    /// login, a server that lists both `IMAP4rev1` and `IMAP4rev2` (in the capabilities it sent
+    /// with its greeting or the login's OK, as servers do) gets `ENABLE IMAP4rev2`
+    /// (a refusal is logged, and the session goes on in IMAP4rev1); a server that lists
+    /// only `IMAP4rev2` speaks it from the start. Either way a session's results are the
+    /// same: SEARCH answered with ESEARCH gives the same numbers, LIST `\NonExistent`
+    /// implies `\NoSelect`, and [`Capabilities::has`] reports the extensions IMAP4rev2
+    /// includes.
+    ///
+    /// `imap4rev2(false)` is for servers that announce IMAP4rev2 and misbehave once it is
+    /// enabled: no ENABLE is sent, `Capabilities::has("IMAP4rev2")` says no and nothing is
+    /// implied from it; only the extensions the server lists are used.
+    pub fn imap4rev2(mut self, use_it: bool) -> Self {
+        self.opts.imap4rev2 = use_it;
+        self
     }
 
     /// Sends ID (RFC 2971) with the crate's name and version (`"name" "blocking-imap"

@@ -363,11 +363,55 @@ impl Client {
     /// The session, with what it needs to reconnect and the ID still to send.
     fn into_session(mut self, login: Login) -> Session {
         self.send_pending_id(true);
+        self.enable_rev2();
         let reconnect = self
             .builder
             .take()
             .map(|builder| Reconnect { builder, login });
         Session::with_reconnect(self.conn, reconnect)
+    }
+
+    /// `ENABLE IMAP4rev2` (RFC 9051 section 6.3.1) once logged in, when the server's known
+    /// capabilities list both IMAP4rev1 and IMAP4rev2 and the caller did not turn it off. A refusal is logged, never
+    /// an error: the session goes on in IMAP4rev1.
+    fn enable_rev2(&mut self) {
+        if !self.conn.opts.imap4rev2 {
+            return;
+        }
+        // Only capabilities already known (sent with the login's OK or before it, as most
+        // servers do): no CAPABILITY round trip for this.
+        let Some((listed, rev1)) = self
+            .conn
+            .caps
+            .as_ref()
+            .map(|c| (c.listed("IMAP4rev2"), c.listed("IMAP4rev1")))
+        else {
+            return;
+        };
+        if !listed || !rev1 {
+            // Not offered, or a server that speaks only IMAP4rev2: nothing to enable.
+            return;
+        }
+        let mut cmd = Command::new("ENABLE");
+        cmd.raw("IMAP4rev2");
+        let mut on: Vec<String> = Vec::new();
+        let run = self.conn.run(
+            cmd,
+            &|r| matches!(r, crate::wire::parse::Response::Enabled(_)),
+            &mut |r| {
+                if let crate::wire::parse::Response::Enabled(names) = r {
+                    on.extend(names);
+                }
+            },
+        );
+        match run {
+            Ok(_) if on.iter().any(|n| n.eq_ignore_ascii_case("IMAP4rev2")) => {
+                debug!("IMAP4rev2 enabled");
+                self.conn.enabled.push("IMAP4rev2".into());
+            }
+            Ok(_) => debug!("ENABLE IMAP4rev2 answered without enabling it: IMAP4rev1 it is"),
+            Err(e) => warn!("ENABLE IMAP4rev2 refused ({e}): IMAP4rev1 it is"),
+        }
     }
 
     /// Sends the ID the builder asked for, if the server takes it now (`authenticated`: the

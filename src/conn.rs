@@ -12,6 +12,8 @@ use crate::transport::Stream;
 use crate::types::id::IdInfo;
 use crate::types::{Capabilities, ResponseCode, StatusKind};
 use crate::wire::effect::{effect, needs_selected, Effect};
+use crate::types::{Capabilities, ResponseCode, Rev2View, StatusKind};
+use crate::wire::effect::{effect, Effect};
 use crate::wire::encode::{Command, LiteralMode};
 use crate::wire::framer::{FrameError, Framer, Spill};
 use crate::wire::id::id_command;
@@ -38,6 +40,8 @@ pub(crate) struct Options {
     pub(crate) greeting_timeout: Duration,
     /// How many chunks of a split command may be in flight at once.
     pub(crate) pipeline_depth: usize,
+    /// Use IMAP4rev2 when the server offers it (`ClientBuilder::imap4rev2`).
+    pub(crate) imap4rev2: bool,
 }
 
 /// One frame, classified against the tag of the command in progress.
@@ -215,11 +219,37 @@ impl Conn {
     }
 
     pub(crate) fn literal_mode(&self) -> LiteralMode {
+        let view = self.rev2_view();
         match &self.caps {
             Some(c) if c.has("LITERAL+") => LiteralMode::Plus,
-            Some(c) if c.has("LITERAL-") => LiteralMode::Minus,
+            Some(c) if c.has("LITERAL-") || view == Rev2View::InUse => LiteralMode::Minus,
             _ => LiteralMode::Synchronising,
         }
+    }
+
+    /// How this session uses the server's IMAP4rev2 (see [`Capabilities`]): in use when the
+    /// server lists it and either lists no IMAP4rev1 or accepted `ENABLE IMAP4rev2`.
+    pub(crate) fn rev2_view(&self) -> Rev2View {
+        let Some(c) = &self.caps else {
+            return Rev2View::Raw;
+        };
+        if !self.opts.imap4rev2 {
+            return Rev2View::Ignored;
+        }
+        let enabled = self
+            .enabled
+            .iter()
+            .any(|e| e.eq_ignore_ascii_case("IMAP4rev2"));
+        if c.listed("IMAP4rev2") && (enabled || !c.listed("IMAP4rev1")) {
+            Rev2View::InUse
+        } else {
+            Rev2View::Raw
+        }
+    }
+
+    /// Does this session speak IMAP4rev2?
+    pub(crate) fn is_rev2(&self) -> bool {
+        self.rev2_view() == Rev2View::InUse
     }
 
     /// Reads more bytes into the framer.
@@ -1041,18 +1071,23 @@ impl Conn {
                 ))
             }
         };
-        self.caps = Some(caps.clone());
-        Ok(caps)
+        self.caps = Some(caps);
+        Ok(self.capabilities()?.clone())
     }
 
-    /// The capabilities, asking the server if they are not known.
+    /// The capabilities, asking the server if they are not known; seen through this
+    /// session's use of IMAP4rev2 (its base extensions implied once it is in use).
     pub(crate) fn capabilities(&mut self) -> Result<&Capabilities> {
         if self.caps.is_none() {
             self.fetch_capabilities()?;
         }
-        self.caps
-            .as_ref()
-            .ok_or_else(|| Error::Protocol("no capabilities".into()))
+        let view = self.rev2_view();
+        let caps = self
+            .caps
+            .as_mut()
+            .ok_or_else(|| Error::Protocol("no capabilities".into()))?;
+        caps.set_view(view);
+        Ok(caps)
     }
 
     /// Reads the greeting.
@@ -1260,6 +1295,7 @@ mod tests {
             command_deadline: None,
             greeting_timeout: Duration::from_secs(10),
             pipeline_depth: 4,
+            imap4rev2: true,
         };
         opts(&mut o);
         Conn::new(Stream::Custom(Box::new(Canned(io::Cursor::new(server)))), o)

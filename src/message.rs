@@ -1,5 +1,7 @@
 //! Message commands: FETCH, STORE, COPY, MOVE, EXPUNGE, SEARCH, APPEND.
 
+use log::debug;
+
 use crate::error::{Error, Result, ServerText};
 use crate::journal::Earlier;
 use crate::session::Session;
@@ -553,14 +555,46 @@ impl Session {
     }
 
     fn collect_search(&mut self, cmd: Command) -> Result<Vec<u32>> {
-        // Bounded by `max_result_size` (`Conn::finish`), like every collected result.
+        // Bounded by `max_result_size` (`Conn::finish`), like every collected result. An
+        // IMAP4rev2 server answers a SEARCH without RETURN with `* ESEARCH (TAG "..") ALL
+        // set` (RFC 9051 section 6.4.4; nothing after the correlator when nothing matched):
+        // the same numbers, expanded here, at most `max_result_size / 4` of them, so a
+        // `1:4294967295` costs an error, never the memory.
+        let limit = self.conn.opts.max_result_size;
+        let tag = self.conn.send(cmd)?;
         let mut out = Vec::new();
-        self.conn
-            .run(cmd, &|r| matches!(r, Response::Search { .. }), &mut |r| {
-                if let Response::Search { nums, .. } = r {
-                    out.extend(nums);
+        let mut too_many = false;
+        let ours = |r: &Response| match r {
+            Response::Search { .. } => true,
+            Response::ESearch { tag: t, .. } => {
+                t.as_deref().map_or(true, |t| t.eq_ignore_ascii_case(&tag))
+            }
+            _ => false,
+        };
+        self.conn.finish(&tag, &ours, &mut |r| match r {
+            Response::Search { nums, .. } => out.extend(nums),
+            Response::ESearch { result, .. } => {
+                if !result.unparsed.is_empty() {
+                    debug!(
+                        "ESEARCH for SEARCH: {} item(s) not read",
+                        result.unparsed.len()
+                    );
                 }
-            })?;
+                let room = (limit / 4).saturating_sub(out.len()) as u64;
+                if result.all.len() > room {
+                    too_many = true;
+                    return;
+                }
+                out.extend(result.all.iter());
+            }
+            _ => {}
+        })?;
+        if too_many {
+            return Err(Error::LimitExceeded {
+                what: "the numbers of an ESEARCH answer to SEARCH".into(),
+                limit,
+            });
+        }
         // Ascending, each once, whatever order the server chose (documented).
         out.sort_unstable();
         out.dedup();

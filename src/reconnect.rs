@@ -877,8 +877,13 @@ fn new_session(info: &Reconnect, enabled: &[String]) -> Result<Session> {
         }
     }
     .map_err(|e| e.error)?;
+    // IMAP4rev2 is enabled again by the login itself (`ClientBuilder::imap4rev2`).
+    let enabled: Vec<&String> = enabled
+        .iter()
+        .filter(|e| !e.eq_ignore_ascii_case("IMAP4rev2"))
+        .collect();
     if !enabled.is_empty() {
-        let names: Vec<&str> = enabled.iter().map(String::as_str).collect();
+        let names: Vec<&str> = enabled.iter().map(|e| e.as_str()).collect();
         session.enable(&names)?;
     }
     Ok(session)

@@ -181,13 +181,20 @@ impl Session {
         if let Some(p) = &params {
             cmd.raw(p);
         }
+        // An IMAP4rev2 server names the mailbox in a LIST response during SELECT (RFC 9051
+        // section 6.3.2): part of the answer, not news, as IMAP4rev1 servers send none.
+        let opened = name.clone();
         // Whatever was selected is closed the moment the command is sent.
         self.conn.state = Mailbox {
             name: Some(name),
             read_only: verb == "EXAMINE",
             ..Mailbox::default()
         };
-        let wants = |r: &Response| is_select_data(r) || (resync && matches!(r, Response::Fetch(_)));
+        let wants = |r: &Response| {
+            is_select_data(r)
+                || (resync && matches!(r, Response::Fetch(_)))
+                || matches!(r, Response::List { lsub: false, name, .. } if name.name() == &opened)
+        };
         let result = self.conn.run(cmd, &wants, &mut |r| {
             if matches!(r, Response::Vanished { .. } | Response::Fetch(_)) {
                 extra(r);
@@ -337,6 +344,9 @@ impl Session {
     /// # Ok::<(), blocking_imap::Error>(())
     /// ```
     ///
+    /// Under IMAP4rev2, which has no RECENT, [`StatusItem::Recent`] is not sent (unless it
+    /// is the only item) and [`MailboxStatus::recent`] stays `None`.
+    ///
     /// Errors: [`Error::No`] when the mailbox does not exist; [`Error::Protocol`] when the
     /// server answers OK without a STATUS response.
     pub fn status(
@@ -347,7 +357,16 @@ impl Session {
         let name = self.conn.adapt(mailbox.into());
         let mut cmd = Command::new("STATUS");
         cmd.astring(name.wire(), "mailbox name")?;
-        let list: Vec<&str> = items.iter().map(|i| i.as_str()).collect();
+        // IMAP4rev2 has no RECENT (RFC 9051 appendix E): not asked for, left `None`.
+        let rev2 = self.conn.is_rev2();
+        let mut list: Vec<&str> = items
+            .iter()
+            .filter(|i| !(rev2 && **i == StatusItem::Recent))
+            .map(|i| i.as_str())
+            .collect();
+        if list.is_empty() {
+            list = items.iter().map(|i| i.as_str()).collect();
+        }
         cmd.raw(&format!("({})", list.join(" ")));
         let mut got: Option<MailboxStatus> = None;
         self.conn.run(

@@ -130,6 +130,8 @@ pub struct Name {
     pub(crate) name: MailboxName,
     pub(crate) delimiter: Option<char>,
     pub(crate) attributes: Vec<NameAttribute>,
+    /// `("OLDNAME" ("old"))` (RFC 5465 / RFC 9051): the name before a rename.
+    pub(crate) old_name: Option<MailboxName>,
 }
 
 impl Name {
@@ -143,7 +145,16 @@ impl Name {
         self.delimiter
     }
 
-    /// The mailbox's attributes.
+    /// The name this mailbox had before a RENAME, when the server says so with the
+    /// `OLDNAME` extended data item of LIST (RFC 9051 section 7.3.1, RFC 5465), as an
+    /// IMAP4rev2 server may after a rename. `None` otherwise.
+    pub fn old_name(&self) -> Option<&MailboxName> {
+        self.old_name.as_ref()
+    }
+
+    /// The mailbox's attributes. `\NonExistent` always comes with `\NoSelect` (RFC 5258
+    /// says the one implies the other; the crate adds `\NoSelect` when a server leaves it
+    /// out), so a check for `\NoSelect` reads the same from IMAP4rev1 and IMAP4rev2 servers.
     pub fn attributes(&self) -> &[NameAttribute] {
         &self.attributes
     }
@@ -382,10 +393,11 @@ mod tests {
             name: MailboxName::from("Entwürfe"),
             delimiter: Some('/'),
             attributes: vec![NameAttribute::Drafts],
+            old_name: None,
         };
         assert_eq!(
             format!("{name:?}"),
-            r#"Name { name: MailboxName("Entwürfe", wire: "Entw&APw-rfe"), delimiter: Some('/'), attributes: [Drafts] }"#
+            r#"Name { name: MailboxName("Entwürfe", wire: "Entw&APw-rfe"), delimiter: Some('/'), attributes: [Drafts], old_name: None }"#
         );
     }
 }

@@ -167,12 +167,34 @@ impl fmt::Display for Flag {
     }
 }
 
-/// What a server can do: the list from its CAPABILITY response.
+/// What a server can do: the list from its CAPABILITY response, seen through the session's
+/// use of IMAP4rev2.
+///
+/// Once a session speaks IMAP4rev2 (RFC 9051: the server lists `IMAP4rev2` and either lists
+/// no `IMAP4rev1` or answered `ENABLE IMAP4rev2`), [`has`](Self::has) says yes for every
+/// extension IMAP4rev2 includes ([`REV2_BASE`](Self::REV2_BASE): MOVE, UNSELECT, UIDPLUS,
+/// ESEARCH, NAMESPACE, LITERAL-, ...) whether or not the server lists it, so one check works
+/// under either revision. With [`ClientBuilder::imap4rev2(false)`](crate::ClientBuilder::imap4rev2)
+/// `has("IMAP4rev2")` says no and nothing is implied. [`iter`](Self::iter) is always the list
+/// exactly as the server wrote it.
 ///
 /// Its `Debug` form is the list as IMAP writes it: `Capabilities("IMAP4rev1 IDLE AUTH=PLAIN")`.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Capabilities {
     names: Vec<String>,
+    view: Rev2View,
+}
+
+/// How a session uses the server's `IMAP4rev2` capability.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum Rev2View {
+    /// The list as it is (before login, or on a server that speaks both and was not enabled).
+    #[default]
+    Raw,
+    /// The session speaks IMAP4rev2: its base extensions are implied.
+    InUse,
+    /// The caller turned IMAP4rev2 off: it is as if the server did not list it.
+    Ignored,
 }
 
 impl fmt::Debug for Capabilities {
@@ -184,13 +206,64 @@ impl fmt::Debug for Capabilities {
 }
 
 impl Capabilities {
+    /// The extensions IMAP4rev2 includes (RFC 9051 section 1 and appendix E), which
+    /// [`has`](Self::has) reports once the session speaks IMAP4rev2. `ID` is here as the
+    /// crate always treated it (IMAP4rev2 servers in practice answer ID).
+    pub const REV2_BASE: &'static [&'static str] = &[
+        "BINARY",
+        "CHILDREN",
+        "ENABLE",
+        "ESEARCH",
+        "ID",
+        "IDLE",
+        "LIST-EXTENDED",
+        "LIST-STATUS",
+        "LITERAL-",
+        "MOVE",
+        "NAMESPACE",
+        "SASL-IR",
+        "SEARCHRES",
+        "SPECIAL-USE",
+        "STATUS=SIZE",
+        "UIDPLUS",
+        "UNSELECT",
+    ];
+
     pub(crate) fn from_names(names: Vec<String>) -> Self {
-        Capabilities { names }
+        Capabilities {
+            names,
+            view: Rev2View::Raw,
+        }
     }
 
-    /// Does the server advertise `name` (compared without regard to case)?
-    pub fn has(&self, name: &str) -> bool {
+    /// Is `name` in the list exactly as the server wrote it (no IMAP4rev2 view)?
+    pub(crate) fn listed(&self, name: &str) -> bool {
         self.names.iter().any(|n| n.eq_ignore_ascii_case(name))
+    }
+
+    pub(crate) fn set_view(&mut self, view: Rev2View) {
+        self.view = view;
+    }
+
+    /// Does the server advertise `name` (compared without regard to case)? Under IMAP4rev2
+    /// also every extension of [`REV2_BASE`](Self::REV2_BASE); with IMAP4rev2 turned off
+    /// by the caller, `"IMAP4rev2"` is never reported.
+    pub fn has(&self, name: &str) -> bool {
+        match self.view {
+            Rev2View::Ignored if name.eq_ignore_ascii_case("IMAP4rev2") => return false,
+            Rev2View::InUse if Self::REV2_BASE.iter().any(|b| b.eq_ignore_ascii_case(name)) => {
+                return true
+            }
+            _ => {}
+        }
+        self.listed(name)
+    }
+
+    /// Does this session speak IMAP4rev2 (RFC 9051)? True when the server lists
+    /// `IMAP4rev2` and either lists no `IMAP4rev1` or accepted `ENABLE IMAP4rev2`, unless
+    /// the caller turned it off with `ClientBuilder::imap4rev2(false)`.
+    pub fn is_imap4rev2(&self) -> bool {
+        self.view == Rev2View::InUse
     }
 
     /// Does the server offer the SASL mechanism `mechanism` (`AUTH=<mechanism>`)?

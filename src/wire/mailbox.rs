@@ -42,7 +42,14 @@ pub(crate) fn list_extended(c: &mut Cursor<'_>) -> PResult<(Name, ListExtra)> {
         c.astring()
             .map(|a| Some(NameAttribute::parse(&String::from_utf8_lossy(&a))))
     })?;
-    let attributes: Vec<NameAttribute> = attributes.into_iter().flatten().collect();
+    let mut attributes: Vec<NameAttribute> = attributes.into_iter().flatten().collect();
+    // RFC 5258 / RFC 9051: `\NonExistent` implies `\NoSelect`; said explicitly, so that an
+    // IMAP4rev2 answer reads as an IMAP4rev1 one.
+    if attributes.contains(&NameAttribute::NonExistent)
+        && !attributes.contains(&NameAttribute::NoSelect)
+    {
+        attributes.push(NameAttribute::NoSelect);
+    }
     let delimiter = delimiter(c)?;
     let name = MailboxName::from_wire(&mailbox_name(c)?);
     let extra = list_extra(c).unwrap_or_default();
@@ -51,6 +58,7 @@ pub(crate) fn list_extended(c: &mut Cursor<'_>) -> PResult<(Name, ListExtra)> {
             name,
             delimiter,
             attributes,
+            old_name: extra.old_name.clone(),
         },
         extra,
     ))
