@@ -585,6 +585,11 @@ pub enum Error {
         /// What went wrong, in plain words, with what the proxy sent (escaped, bounded).
         reason: String,
     },
+    /// Something the operation needs is not on the server: the account has no mailbox of
+    /// the special use it acts on ([`Session::move_to_trash`](crate::Session::move_to_trash)
+    /// without a Trash). The session is fine.
+    #[error("not found: {0}")]
+    NotFound(String),
 }
 
 /// The message, as `Display` shows it: `fn main() -> Result<(), blocking_imap::Error>` then

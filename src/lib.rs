@@ -640,6 +640,7 @@ pub use types::parts::{PartBody, PartRequest};
 pub use types::quota::{Quota, QuotaResource, QuotaRoots, QuotaUsage};
 pub use types::raw::{Arg, RawCommand};
 pub use types::search_results::{ReturnOption, SearchResult, SortKey, Thread, ThreadAlgorithm};
+pub use types::special_use::{FoundBy, SpecialMailbox, SpecialUse};
 pub use types::streaming::Streamed;
 pub use types::{
     Address, AppendUid, BodyStructure, Capabilities, ContentDisposition, CopyUid, DateTime,

@@ -17,3 +17,4 @@ pub(crate) mod raw;
 pub(crate) mod replace;
 pub(crate) mod search;
 pub(crate) mod unauthenticate;
+pub(crate) mod special_use;

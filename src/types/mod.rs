@@ -25,6 +25,7 @@ mod results;
 pub(crate) mod search;
 pub(crate) mod search_results;
 mod seq;
+pub(crate) mod special_use;
 pub(crate) mod streaming;
 
 /// How deeply body structures may nest (multiparts within multiparts, attached messages).
