@@ -1,6 +1,7 @@
 //! Sans-I/O protocol code: nothing in here reads or writes a socket.
 
 pub(crate) mod acl;
+pub(crate) mod deviations;
 pub(crate) mod effect;
 pub(crate) mod encode;
 pub(crate) mod fetch;

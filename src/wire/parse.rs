@@ -14,7 +14,7 @@ use super::lexer::Cursor;
 use super::metadata::MetadataResponse;
 use super::search as search_ext;
 use super::values::sequence_set;
-use super::{acl, fetch, id, mailbox, metadata, quota};
+use super::{acl, deviations, fetch, id, mailbox, metadata, quota};
 use crate::error::ServerText;
 use crate::types::acl::{AclEntry, ListRights, Rights};
 use crate::types::id::IdInfo;
@@ -174,8 +174,16 @@ pub(crate) fn parse_frame(frame: &[u8]) -> Result<Parsed, String> {
         return parse_untagged(frame, rest).map(Parsed::Untagged);
     }
     let tag = tag_of(frame).ok_or("not a tagged, untagged or continuation response")?;
-    let (status, rest) = word(&line[tag.len()..]);
-    let status = StatusKind::parse(status)
+    let (status, mut rest) = word(&line[tag.len()..]);
+    let mut status = StatusKind::parse(status);
+    if status.is_none() {
+        // `A1 OK[READ-ONLY] done`: one reading (see `deviations`).
+        if let Some((kind, text)) = deviations::glued_status(trim_start(&line[tag.len()..])) {
+            status = Some(kind);
+            rest = text;
+        }
+    }
+    let status = status
         .filter(|s| matches!(s, StatusKind::Ok | StatusKind::No | StatusKind::Bad))
         .ok_or("tagged response without OK, NO or BAD")?;
     Ok(Parsed::Tagged {
@@ -204,11 +212,21 @@ fn parse_untagged(frame: &[u8], rest: &[u8]) -> Result<Response, String> {
             text: resp_text(after),
         });
     }
+    // `* OK[ALERT] text`: one reading (see `deviations`).
+    if let Some((kind, text)) = deviations::glued_status(trimmed) {
+        return Ok(Response::Status {
+            kind,
+            text: resp_text(text),
+        });
+    }
     let upper = first.to_ascii_uppercase();
     let mut c = Cursor::new(after);
     match upper.as_slice() {
         b"CAPABILITY" => return Ok(Response::Capability(capability_list(after))),
         b"LIST" | b"LSUB" => {
+            // A name with spaces left unquoted: one reading (see `deviations`).
+            let fixed = deviations::list_unquoted_name(after);
+            let mut c = fixed.as_deref().map_or(c, Cursor::new);
             let (name, extra) = mailbox::list_extended(&mut c)?;
             return Ok(Response::List {
                 lsub: upper == b"LSUB",
@@ -216,7 +234,12 @@ fn parse_untagged(frame: &[u8], rest: &[u8]) -> Result<Response, String> {
                 extra,
             });
         }
-        b"STATUS" => return mailbox::status(&mut c).map(Response::MailboxStatus),
+        b"STATUS" => {
+            // A name with spaces left unquoted: one reading (see `deviations`).
+            let fixed = deviations::status_unquoted_name(after);
+            let mut c = fixed.as_deref().map_or(c, Cursor::new);
+            return mailbox::status(&mut c).map(Response::MailboxStatus);
+        }
         b"NAMESPACE" => return mailbox::namespace(&mut c).map(Response::Namespace),
         b"SEARCH" => {
             let (nums, modseq) = mailbox::search(&mut c)?;
@@ -258,6 +281,8 @@ fn parse_untagged(frame: &[u8], rest: &[u8]) -> Result<Response, String> {
         // Gmail's pre-RFC 6154 XLIST has LIST's grammar (its extra attributes, `\Inbox`,
         // `\AllMail`, `\Spam`, `\Starred`, stay as they are).
         b"XLIST" => {
+            let fixed = deviations::list_unquoted_name(after);
+            let mut c = fixed.as_deref().map_or(c, Cursor::new);
             let (name, extra) = mailbox::list_extended(&mut c)?;
             return Ok(Response::List {
                 lsub: false,
@@ -271,6 +296,11 @@ fn parse_untagged(frame: &[u8], rest: &[u8]) -> Result<Response, String> {
     if let Some(n) = number(first) {
         let (keyword, tail) = word(after);
         let simple = trim_start(tail).is_empty();
+        // `* 3 EXISTS.`: one reading (see `deviations`).
+        let keyword = match simple.then(|| deviations::counter_with_stray_suffix(keyword)) {
+            Some(Some(k)) => k,
+            _ => keyword,
+        };
         if simple && keyword.eq_ignore_ascii_case(b"EXISTS") {
             return Ok(Response::Exists(n));
         }
