@@ -560,9 +560,13 @@ impl Session {
         // set` (RFC 9051 section 6.4.4; nothing after the correlator when nothing matched):
         // the same numbers, expanded here, at most `max_result_size / 4` of them, so a
         // `1:4294967295` costs an error, never the memory.
+        // When an ESEARCH for this command came, it is the answer: a `* SEARCH` beside it
+        // (which RFC 9051 section 6.4.4 tells IMAP4rev2 clients to ignore) is not counted.
         let limit = self.conn.opts.max_result_size;
         let tag = self.conn.send(cmd)?;
         let mut out = Vec::new();
+        let mut plain = Vec::new();
+        let mut esearch = false;
         let mut too_many = false;
         let ours = |r: &Response| match r {
             Response::Search { .. } => true,
@@ -572,8 +576,9 @@ impl Session {
             _ => false,
         };
         self.conn.finish(&tag, &ours, &mut |r| match r {
-            Response::Search { nums, .. } => out.extend(nums),
+            Response::Search { nums, .. } => plain.extend(nums),
             Response::ESearch { result, .. } => {
+                esearch = true;
                 if !result.unparsed.is_empty() {
                     debug!(
                         "ESEARCH for SEARCH: {} item(s) not read",
@@ -594,6 +599,9 @@ impl Session {
                 what: "the numbers of an ESEARCH answer to SEARCH".into(),
                 limit,
             });
+        }
+        if !esearch {
+            out = plain;
         }
         // Ascending, each once, whatever order the server chose (documented).
         out.sort_unstable();

@@ -394,8 +394,9 @@ fn esearch_to_plain_search_is_bounded_and_keeps_other_tags_apart() {
             // Four billion numbers: an error, never the memory; the session stays in step.
             s("* ESEARCH (TAG \"A0003\") UID ALL 1:4294967295\r\nA0003 OK\r\n"),
             c("A0004 SEARCH ALL\r\n"),
-            // An odd item costs only itself; no correlator at all is taken as ours.
-            s("* ESEARCH ALL 9 COUNT x\r\nA0004 OK\r\n"),
+            // An odd item costs only itself; no correlator at all is taken as ours. A legacy
+            // SEARCH beside an ESEARCH is ignored (RFC 9051 section 6.4.4).
+            s("* SEARCH 2 84 882\r\n* ESEARCH ALL 9 COUNT x\r\nA0004 OK\r\n"),
         ],
     );
     let nums = s.search(&Search::all()).unwrap();
@@ -408,5 +409,32 @@ fn esearch_to_plain_search_is_bounded_and_keeps_other_tags_apart() {
     }
     let nums = s.search(&Search::all()).unwrap();
     assert_eq!(nums.iter().map(|n| n.0).collect::<Vec<_>>(), [9]);
+    script.assert_done();
+}
+
+#[test]
+fn under_rev2_literal_minus_is_used_without_being_listed() {
+    // IMAP4rev2 includes LITERAL- (RFC 7888): small literals go without waiting for "+".
+    let (script, mut session) = common::logged_in(
+        "IMAP4rev2",
+        vec![
+            c("A0002 APPEND Archive {11+}\r\nSubject: x\n\r\n"),
+            s("A0002 OK [APPENDUID 5 41] appended\r\n"),
+        ],
+    );
+    session.append("Archive", b"Subject: x\n").unwrap();
+    script.assert_done();
+    // The same server with IMAP4rev2 turned off: a synchronising literal.
+    let (script, mut session) = common::logged_in_with(
+        ClientBuilder::new("localhost", 143).imap4rev2(false),
+        "IMAP4rev2",
+        vec![
+            c("A0002 APPEND Archive {11}\r\n"),
+            s("+ go\r\n"),
+            c("Subject: x\n\r\n"),
+            s("A0002 OK appended\r\n"),
+        ],
+    );
+    session.append("Archive", b"Subject: x\n").unwrap();
     script.assert_done();
 }
