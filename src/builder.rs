@@ -265,7 +265,7 @@ impl ClientBuilder {
     /// (a refusal is logged, and the session goes on in IMAP4rev1); a server that lists
     /// only `IMAP4rev2` speaks it from the start. Either way a session's results are the
     /// same: SEARCH answered with ESEARCH gives the same numbers, LIST `\NonExistent`
-    /// implies `\NoSelect`, and [`Capabilities::has`] reports the extensions IMAP4rev2
+    /// implies `\NoSelect`, and [`Capabilities::has`](crate::Capabilities::has) reports the extensions IMAP4rev2
     /// includes.
     ///
     /// `imap4rev2(false)` is for servers that announce IMAP4rev2 and misbehave once it is
