@@ -275,7 +275,8 @@ fn without_known_parent(name: &str, delimiter: Option<char>) -> &str {
 /// The mailbox of each special use among `names` (one LIST's answer): by attribute first
 /// (the first mailbox carrying it), else by the earliest of the use's common names, on a
 /// top-level (or `INBOX` / `[Gmail]` child) selectable mailbox. One mailbox serves at most
-/// one use found by name. Linear in the names times the table (a fixed size).
+/// one use found by name. Linear in the names times the table (a fixed size): each name
+/// is decoded and lower-cased once.
 pub(crate) fn resolve(names: &[Name]) -> Vec<SpecialMailbox> {
     let mut out: Vec<SpecialMailbox> = Vec::new();
     for u in SpecialUse::EVERY {
@@ -292,27 +293,34 @@ pub(crate) fn resolve(names: &[Name]) -> Vec<SpecialMailbox> {
             });
         }
     }
+    // Each selectable name's last level (after a known parent), lower-cased, computed once:
+    // `None` for a name deeper in the hierarchy, which is somebody's folder, not the
+    // account's.
+    let leaves: Vec<Option<String>> = names
+        .iter()
+        .map(|n| {
+            if !n.is_selectable() {
+                return None;
+            }
+            let full = n.name().to_string();
+            let leaf = without_known_parent(&full, n.delimiter());
+            if n.delimiter().is_some_and(|d| leaf.contains(d)) {
+                return None;
+            }
+            Some(leaf.to_lowercase())
+        })
+        .collect();
     for u in SpecialUse::EVERY {
         if out.iter().any(|m| m.special_use == u) {
             continue;
         }
         // A mailbox that already has a use (by attribute or name) is not taken again.
-        let taken = |n: &Name| out.iter().any(|m| m.name.name() == n.name());
-        let leaves: Vec<(usize, String)> = names
-            .iter()
-            .enumerate()
-            .filter(|(_, n)| n.is_selectable() && !taken(n))
-            .map(|(i, n)| {
-                let full = n.name().to_string();
-                (i, without_known_parent(&full, n.delimiter()).to_string())
-            })
-            .filter(|(i, leaf)| names[*i].delimiter().map_or(true, |d| !leaf.contains(d)))
-            .collect();
         let found = u.common_names().iter().find_map(|common| {
-            leaves
-                .iter()
-                .find(|(_, leaf)| leaf.to_lowercase() == common.to_lowercase())
-                .map(|(i, _)| *i)
+            let common = common.to_lowercase();
+            (0..names.len()).find(|&i| {
+                leaves[i].as_deref() == Some(common.as_str())
+                    && !out.iter().any(|m| m.name.name() == names[i].name())
+            })
         });
         if let Some(i) = found {
             out.push(SpecialMailbox {
