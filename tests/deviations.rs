@@ -235,11 +235,28 @@ fn flags_with_a_space_before_the_parenthesis() {
     assert_eq!(mb.exists(), 1);
 }
 
+// FLAGS whose list lacks its closing parenthesis: the line ends, so the list does.
+#[test]
+fn flags_without_the_closing_parenthesis() {
+    let mb = one(
+        "SELECT INBOX",
+        "* FLAGS (\\Seen \\Answered $Junk\r\n* 1 EXISTS\r\nA0002 OK [READ-WRITE] done\r\n",
+        |s| s.select("INBOX").unwrap(),
+    );
+    assert_eq!(
+        mb.flags(),
+        [Flag::Seen, Flag::Answered, Flag::Keyword("$Junk".into())]
+    );
+}
+
 #[test]
 fn flags_that_are_not_a_list_stay_as_they_were() {
-    let (q, s) = queued("* FLAGS (\\Seen (\\Draft))\r\nA0002 OK\r\n");
-    assert!(matches!(&q[..], [Unsolicited::Other { .. }]), "{q:?}");
-    assert!(s.mailbox().flags().is_empty());
+    // A nested list, or an unclosed one holding a quote: more than one reading.
+    for frame in ["* FLAGS (\\Seen (\\Draft))\r\n", "* FLAGS (\\Seen \"x\r\n"] {
+        let (q, s) = queued(&format!("{frame}A0002 OK\r\n"));
+        assert!(matches!(&q[..], [Unsolicited::Other { .. }]), "{q:?}");
+        assert!(s.mailbox().flags().is_empty());
+    }
 }
 
 // ---------------------------------------------------------------------------------------

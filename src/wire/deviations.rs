@@ -16,6 +16,9 @@
 //!   a quote, parenthesis, backslash or literal, all of it is the name (extended data would
 //!   start with a parenthesis).
 //!
+//! - FLAGS whose list lacks its closing parenthesis at the end of the line:
+//!   `* FLAGS (\Seen \Answered`.
+//!
 //! Each is linear in the frame: a bounded number of scans, then the usual parser once.
 
 use log::debug;
@@ -53,6 +56,27 @@ pub(crate) fn counter_with_stray_suffix(keyword: &[u8]) -> Option<&'static [u8]>
         String::from_utf8_lossy(found)
     );
     Some(found)
+}
+
+/// `(\Seen \Answered` (the text after `FLAGS`) with its closing parenthesis missing: the
+/// line ends, so the list does. Only a flat list with no quote, brace or other parenthesis;
+/// the flags' words, or `None`.
+pub(crate) fn flags_unclosed(after: &[u8]) -> Option<Vec<&[u8]>> {
+    let body = trim(after).strip_prefix(b"(")?;
+    if body.iter().any(|&b| {
+        matches!(
+            b,
+            b'(' | b')' | b'"' | b'{' | b'[' | b']' | b'\r' | b'\n' | 0
+        )
+    }) {
+        return None;
+    }
+    debug!("deviation read one way: FLAGS list without its closing parenthesis");
+    Some(
+        body.split(|&b| b == b' ')
+            .filter(|w| !w.is_empty())
+            .collect(),
+    )
 }
 
 /// Quotes `name` for the usual parsers (`\` escaped; the caller has made sure it holds no
@@ -210,6 +234,18 @@ mod tests {
             b"",
         ] {
             assert!(counter_with_stray_suffix(other).is_none(), "{other:?}");
+        }
+    }
+
+    #[test]
+    fn unclosed_flags() {
+        assert_eq!(
+            flags_unclosed(b"(\\Seen  $Fwd ").unwrap(),
+            [&b"\\Seen"[..], b"$Fwd"]
+        );
+        assert!(flags_unclosed(b"(").unwrap().is_empty());
+        for other in [&b"(\\Seen)"[..], b"\\Seen", b"(\\Seen (x", b"(\"a"] {
+            assert!(flags_unclosed(other).is_none(), "{other:?}");
         }
     }
 

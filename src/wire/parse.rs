@@ -290,6 +290,17 @@ fn parse_untagged(frame: &[u8], rest: &[u8]) -> Result<Response, String> {
                 extra,
             });
         }
+        // `* FLAGS (\Seen \Answered` with the `)` missing: one reading (see `deviations`).
+        b"FLAGS" => {
+            if let Some(words) = deviations::flags_unclosed(after) {
+                return Ok(Response::Flags(
+                    words
+                        .into_iter()
+                        .map(|w| Flag::parse(&String::from_utf8_lossy(w)))
+                        .collect(),
+                ));
+            }
+        }
         kind if UNTYPED.contains(&kind) => return Ok(Response::Other),
         _ => {}
     }
