@@ -16,5 +16,5 @@ pub(crate) mod quota;
 pub(crate) mod raw;
 pub(crate) mod replace;
 pub(crate) mod search;
-pub(crate) mod unauthenticate;
 pub(crate) mod special_use;
+pub(crate) mod unauthenticate;
