@@ -383,20 +383,20 @@ fn a_refused_enable_leaves_the_session_in_rev1() {
 
 #[test]
 fn esearch_to_plain_search_is_bounded_and_keeps_other_tags_apart() {
-    let (script, mut s) = common::logged_in_with(
+    let (script, mut s) = common::selected_with(
         ClientBuilder::new("localhost", 143).max_result_size(4096),
         "IMAP4rev2",
         vec![
-            c("A0002 SEARCH ALL\r\n"),
+            c("A0003 SEARCH ALL\r\n"),
             // Another command's ESEARCH is news for the caller; ours is read.
-            s("* ESEARCH (TAG \"Z9\") ALL 1:3\r\n* ESEARCH (TAG \"A0002\") ALL 5,7\r\nA0002 OK\r\n"),
-            c("A0003 UID SEARCH ALL\r\n"),
+            s("* ESEARCH (TAG \"Z9\") ALL 1:3\r\n* ESEARCH (TAG \"A0003\") ALL 5,7\r\nA0003 OK\r\n"),
+            c("A0004 UID SEARCH ALL\r\n"),
             // Four billion numbers: an error, never the memory; the session stays in step.
-            s("* ESEARCH (TAG \"A0003\") UID ALL 1:4294967295\r\nA0003 OK\r\n"),
-            c("A0004 SEARCH ALL\r\n"),
+            s("* ESEARCH (TAG \"A0004\") UID ALL 1:4294967295\r\nA0004 OK\r\n"),
+            c("A0005 SEARCH ALL\r\n"),
             // An odd item costs only itself; no correlator at all is taken as ours. A legacy
             // SEARCH beside an ESEARCH is ignored (RFC 9051 section 6.4.4).
-            s("* SEARCH 2 84 882\r\n* ESEARCH ALL 9 COUNT x\r\nA0004 OK\r\n"),
+            s("* SEARCH 2 84 882\r\n* ESEARCH ALL 9 COUNT x\r\nA0005 OK\r\n"),
         ],
     );
     let nums = s.search(&Search::all()).unwrap();

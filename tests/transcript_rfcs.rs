@@ -476,12 +476,12 @@ fn recorded_dovecot_partial_answers() {
     ];
     for (file, range, want) in cases {
         let recorded = std::fs::read_to_string(format!("{dir}{file}")).unwrap();
-        let reply = recorded.replace("A########", "A0002").replace('\n', "\r\n");
-        let (script, mut session) = common::logged_in(
+        let reply = recorded.replace("A########", "A0003").replace('\n', "\r\n");
+        let (script, mut session) = common::selected(
             "IMAP4rev1 ESEARCH PARTIAL",
             vec![
                 c(&format!(
-                    "A0002 UID SEARCH RETURN (PARTIAL {range}) ALL\r\n"
+                    "A0003 UID SEARCH RETURN (PARTIAL {range}) ALL\r\n"
                 )),
                 s(&reply),
             ],
