@@ -355,3 +355,178 @@ fn a_cron_sync_from_the_first_run_through_a_rebuilt_mailbox() {
     s.delete(name.as_str()).unwrap();
     s.logout().unwrap();
 }
+
+/// A message from `from` with one attachment `name` holding `content` (base64).
+fn with_attachment(from: &str, subject: &str, name: &str, content: &str) -> Vec<u8> {
+    // `content` is short ASCII: its base64 fits one line.
+    const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut b64 = String::new();
+    for chunk in content.as_bytes().chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                b64.push(B64[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                b64.push('=');
+            }
+        }
+    }
+    format!(
+        "From: {from}\r\nSubject: {subject}\r\nMessage-ID: <{subject}@x>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n\
+         see attached\r\n--b\r\nContent-Type: application/pdf\r\n\
+         Content-Disposition: attachment; filename=\"{name}\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n{b64}\r\n--b--\r\n"
+    )
+    .into_bytes()
+}
+
+/// The five tools of the trial (a mailbox table, attachments from a sender, a cron sync, an
+/// IDLE watcher, the common mistakes), rewritten on the library's API as examples, run as a
+/// user runs them: from `IMAP_URL`, `IMAP_PASSWORD` and `IMAP_CA` alone.
+#[test]
+fn the_five_tools_as_a_user_runs_them() {
+    let Some(srv) = common::dovecot::server() else {
+        return;
+    };
+    let name = format!("tools-{}", std::process::id());
+    let mut s = srv.login("alice", "alice-pass");
+    let _ = s.delete(name.as_str());
+    s.create(name.as_str()).unwrap();
+    let bill = "Billing <billing@example.com>";
+    s.append(
+        name.as_str(),
+        &with_attachment(bill, "m1", "report.pdf", "first report"),
+    )
+    .unwrap();
+    s.append(
+        name.as_str(),
+        &with_attachment(bill, "m2", "report.pdf", "second one"),
+    )
+    .unwrap();
+    s.append(
+        name.as_str(),
+        &with_attachment("x@example.org", "m3", "x.pdf", "other"),
+    )
+    .unwrap();
+    let dir = std::env::temp_dir().join(format!("blocking-imap-tools-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, &srv.ca).unwrap();
+    let url = format!("imap://alice@{}:{}/{name}", srv.host, srv.port);
+    let env = [
+        ("IMAP_URL", url.as_str()),
+        ("IMAP_PASSWORD", "alice-pass"),
+        ("IMAP_CA", ca.to_str().unwrap()),
+    ];
+    let run = |tool: &str, args: &[&str]| {
+        let (out, err, ok) = common::example::run(tool, args, &env);
+        assert!(ok, "{tool}: {err}");
+        out
+    };
+
+    // 1. The mailbox table.
+    let out = run("mailbox_table", &[]);
+    let row = out
+        .lines()
+        .find(|l| l.starts_with(&name))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert_eq!(
+        row.split_whitespace().collect::<Vec<_>>(),
+        [&name, "3", "3"]
+    );
+
+    // 2. Attachments from one sender: two different report.pdf kept apart; a re-run saves
+    //    nothing new.
+    let saved = dir.join("saved");
+    let saved_text = saved.to_str().unwrap();
+    let out = run("attachments_since", &["billing@example.com", saved_text]);
+    assert_eq!(out.lines().count(), 2, "{out}");
+    let read = |f: &str| std::fs::read_to_string(saved.join(f)).unwrap();
+    assert_eq!(read("1-report.pdf"), "first report");
+    assert_eq!(read("2-report.pdf"), "second one");
+    assert_eq!(
+        run("attachments_since", &["billing@example.com", saved_text]),
+        ""
+    );
+    assert_eq!(std::fs::read_dir(&saved).unwrap().count(), 2);
+
+    // 3. The cron job: first run, then an expunge and a new message, then a rebuilt mailbox.
+    let state = dir.join("state");
+    let state_text = state.to_str().unwrap();
+    assert_eq!(run("cron_sync", &[state_text]), "first run: 3 messages\n");
+    s.select(name.as_str()).unwrap();
+    s.uid_store_silent(2, StoreAction::Add, &[Flag::Deleted])
+        .unwrap();
+    s.uid_expunge(2).unwrap();
+    s.append(name.as_str(), &with_attachment(bill, "m4", "r.pdf", "4"))
+        .unwrap();
+    assert_eq!(
+        run("cron_sync", &[state_text]),
+        "new: 4\ngone: 2\nflags changed: 0\n"
+    );
+    assert_eq!(
+        run("cron_sync", &[state_text]),
+        "new: \ngone: \nflags changed: 0\n"
+    );
+
+    // 4. The watcher: it prints a message appended while it watches.
+    let mut watcher = common::example::spawn("watch_inbox", &[], &env);
+    let stderr = watcher.stderr.take().unwrap();
+    let stdout = watcher.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let tx2 = tx.clone();
+    let pipe = |r: Box<dyn std::io::Read + Send>, tx: std::sync::mpsc::Sender<String>| {
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(r).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        })
+    };
+    pipe(Box::new(stderr), tx);
+    pipe(Box::new(stdout), tx2);
+    let wait = |want: &str| loop {
+        match rx.recv_timeout(std::time::Duration::from_secs(120)) {
+            Ok(line) if line.starts_with(want) => return line,
+            Ok(_) => {}
+            Err(e) => panic!("the watcher never said {want:?}: {e}"),
+        }
+    };
+    wait("watching");
+    s.append(name.as_str(), &with_attachment(bill, "m5", "r.pdf", "5"))
+        .unwrap();
+    assert_eq!(wait("new:"), "new: uid 5: m5");
+    let _ = watcher.kill();
+    let _ = watcher.wait();
+
+    // 5. The mistakes, in the words a user sees.
+    let out = run("mistakes", &[]);
+    for want in [
+        "a port out of range:\n    invalid argument: IMAP URL: the port 99999 is out of range (use 1 to 65535)",
+        "an imaps:// URL for this port:\n    tls error: this port speaks plaintext IMAP, not TLS: use an imap:// URL (STARTTLS)",
+        "a wrong password:\n    server said no to LOGIN: [AUTHENTICATIONFAILED]",
+        "FETCH before SELECT:\n    FETCH needs a selected mailbox: select() or examine() a mailbox first",
+        "(is_nonexistent: true)\na mailbox that does not exist:\n    server said no to SELECT:",
+    ] {
+        assert!(out.contains(want), "{want:?} not in:\n{out}");
+    }
+
+    // The rebuilt mailbox, for the cron job.
+    let _ = s.close();
+    s.delete(name.as_str()).unwrap();
+    s.create(name.as_str()).unwrap();
+    s.append(name.as_str(), &with_attachment(bill, "m6", "r.pdf", "6"))
+        .unwrap();
+    assert_eq!(
+        run("cron_sync", &[state_text]),
+        "the mailbox was rebuilt: 1 messages\n"
+    );
+    s.delete(name.as_str()).unwrap();
+    s.logout().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
