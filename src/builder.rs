@@ -449,11 +449,7 @@ impl ClientBuilder {
 
     /// `host:port` this builder connects to (an IPv6 address in brackets).
     pub fn server(&self) -> String {
-        if self.host.contains(':') && !self.host.starts_with('[') {
-            format!("[{}]:{}", self.host, self.port)
-        } else {
-            format!("{}:{}", self.host, self.port)
-        }
+        transport::host_port(&self.host, self.port)
     }
 
     /// The user name of the URL given to [`from_url`](Self::from_url), percent-decoded.

@@ -46,6 +46,22 @@ impl Session {
         }
     }
 
+    /// The parenthesised STATUS item list for `items`. IMAP4rev2 has no RECENT (RFC 9051
+    /// appendix E): under it, RECENT is not asked for (unless it is the only item) and stays
+    /// `None`.
+    pub(crate) fn status_item_list(&self, items: &[StatusItem]) -> String {
+        let rev2 = self.conn.is_rev2();
+        let mut list: Vec<&str> = items
+            .iter()
+            .filter(|i| !(rev2 && **i == StatusItem::Recent))
+            .map(|i| i.as_str())
+            .collect();
+        if list.is_empty() {
+            list = items.iter().map(|i| i.as_str()).collect();
+        }
+        format!("({})", list.join(" "))
+    }
+
     /// [`Error::NotSelected`] for `command` unless a mailbox is selected (the engine checks
     /// every command it sends; a stream that sends later checks here, when it is made).
     pub(crate) fn require_selected(&self, command: &'static str) -> Result<()> {
@@ -357,17 +373,7 @@ impl Session {
         let name = self.conn.adapt(mailbox.into());
         let mut cmd = Command::new("STATUS");
         cmd.astring(name.wire(), "mailbox name")?;
-        // IMAP4rev2 has no RECENT (RFC 9051 appendix E): not asked for, left `None`.
-        let rev2 = self.conn.is_rev2();
-        let mut list: Vec<&str> = items
-            .iter()
-            .filter(|i| !(rev2 && **i == StatusItem::Recent))
-            .map(|i| i.as_str())
-            .collect();
-        if list.is_empty() {
-            list = items.iter().map(|i| i.as_str()).collect();
-        }
-        cmd.raw(&format!("({})", list.join(" ")));
+        cmd.raw(&self.status_item_list(items));
         let mut got: Option<MailboxStatus> = None;
         self.conn.run(
             cmd,

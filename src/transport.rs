@@ -159,6 +159,15 @@ impl std::fmt::Debug for TlsOptions {
     }
 }
 
+/// `host:port` as a person writes it: an IPv6 address in brackets (`[::1]:993`).
+pub(crate) fn host_port(host: &str, port: u16) -> String {
+    if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
 /// Connects over TCP to the first address of `host` that answers. `timeout` bounds the whole:
 /// resolving the name, then trying its addresses in turn, each with the time left.
 ///

@@ -45,7 +45,7 @@ impl Session {
             return self.list_extended("", &["*"], &ListOptions::new().return_status(items));
         }
         let names = self.list("", "*")?;
-        let list: Vec<&str> = items.iter().map(|i| i.as_str()).collect();
+        let list = self.status_item_list(items);
         let wanted: Vec<MailboxName> = names
             .iter()
             .filter(|n| n.is_selectable())
@@ -55,7 +55,7 @@ impl Session {
         for name in &wanted {
             let mut cmd = Command::new("STATUS");
             cmd.astring(name.wire(), "mailbox name")?;
-            cmd.raw(&format!("({})", list.join(" ")));
+            cmd.raw(&list);
             cmds.push(cmd);
         }
         // Each STATUS answer names its mailbox: matched by name, in any order, in O(1) each

@@ -147,11 +147,7 @@ impl Proxy {
 
     /// `host:port` of the proxy (an IPv6 address in brackets).
     pub fn server(&self) -> String {
-        if self.host.contains(':') && !self.host.starts_with('[') {
-            format!("[{}]:{}", self.host, self.port)
-        } else {
-            format!("{}:{}", self.host, self.port)
-        }
+        super::host_port(&self.host, self.port)
     }
 
     /// The user name given to [`with_auth`](Self::with_auth) or in the URL.
