@@ -50,16 +50,28 @@ impl Session {
     /// appendix E): under it, RECENT is not asked for (unless it is the only item) and stays
     /// `None`.
     pub(crate) fn status_item_list(&self, items: &[StatusItem]) -> String {
-        let rev2 = self.conn.is_rev2();
-        let mut list: Vec<&str> = items
+        let list: Vec<&str> = self
+            .status_items(items)
             .iter()
-            .filter(|i| !(rev2 && **i == StatusItem::Recent))
             .map(|i| i.as_str())
             .collect();
-        if list.is_empty() {
-            list = items.iter().map(|i| i.as_str()).collect();
-        }
         format!("({})", list.join(" "))
+    }
+
+    /// The STATUS items to ask for: `items`, less RECENT under IMAP4rev2 (see
+    /// [`status_item_list`](Self::status_item_list)).
+    pub(crate) fn status_items(&self, items: &[StatusItem]) -> Vec<StatusItem> {
+        let rev2 = self.conn.is_rev2();
+        let kept: Vec<StatusItem> = items
+            .iter()
+            .filter(|i| !(rev2 && **i == StatusItem::Recent))
+            .cloned()
+            .collect();
+        if kept.is_empty() {
+            items.to_vec()
+        } else {
+            kept
+        }
     }
 
     /// [`Error::NotSelected`] for `command` unless a mailbox is selected (the engine checks

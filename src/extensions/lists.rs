@@ -42,7 +42,8 @@ impl Session {
             return Err(Error::InvalidArgument("no STATUS items asked for".into()));
         }
         if self.conn.capabilities()?.has("LIST-STATUS") {
-            return self.list_extended("", &["*"], &ListOptions::new().return_status(items));
+            let items = self.status_items(items);
+            return self.list_extended("", &["*"], &ListOptions::new().return_status(&items));
         }
         let names = self.list("", "*")?;
         let list = self.status_item_list(items);
