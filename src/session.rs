@@ -65,7 +65,7 @@ impl Session {
         let kept: Vec<StatusItem> = items
             .iter()
             .filter(|i| !(rev2 && **i == StatusItem::Recent))
-            .cloned()
+            .copied()
             .collect();
         if kept.is_empty() {
             items.to_vec()
