@@ -35,7 +35,8 @@
 # Mailboxes: hierarchy separator "/", alternate namespace (personal mailboxes at the top
 # level, like Dovecot's), empty on every `start`. INBOX and the special-use mailboxes
 # Drafts, Sent, Trash, Junk, Archive are created and subscribed at a user's first login
-# (autocreate). conversations: yes (THREADID).
+# (autocreate). conversations: yes (THREADID). DELETE and EXPUNGE act at once
+# (delete_mode/expunge_mode: immediate).
 #
 # Files (state dir ${BLOCKING_IMAP_CYRUS_DIR:-/tmp/blocking-imap-cyrus}):
 #   imapd.conf, cyrus.conf   the configs (rewritten on every start)
@@ -250,6 +251,10 @@ xlist-junk: Junk
 xlist-archive: Archive
 conversations: yes
 conversations_db: twoskip
+# Gone at once: the default (delayed) renames a deleted mailbox to DELETED.<name>.<time>,
+# so deleting a re-created mailbox within the same second fails ("Mailbox already exists").
+delete_mode: immediate
+expunge_mode: immediate
 $tls
 EOF
     local tls_service=""

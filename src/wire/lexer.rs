@@ -331,8 +331,21 @@ impl<'a> Cursor<'a> {
     /// Skips one value of any shape (atom, string, parenthesised list), for extension data.
     /// Iterative: lists of any depth are skipped with a counter, their strings and literals
     /// taken whole (so a `(` or `)` inside one does not count). Linear: each turn consumes at
-    /// least one byte (a parenthesis, a string, an atom) or fails.
+    /// least one byte (a parenthesis, a string, an atom, a junk byte inside a list) or fails.
     pub(crate) fn skip_value(&mut self) -> PResult<()> {
+        self.skip(false)
+    }
+
+    /// [`skip_value`](Self::skip_value) for a value that already failed to parse as what it
+    /// should be (a STATUS or ESEARCH item's): inside its list, a byte no atom may hold (a
+    /// control character, `]`: junk a server wrote by mistake, as Cyrus 3.6.1 does for
+    /// STATUS MAILBOXID asked with other items) is skipped on its own, so that the odd value
+    /// costs only itself. Still an error: a stray `)`, a list left open, junk outside a list.
+    pub(crate) fn skip_junk_value(&mut self) -> PResult<()> {
+        self.skip(true)
+    }
+
+    fn skip(&mut self, lenient: bool) -> PResult<()> {
         // Lists open; a usize, since it cannot exceed the frame's length.
         let mut open = 0usize;
         loop {
@@ -352,8 +365,17 @@ impl<'a> Cursor<'a> {
                     self.string()?;
                 }
                 // An atom, or an error for anything else (a `)` with no list open, the end).
+                // Leniently, inside a list, a junk byte on its own.
                 _ => {
-                    self.atom()?;
+                    let at = self.pos;
+                    if let Err(e) = self.atom() {
+                        match self.peek() {
+                            Some(b) if lenient && open > 0 && !matches!(b, b'\r' | b'\n') => {
+                                self.pos = at + 1;
+                            }
+                            _ => return Err(e),
+                        }
+                    }
                 }
             }
             if open == 0 {
@@ -470,6 +492,26 @@ mod tests {
         for bad in [&b")"[..], b"", b"(a", b"(\"x)", b"({5}\r\nab)", b"(a ] b)"] {
             assert!(Cursor::new(bad).skip_value().is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn skip_junk_value_takes_junk_bytes_inside_lists_only() {
+        let mut c = Cursor::new(b"(\x10]\xbc (\x7f]) \"a\") b");
+        c.skip_junk_value().unwrap();
+        assert_eq!(c.atom().unwrap(), b"b");
+        for bad in [
+            &b")"[..],
+            b"",
+            b"]",
+            b"\x01",
+            b"(a ] b",
+            b"(\x01\r\n)",
+            b"(\"x)",
+        ] {
+            assert!(Cursor::new(bad).skip_junk_value().is_err(), "{bad:?}");
+        }
+        // The strict skipper still refuses them.
+        assert!(Cursor::new(b"(a ] b)").skip_value().is_err());
     }
 
     #[test]

@@ -293,6 +293,33 @@ mod tests {
     }
 
     #[test]
+    fn status_value_with_junk_bytes_costs_only_itself() {
+        // Cyrus 3.6.1 writes a pointer's bytes as the MAILBOXID when it is asked together
+        // with other items: 8-bit bytes, control characters, `]`. The item goes to
+        // `unparsed`, the others stay.
+        for junk in [
+            &b"L,\xbc\xa3\xa7U"[..],
+            b"\xeb\xdb\xbb\xa3\xa7U",
+            b"\x10]\xbc\xa3\xa7U",
+            b"a\x7f\x01b",
+            b"",
+            b"] ]",
+        ] {
+            let mut wire = b"cy-x (MESSAGES 3 MAILBOXID (".to_vec();
+            wire.extend_from_slice(junk);
+            wire.extend_from_slice(b") UIDNEXT 9)\r\n");
+            let s = status(&mut Cursor::new(&wire)).unwrap_or_else(|e| panic!("{junk:?}: {e}"));
+            assert_eq!((s.messages(), s.uid_next()), (Some(3), Some(9)), "{junk:?}");
+            assert_eq!(s.mailbox_id(), None);
+            let names: Vec<&str> = s.unparsed().iter().map(|u| u.name()).collect();
+            assert_eq!(names, ["MAILBOXID"], "{junk:?}");
+        }
+        // Junk outside any list, or a list left open, still fails the frame.
+        assert!(status(&mut Cursor::new(b"x (MESSAGES 3 \x01)\r\n")).is_err());
+        assert!(status(&mut Cursor::new(b"x (MESSAGES 3 MAILBOXID (\x01\r\n")).is_err());
+    }
+
+    #[test]
     fn namespaces() {
         let ns = namespace(&mut Cursor::new(
             b"((\"\" \"/\")) ((\"~\" \"/\" \"X-PARAM\" (\"a\"))) NIL\r\n",

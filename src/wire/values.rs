@@ -110,7 +110,7 @@ pub(crate) fn named_items<'a>(
             *c = before_value;
             c.spaces();
             if !at_end(c) {
-                c.skip_value()?;
+                c.skip_junk_value()?;
             }
             unparsed.push(UnparsedItem::new(
                 String::from_utf8_lossy(name).into_owned(),

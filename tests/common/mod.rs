@@ -4,6 +4,7 @@
 
 pub mod capture;
 pub mod cut_proxy;
+pub mod cyrus;
 pub mod dovecot;
 pub mod example;
 pub mod framing;
