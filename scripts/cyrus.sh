@@ -22,8 +22,10 @@
 #
 # Listeners (127.0.0.1 only):
 #   ${BLOCKING_IMAP_CYRUS_PORT:-10243}      plain IMAP, plaintext LOGIN allowed; STARTTLS
-#                                           when a certificate is given (below)
-#   ${BLOCKING_IMAP_CYRUS_TLS_PORT:-10244}  implicit TLS, only when BLOCKING_IMAP_SERVER_CERT
+#                                           when a certificate is given (below). The
+#                                           default is BLOCKING_IMAP_PORT + 100.
+#   ${BLOCKING_IMAP_CYRUS_TLS_PORT:-10244}  (default: the plain port + 1)
+#                                           implicit TLS, only when BLOCKING_IMAP_SERVER_CERT
 #                                           and BLOCKING_IMAP_SERVER_KEY name readable files
 #                                           (scripts/test.sh exports Dovecot's: the clients
 #                                           trust them through BLOCKING_IMAP_CA)
@@ -38,7 +40,8 @@
 # (autocreate). conversations: yes (THREADID). DELETE and EXPUNGE act at once
 # (delete_mode/expunge_mode: immediate).
 #
-# Files (state dir ${BLOCKING_IMAP_CYRUS_DIR:-/tmp/blocking-imap-cyrus}):
+# Files (state dir ${BLOCKING_IMAP_CYRUS_DIR:-/tmp/blocking-imap-cyrus}, or
+# $BLOCKING_IMAP_DOVECOT_DIR-cyrus when that is set to another than Dovecot's default):
 #   imapd.conf, cyrus.conf   the configs (rewritten on every start)
 #   sasldb2                  the users;  master.out  the master's stdout/stderr
 #   run/                     master.pid, sockets
@@ -50,10 +53,19 @@ set -euo pipefail
 
 export PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin${PATH:+:$PATH}"
 
-VERSION=3.6.1-4+deb12u5
-DIR="${BLOCKING_IMAP_CYRUS_DIR:-/tmp/blocking-imap-cyrus}"
-PORT="${BLOCKING_IMAP_CYRUS_PORT:-10243}"
-TLS_PORT="${BLOCKING_IMAP_CYRUS_TLS_PORT:-10244}"
+# The version to fetch: BLOCKING_IMAP_CYRUS_VERSION, else the newest apt knows of (apt
+# mirrors keep only the current one), else this one (what the tests were written against).
+VERSION="${BLOCKING_IMAP_CYRUS_VERSION:-}"
+KNOWN_VERSION=3.6.1-4+deb12u5
+# Defaults follow Dovecot's settings, so that a second checkout with its own Dovecot ports
+# and state dir gets its own Cyrus too.
+if [[ -n "${BLOCKING_IMAP_DOVECOT_DIR:-}" && "$BLOCKING_IMAP_DOVECOT_DIR" != /tmp/blocking-imap-dovecot ]]; then
+    DIR="${BLOCKING_IMAP_CYRUS_DIR:-$BLOCKING_IMAP_DOVECOT_DIR-cyrus}"
+else
+    DIR="${BLOCKING_IMAP_CYRUS_DIR:-/tmp/blocking-imap-cyrus}"
+fi
+PORT="${BLOCKING_IMAP_CYRUS_PORT:-$((${BLOCKING_IMAP_PORT:-10143} + 100))}"
+TLS_PORT="${BLOCKING_IMAP_CYRUS_TLS_PORT:-$((PORT + 1))}"
 HOST=127.0.0.1
 CYRUS_USER=cyrus   # compiled into Debian's binaries: master switches to it
 START_TIMEOUT=15
@@ -97,6 +109,24 @@ tls_wanted() {
 # ---------------------------------------------------------------------------------------
 # installation (never through apt's cyrus-imapd: it would remove dovecot-imapd)
 
+resolve_version() {
+    [[ -z "$VERSION" ]] || return 0
+    local v
+    v=$(apt-cache madison cyrus-imapd 2>/dev/null | awk -F'|' 'NR == 1 { gsub(/ /, "", $2); print $2 }')
+    if [[ -z "$v" ]] && ! unpacked_any; then
+        apt-get update -qq
+        v=$(apt-cache madison cyrus-imapd 2>/dev/null | awk -F'|' 'NR == 1 { gsub(/ /, "", $2); print $2 }')
+    fi
+    if [[ -z "$v" ]] && unpacked_any; then
+        v=$(cat "$ROOT/.blocking-imap-version")
+    fi
+    VERSION="${v:-$KNOWN_VERSION}"
+}
+
+unpacked_any() {
+    [[ -s "$ROOT/.blocking-imap-version" ]]
+}
+
 unpacked() {
     [[ -f "$ROOT/.blocking-imap-version" && "$(cat "$ROOT/.blocking-imap-version")" == "$VERSION" \
         && -x "$BIN/master" && -x "$BIN/imapd" && -x "$BIN/ctl_cyrusdb" ]]
@@ -123,12 +153,16 @@ library_packages() {
 install_cyrus() {
     local arch t0=$SECONDS
     command -v apt-get >/dev/null 2>&1 && command -v dpkg-deb >/dev/null 2>&1 \
-        || die "needs apt-get and dpkg-deb (Debian 12) to fetch Cyrus $VERSION"
+        || die "needs apt-get and dpkg-deb (Debian 12) to fetch Cyrus"
     arch=$(dpkg --print-architecture)
+    resolve_version
     local debs=("$DEBS/cyrus-common_${VERSION}_$arch.deb" "$DEBS/cyrus-imapd_${VERSION}_$arch.deb")
     if ! unpacked || [[ ! -s "${debs[0]}" || ! -s "${debs[1]}" ]]; then
         mkdir -p "$DEBS"
-        local pkg deb
+        local pkg deb old
+        for old in "$DEBS"/*.deb; do
+            [[ -e "$old" && "$old" != "${debs[0]}" && "$old" != "${debs[1]}" ]] && rm -f "$old"
+        done
         for pkg in cyrus-common cyrus-imapd; do
             deb="$DEBS/${pkg}_${VERSION}_$arch.deb"
             [[ -s "$deb" ]] && continue

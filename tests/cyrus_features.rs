@@ -62,6 +62,11 @@ fn fetch_all(
 fn capabilities_are_as_recorded_and_rev2_is_not_enabled() {
     let Some(srv) = cyrus() else { return };
     let mut s = srv.login("alice", "alice-pass");
+    assert_eq!(
+        s.is_tls(),
+        common::dovecot::over_tls() && srv.tls_port.is_some(),
+        "the rustls run of scripts/test.sh goes through Cyrus's TLS port"
+    );
     let caps = s.capabilities().unwrap().clone();
     let line: Vec<&str> = caps.iter().collect();
     eprintln!("cyrus CAPABILITY: {}", line.join(" "));
