@@ -234,36 +234,43 @@ fn objectid_mailbox_email_and_thread_ids() {
 }
 
 /// STATUS (MAILBOXID MESSAGES UIDNEXT) of `mailbox`, which holds `messages` messages.
+/// Cyrus's junk is the bytes of a heap pointer: mostly 8-bit bytes and control characters,
+/// which cost only the item; but often enough a `(`, a `{` or even a line feed, which break
+/// the response itself (then a protocol error, the raw line queued, and the session goes on).
+/// src/wire/mailbox.rs pins the readable shapes down with captured replies.
 fn status_with_other_items(s: &mut Session, mailbox: &str, id: &str, messages: u32) {
     let items = [
         StatusItem::MailboxId,
         StatusItem::Messages,
         StatusItem::UidNext,
     ];
-    let mut parsed = 0;
-    for _ in 0..5 {
-        match s.status(mailbox, &items) {
-            Ok(st) => {
-                parsed += 1;
-                assert_eq!(st.messages(), Some(messages), "{st:?}");
-                assert!(st.uid_next().is_some(), "{st:?}");
-                match st.mailbox_id() {
-                    // The day Cyrus gets it right.
-                    Some(got) => assert_eq!(got, id),
-                    None => {
-                        let names: Vec<&str> = st.unparsed().iter().map(|u| u.name()).collect();
-                        assert_eq!(names, ["MAILBOXID"], "{st:?}");
-                    }
+    match s.status(mailbox, &items) {
+        Ok(st) => {
+            assert_eq!(st.messages(), Some(messages), "{st:?}");
+            assert!(st.uid_next().is_some(), "{st:?}");
+            match st.mailbox_id() {
+                // The day Cyrus gets it right.
+                Some(got) => assert_eq!(got, id),
+                None => {
+                    let names: Vec<&str> = st.unparsed().iter().map(|u| u.name()).collect();
+                    assert_eq!(names, ["MAILBOXID"], "{st:?}");
                 }
             }
-            Err(Error::Protocol(e)) => {
-                assert!(e.contains("STATUS"), "{e}");
-                s.noop().unwrap();
-            }
-            Err(e) => panic!("{e:?}"),
         }
+        Err(Error::Protocol(e)) => {
+            assert!(e.contains("STATUS"), "{e}");
+            let queued: Vec<_> = s.unsolicited().collect();
+            assert!(
+                queued.iter().any(|u| matches!(
+                    u,
+                    blocking_imap::Unsolicited::Other { raw, .. } if raw.starts_with(b"* STATUS")
+                )),
+                "{queued:?}"
+            );
+            s.noop().unwrap();
+        }
+        Err(e) => panic!("{e:?}"),
     }
-    assert!(parsed > 0, "five STATUS responses, none read");
 }
 
 #[test]
@@ -514,4 +521,100 @@ fn everyday_commands_give_the_same_results_as_on_dovecot() {
         let _ = d.logout();
         assert_eq!(on_cyrus, on_dovecot);
     }
+}
+
+#[test]
+fn logins_esearch_sort_thread_and_metadata() {
+    let Some(srv) = cyrus() else { return };
+    // A wrong password is refused; login_best picks a mechanism Cyrus offers (PLAIN/LOGIN).
+    let e = srv
+        .plain()
+        .connect()
+        .unwrap()
+        .login("alice", "wrong")
+        .unwrap_err();
+    assert!(matches!(e.error, Error::No(_)), "{e:?}");
+    let mut s = srv
+        .plain()
+        .connect()
+        .unwrap()
+        .login_best("bob", "bob-pass")
+        .unwrap();
+    s.noop().unwrap();
+    let _ = s.logout();
+    // STARTTLS on the plain port, when Cyrus has the certificate.
+    if srv.tls_port.is_some() {
+        let ca = std::fs::read(std::env::var("BLOCKING_IMAP_CA").unwrap()).unwrap();
+        let s = blocking_imap::ClientBuilder::new("localhost", srv.port)
+            .starttls()
+            .add_root_certificate_pem(&ca)
+            .unwrap()
+            .connect()
+            .unwrap()
+            .login("bob", "bob-pass")
+            .unwrap();
+        assert!(s.is_tls());
+        let _ = s.logout();
+    }
+
+    let mb = "cy-search";
+    let mut s = fresh(&srv, "bob", &[mb]);
+    s.create(mb).unwrap();
+    let subjects = ["charlie", "alpha", "Re: alpha", "bravo"];
+    for (i, subject) in subjects.iter().enumerate() {
+        let extra = if subject.starts_with("Re:") {
+            "In-Reply-To: <cy-201@example.org>\r\nReferences: <cy-201@example.org>\r\n"
+        } else {
+            ""
+        };
+        s.append(mb, &message(200 + i as u32, subject, extra, "text"))
+            .unwrap();
+    }
+    s.select(mb).unwrap();
+    let r = s
+        .uid_search_extended(
+            &Search::all().subject("alpha"),
+            &[
+                ReturnOption::Min,
+                ReturnOption::Max,
+                ReturnOption::Count,
+                ReturnOption::All,
+            ],
+        )
+        .unwrap();
+    assert_eq!(
+        (r.min, r.max, r.count),
+        (Some(2), Some(3), Some(2)),
+        "{r:?}"
+    );
+    assert_eq!(r.all.iter().collect::<Vec<_>>(), [2, 3]);
+    assert!(r.uid);
+    let sorted = s
+        .uid_sort(&[blocking_imap::SortKey::Subject], &Search::all())
+        .unwrap();
+    assert_eq!(
+        sorted,
+        [Uid(2), Uid(3), Uid(4), Uid(1)],
+        "alpha, Re: alpha, bravo, charlie"
+    );
+    let threads = s
+        .uid_thread(blocking_imap::ThreadAlgorithm::References, &Search::all())
+        .unwrap();
+    assert_eq!(threads.len(), 3, "{threads:?}");
+    let alpha = threads
+        .iter()
+        .find(|t| t.root() == Some(&Uid(2)))
+        .unwrap_or_else(|| panic!("{threads:?}"));
+    assert_eq!(alpha.iter().copied().collect::<Vec<_>>(), [Uid(2), Uid(3)]);
+
+    s.set_metadata(mb, &[("/private/comment", Some(&b"x y"[..]))])
+        .unwrap();
+    let m = s
+        .get_metadata(mb, &["/private/comment", "/shared/comment"])
+        .unwrap();
+    assert_eq!(m.get("/private/comment"), Some(&b"x y"[..]));
+    assert_eq!(m.get("/shared/comment"), None);
+    s.unselect().unwrap();
+    s.delete(mb).unwrap();
+    let _ = s.logout();
 }

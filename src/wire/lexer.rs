@@ -361,14 +361,18 @@ impl<'a> Cursor<'a> {
                     open -= 1;
                 }
                 None if open > 0 => return err("')'", self.pos),
-                _ if self.string_next() => {
-                    self.string()?;
-                }
-                // An atom, or an error for anything else (a `)` with no list open, the end).
-                // Leniently, inside a list, a junk byte on its own.
+                // A string or an atom, or an error for anything else (a `)` with no list
+                // open, the end). Leniently, inside a list, a byte that starts neither (or a
+                // `"` or `{` that starts no string) is junk, skipped on its own.
                 _ => {
                     let at = self.pos;
-                    if let Err(e) = self.atom() {
+                    let token = if self.string_next() {
+                        self.string().map(drop)
+                    } else {
+                        self.atom().map(drop)
+                    };
+                    if let Err(e) = token {
+                        self.pos = at;
                         match self.peek() {
                             Some(b) if lenient && open > 0 && !matches!(b, b'\r' | b'\n') => {
                                 self.pos = at + 1;
@@ -496,7 +500,11 @@ mod tests {
 
     #[test]
     fn skip_junk_value_takes_junk_bytes_inside_lists_only() {
-        let mut c = Cursor::new(b"(\x10]\xbc (\x7f]) \"a\") b");
+        let mut c = Cursor::new(b"(\x10]\xbc (\x7f]) \"a\" {?~ \"x) b");
+        c.skip_junk_value().unwrap();
+        assert_eq!(c.atom().unwrap(), b"b");
+        // A real literal is still taken whole, its `)` not counted.
+        let mut c = Cursor::new(b"(]{1}\r\n)) b");
         c.skip_junk_value().unwrap();
         assert_eq!(c.atom().unwrap(), b"b");
         for bad in [
@@ -504,14 +512,16 @@ mod tests {
             b"",
             b"]",
             b"\x01",
+            b"\"x",
+            b"{x",
             b"(a ] b",
             b"(\x01\r\n)",
-            b"(\"x)",
         ] {
             assert!(Cursor::new(bad).skip_junk_value().is_err(), "{bad:?}");
         }
         // The strict skipper still refuses them.
         assert!(Cursor::new(b"(a ] b)").skip_value().is_err());
+        assert!(Cursor::new(b"(\"x)").skip_value().is_err());
     }
 
     #[test]

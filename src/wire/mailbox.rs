@@ -304,6 +304,9 @@ mod tests {
             b"a\x7f\x01b",
             b"",
             b"] ]",
+            b"{?~11V",
+            b"{\xff\x7f11V",
+            b"\"~11V",
         ] {
             let mut wire = b"cy-x (MESSAGES 3 MAILBOXID (".to_vec();
             wire.extend_from_slice(junk);
@@ -314,7 +317,9 @@ mod tests {
             let names: Vec<&str> = s.unparsed().iter().map(|u| u.name()).collect();
             assert_eq!(names, ["MAILBOXID"], "{junk:?}");
         }
-        // Junk outside any list, or a list left open, still fails the frame.
+        // Junk with a `(` reads as a list left open, and junk outside any list fails the
+        // frame too (the response is then queued whole, as unreadable).
+        assert!(status(&mut Cursor::new(b"x (MESSAGES 0 MAILBOXID (0(~11V))\r\n")).is_err());
         assert!(status(&mut Cursor::new(b"x (MESSAGES 3 \x01)\r\n")).is_err());
         assert!(status(&mut Cursor::new(b"x (MESSAGES 3 MAILBOXID (\x01\r\n")).is_err());
     }
