@@ -221,6 +221,7 @@ pub struct Mailbox {
     pub(crate) flags: Vec<Flag>,
     pub(crate) permanent_flags: Vec<Flag>,
     pub(crate) read_only: bool,
+    pub(crate) mailbox_id: Option<String>,
 }
 
 impl Mailbox {
@@ -279,6 +280,14 @@ impl Mailbox {
         self.read_only
     }
 
+    /// The mailbox's id (RFC 8474 OBJECTID), from the `MAILBOXID` response code a server
+    /// with OBJECTID sends in an untagged OK during SELECT and EXAMINE: the id
+    /// [`Session::create_with_id`](crate::Session::create_with_id) and STATUS `MAILBOXID`
+    /// report, kept across renames. `None` when the server sent none.
+    pub fn mailbox_id(&self) -> Option<&str> {
+        self.mailbox_id.as_deref()
+    }
+
     /// Applies a response to the state.
     pub(crate) fn apply(&mut self, resp: &Response) {
         match resp {
@@ -303,6 +312,11 @@ impl Mailbox {
             Response::Status { text, .. } => {
                 if let Some(code) = &text.code {
                     self.apply_code(code);
+                    // Only untagged: a tagged `OK [MAILBOXID]` is CREATE's, for the new
+                    // mailbox (apply_code also sees tagged completions).
+                    if let ResponseCode::MailboxId(id) = code {
+                        self.mailbox_id = Some(id.clone());
+                    }
                 }
             }
             _ => {}

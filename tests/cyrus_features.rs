@@ -174,6 +174,9 @@ fn objectid_mailbox_email_and_thread_ids() {
         "RFC 8474: the id survives RENAME"
     );
     s.rename("cy-oid-renamed", a).unwrap();
+    // SELECT reports it too (RFC 8474 section 4.2).
+    assert_eq!(s.examine(a).unwrap().mailbox_id(), Some(id.as_str()));
+    s.unselect().unwrap();
 
     // EMAILID / THREADID: a message and its reply share a thread, another does not.
     let first = message(1, "oid thread", "", "first");

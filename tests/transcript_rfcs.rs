@@ -496,3 +496,35 @@ fn recorded_dovecot_partial_answers() {
         script.assert_done();
     }
 }
+
+#[test]
+fn select_reports_the_mailbox_id_and_a_create_while_selected_does_not_change_it() {
+    let (script, mut session) = common::logged_in(
+        "IMAP4rev1 OBJECTID",
+        vec![
+            // RFC 8474 section 4.2 (as Cyrus 3.6 sends it).
+            c("A0002 SELECT foo\r\n"),
+            s("* 0 EXISTS\r\n* OK [UIDVALIDITY 1796538245] Ok\r\n"),
+            s("* OK [MAILBOXID (F2212ea87-6097-4256-9d51-71338625)] Ok\r\n"),
+            s("A0002 OK [READ-WRITE] Completed\r\n"),
+            c("A0003 CREATE bar\r\n"),
+            s("A0003 OK [MAILBOXID (Fother)] Completed\r\n"),
+            c("A0004 EXAMINE baz\r\n"),
+            s("* 0 EXISTS\r\nA0004 OK [READ-ONLY] Completed\r\n"),
+        ],
+    );
+    let mb = session.select("foo").unwrap();
+    assert_eq!(mb.mailbox_id(), Some("F2212ea87-6097-4256-9d51-71338625"));
+    assert_eq!(
+        session.create_with_id("bar").unwrap().as_deref(),
+        Some("Fother")
+    );
+    assert_eq!(
+        session.mailbox().mailbox_id(),
+        Some("F2212ea87-6097-4256-9d51-71338625"),
+        "CREATE's id is the new mailbox's, not the selected one's"
+    );
+    // A server without MAILBOXID for the next mailbox: none, not the previous one's.
+    assert_eq!(session.examine("baz").unwrap().mailbox_id(), None);
+    script.assert_done();
+}
