@@ -274,6 +274,8 @@ admins: admin
 allowplaintext: yes
 # a failed login answers at once (the default waits 3 s)
 failedloginpause: 0
+# IDLE polls the mailbox every second (no idled runs; the default is 60 s)
+imapidlepoll: 1
 sasl_pwcheck_method: auxprop
 sasl_auxprop_plugin: sasldb
 sasl_sasldb_path: $SASLDB

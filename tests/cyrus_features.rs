@@ -621,3 +621,111 @@ fn logins_esearch_sort_thread_and_metadata() {
     s.delete(mb).unwrap();
     let _ = s.logout();
 }
+
+#[test]
+fn compress_acl_other_users_quota_and_qresync() {
+    let Some(srv) = cyrus() else { return };
+    let mb = "cy-acl";
+    let mut s = fresh(&srv, "alice", &[mb]);
+    // Everything below runs through COMPRESS=DEFLATE.
+    s.compress().unwrap();
+    s.create(mb).unwrap();
+    for i in 1..=3 {
+        s.append(mb, &message(300 + i, &format!("acl {i}"), "", "body"))
+            .unwrap();
+    }
+
+    // ACL (RFC 4314): alice shares the mailbox with bob, read-only.
+    assert!(s.my_rights(mb).unwrap().contains('a'));
+    s.set_acl(mb, "bob", "lrs").unwrap();
+    let acl = s.get_acl(mb).unwrap();
+    let bob = acl
+        .iter()
+        .find(|e| e.identifier() == b"bob")
+        .unwrap_or_else(|| panic!("{acl:?}"));
+    assert_eq!(bob.rights().as_str(), "lrs");
+    let rights = s.list_rights(mb, "bob").unwrap();
+    assert!(rights.allows('w') && rights.allows('l'), "{rights:?}");
+
+    // Bob finds it under Cyrus's other-users namespace and reads it, not writes it.
+    let mut b = srv.login("bob", "bob-pass");
+    let ns = b.namespace().unwrap();
+    let other = ns.other_users().first().expect("an other-users namespace");
+    let shared = format!("{}alice/{mb}", other.prefix().as_str());
+    assert_eq!(b.examine(shared.as_str()).unwrap().exists(), 3);
+    let e = b
+        .append(shared.as_str(), &message(399, "from bob", "", "x"))
+        .unwrap_err();
+    assert!(matches!(e, Error::No(_)), "{e:?}");
+    let _ = b.logout();
+    s.delete_acl(mb, "bob").unwrap();
+    assert!(s
+        .get_acl(mb)
+        .unwrap()
+        .iter()
+        .all(|e| e.identifier() != b"bob"));
+
+    // QUOTA: autocreated users have no limit here; the command still answers.
+    let roots = s.get_quota_root("INBOX").unwrap();
+    assert_eq!(roots.mailbox().as_str(), "INBOX");
+
+    // QRESYNC (RFC 7162): flags changed and messages expunged since a known state.
+    let before = s.select(mb).unwrap();
+    let (uv, modseq) = (
+        before.uid_validity().unwrap(),
+        before.highest_modseq().unwrap(),
+    );
+    s.uid_store(Uid(1), StoreAction::Add, &[Flag::Flagged])
+        .unwrap()
+        .for_each(drop);
+    s.uid_store(Uid(2), StoreAction::Add, &[Flag::Deleted])
+        .unwrap()
+        .for_each(drop);
+    s.expunge().unwrap();
+    s.unselect().unwrap();
+    let known = SequenceSet::from(1..=3);
+    let (mailbox, resync) = s.select_qresync(mb, uv, modseq, Some(&known)).unwrap();
+    assert_eq!(mailbox.exists(), 2);
+    assert_eq!(resync.vanished().iter().collect::<Vec<_>>(), [2]);
+    let changed: Vec<Uid> = resync.changed().iter().filter_map(|f| f.uid()).collect();
+    assert_eq!(changed, [Uid(1)], "{resync:?}");
+    assert!(resync.changed()[0]
+        .flags()
+        .unwrap_or_default()
+        .contains(&Flag::Flagged));
+    s.unselect().unwrap();
+    s.delete(mb).unwrap();
+    let _ = s.logout();
+}
+
+#[test]
+fn idle_sees_another_sessions_append() {
+    let Some(srv) = cyrus() else { return };
+    let mb = "cy-idle";
+    let mut a = fresh(&srv, "alice", &[mb]);
+    a.create(mb).unwrap();
+    a.select(mb).unwrap();
+    let mut b = srv.login("alice", "alice-pass");
+    let writer = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        b.append(mb, &message(400, "idle", "", "x")).unwrap();
+        let _ = b.logout();
+    });
+    // Cyrus polls every second while idling (imapidlepoll: 1 in scripts/cyrus.sh).
+    let news = a
+        .idle()
+        .timeout(std::time::Duration::from_secs(20))
+        .wait_for_news()
+        .unwrap();
+    writer.join().unwrap();
+    assert!(
+        news.iter()
+            .any(|u| matches!(u, blocking_imap::Unsolicited::Exists(1))),
+        "{news:?}"
+    );
+    assert_eq!(a.mailbox().exists(), 1);
+    a.noop().unwrap();
+    a.unselect().unwrap();
+    a.delete(mb).unwrap();
+    let _ = a.logout();
+}
