@@ -1,7 +1,9 @@
 //! Against the project's second server, Cyrus IMAP 3.6 (scripts/cyrus.sh, started by
 //! scripts/test.sh), what Dovecot 2.3 cannot show: OBJECTID (RFC 8474) and LIST-METADATA
-//! (RFC 9590), plus the RFCs both offer (CATENATE, SAVEDATE, PREVIEW, STATUS=SIZE) and the
-//! everyday commands, which must give the same results on both servers.
+//! (RFC 9590), plus the RFCs both offer (CATENATE, SAVEDATE, PREVIEW, STATUS=SIZE), the
+//! everyday commands (the same results on both servers), and the extensions as another
+//! implementation answers them: ESEARCH, SORT, THREAD, METADATA, COMPRESS, ACL with the
+//! other-users namespace, QUOTA, QRESYNC, IDLE, STARTTLS.
 //!
 //! Cyrus 3.6.1 (Debian 12) says, after LOGIN:
 //!
