@@ -38,7 +38,11 @@
 # level, like Dovecot's), empty on every `start`. INBOX and the special-use mailboxes
 # Drafts, Sent, Trash, Junk, Archive are created and subscribed at a user's first login
 # (autocreate). conversations: yes (THREADID). DELETE and EXPUNGE act at once
-# (delete_mode/expunge_mode: immediate).
+# (delete_mode/expunge_mode: immediate). A failed login answers at once; IDLE polls every
+# second (imapidlepoll: 1, no idled).
+#
+# Timing (measured here): start ~0.9 s (+ ~1 s the first time, for the download and the
+# unpacking); a restart ~2 s (the master takes ~1.2 s to stop).
 #
 # Files (state dir ${BLOCKING_IMAP_CYRUS_DIR:-/tmp/blocking-imap-cyrus}, or
 # $BLOCKING_IMAP_DOVECOT_DIR-cyrus when that is set to another than Dovecot's default):
