@@ -520,6 +520,10 @@ fn everyday_commands_give_the_same_results_as_on_dovecot() {
     assert_eq!(on_cyrus.moved, 2);
     assert_eq!(on_cyrus.status, (Some(2), Some(2), Some(3)));
     assert_eq!(on_cyrus.listed, ["cy-day", "cy-day/moved"]);
+    // scripts/test.sh runs both servers; with Cyrus alone, only Cyrus's figures are checked.
+    if std::env::var_os("BLOCKING_IMAP_DOVECOT").is_none() {
+        return;
+    }
     if let Some(dovecot) = common::dovecot::server() {
         let mut d = dovecot.login("alice", "alice-pass");
         let on_dovecot = everyday(&mut d, "cy");
