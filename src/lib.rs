@@ -636,6 +636,7 @@ pub use types::idle::{
 pub use types::lists::{ListEntry, ListOptions};
 pub use types::metadata::{Metadata, MetadataDepth, MetadataEntry, MetadataOptions};
 pub use types::partial::{PartialRange, PartialResult};
+pub use types::notify::{bad_events, NotifyEvent, NotifyGroup, NotifyMailboxes, NotifySet};
 pub use types::parts::{PartBody, PartRequest};
 pub use types::quota::{Quota, QuotaResource, QuotaRoots, QuotaUsage};
 pub use types::raw::{Arg, RawCommand};

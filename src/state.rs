@@ -57,8 +57,20 @@ pub enum Unsolicited {
     Capability(Capabilities),
     /// A LIST or LSUB response no command asked for.
     List(Name),
-    /// A STATUS response no command asked for (e.g. from NOTIFY).
+    /// A STATUS response no command asked for (e.g. from NOTIFY: a mailbox that is not
+    /// selected got new mail, lost messages or had flags changed, RFC 5465 section 5).
     MailboxStatus(MailboxStatus),
+    /// A LIST response with `OLDNAME` extended data (RFC 5465 section 5.4, RFC 9051): the
+    /// mailbox `old_name` was renamed to `name` (from NOTIFY's `MailboxName` event, say).
+    /// A LIST without it stays [`List`](Unsolicited::List): a mailbox created, or its
+    /// attributes or subscription changed; one with `\NonExistent` among its attributes
+    /// was deleted.
+    MailboxRenamed {
+        /// The mailbox under its new name.
+        name: Name,
+        /// The name it had before.
+        old_name: MailboxName,
+    },
     /// A SEARCH response no command asked for.
     Search(Vec<u32>),
     /// An ESEARCH response (RFC 4731) no command asked for: one for another command's tag,
@@ -130,6 +142,35 @@ pub enum Unsolicited {
     },
 }
 
+impl Unsolicited {
+    /// The mailbox the item is about, when it names one: a STATUS, LIST or rename (from
+    /// NOTIFY, RFC 5465), METADATA, QUOTAROOT, ACL or MYRIGHTS. `None` for the items that
+    /// concern the selected mailbox (EXISTS, EXPUNGE, FETCH, ...) and the rest.
+    pub fn mailbox(&self) -> Option<&MailboxName> {
+        match self {
+            Unsolicited::MailboxStatus(s) => Some(s.name()),
+            Unsolicited::List(n) | Unsolicited::MailboxRenamed { name: n, .. } => Some(n.name()),
+            Unsolicited::Metadata(m) => Some(m.mailbox()),
+            Unsolicited::MetadataChanged { mailbox, .. }
+            | Unsolicited::QuotaRoot { mailbox, .. }
+            | Unsolicited::Acl { mailbox, .. }
+            | Unsolicited::MyRights { mailbox, .. } => Some(mailbox),
+            _ => None,
+        }
+    }
+
+    /// Is this `* OK [NOTIFICATIONOVERFLOW]` (RFC 5465 section 5.8)? The server has
+    /// stopped sending NOTIFY events (as if after `NOTIFY NONE`): the client must find out
+    /// what changed itself and set NOTIFY again.
+    pub fn is_notification_overflow(&self) -> bool {
+        matches!(
+            self,
+            Unsolicited::Status { text, .. }
+                if matches!(text.code, Some(ResponseCode::NotificationOverflow))
+        )
+    }
+}
+
 /// How many bytes of [`Unsolicited::Other`]'s `raw` its `Debug` form shows.
 const SHOW_RAW: usize = 1024;
 
@@ -154,6 +195,11 @@ impl fmt::Debug for Unsolicited {
             Unsolicited::Capability(x) => f.debug_tuple("Capability").field(x).finish(),
             Unsolicited::List(x) => f.debug_tuple("List").field(x).finish(),
             Unsolicited::MailboxStatus(x) => f.debug_tuple("MailboxStatus").field(x).finish(),
+            Unsolicited::MailboxRenamed { name, old_name } => f
+                .debug_struct("MailboxRenamed")
+                .field("name", name)
+                .field("old_name", old_name)
+                .finish(),
             Unsolicited::Search(x) => f.debug_tuple("Search").field(x).finish(),
             Unsolicited::ESearch { tag, result } => f
                 .debug_struct("ESearch")
@@ -485,7 +531,10 @@ pub(crate) fn unsolicited(resp: Response, raw: &[u8]) -> Unsolicited {
         Response::Flags(f) => Unsolicited::Flags(f),
         Response::Status { kind, text } => Unsolicited::Status { kind, text },
         Response::Capability(c) => Unsolicited::Capability(c),
-        Response::List { name, .. } => Unsolicited::List(name),
+        Response::List { name, extra, .. } => match extra.old_name {
+            Some(old_name) => Unsolicited::MailboxRenamed { name, old_name },
+            None => Unsolicited::List(name),
+        },
         Response::MailboxStatus(s) => Unsolicited::MailboxStatus(s),
         Response::Search { nums, .. } => Unsolicited::Search(nums),
         Response::ESearch { tag, result } => Unsolicited::ESearch { tag, result },

@@ -11,6 +11,7 @@ pub(crate) mod idle;
 pub(crate) mod lists;
 pub(crate) mod metadata;
 pub(crate) mod objectid;
+pub(crate) mod notify;
 pub(crate) mod parts;
 pub(crate) mod quota;
 pub(crate) mod raw;

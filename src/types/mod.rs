@@ -15,6 +15,7 @@ pub(crate) mod lists;
 mod mailbox_name;
 pub(crate) mod metadata;
 pub(crate) mod objectid;
+pub(crate) mod notify;
 mod part;
 pub(crate) mod partial;
 pub(crate) mod parts;

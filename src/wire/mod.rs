@@ -12,6 +12,7 @@ pub(crate) mod id;
 pub(crate) mod lexer;
 pub(crate) mod mailbox;
 pub(crate) mod metadata;
+pub(crate) mod notify;
 pub(crate) mod parse;
 pub(crate) mod quota;
 pub(crate) mod raw;
