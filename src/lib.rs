@@ -585,6 +585,7 @@ mod stream;
 pub mod testing;
 mod transport;
 mod types;
+mod watcher;
 mod wire;
 
 /// For the fuzz targets in `fuzz/`: not part of the API, no stability promised.
@@ -621,6 +622,7 @@ pub use parallel::parallel;
 pub use raw::{RawFrame, RawResponse};
 pub use reconnect::{Changes, Operation, Reconnected, Resumed, SyncState};
 pub use session::Session;
+pub use watcher::{AccountEvent, AccountEventKind, AccountWatcher, Watch, WatchSettings};
 pub use state::{Mailbox, Unsolicited};
 pub use stream::FetchStream;
 pub use transport::{CancelHandle, Proxy, ReadWrite};
