@@ -1,0 +1,237 @@
+//! NOTIFY (RFC 5465) and the account watcher against the project's real Dovecot
+//! (scripts/test.sh). Dovecot 2.3 offers NOTIFY with the mailbox list index the test
+//! configuration has (`mailbox_list_index = yes`); no plugin is needed. Each test has a user
+//! of its own (alice: NOTIFY, bob: the fallback), since a watcher of `Watch::All` sees every
+//! change in the account.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use blocking_imap::{
+    bad_events, AccountEvent, AccountEventKind, AccountWatcher, Error, Flag, NotifyEvent,
+    NotifyMailboxes, NotifySet, Session, StoreAction, Unsolicited, Watch, WatchSettings,
+};
+use common::dovecot::{server, Server};
+
+const MSG: &[u8] = b"Subject: notify test\r\n\r\nhello\r\n";
+
+/// Removes the test's mailboxes (left over from an earlier run) and empties INBOX.
+fn clean(s: &mut Session, prefix: &str) {
+    for n in s.list("", &format!("{prefix}*")).unwrap() {
+        let _ = s.delete(n.name().clone());
+    }
+}
+
+/// Reads notifications until `want` matches one or 10 s pass; returns all read.
+fn wait_for(s: &mut Session, want: impl Fn(&Unsolicited) -> bool) -> Vec<Unsolicited> {
+    let end = Instant::now() + Duration::from_secs(10);
+    let mut got = Vec::new();
+    while Instant::now() < end {
+        let news = s.wait_notifications(Duration::from_secs(2)).unwrap();
+        let hit = news.iter().any(&want);
+        got.extend(news);
+        if hit {
+            return got;
+        }
+    }
+    panic!("not seen in 10 s; got {got:?}");
+}
+
+/// Reads watcher events until `want` matches one or 15 s pass; returns all read.
+fn events_until(
+    w: &mut AccountWatcher,
+    want: impl Fn(&AccountEvent) -> bool,
+) -> Vec<AccountEvent> {
+    let end = Instant::now() + Duration::from_secs(15);
+    let mut got = Vec::new();
+    while Instant::now() < end {
+        if let Some(e) = w.next_event(Duration::from_millis(500)).unwrap() {
+            let hit = want(&e);
+            got.push(e);
+            if hit {
+                return got;
+            }
+        }
+    }
+    panic!("not seen in 15 s; got {got:?}");
+}
+
+fn is(e: &AccountEvent, mailbox: &str, kind: &AccountEventKind) -> bool {
+    e.mailbox.as_str() == mailbox && &e.kind == kind
+}
+
+fn connect(srv: &Server, user: &'static str, pass: &'static str) -> impl FnMut() -> blocking_imap::Result<Session> + Send + 'static {
+    let builder = if common::dovecot::over_tls() {
+        srv.tls()
+    } else {
+        srv.plain()
+    };
+    move || builder.connect()?.login(user, pass).map_err(|e| e.error)
+}
+
+#[test]
+fn notify_and_the_watcher_with_notify() {
+    let Some(srv) = server() else { return };
+    let mut other = srv.login("alice", "alice-pass");
+    clean(&mut other, "n-");
+    other.create("n-work").unwrap();
+
+    // --- Session::notify by hand -------------------------------------------------------
+    let mut s = srv.login("alice", "alice-pass");
+    // Events the server does not support: NO [BADEVENT ...], typed by bad_events.
+    let err = s
+        .notify(&NotifySet::new().group(
+            NotifyMailboxes::Personal,
+            [
+                NotifyEvent::message_new(),
+                NotifyEvent::MessageExpunge,
+                NotifyEvent::AnnotationChange,
+            ],
+        ))
+        .unwrap_err();
+    let bad = err.response_code().and_then(bad_events);
+    assert_eq!(bad, Some(vec!["AnnotationChange".to_string()]), "{err:?}");
+    assert!(matches!(err, Error::No(_)));
+
+    s.notify(&NotifySet::account()).unwrap();
+    // STATUS: every personal mailbox's counters, on the queue.
+    let first: Vec<Unsolicited> = s.unsolicited().collect();
+    assert!(
+        first.iter().any(|u| matches!(u, Unsolicited::MailboxStatus(st) if st.name().as_str() == "n-work" && st.messages() == Some(0))),
+        "{first:?}"
+    );
+    // New mail in a mailbox that is not selected: a STATUS of it.
+    other.append("n-work", MSG).unwrap();
+    wait_for(&mut s, |u| {
+        matches!(u, Unsolicited::MailboxStatus(st) if st.name().as_str() == "n-work" && st.messages() == Some(1))
+    });
+    // Created, renamed, deleted: LIST, LIST with OLDNAME, LIST \NonExistent.
+    other.create("n-new").unwrap();
+    wait_for(&mut s, |u| matches!(u, Unsolicited::List(n) if n.name().as_str() == "n-new"));
+    other.rename("n-new", "n-renamed").unwrap();
+    let got = wait_for(&mut s, |u| matches!(u, Unsolicited::MailboxRenamed { .. }));
+    let renamed = got
+        .iter()
+        .find_map(|u| match u {
+            Unsolicited::MailboxRenamed { name, old_name } => Some((name.name().as_str().to_string(), old_name.as_str().to_string())),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(renamed, ("n-renamed".into(), "n-new".into()));
+    other.delete("n-renamed").unwrap();
+    wait_for(&mut s, |u| {
+        matches!(u, Unsolicited::List(n) if n.name().as_str() == "n-renamed"
+            && n.attributes().contains(&blocking_imap::NameAttribute::NonExistent))
+    });
+    s.notify_none().unwrap();
+    drop(s);
+
+    // --- the watcher, with NOTIFY ------------------------------------------------------
+    let mut w = AccountWatcher::new(
+        connect(&srv, "alice", "alice-pass"),
+        Watch::All,
+        WatchSettings::new(),
+    )
+    .unwrap();
+    assert!(w.uses_notify());
+    assert_eq!(w.connections(), 1);
+    assert!(w.mailboxes().any(|m| m.as_str() == "n-work"));
+
+    other.append("n-work", MSG).unwrap();
+    other.append("n-work", MSG).unwrap();
+    let got = events_until(&mut w, |e| {
+        e.mailbox.as_str() == "n-work" && matches!(e.kind, AccountEventKind::NewMail { .. })
+    });
+    let new: u32 = got
+        .iter()
+        .filter(|e| e.mailbox.as_str() == "n-work")
+        .map(|e| match e.kind {
+            AccountEventKind::NewMail { count } => count,
+            _ => 0,
+        })
+        .sum();
+    // Both appends, in one event or two.
+    if new < 2 {
+        events_until(&mut w, |e| is(e, "n-work", &AccountEventKind::NewMail { count: 1 }));
+    }
+
+    other.select("n-work").unwrap();
+    drop(other.store(1, StoreAction::Add, &[Flag::Flagged]).unwrap());
+    events_until(&mut w, |e| is(e, "n-work", &AccountEventKind::FlagsChanged));
+    drop(other.store(1, StoreAction::Add, &[Flag::Deleted]).unwrap());
+    other.expunge().unwrap();
+    events_until(&mut w, |e| is(e, "n-work", &AccountEventKind::Expunged { count: 1 }));
+    other.close().unwrap();
+
+    other.create("n-made").unwrap();
+    events_until(&mut w, |e| is(e, "n-made", &AccountEventKind::Created));
+    other.append("n-made", MSG).unwrap();
+    events_until(&mut w, |e| is(e, "n-made", &AccountEventKind::NewMail { count: 1 }));
+    other.rename("n-made", "n-moved").unwrap();
+    events_until(&mut w, |e| {
+        is(e, "n-moved", &AccountEventKind::Renamed { from: "n-made".into() })
+    });
+    other.delete("n-moved").unwrap();
+    events_until(&mut w, |e| is(e, "n-moved", &AccountEventKind::Deleted));
+    assert!(!w.mailboxes().any(|m| m.as_str() == "n-moved"));
+    clean(&mut other, "n-");
+}
+
+#[test]
+fn the_watcher_without_notify() {
+    let Some(srv) = server() else { return };
+    let mut other = srv.login("bob", "bob-pass");
+    clean(&mut other, "f-");
+    other.create("f-work").unwrap();
+    other.create("f-gone").unwrap();
+
+    let settings = WatchSettings::new()
+        .use_notify(false)
+        .poll_interval(Duration::from_millis(300))
+        .list_interval(Duration::from_millis(500));
+    let mut w =
+        AccountWatcher::new(connect(&srv, "bob", "bob-pass"), Watch::All, settings).unwrap();
+    assert!(!w.uses_notify());
+    assert_eq!(w.connections(), 2);
+
+    // INBOX: IDLE.
+    other.append("INBOX", MSG).unwrap();
+    events_until(&mut w, |e| is(e, "INBOX", &AccountEventKind::NewMail { count: 1 }));
+    // Another mailbox: the STATUS poll.
+    other.append("f-work", MSG).unwrap();
+    events_until(&mut w, |e| is(e, "f-work", &AccountEventKind::NewMail { count: 1 }));
+    other.select("f-work").unwrap();
+    drop(other.store(1, StoreAction::Add, &[Flag::Seen]).unwrap());
+    events_until(&mut w, |e| is(e, "f-work", &AccountEventKind::FlagsChanged));
+    drop(other.store(1, StoreAction::Add, &[Flag::Deleted]).unwrap());
+    other.expunge().unwrap();
+    events_until(&mut w, |e| is(e, "f-work", &AccountEventKind::Expunged { count: 1 }));
+    other.close().unwrap();
+    // Mailboxes come and go: the list read again.
+    other.create("f-made").unwrap();
+    events_until(&mut w, |e| is(e, "f-made", &AccountEventKind::Created));
+    other.delete("f-gone").unwrap();
+    events_until(&mut w, |e| is(e, "f-gone", &AccountEventKind::Deleted));
+
+    // One connection: the polls run between IDLEs.
+    let one = WatchSettings::new()
+        .use_notify(false)
+        .max_connections(1)
+        .poll_interval(Duration::from_millis(300));
+    let mut w = AccountWatcher::new(
+        connect(&srv, "bob", "bob-pass"),
+        Watch::Mailboxes(vec!["INBOX".into(), "f-work".into()]),
+        one,
+    )
+    .unwrap();
+    assert_eq!(w.connections(), 1);
+    other.append("f-work", MSG).unwrap();
+    events_until(&mut w, |e| is(e, "f-work", &AccountEventKind::NewMail { count: 1 }));
+    // A mailbox not watched is not reported.
+    other.append("f-made", MSG).unwrap();
+    other.append("INBOX", MSG).unwrap();
+    let got = events_until(&mut w, |e| is(e, "INBOX", &AccountEventKind::NewMail { count: 1 }));
+    assert!(got.iter().all(|e| e.mailbox.as_str() != "f-made"), "{got:?}");
+    clean(&mut other, "f-");
+}
