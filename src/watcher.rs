@@ -106,6 +106,16 @@ pub struct AccountEvent {
     pub kind: AccountEventKind,
 }
 
+impl AccountEvent {
+    /// An event (for tests and for callers that merge events of their own).
+    pub fn new(mailbox: impl Into<MailboxName>, kind: AccountEventKind) -> Self {
+        AccountEvent {
+            mailbox: mailbox.into(),
+            kind,
+        }
+    }
+}
+
 /// What happened to a mailbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
