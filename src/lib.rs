@@ -622,7 +622,6 @@ pub use parallel::parallel;
 pub use raw::{RawFrame, RawResponse};
 pub use reconnect::{Changes, Operation, Reconnected, Resumed, SyncState};
 pub use session::Session;
-pub use watcher::{AccountEvent, AccountEventKind, AccountWatcher, Watch, WatchSettings};
 pub use state::{Mailbox, Unsolicited};
 pub use stream::FetchStream;
 pub use transport::{CancelHandle, Proxy, ReadWrite};
@@ -651,3 +650,4 @@ pub use types::{
     Namespace, Namespaces, Part, ResponseCode, Search, SearchDate, Section, Seq, SequenceSet,
     StatusItem, StatusKind, StoreAction, TransferEncoding, Uid, UnparsedItem, STAR,
 };
+pub use watcher::{AccountEvent, AccountEventKind, AccountWatcher, Watch, WatchSettings};

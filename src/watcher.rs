@@ -14,7 +14,7 @@ use crate::session::Session;
 use crate::state::Unsolicited;
 use crate::types::idle::IdleControl;
 use crate::types::notify::{NotifyEvent, NotifyMailboxes, NotifySet};
-use crate::types::{MailboxName, MailboxStatus, NameAttribute, StatusItem, StatusKind};
+use crate::types::{MailboxName, MailboxStatus, Name, NameAttribute, StatusItem, StatusKind};
 
 /// Which mailboxes an [`AccountWatcher`] watches.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -230,7 +230,8 @@ impl Counters {
         if expunged > 0 {
             out.push(AccountEventKind::Expunged { count: expunged });
         }
-        let flags = self.unseen != new.unseen || matches!((self.modseq, new.modseq), (Some(a), Some(b)) if b > a);
+        let flags = self.unseen != new.unseen
+            || matches!((self.modseq, new.modseq), (Some(a), Some(b)) if b > a);
         if out.is_empty() && flags {
             out.push(AccountEventKind::FlagsChanged);
         }
@@ -305,6 +306,8 @@ pub struct AccountWatcher {
     next_list: Instant,
     /// The IDLE mailbox's counters (without NOTIFY).
     idle_counters: Counters,
+    /// The connection the step under way uses: the one to make again when it fails.
+    using: Which,
     pending: VecDeque<AccountEvent>,
 }
 
@@ -354,6 +357,7 @@ impl AccountWatcher {
             next_poll: now,
             next_list: now,
             idle_counters: Counters::default(),
+            using: Which::Main,
             pending: VecDeque::new(),
         };
         w.list_mailboxes(false)?;
@@ -418,12 +422,12 @@ impl AccountWatcher {
             } else {
                 self.step_fallback(deadline)
             };
-            if let Err((which, e)) = step {
+            if let Err(e) = step {
                 if !recoverable(&e) {
                     return Err(e);
                 }
                 info!("watcher: connection lost ({e}); connecting again");
-                self.recover(which)?;
+                self.recover(self.using)?;
             }
         }
     }
@@ -474,7 +478,7 @@ impl AccountWatcher {
                 session
                     .list("", "*")?
                     .into_iter()
-                    .filter(|n| n.is_selectable())
+                    .filter(Name::is_selectable)
                     .map(|n| n.name().clone())
                     .collect()
             }
@@ -545,14 +549,12 @@ impl AccountWatcher {
         Ok(())
     }
 
-    fn step_notify(&mut self, deadline: Instant) -> std::result::Result<(), (Which, Error)> {
+    fn step_notify(&mut self, deadline: Instant) -> Result<()> {
+        self.using = Which::Main;
         let wait = deadline.saturating_duration_since(Instant::now());
-        let news = self
-            .main
-            .wait_notifications(wait)
-            .map_err(|e| (Which::Main, e))?;
+        let news = self.main.wait_notifications(wait)?;
         for item in news {
-            self.on_notification(item).map_err(|e| (Which::Main, e))?;
+            self.on_notification(item)?;
         }
         Ok(())
     }
@@ -671,19 +673,20 @@ impl AccountWatcher {
         (self.settings.poll_interval / n).max(Duration::from_millis(10))
     }
 
-    fn step_fallback(&mut self, deadline: Instant) -> std::result::Result<(), (Which, Error)> {
+    fn step_fallback(&mut self, deadline: Instant) -> Result<()> {
         let now = Instant::now();
         let mut due = deadline.min(self.next_poll);
         if self.watch == Watch::All {
             due = due.min(self.next_list);
         }
         if now < due {
-            self.idle_until(due).map_err(|e| (Which::Main, e))?;
+            self.using = Which::Main;
+            self.idle_until(due)?;
             if !self.pending.is_empty() {
                 return Ok(());
             }
         }
-        let on = if self.poller.is_some() {
+        self.using = if self.poller.is_some() {
             Which::Poller
         } else {
             Which::Main
@@ -691,11 +694,11 @@ impl AccountWatcher {
         let now = Instant::now();
         if self.watch == Watch::All && now >= self.next_list {
             self.next_list = now + self.settings.list_interval;
-            self.list_mailboxes(true).map_err(|e| (on, e))?;
+            self.list_mailboxes(true)?;
         }
         if now >= self.next_poll {
             self.next_poll = now + self.poll_step();
-            self.poll_one().map_err(|e| (on, e))?;
+            self.poll_one()?;
         }
         Ok(())
     }
@@ -835,8 +838,14 @@ mod tests {
     #[test]
     fn counters_tell_what_changed() {
         use AccountEventKind::*;
-        assert_eq!(c(1, 2, 0, 5).diff(&c(3, 4, 2, 7)), vec![NewMail { count: 2 }]);
-        assert_eq!(c(3, 4, 0, 5).diff(&c(1, 4, 0, 7)), vec![Expunged { count: 2 }]);
+        assert_eq!(
+            c(1, 2, 0, 5).diff(&c(3, 4, 2, 7)),
+            vec![NewMail { count: 2 }]
+        );
+        assert_eq!(
+            c(3, 4, 0, 5).diff(&c(1, 4, 0, 7)),
+            vec![Expunged { count: 2 }]
+        );
         assert_eq!(
             c(3, 4, 0, 5).diff(&c(3, 5, 0, 7)),
             vec![NewMail { count: 1 }, Expunged { count: 1 }]

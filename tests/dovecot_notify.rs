@@ -39,10 +39,7 @@ fn wait_for(s: &mut Session, want: impl Fn(&Unsolicited) -> bool) -> Vec<Unsolic
 }
 
 /// Reads watcher events until `want` matches one or 15 s pass; returns all read.
-fn events_until(
-    w: &mut AccountWatcher,
-    want: impl Fn(&AccountEvent) -> bool,
-) -> Vec<AccountEvent> {
+fn events_until(w: &mut AccountWatcher, want: impl Fn(&AccountEvent) -> bool) -> Vec<AccountEvent> {
     let end = Instant::now() + Duration::from_secs(15);
     let mut got = Vec::new();
     while Instant::now() < end {
@@ -61,7 +58,11 @@ fn is(e: &AccountEvent, mailbox: &str, kind: &AccountEventKind) -> bool {
     e.mailbox.as_str() == mailbox && &e.kind == kind
 }
 
-fn connect(srv: &Server, user: &'static str, pass: &'static str) -> impl FnMut() -> blocking_imap::Result<Session> + Send + 'static {
+fn connect(
+    srv: &Server,
+    user: &'static str,
+    pass: &'static str,
+) -> impl FnMut() -> blocking_imap::Result<Session> + Send + 'static {
     let builder = if common::dovecot::over_tls() {
         srv.tls()
     } else {
@@ -103,18 +104,25 @@ fn notify_and_the_watcher_with_notify() {
     );
     // New mail in a mailbox that is not selected: a STATUS of it.
     other.append("n-work", MSG).unwrap();
-    wait_for(&mut s, |u| {
-        matches!(u, Unsolicited::MailboxStatus(st) if st.name().as_str() == "n-work" && st.messages() == Some(1))
-    });
+    wait_for(
+        &mut s,
+        |u| matches!(u, Unsolicited::MailboxStatus(st) if st.name().as_str() == "n-work" && st.messages() == Some(1)),
+    );
     // Created, renamed, deleted: LIST, LIST with OLDNAME, LIST \NonExistent.
     other.create("n-new").unwrap();
-    wait_for(&mut s, |u| matches!(u, Unsolicited::List(n) if n.name().as_str() == "n-new"));
+    wait_for(
+        &mut s,
+        |u| matches!(u, Unsolicited::List(n) if n.name().as_str() == "n-new"),
+    );
     other.rename("n-new", "n-renamed").unwrap();
     let got = wait_for(&mut s, |u| matches!(u, Unsolicited::MailboxRenamed { .. }));
     let renamed = got
         .iter()
         .find_map(|u| match u {
-            Unsolicited::MailboxRenamed { name, old_name } => Some((name.name().as_str().to_string(), old_name.as_str().to_string())),
+            Unsolicited::MailboxRenamed { name, old_name } => Some((
+                name.name().as_str().to_string(),
+                old_name.as_str().to_string(),
+            )),
             _ => None,
         })
         .unwrap();
@@ -153,7 +161,9 @@ fn notify_and_the_watcher_with_notify() {
         .sum();
     // Both appends, in one event or two.
     if new < 2 {
-        events_until(&mut w, |e| is(e, "n-work", &AccountEventKind::NewMail { count: 1 }));
+        events_until(&mut w, |e| {
+            is(e, "n-work", &AccountEventKind::NewMail { count: 1 })
+        });
     }
 
     other.select("n-work").unwrap();
@@ -161,16 +171,26 @@ fn notify_and_the_watcher_with_notify() {
     events_until(&mut w, |e| is(e, "n-work", &AccountEventKind::FlagsChanged));
     drop(other.store(1, StoreAction::Add, &[Flag::Deleted]).unwrap());
     other.expunge().unwrap();
-    events_until(&mut w, |e| is(e, "n-work", &AccountEventKind::Expunged { count: 1 }));
+    events_until(&mut w, |e| {
+        is(e, "n-work", &AccountEventKind::Expunged { count: 1 })
+    });
     other.close().unwrap();
 
     other.create("n-made").unwrap();
     events_until(&mut w, |e| is(e, "n-made", &AccountEventKind::Created));
     other.append("n-made", MSG).unwrap();
-    events_until(&mut w, |e| is(e, "n-made", &AccountEventKind::NewMail { count: 1 }));
+    events_until(&mut w, |e| {
+        is(e, "n-made", &AccountEventKind::NewMail { count: 1 })
+    });
     other.rename("n-made", "n-moved").unwrap();
     events_until(&mut w, |e| {
-        is(e, "n-moved", &AccountEventKind::Renamed { from: "n-made".into() })
+        is(
+            e,
+            "n-moved",
+            &AccountEventKind::Renamed {
+                from: "n-made".into(),
+            },
+        )
     });
     other.delete("n-moved").unwrap();
     events_until(&mut w, |e| is(e, "n-moved", &AccountEventKind::Deleted));
@@ -197,16 +217,22 @@ fn the_watcher_without_notify() {
 
     // INBOX: IDLE.
     other.append("INBOX", MSG).unwrap();
-    events_until(&mut w, |e| is(e, "INBOX", &AccountEventKind::NewMail { count: 1 }));
+    events_until(&mut w, |e| {
+        is(e, "INBOX", &AccountEventKind::NewMail { count: 1 })
+    });
     // Another mailbox: the STATUS poll.
     other.append("f-work", MSG).unwrap();
-    events_until(&mut w, |e| is(e, "f-work", &AccountEventKind::NewMail { count: 1 }));
+    events_until(&mut w, |e| {
+        is(e, "f-work", &AccountEventKind::NewMail { count: 1 })
+    });
     other.select("f-work").unwrap();
     drop(other.store(1, StoreAction::Add, &[Flag::Seen]).unwrap());
     events_until(&mut w, |e| is(e, "f-work", &AccountEventKind::FlagsChanged));
     drop(other.store(1, StoreAction::Add, &[Flag::Deleted]).unwrap());
     other.expunge().unwrap();
-    events_until(&mut w, |e| is(e, "f-work", &AccountEventKind::Expunged { count: 1 }));
+    events_until(&mut w, |e| {
+        is(e, "f-work", &AccountEventKind::Expunged { count: 1 })
+    });
     other.close().unwrap();
     // Mailboxes come and go: the list read again.
     other.create("f-made").unwrap();
@@ -227,11 +253,18 @@ fn the_watcher_without_notify() {
     .unwrap();
     assert_eq!(w.connections(), 1);
     other.append("f-work", MSG).unwrap();
-    events_until(&mut w, |e| is(e, "f-work", &AccountEventKind::NewMail { count: 1 }));
+    events_until(&mut w, |e| {
+        is(e, "f-work", &AccountEventKind::NewMail { count: 1 })
+    });
     // A mailbox not watched is not reported.
     other.append("f-made", MSG).unwrap();
     other.append("INBOX", MSG).unwrap();
-    let got = events_until(&mut w, |e| is(e, "INBOX", &AccountEventKind::NewMail { count: 1 }));
-    assert!(got.iter().all(|e| e.mailbox.as_str() != "f-made"), "{got:?}");
+    let got = events_until(&mut w, |e| {
+        is(e, "INBOX", &AccountEventKind::NewMail { count: 1 })
+    });
+    assert!(
+        got.iter().all(|e| e.mailbox.as_str() != "f-made"),
+        "{got:?}"
+    );
     clean(&mut other, "f-");
 }

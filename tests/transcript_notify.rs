@@ -10,9 +10,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use blocking_imap::{
-    bad_events, AccountEvent, AccountEventKind, AccountWatcher, Error, FetchItems,
-    NameAttribute, NotifyEvent, NotifyMailboxes, NotifySet, ResponseCode, Seq, Session,
-    Unsolicited, Watch, WatchSettings,
+    bad_events, AccountEvent, AccountEventKind, AccountWatcher, Error, FetchItems, NameAttribute,
+    NotifyEvent, NotifyMailboxes, NotifySet, ResponseCode, Seq, Session, Unsolicited, Watch,
+    WatchSettings,
 };
 use common::{c, s, Script, Step};
 
@@ -24,7 +24,8 @@ fn session(steps: Vec<Step>) -> (Script, Session) {
 
 #[test]
 fn every_specifier_and_event_is_encoded() {
-    let (script, mut s) = session(vec![
+    let (script, mut s) =
+        session(vec![
         c("A0002 NOTIFY SET STATUS (SELECTED (MessageNew (UID FLAGS) MessageExpunge FlagChange \
            AnnotationChange)) (INBOXES (MailboxName SubscriptionChange MailboxMetadataChange \
            ServerMetadataChange)) (PERSONAL NONE) (SUBSCRIBED (MessageNew MessageExpunge)) \
@@ -134,7 +135,10 @@ fn badevent_is_a_no_with_its_events() {
     assert!(err.is_no());
     assert_eq!(
         err.response_code().and_then(bad_events),
-        Some(vec!["AnnotationChange".into(), "MailboxMetadataChange".into()])
+        Some(vec![
+            "AnnotationChange".into(),
+            "MailboxMetadataChange".into()
+        ])
     );
     let err = s.notify(&set).unwrap_err();
     assert_eq!(
@@ -150,8 +154,10 @@ fn badevent_is_a_no_with_its_events() {
 #[test]
 fn events_are_routed_to_the_queue_typed_per_mailbox() {
     let (script, mut s) = session(vec![
-        c("A0002 NOTIFY SET STATUS (SELECTED (MessageNew (UID) MessageExpunge FlagChange)) \
-           (PERSONAL (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange))\r\n"),
+        c(
+            "A0002 NOTIFY SET STATUS (SELECTED (MessageNew (UID) MessageExpunge FlagChange)) \
+           (PERSONAL (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange))\r\n",
+        ),
         // The STATUS answers, before the completion.
         s("* STATUS INBOX (MESSAGES 3 UIDNEXT 4 UNSEEN 1)\r\n"),
         s("* STATUS Work (MESSAGES 0 UIDNEXT 1 UNSEEN 0)\r\n"),
@@ -168,21 +174,23 @@ fn events_are_routed_to_the_queue_typed_per_mailbox() {
            * OK [NOTIFICATIONOVERFLOW] too many events\r\n\
            A0003 OK IDLE terminated\r\n"),
     ]);
-    s.notify(&NotifySet::new()
-        .status()
-        .group(
-            NotifyMailboxes::Selected,
-            [
-                NotifyEvent::MessageNew(Some(FetchItems::new().uid())),
-                NotifyEvent::MessageExpunge,
-                NotifyEvent::FlagChange,
-            ],
-        )
-        .group(NotifyMailboxes::Personal, {
-            let mut e = NotifyEvent::messages();
-            e.extend([NotifyEvent::MailboxName, NotifyEvent::SubscriptionChange]);
-            e
-        }))
+    s.notify(
+        &NotifySet::new()
+            .status()
+            .group(
+                NotifyMailboxes::Selected,
+                [
+                    NotifyEvent::MessageNew(Some(FetchItems::new().uid())),
+                    NotifyEvent::MessageExpunge,
+                    NotifyEvent::FlagChange,
+                ],
+            )
+            .group(NotifyMailboxes::Personal, {
+                let mut e = NotifyEvent::messages();
+                e.extend([NotifyEvent::MailboxName, NotifyEvent::SubscriptionChange]);
+                e
+            }),
+    )
     .unwrap();
     let first: Vec<Unsolicited> = s.unsolicited().collect();
     assert_eq!(first.len(), 2, "{first:?}");
@@ -190,7 +198,10 @@ fn events_are_routed_to_the_queue_typed_per_mailbox() {
     assert!(matches!(&first[1], Unsolicited::MailboxStatus(st) if st.messages() == Some(0)));
 
     let got = s.wait_notifications(Duration::from_secs(5)).unwrap();
-    let mailboxes: Vec<Option<&str>> = got.iter().map(|u| u.mailbox().map(|m| m.as_str())).collect();
+    let mailboxes: Vec<Option<&str>> = got
+        .iter()
+        .map(|u| u.mailbox().map(|m| m.as_str()))
+        .collect();
     assert_eq!(
         mailboxes,
         [
@@ -214,7 +225,10 @@ fn events_are_routed_to_the_queue_typed_per_mailbox() {
     );
     match &got[3] {
         Unsolicited::MailboxRenamed { name, old_name } => {
-            assert_eq!((name.name().as_str(), old_name.as_str()), ("Renamed", "Before"));
+            assert_eq!(
+                (name.name().as_str(), old_name.as_str()),
+                ("Renamed", "Before")
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -348,7 +362,11 @@ fn the_watcher_survives_a_bye_and_an_overflow() {
     assert!(w.uses_notify());
     let mut got = Vec::new();
     for _ in 0..4 {
-        got.push(w.next_event(Duration::from_secs(5)).unwrap().expect("an event"));
+        got.push(
+            w.next_event(Duration::from_secs(5))
+                .unwrap()
+                .expect("an event"),
+        );
     }
     assert_eq!(
         got,

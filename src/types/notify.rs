@@ -200,7 +200,7 @@ pub fn bad_events(code: &ResponseCode) -> Option<Vec<String>> {
         ResponseCode::Other { name, args } if name.eq_ignore_ascii_case("BADEVENT") => {
             let args = args.as_deref().unwrap_or_default();
             Some(
-                args.split(|c: char| c == ' ' || c == '(' || c == ')')
+                args.split([' ', '(', ')'])
                     .filter(|s| !s.is_empty())
                     .map(str::to_string)
                     .collect(),

@@ -26,7 +26,11 @@ pub(crate) fn notify_set_command(set: &NotifySet) -> Result<Command> {
             "NOTIFY SET needs at least one event group".into(),
         ));
     }
-    let selected = set.groups.iter().filter(|g| g.mailboxes.is_selected()).count();
+    let selected = set
+        .groups
+        .iter()
+        .filter(|g| g.mailboxes.is_selected())
+        .count();
     if selected > 1 {
         return Err(Error::InvalidArgument(
             "NOTIFY SET takes at most one group for the selected mailbox".into(),
@@ -165,7 +169,10 @@ mod tests {
             "NOTIFY SET STATUS (SELECTED (MessageNew (UID FLAGS) MessageExpunge)) \
              (SUBTREE (Lists \"a b\") (MessageNew MessageExpunge)) (MAILBOXES (misc) NONE)"
         );
-        assert_eq!(segments_text(&notify_none_command().into_segments()), "NOTIFY NONE");
+        assert_eq!(
+            segments_text(&notify_none_command().into_segments()),
+            "NOTIFY NONE"
+        );
     }
 
     #[test]
@@ -177,7 +184,10 @@ mod tests {
         one(NotifyMailboxes::Personal, vec![NotifyEvent::message_new()]);
         one(NotifyMailboxes::Personal, vec![NotifyEvent::FlagChange]);
         one(NotifyMailboxes::Selected, vec![NotifyEvent::MailboxName]);
-        one(NotifyMailboxes::Mailboxes(vec![]), vec![NotifyEvent::MailboxName]);
+        one(
+            NotifyMailboxes::Mailboxes(vec![]),
+            vec![NotifyEvent::MailboxName],
+        );
         one(
             NotifyMailboxes::Personal,
             vec![
