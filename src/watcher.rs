@@ -12,7 +12,7 @@ use log::{debug, info};
 use crate::error::{Error, Result};
 use crate::session::Session;
 use crate::state::Unsolicited;
-use crate::types::idle::IdleControl;
+use crate::types::idle::{IdleControl, DEFAULT_POLL_INTERVAL};
 use crate::types::notify::{NotifyEvent, NotifyMailboxes, NotifySet};
 use crate::types::{MailboxName, MailboxStatus, Name, NameAttribute, StatusItem, StatusKind};
 
@@ -706,10 +706,17 @@ impl AccountWatcher {
     /// IDLE on the IDLE mailbox until `until` or the first news.
     fn idle_until(&mut self, until: Instant) -> Result<()> {
         let mut got = Vec::new();
-        self.main.idle().deadline(until).run(|news| {
-            got.push(news.clone());
-            IdleControl::Stop
-        })?;
+        // Without IDLE: a NOOP at least twice within the wait, at most every 30 s.
+        let wait = until.saturating_duration_since(Instant::now());
+        let noop = (wait / 2).min(DEFAULT_POLL_INTERVAL);
+        self.main
+            .idle()
+            .deadline(until)
+            .poll_interval(noop)
+            .run(|news| {
+                got.push(news.clone());
+                IdleControl::Stop
+            })?;
         got.extend(self.main.unsolicited());
         let name = self.settings.idle_mailbox.clone();
         let report = self.watched(&name);

@@ -268,3 +268,76 @@ fn the_watcher_without_notify() {
     );
     clean(&mut other, "f-");
 }
+
+/// `doveadm kick`: every connection of `user` is cut.
+fn kick(user: &str) {
+    let conf = std::env::var("BLOCKING_IMAP_DOVECOT_CONF").expect("BLOCKING_IMAP_DOVECOT_CONF");
+    let out = std::process::Command::new("doveadm")
+        .args(["-c", &conf, "kick", user])
+        .output()
+        .expect("doveadm kick");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Both ways, the watcher comes back after its connections are cut, and reports what
+/// arrived while it was away. As `bulk`, whose other mailboxes it does not watch.
+#[test]
+fn the_watcher_survives_a_kick() {
+    let Some(srv) = server() else { return };
+    let mut other = srv.login("bulk", "bulk-pass");
+    clean(&mut other, "k-");
+    other.create("k-box").unwrap();
+    drop(other);
+    for notify in [true, false] {
+        let settings = WatchSettings::new()
+            .use_notify(notify)
+            .poll_interval(Duration::from_millis(200));
+        let mut w = AccountWatcher::new(
+            connect(&srv, "bulk", "bulk-pass"),
+            Watch::Mailboxes(vec!["k-box".into()]),
+            settings,
+        )
+        .unwrap();
+        assert_eq!(w.uses_notify(), notify);
+        let mut other = srv.login("bulk", "bulk-pass");
+        other.append("k-box", MSG).unwrap();
+        events_until(&mut w, |e| {
+            is(e, "k-box", &AccountEventKind::NewMail { count: 1 })
+        });
+        kick("bulk");
+        // The kick lands asynchronously: wait until `other` is cut too.
+        let end = Instant::now() + Duration::from_secs(10);
+        while other.noop().is_ok() {
+            assert!(Instant::now() < end, "the kick did not land");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // Mail that comes while the watcher is cut off.
+        let mut other = srv.login("bulk", "bulk-pass");
+        other.append("k-box", MSG).unwrap();
+        other.append("k-box", MSG).unwrap();
+        let got = events_until(&mut w, |e| e.mailbox.as_str() == "k-box");
+        let new: u32 = got
+            .iter()
+            .map(|e| match e.kind {
+                AccountEventKind::NewMail { count } => count,
+                _ => 0,
+            })
+            .sum();
+        if new < 2 {
+            events_until(&mut w, |e| {
+                is(e, "k-box", &AccountEventKind::NewMail { count: 1 })
+            });
+        }
+        // And it goes on watching.
+        other.append("k-box", MSG).unwrap();
+        events_until(&mut w, |e| {
+            is(e, "k-box", &AccountEventKind::NewMail { count: 1 })
+        });
+    }
+    let mut other = srv.login("bulk", "bulk-pass");
+    clean(&mut other, "k-");
+}

@@ -410,3 +410,26 @@ fn the_watcher_falls_back_to_idle_when_the_server_lacks_notify() {
     assert_eq!(a.to_string(), "INBOX: 2 new message(s)");
     made.lock().unwrap()[0].assert_done();
 }
+
+#[test]
+fn without_idle_notifications_are_read_with_noop() {
+    let (script, mut s) = common::logged_in(
+        "IMAP4rev1 NOTIFY",
+        vec![
+            c("A0002 NOOP\r\n"),
+            s("* STATUS Work (MESSAGES 4)\r\nA0002 OK\r\n"),
+        ],
+    );
+    let got = s.wait_notifications(Duration::from_millis(600)).unwrap();
+    assert!(
+        matches!(&got[..], [Unsolicited::MailboxStatus(st)] if st.messages() == Some(4)),
+        "{got:?}"
+    );
+    script.assert_done();
+}
+
+#[test]
+fn the_watcher_is_send() {
+    fn send<T: Send>() {}
+    send::<AccountWatcher>();
+}

@@ -6,8 +6,15 @@ use std::time::Duration;
 use crate::error::{Error, Result};
 use crate::session::Session;
 use crate::state::Unsolicited;
+use crate::types::idle::DEFAULT_POLL_INTERVAL;
 use crate::types::notify::NotifySet;
 use crate::wire::notify::{notify_none_command, notify_set_command};
+
+/// Without IDLE: a NOOP at least twice within the wait (a NOOP due at the deadline would
+/// never be sent), and no less often than the default poll.
+fn noop_interval(wait: Duration) -> Duration {
+    (wait / 2).min(DEFAULT_POLL_INTERVAL)
+}
 
 impl Session {
     fn require_notify(&mut self) -> Result<()> {
@@ -77,14 +84,19 @@ impl Session {
     }
 
     /// Waits up to `timeout` for news after [`notify`](Session::notify) (IDLE when the
-    /// server has it, RFC 5465 section 3 allows it, else NOOP polling) and returns every
+    /// server has it, RFC 5465 section 3 allows it, else a NOOP every half of `timeout`, at
+    /// most every 30 s) and returns every
     /// unsolicited response that came: those already queued, the first that arrives, and
     /// whatever came with it. An empty list when nothing came in time.
     ///
     /// Errors: as [`Idle::run`](crate::Idle::run): connection errors ([`Error::Bye`] when
     /// the server says BYE), [`Error::Cancelled`] after a cancel.
     pub fn wait_notifications(&mut self, timeout: Duration) -> Result<Vec<Unsolicited>> {
-        let mut got = self.idle().timeout(timeout).wait_for_news()?;
+        let mut got = self
+            .idle()
+            .timeout(timeout)
+            .poll_interval(noop_interval(timeout))
+            .wait_for_news()?;
         got.extend(self.unsolicited());
         Ok(got)
     }
