@@ -378,6 +378,15 @@
 //! r.into_result()?;
 //! # Ok::<(), blocking_imap::Error>(())
 //! ```
+//! # Watching many mailboxes
+//!
+//! [`Session::notify`] (NOTIFY, RFC 5465) asks for news of many mailboxes on one connection;
+//! it arrives on the unsolicited queue, typed per mailbox ([`Unsolicited::MailboxStatus`],
+//! [`Unsolicited::List`], [`Unsolicited::MailboxRenamed`], [`Unsolicited::mailbox`]), and
+//! [`Session::wait_notifications`] waits for it. [`AccountWatcher`] watches a whole account
+//! and hands out typed [`AccountEvent`]s: with NOTIFY where the server has it, else with IDLE
+//! on one mailbox and a rotating STATUS poll of the others; it survives reconnects
+//! (`examples/watch_account.rs`).
 //!
 //! # Errors
 //!
