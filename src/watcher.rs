@@ -819,6 +819,8 @@ impl AccountWatcher {
             Which::Main => {
                 Self::fresh(&mut self.connect, &mut self.main)?;
                 if self.notify {
+                    // Mailboxes created or deleted while away, then the counters.
+                    self.list_mailboxes(true)?;
                     self.start_notify()
                 } else {
                     self.open_idle_mailbox()
