@@ -341,3 +341,106 @@ fn the_watcher_survives_a_kick() {
     let mut other = srv.login("bulk", "bulk-pass");
     clean(&mut other, "k-");
 }
+
+/// examples/watch_account.rs as a user runs it: it prints the changes, and Ctrl-C (SIGINT)
+/// stops it at once with status 130. As alice (bulk is kicked by the test above), watching
+/// only its own mailbox.
+#[test]
+fn the_example_prints_changes_and_stops_on_ctrl_c() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    use std::sync::{Arc, Mutex};
+
+    let Some(srv) = server() else { return };
+    let mut other = srv.login("alice", "alice-pass");
+    clean(&mut other, "e-");
+    other.create("e-box").unwrap();
+    // Built first with this test's features (so cargo reuses what it built), then run
+    // directly, so that the signal reaches the example itself.
+    let features: Vec<&str> = [
+        ("native-tls", cfg!(feature = "native-tls")),
+        ("rustls", cfg!(feature = "rustls")),
+        ("scram", cfg!(feature = "scram")),
+        ("testing", cfg!(feature = "testing")),
+    ]
+    .iter()
+    .filter(|(_, on)| *on)
+    .map(|(f, _)| *f)
+    .collect();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let built = Command::new(cargo)
+        .args(["build", "-q", "--no-default-features", "--features"])
+        .arg(features.join(","))
+        .args(["--example", "watch_account"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .unwrap();
+    assert!(built.success());
+    // target/debug/deps/dovecot_notify-... -> target/debug/examples/watch_account
+    let exe = std::env::current_exe().unwrap();
+    let bin = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .unwrap()
+        .join("examples")
+        .join("watch_account");
+    let port = srv.port.to_string();
+    /// Kills the example if the test fails half-way, so that no watcher outlives it.
+    struct Guard(std::process::Child);
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let child = Command::new(bin)
+        .args(["--host", "127.0.0.1", "--port", &port, "--tls", "none"])
+        .args(["--user", "alice", "--password-env", "WATCH_PW"])
+        .args(["--mailbox", "e-box", "--seconds", "60"])
+        .env("WATCH_PW", "alice-pass")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut child = Guard(child);
+    let lines = Arc::new(Mutex::new(String::new()));
+    let readers: Vec<_> = [
+        Box::new(child.0.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+        Box::new(child.0.stderr.take().unwrap()),
+    ]
+    .into_iter()
+    .map(|r| {
+        let lines = lines.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(r).lines() {
+                let Ok(line) = line else { break };
+                let mut l = lines.lock().unwrap();
+                l.push_str(&line);
+                l.push('\n');
+            }
+        })
+    })
+    .collect();
+    let wait_for = |what: &str| {
+        for _ in 0..300 {
+            if lines.lock().unwrap().contains(what) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("the example never said {what:?}: {}", lines.lock().unwrap());
+    };
+    wait_for("watching 1 mailbox(es) with NOTIFY");
+    other.append("e-box", MSG).unwrap();
+    wait_for("e-box: 1 new message(s)");
+    let pid = child.0.id().to_string();
+    let killed = Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    assert!(killed.success());
+    let status = child.0.wait().unwrap();
+    for r in readers {
+        r.join().unwrap();
+    }
+    assert_eq!(status.code(), Some(130), "{}", lines.lock().unwrap());
+    assert!(lines.lock().unwrap().contains("interrupted"));
+    clean(&mut other, "e-");
+}
