@@ -3,7 +3,7 @@
 //! one connection does it all; without, IDLE on one mailbox and a rotating STATUS poll of
 //! the others. A layer above [`Session`], like `reconnect.rs`: it survives reconnects.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::time::{Duration, Instant};
 
@@ -360,10 +360,10 @@ impl AccountWatcher {
             using: Which::Main,
             pending: VecDeque::new(),
         };
-        w.list_mailboxes(false)?;
         if w.notify {
-            w.start_notify()?;
+            w.start_notify(false)?;
         } else {
+            w.list_mailboxes(false)?;
             w.start_fallback()?;
         }
         // What came while starting is the baseline, not news.
@@ -463,8 +463,8 @@ impl AccountWatcher {
         self.known.insert(name, new);
     }
 
-    /// Reads the mailbox list: the first time quietly, later reporting mailboxes created
-    /// and deleted. Without NOTIFY, a new one gets a STATUS at once (its baseline).
+    /// Without NOTIFY: reads the mailbox list, the first time quietly, later reporting
+    /// mailboxes created (each gets a STATUS at once: its baseline) and deleted.
     fn list_mailboxes(&mut self, report: bool) -> Result<()> {
         let names: Vec<MailboxName> = match &self.watch {
             Watch::Mailboxes(list) => {
@@ -484,10 +484,11 @@ impl AccountWatcher {
             }
         };
         if report {
+            let listed: HashSet<&MailboxName> = names.iter().collect();
             let gone: Vec<MailboxName> = self
                 .known
                 .keys()
-                .filter(|k| !names.contains(k))
+                .filter(|k| !listed.contains(k))
                 .cloned()
                 .collect();
             for name in gone {
@@ -498,7 +499,7 @@ impl AccountWatcher {
                 if !self.known.contains_key(name) {
                     self.known.insert(name.clone(), Counters::default());
                     self.event(name.clone(), AccountEventKind::Created);
-                    if !self.notify && name != &self.settings.idle_mailbox {
+                    if name != &self.settings.idle_mailbox {
                         let items = self.status_items()?;
                         let session = self.poller.as_mut().unwrap_or(&mut self.main);
                         if let Ok(st) = session.status(name.clone(), &items) {
@@ -516,9 +517,15 @@ impl AccountWatcher {
         Ok(())
     }
 
+    /// The mailboxes to poll: every known one ([`Watch::All`]) or every one asked for,
+    /// existing or not (so that one created later is seen), less the IDLE mailbox.
     fn rebuild_rotation(&mut self) {
         let idle = &self.settings.idle_mailbox;
-        self.rotation = self.known.keys().filter(|k| *k != idle).cloned().collect();
+        let all: Vec<&MailboxName> = match &self.watch {
+            Watch::All => self.known.keys().collect(),
+            Watch::Mailboxes(list) => list.iter().collect(),
+        };
+        self.rotation = all.into_iter().filter(|k| *k != idle).cloned().collect();
         self.rotation.sort_by(|a, b| a.as_str().cmp(b.as_str()));
     }
 
@@ -538,11 +545,42 @@ impl AccountWatcher {
         NotifySet::new().status().group(mailboxes, events)
     }
 
-    /// `NOTIFY SET STATUS ...`, then the STATUS answers compared with what was known.
-    fn start_notify(&mut self) -> Result<()> {
+    /// `NOTIFY SET STATUS ...`: the mailboxes the server answers a STATUS for are the
+    /// watched ones that exist. Their counters are compared with what was known; with
+    /// `report` (after a reconnect or an overflow), a mailbox that is new is reported
+    /// created and one that no longer answers deleted.
+    fn start_notify(&mut self, report: bool) -> Result<()> {
         let set = self.notify_set();
         self.main.notify(&set)?;
         let items: Vec<Unsolicited> = self.main.unsolicited().collect();
+        let answered: HashSet<MailboxName> = items
+            .iter()
+            .filter_map(|u| match u {
+                Unsolicited::MailboxStatus(st) => Some(st.name().clone()),
+                _ => None,
+            })
+            .filter(|n| self.watched(n))
+            .collect();
+        let gone: Vec<MailboxName> = self
+            .known
+            .keys()
+            .filter(|k| !answered.contains(*k))
+            .cloned()
+            .collect();
+        for name in gone {
+            self.known.remove(&name);
+            if report {
+                self.event(name, AccountEventKind::Deleted);
+            }
+        }
+        for name in answered {
+            if !self.known.contains_key(&name) {
+                self.known.insert(name.clone(), Counters::default());
+                if report {
+                    self.event(name, AccountEventKind::Created);
+                }
+            }
+        }
         for item in items {
             self.on_notification(item)?;
         }
@@ -562,7 +600,7 @@ impl AccountWatcher {
     fn on_notification(&mut self, item: Unsolicited) -> Result<()> {
         if item.is_notification_overflow() {
             info!("watcher: the server dropped NOTIFY (overflow); setting it again");
-            return self.start_notify();
+            return self.start_notify(true);
         }
         match item {
             Unsolicited::MailboxStatus(st) => self.on_status(&st),
@@ -577,6 +615,7 @@ impl AccountWatcher {
                     && self.watched(&mailbox)
                     && !self.known.contains_key(&mailbox)
                 {
+                    // Absent: created now (or a watched mailbox that did not exist yet).
                     self.known.insert(mailbox.clone(), Counters::empty());
                     self.event(mailbox, AccountEventKind::Created);
                 }
@@ -631,7 +670,9 @@ impl AccountWatcher {
             match session.status(name.clone(), &items) {
                 Ok(st) => self.on_status(&st),
                 Err(e) if e.is_no() => {
+                    // Not there (yet): a mailbox asked for that does not exist.
                     debug!("watcher: STATUS {name}: {e}");
+                    self.known.remove(&name);
                 }
                 Err(e) => return Err(e),
             }
@@ -819,9 +860,7 @@ impl AccountWatcher {
             Which::Main => {
                 Self::fresh(&mut self.connect, &mut self.main)?;
                 if self.notify {
-                    // Mailboxes created or deleted while away, then the counters.
-                    self.list_mailboxes(true)?;
-                    self.start_notify()
+                    self.start_notify(true)
                 } else {
                     self.open_idle_mailbox()
                 }

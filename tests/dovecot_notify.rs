@@ -298,7 +298,8 @@ fn the_watcher_survives_a_kick() {
             .poll_interval(Duration::from_millis(200));
         let mut w = AccountWatcher::new(
             connect(&srv, "bulk", "bulk-pass"),
-            Watch::Mailboxes(vec!["k-box".into()]),
+            // k-later does not exist yet.
+            Watch::Mailboxes(vec!["k-box".into(), "k-later".into()]),
             settings,
         )
         .unwrap();
@@ -332,11 +333,19 @@ fn the_watcher_survives_a_kick() {
                 is(e, "k-box", &AccountEventKind::NewMail { count: 1 })
             });
         }
-        // And it goes on watching.
+        // And it goes on watching, a mailbox asked for that comes into being too.
         other.append("k-box", MSG).unwrap();
         events_until(&mut w, |e| {
             is(e, "k-box", &AccountEventKind::NewMail { count: 1 })
         });
+        other.create("k-later").unwrap();
+        events_until(&mut w, |e| is(e, "k-later", &AccountEventKind::Created));
+        other.append("k-later", MSG).unwrap();
+        events_until(&mut w, |e| {
+            is(e, "k-later", &AccountEventKind::NewMail { count: 1 })
+        });
+        other.delete("k-later").unwrap();
+        events_until(&mut w, |e| is(e, "k-later", &AccountEventKind::Deleted));
     }
     let mut other = srv.login("bulk", "bulk-pass");
     clean(&mut other, "k-");

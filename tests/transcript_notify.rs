@@ -433,3 +433,56 @@ fn the_watcher_is_send() {
     fn send<T: Send>() {}
     send::<AccountWatcher>();
 }
+
+/// Mailboxes created and deleted while the watcher was away are told by the STATUS answers
+/// of the NOTIFY set again after the reconnect.
+#[test]
+fn after_a_reconnect_mailboxes_created_and_deleted_meanwhile_are_reported() {
+    const ALL: &str =
+        "NOTIFY SET STATUS (PERSONAL (MessageNew MessageExpunge FlagChange MailboxName))\r\n";
+    let (made, connect) = scripted_connects(vec![
+        vec![
+            c(&format!("A0002 {ALL}")),
+            s("* STATUS INBOX (MESSAGES 1 UIDNEXT 5)\r\n"),
+            s("* STATUS Work (MESSAGES 0 UIDNEXT 1)\r\nA0002 OK\r\n"),
+            // Dovecot lists the mailboxes after the completion: nothing new.
+            s("* LIST () \"/\" INBOX\r\n* LIST (\\HasNoChildren) \"/\" Work\r\n"),
+            c("A0003 IDLE\r\n"),
+            s("+ idling\r\n* BYE going\r\n"),
+            c("DONE\r\n"),
+            Step::Close,
+        ],
+        vec![
+            c(&format!("A0002 {ALL}")),
+            s("* STATUS INBOX (MESSAGES 1 UIDNEXT 5)\r\n"),
+            s("* STATUS New (MESSAGES 3 UIDNEXT 4)\r\nA0002 OK\r\n"),
+            c("A0003 IDLE\r\n"),
+            s("+ idling\r\n* STATUS New (MESSAGES 4 UIDNEXT 5)\r\n"),
+            c("DONE\r\n"),
+            s("A0003 OK\r\n"),
+        ],
+    ]);
+    let mut w = AccountWatcher::new(connect, Watch::All, WatchSettings::new()).unwrap();
+    let mut names: Vec<&str> = w.mailboxes().map(|m| m.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["INBOX", "Work"]);
+    let mut got = Vec::new();
+    for _ in 0..3 {
+        got.push(
+            w.next_event(Duration::from_secs(5))
+                .unwrap()
+                .expect("an event"),
+        );
+    }
+    assert_eq!(
+        got,
+        [
+            ev("Work", AccountEventKind::Deleted),
+            ev("New", AccountEventKind::Created),
+            ev("New", AccountEventKind::NewMail { count: 1 }),
+        ]
+    );
+    for script in made.lock().unwrap().iter() {
+        script.assert_done();
+    }
+}
