@@ -20,10 +20,12 @@ use crate::types::{MailboxName, MailboxStatus, Name, NameAttribute, StatusItem, 
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Watch {
-    /// Every mailbox of the account (NOTIFY's `PERSONAL`; without NOTIFY, every mailbox
-    /// `LIST "" "*"` names, listed again now and then to see mailboxes come and go).
+    /// Every mailbox of the account: with NOTIFY its `PERSONAL` mailboxes (those the
+    /// server answers `NOTIFY SET STATUS` for); without, every selectable mailbox
+    /// `LIST "" "*"` names, listed again now and then to see mailboxes come and go.
     All,
-    /// These mailboxes (NOTIFY's `MAILBOXES`).
+    /// These mailboxes (NOTIFY's `MAILBOXES`). One that does not exist yet is watched
+    /// too, and reported [`Created`](AccountEventKind::Created) when it comes.
     Mailboxes(Vec<MailboxName>),
 }
 
