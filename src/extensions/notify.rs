@@ -41,6 +41,8 @@ impl Session {
     ///
     /// With [`NotifySet::status`] the server first sends a STATUS of every non-selected
     /// mailbox the groups name (on the queue too). A later `notify` replaces the whole set.
+    /// The set belongs to the connection: after [`Session::reconnect`] send it again
+    /// ([`AccountWatcher`](crate::AccountWatcher) does).
     ///
     /// ```no_run
     /// # let mut session: blocking_imap::Session = todo!();
