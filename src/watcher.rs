@@ -59,24 +59,30 @@ impl WatchSettings {
     }
 
     /// Without NOTIFY: each mailbox other than the IDLE one gets a STATUS once in this
-    /// time (the polls are spread evenly over it, one mailbox at a time). Default 60 s;
-    /// at least 100 ms.
+    /// time. The polls are spread evenly over it, in rounds at most once a second (each
+    /// round ends the IDLE), each round as many mailboxes as that takes. Default 60 s; at
+    /// least 100 ms.
     pub fn poll_interval(mut self, every: Duration) -> Self {
         self.poll_interval = every.max(Duration::from_millis(100));
         self
     }
 
-    /// Without NOTIFY and with [`Watch::All`]: how often the mailbox list is read again to
-    /// see mailboxes created and deleted (a rename shows as one deleted and one created).
-    /// Default 5 minutes; at least 100 ms.
+    /// How often the watcher looks at the whole account again. Without NOTIFY and with
+    /// [`Watch::All`]: the mailbox list is read again to see mailboxes created and deleted
+    /// (a rename shows as one deleted and one created). With NOTIFY: `NOTIFY SET STATUS`
+    /// is sent again and every counter compared, a safety net for an event the server
+    /// failed to send (Dovecot 2.3 can miss mail put into a mailbox the moment it is
+    /// created). Default 5 minutes; at least 100 ms.
     pub fn list_interval(mut self, every: Duration) -> Self {
         self.list_interval = every.max(Duration::from_millis(100));
         self
     }
 
     /// How many connections the watcher may hold (default 2, at least 1). With NOTIFY it
-    /// uses one. Without, a second one runs the STATUS polls so that the IDLE connection
-    /// does nothing else; with 1 the polls run on the IDLE connection between IDLEs.
+    /// uses one. Without, a second one runs the STATUS polls and the LISTs, so that the
+    /// IDLE connection keeps its mailbox selected and sends nothing but IDLE; with 1 they
+    /// run on the IDLE connection. Either way everything runs on the caller's thread, so
+    /// the IDLE is ended (DONE) for each round of polls, at most once a second.
     pub fn max_connections(mut self, n: usize) -> Self {
         self.max_connections = n.max(1);
         self
@@ -239,6 +245,22 @@ impl Counters {
         }
         out
     }
+}
+
+/// The shortest time between two rounds of STATUS polls (each ends an IDLE), unless the
+/// poll interval itself is shorter.
+const MIN_POLL_STEP: Duration = Duration::from_secs(1);
+
+/// The time between two rounds of STATUS polls over `n` mailboxes, and how many mailboxes
+/// each round takes, so that each is polled once per `interval`. Each round ends an IDLE,
+/// so rounds come at most once per [`MIN_POLL_STEP`] (or once per interval, when that is
+/// shorter).
+fn poll_plan(n: usize, interval: Duration) -> (Duration, usize) {
+    let parts = u32::try_from(n.max(1)).unwrap_or(u32::MAX);
+    let step = (interval / parts).max(interval.min(MIN_POLL_STEP));
+    // ceil(n * step / interval), in whole milliseconds: at least one, at most all.
+    let k = (n as u128 * step.as_millis()).div_ceil(interval.as_millis().max(1));
+    (step, usize::try_from(k).unwrap_or(n).clamp(1, n.max(1)))
 }
 
 /// Makes a new logged-in session for the watcher.
@@ -552,6 +574,7 @@ impl AccountWatcher {
     /// `report` (after a reconnect or an overflow), a mailbox that is new is reported
     /// created and one that no longer answers deleted.
     fn start_notify(&mut self, report: bool) -> Result<()> {
+        self.next_list = Instant::now() + self.settings.list_interval;
         let set = self.notify_set();
         self.main.notify(&set)?;
         let items: Vec<Unsolicited> = self.main.unsolicited().collect();
@@ -577,9 +600,12 @@ impl AccountWatcher {
         }
         for name in answered {
             if !self.known.contains_key(&name) {
-                self.known.insert(name.clone(), Counters::default());
                 if report {
+                    // New since the last look: what it holds is new mail.
+                    self.known.insert(name.clone(), Counters::empty());
                     self.event(name, AccountEventKind::Created);
+                } else {
+                    self.known.insert(name, Counters::default());
                 }
             }
         }
@@ -591,7 +617,15 @@ impl AccountWatcher {
 
     fn step_notify(&mut self, deadline: Instant) -> Result<()> {
         self.using = Which::Main;
-        let wait = deadline.saturating_duration_since(Instant::now());
+        if Instant::now() >= self.next_list {
+            // The safety net: every counter compared again, every mailbox accounted for.
+            self.start_notify(true)?;
+            return Ok(());
+        }
+        let wait = self
+            .next_list
+            .min(deadline)
+            .saturating_duration_since(Instant::now());
         let news = self.main.wait_notifications(wait)?;
         for item in news {
             self.on_notification(item)?;
@@ -619,7 +653,15 @@ impl AccountWatcher {
                 {
                     // Absent: created now (or a watched mailbox that did not exist yet).
                     self.known.insert(mailbox.clone(), Counters::empty());
-                    self.event(mailbox, AccountEventKind::Created);
+                    self.event(mailbox.clone(), AccountEventKind::Created);
+                    // Its counters now: mail put in at once may come before the server
+                    // watches the new mailbox (Dovecot 2.3 can miss it), and is new mail.
+                    let items = self.status_items()?;
+                    match self.main.status(mailbox, &items) {
+                        Ok(st) => self.on_status(&st),
+                        Err(e) if e.is_no() => {}
+                        Err(e) => return Err(e),
+                    }
                 }
             }
             Unsolicited::MailboxRenamed { name, old_name } => {
@@ -680,7 +722,7 @@ impl AccountWatcher {
             }
         }
         let now = Instant::now();
-        self.next_poll = now + self.poll_step();
+        self.next_poll = now + self.poll_plan().0;
         self.next_list = now + self.settings.list_interval;
         Ok(())
     }
@@ -710,10 +752,9 @@ impl AccountWatcher {
         Ok(())
     }
 
-    /// The time between two STATUS polls: the interval spread over the rotation.
-    fn poll_step(&self) -> Duration {
-        let n = u32::try_from(self.rotation.len().max(1)).unwrap_or(u32::MAX);
-        (self.settings.poll_interval / n).max(Duration::from_millis(10))
+    /// The time between two rounds of STATUS polls, and how many mailboxes each takes.
+    fn poll_plan(&self) -> (Duration, usize) {
+        poll_plan(self.rotation.len(), self.settings.poll_interval)
     }
 
     fn step_fallback(&mut self, deadline: Instant) -> Result<()> {
@@ -740,8 +781,11 @@ impl AccountWatcher {
             self.list_mailboxes(true)?;
         }
         if now >= self.next_poll {
-            self.next_poll = now + self.poll_step();
-            self.poll_one()?;
+            let (step, count) = self.poll_plan();
+            self.next_poll = now + step;
+            for _ in 0..count {
+                self.poll_one()?;
+            }
         }
         Ok(())
     }
@@ -883,6 +927,21 @@ mod tests {
             unseen: Some(unseen),
             modseq: Some(modseq),
         }
+    }
+
+    #[test]
+    fn polls_are_spread_but_not_too_often() {
+        let s = Duration::from_secs;
+        // Few mailboxes: one at a time, evenly.
+        assert_eq!(poll_plan(4, s(60)), (s(15), 1));
+        // Many: a round a second, as many as it takes.
+        assert_eq!(poll_plan(600, s(60)), (s(1), 10));
+        assert_eq!(poll_plan(90, s(60)), (s(1), 2));
+        // An interval under a second: every mailbox each interval.
+        let short = Duration::from_millis(300);
+        assert_eq!(poll_plan(7, short), (short, 7));
+        // Nothing to poll: still a sane step.
+        assert_eq!(poll_plan(0, s(60)), (s(60), 1));
     }
 
     #[test]

@@ -9,8 +9,9 @@ mod common;
 use std::time::{Duration, Instant};
 
 use blocking_imap::{
-    bad_events, AccountEvent, AccountEventKind, AccountWatcher, Error, Flag, NotifyEvent,
-    NotifyMailboxes, NotifySet, Session, StoreAction, Unsolicited, Watch, WatchSettings,
+    bad_events, AccountEvent, AccountEventKind, AccountWatcher, Error, Flag, NameAttribute,
+    NotifyEvent, NotifyMailboxes, NotifySet, Session, StoreAction, Unsolicited, Watch,
+    WatchSettings,
 };
 use common::dovecot::{server, Server};
 
@@ -23,7 +24,47 @@ fn clean(s: &mut Session, prefix: &str) {
     }
 }
 
+/// Reads notifications until `want` matches one (then all read) or `secs` pass (`None`).
+fn seen_within(
+    s: &mut Session,
+    secs: u64,
+    want: impl Fn(&Unsolicited) -> bool,
+) -> Option<Vec<Unsolicited>> {
+    let end = Instant::now() + Duration::from_secs(secs);
+    let mut got = Vec::new();
+    while Instant::now() < end {
+        let news = s.wait_notifications(Duration::from_secs(1)).unwrap();
+        let hit = news.iter().any(&want);
+        got.extend(news);
+        if hit {
+            return Some(got);
+        }
+    }
+    None
+}
+
+/// Watcher events until `want` matches one (then all read) or `secs` pass (`None`).
+fn event_within(
+    w: &mut AccountWatcher,
+    secs: u64,
+    want: impl Fn(&AccountEvent) -> bool,
+) -> Option<Vec<AccountEvent>> {
+    let end = Instant::now() + Duration::from_secs(secs);
+    let mut got = Vec::new();
+    while Instant::now() < end {
+        if let Some(e) = w.next_event(Duration::from_millis(500)).unwrap() {
+            let hit = want(&e);
+            got.push(e);
+            if hit {
+                return Some(got);
+            }
+        }
+    }
+    None
+}
+
 /// Reads notifications until `want` matches one or 10 s pass; returns all read.
+#[track_caller]
 fn wait_for(s: &mut Session, want: impl Fn(&Unsolicited) -> bool) -> Vec<Unsolicited> {
     let end = Instant::now() + Duration::from_secs(10);
     let mut got = Vec::new();
@@ -39,6 +80,7 @@ fn wait_for(s: &mut Session, want: impl Fn(&Unsolicited) -> bool) -> Vec<Unsolic
 }
 
 /// Reads watcher events until `want` matches one or 15 s pass; returns all read.
+#[track_caller]
 fn events_until(w: &mut AccountWatcher, want: impl Fn(&AccountEvent) -> bool) -> Vec<AccountEvent> {
     let end = Instant::now() + Duration::from_secs(15);
     let mut got = Vec::new();
@@ -108,38 +150,65 @@ fn notify_and_the_watcher_with_notify() {
         &mut s,
         |u| matches!(u, Unsolicited::MailboxStatus(st) if st.name().as_str() == "n-work" && st.messages() == Some(1)),
     );
-    // Created, renamed, deleted: LIST, LIST with OLDNAME, LIST \NonExistent.
-    other.create("n-new").unwrap();
-    wait_for(
-        &mut s,
-        |u| matches!(u, Unsolicited::List(n) if n.name().as_str() == "n-new"),
-    );
-    other.rename("n-new", "n-renamed").unwrap();
-    let got = wait_for(&mut s, |u| matches!(u, Unsolicited::MailboxRenamed { .. }));
-    let renamed = got
-        .iter()
-        .find_map(|u| match u {
-            Unsolicited::MailboxRenamed { name, old_name } => Some((
-                name.name().as_str().to_string(),
-                old_name.as_str().to_string(),
-            )),
-            _ => None,
-        })
-        .unwrap();
-    assert_eq!(renamed, ("n-renamed".into(), "n-new".into()));
-    other.delete("n-renamed").unwrap();
-    wait_for(&mut s, |u| {
-        matches!(u, Unsolicited::List(n) if n.name().as_str() == "n-renamed"
-            && n.attributes().contains(&blocking_imap::NameAttribute::NonExistent))
-    });
+    // Created, renamed, deleted: LIST, LIST with OLDNAME, LIST \NonExistent. Now and
+    // then (about once in 20 runs of this test) Dovecot 2.3 stops sending mailbox name
+    // events on a connection altogether (no error, nothing in its log; STATUS events still
+    // come): up to three tries, each on a connection of its own with names of its own.
+    let is_list = |name: String, gone: bool| {
+        move |u: &Unsolicited| {
+            matches!(u, Unsolicited::List(n) if n.name().as_str() == name
+                && n.attributes().contains(&NameAttribute::NonExistent) == gone)
+        }
+    };
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        assert!(
+            tries <= 3,
+            "Dovecot never reported create, rename and delete in 3 tries"
+        );
+        if tries > 1 {
+            s = srv.login("alice", "alice-pass");
+            s.notify(&NotifySet::account()).unwrap();
+            s.unsolicited().for_each(drop);
+        }
+        let (new, renamed) = (format!("n-new{tries}"), format!("n-renamed{tries}"));
+        other.create(new.as_str()).unwrap();
+        if seen_within(&mut s, 5, is_list(new.clone(), false)).is_none() {
+            continue;
+        }
+        other.rename(new.as_str(), renamed.as_str()).unwrap();
+        let Some(got) = seen_within(&mut s, 5, |u| {
+            matches!(u, Unsolicited::MailboxRenamed { .. })
+        }) else {
+            continue;
+        };
+        let pair = got
+            .iter()
+            .find_map(|u| match u {
+                Unsolicited::MailboxRenamed { name, old_name } => Some((
+                    name.name().as_str().to_string(),
+                    old_name.as_str().to_string(),
+                )),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(pair, (renamed.clone(), new.clone()));
+        other.delete(renamed.as_str()).unwrap();
+        if seen_within(&mut s, 5, is_list(renamed.clone(), true)).is_some() {
+            break;
+        }
+    }
     s.notify_none().unwrap();
     drop(s);
 
     // --- the watcher, with NOTIFY ------------------------------------------------------
+    // The safety net every 2 s: Dovecot can miss an event (mail put into a mailbox the
+    // moment it is created, say); the test must not depend on its timing.
     let mut w = AccountWatcher::new(
         connect(&srv, "alice", "alice-pass"),
         Watch::All,
-        WatchSettings::new(),
+        WatchSettings::new().list_interval(Duration::from_secs(2)),
     )
     .unwrap();
     assert!(w.uses_notify());
@@ -182,19 +251,26 @@ fn notify_and_the_watcher_with_notify() {
     events_until(&mut w, |e| {
         is(e, "n-made", &AccountEventKind::NewMail { count: 1 })
     });
-    other.rename("n-made", "n-moved").unwrap();
-    events_until(&mut w, |e| {
-        is(
-            e,
-            "n-moved",
-            &AccountEventKind::Renamed {
-                from: "n-made".into(),
-            },
-        )
-    });
-    other.delete("n-moved").unwrap();
-    events_until(&mut w, |e| is(e, "n-moved", &AccountEventKind::Deleted));
-    assert!(!w.mailboxes().any(|m| m.as_str() == "n-moved"));
+    // A rename Dovecot does not report is seen by the safety net (a NOTIFY SET again
+    // every 2 s) as a delete and a create: up to three tries for the rename itself.
+    let mut from = "n-made".to_string();
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        assert!(tries <= 3, "Dovecot never reported a rename in 3 tries");
+        let to = format!("n-moved{tries}");
+        other.rename(from.as_str(), to.as_str()).unwrap();
+        let renamed = AccountEventKind::Renamed {
+            from: from.as_str().into(),
+        };
+        from = to;
+        if event_within(&mut w, 5, |e| is(e, &from, &renamed)).is_some() {
+            break;
+        }
+    }
+    other.delete(from.as_str()).unwrap();
+    events_until(&mut w, |e| is(e, &from, &AccountEventKind::Deleted));
+    assert!(!w.mailboxes().any(|m| m.as_str() == from));
     clean(&mut other, "n-");
 }
 
@@ -295,7 +371,8 @@ fn the_watcher_survives_a_kick() {
     for notify in [true, false] {
         let settings = WatchSettings::new()
             .use_notify(notify)
-            .poll_interval(Duration::from_millis(200));
+            .poll_interval(Duration::from_millis(200))
+            .list_interval(Duration::from_secs(2));
         let mut w = AccountWatcher::new(
             connect(&srv, "bulk", "bulk-pass"),
             // k-later does not exist yet.
