@@ -280,17 +280,21 @@ enum Which {
 /// - With NOTIFY (RFC 5465, when the server offers it and
 ///   [`WatchSettings::use_notify`] allows): one connection, `NOTIFY SET STATUS` for
 ///   `PERSONAL` (or the mailboxes given) with `MessageNew MessageExpunge FlagChange
-///   MailboxName`, then IDLE until the server reports something. Every change is seen as
-///   it happens, renames included.
+///   MailboxName`, then IDLE until the server reports something. Changes are seen as they
+///   happen, renames included. Every [`WatchSettings::list_interval`] the set is sent
+///   again and every counter compared: a safety net for events the server failed to send
+///   (then a rename shows as a delete and a create).
 /// - Without: IDLE on one mailbox ([`WatchSettings::idle_mailbox`], INBOX by default) and a
 ///   rotating STATUS (MESSAGES UIDNEXT UIDVALIDITY UNSEEN, and HIGHESTMODSEQ with
-///   CONDSTORE) of the others, one mailbox at a time, each once per
+///   CONDSTORE) of the others, spread in rounds so that each is polled once per
 ///   [`WatchSettings::poll_interval`], on a second connection when
 ///   [`WatchSettings::max_connections`] allows; changes are found by comparing each
 ///   STATUS with the one before. With [`Watch::All`] the mailbox list is read again every
 ///   [`WatchSettings::list_interval`].
 ///
-/// Everything runs on the calling thread, inside `next_event`: no thread, no channel.
+/// Everything runs on the calling thread, inside `next_event`: no thread, no channel. Call
+/// it with a long timeout: each return ends an IDLE, and changes made between two IDLEs
+/// reach the watcher with the next one (servers report them then, or the counters do).
 ///
 /// A dropped connection or a server's BYE is survived: the connection is made again
 /// ([`Session::reconnect`] with its [`ReconnectPolicy`](crate::ReconnectPolicy) when the
