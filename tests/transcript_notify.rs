@@ -502,3 +502,24 @@ fn after_a_reconnect_mailboxes_created_and_deleted_meanwhile_are_reported() {
         script.assert_done();
     }
 }
+
+/// After ENABLE UTF8=ACCEPT, NOTIFY names mailboxes in UTF-8 like every other command.
+#[test]
+fn utf8_accept_names_go_as_utf8() {
+    let (script, mut s) = common::logged_in(
+        "IMAP4rev1 IDLE NOTIFY ENABLE UTF8=ACCEPT LITERAL+",
+        vec![
+            c("A0002 ENABLE UTF8=ACCEPT\r\n"),
+            s("* ENABLED UTF8=ACCEPT\r\nA0002 OK\r\n"),
+            c("A0003 NOTIFY SET (MAILBOXES ({9+}\r\nEntwürfe) (MessageNew MessageExpunge))\r\n"),
+            s("A0003 OK\r\n"),
+        ],
+    );
+    s.enable(&["UTF8=ACCEPT"]).unwrap();
+    s.notify(&NotifySet::new().group(
+        NotifyMailboxes::Mailboxes(vec!["Entwürfe".into()]),
+        [NotifyEvent::message_new(), NotifyEvent::MessageExpunge],
+    ))
+    .unwrap();
+    script.assert_done();
+}

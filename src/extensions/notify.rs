@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::session::Session;
 use crate::state::Unsolicited;
 use crate::types::idle::DEFAULT_POLL_INTERVAL;
-use crate::types::notify::NotifySet;
+use crate::types::notify::{NotifyMailboxes, NotifySet};
 use crate::wire::notify::{notify_none_command, notify_set_command};
 
 /// Without IDLE: a NOOP at least twice within the wait (a NOOP due at the deadline would
@@ -68,7 +68,18 @@ impl Session {
     /// `[BADEVENT ...]` code (read it with [`bad_events`](crate::bad_events)) for events
     /// the server does not support; [`Error::Bad`] for a set it does not accept.
     pub fn notify(&mut self, set: &NotifySet) -> Result<()> {
-        let cmd = notify_set_command(set)?;
+        // Names as this connection writes them (UTF-8 after ENABLE UTF8=ACCEPT).
+        let mut set = set.clone();
+        for g in &mut set.groups {
+            if let NotifyMailboxes::Subtree(names) | NotifyMailboxes::Mailboxes(names) =
+                &mut g.mailboxes
+            {
+                for n in names.iter_mut() {
+                    *n = self.conn.adapt(n.clone());
+                }
+            }
+        }
+        let cmd = notify_set_command(&set)?;
         self.require_notify()?;
         // The STATUS answers of `NOTIFY SET STATUS` are unsolicited in kind: they go to the
         // mailbox state and the queue, with the events that follow them.
