@@ -642,6 +642,10 @@ impl AccountWatcher {
             info!("watcher: the server dropped NOTIFY (overflow); setting it again");
             return self.start_notify(true);
         }
+        if matches!(item, Unsolicited::Dropped(_)) {
+            // This side's queue overflowed: look at everything again.
+            return self.start_notify(true);
+        }
         match item {
             Unsolicited::MailboxStatus(st) => self.on_status(&st),
             Unsolicited::List(name) => {
