@@ -72,7 +72,9 @@ impl WatchSettings {
     /// (a rename shows as one deleted and one created). With NOTIFY: `NOTIFY SET STATUS`
     /// is sent again and every counter compared, a safety net for an event the server
     /// failed to send (Dovecot 2.3 can miss mail put into a mailbox the moment it is
-    /// created). Default 5 minutes; at least 100 ms.
+    /// created, and can stop sending mailbox name events on a connection: when the net
+    /// finds a mailbox created or deleted unreported, the watcher takes a new connection).
+    /// Default 5 minutes; at least 100 ms.
     pub fn list_interval(mut self, every: Duration) -> Self {
         self.list_interval = every.max(Duration::from_millis(100));
         self
@@ -238,7 +240,9 @@ impl Counters {
         if expunged > 0 {
             out.push(AccountEventKind::Expunged { count: expunged });
         }
-        let flags = self.unseen != new.unseen
+        // Only counters known on both sides tell: a baseline without UNSEEN (a mailbox
+        // just created) says nothing of flags.
+        let flags = matches!((self.unseen, new.unseen), (Some(a), Some(b)) if a != b)
             || matches!((self.modseq, new.modseq), (Some(a), Some(b)) if b > a);
         if out.is_empty() && flags {
             out.push(AccountEventKind::FlagsChanged);
@@ -389,7 +393,7 @@ impl AccountWatcher {
             pending: VecDeque::new(),
         };
         if w.notify {
-            w.start_notify(false)?;
+            w.start_notify(false).map(drop)?;
         } else {
             w.list_mailboxes(false)?;
             w.start_fallback()?;
@@ -577,8 +581,11 @@ impl AccountWatcher {
     /// watched ones that exist. Their counters are compared with what was known; with
     /// `report` (after a reconnect or an overflow), a mailbox that is new is reported
     /// created and one that no longer answers deleted.
-    fn start_notify(&mut self, report: bool) -> Result<()> {
+    ///
+    /// Returns how many mailboxes it found created or deleted (with `report`).
+    fn start_notify(&mut self, report: bool) -> Result<usize> {
         self.next_list = Instant::now() + self.settings.list_interval;
+        let mut changed = 0;
         let set = self.notify_set();
         self.main.notify(&set)?;
         let items: Vec<Unsolicited> = self.main.unsolicited().collect();
@@ -599,6 +606,7 @@ impl AccountWatcher {
         for name in gone {
             self.known.remove(&name);
             if report {
+                changed += 1;
                 self.event(name, AccountEventKind::Deleted);
             }
         }
@@ -607,6 +615,7 @@ impl AccountWatcher {
                 if report {
                     // New since the last look: what it holds is new mail.
                     self.known.insert(name.clone(), Counters::empty());
+                    changed += 1;
                     self.event(name, AccountEventKind::Created);
                 } else {
                     self.known.insert(name, Counters::default());
@@ -616,14 +625,24 @@ impl AccountWatcher {
         for item in items {
             self.on_notification(item)?;
         }
-        Ok(())
+        Ok(changed)
     }
 
     fn step_notify(&mut self, deadline: Instant) -> Result<()> {
         self.using = Which::Main;
         if Instant::now() >= self.next_list {
             // The safety net: every counter compared again, every mailbox accounted for.
-            self.start_notify(true)?;
+            let missed = self.start_notify(true)?;
+            if missed > 0 {
+                // Dovecot 2.3 can stop sending mailbox name events on a connection for good
+                // (setting NOTIFY again does not help); a new connection does.
+                info!(
+                    "watcher: the server did not report {missed} mailbox(es) created or \
+                     deleted; taking a new connection"
+                );
+                Self::fresh(&mut self.connect, &mut self.main)?;
+                self.start_notify(true)?;
+            }
             return Ok(());
         }
         let wait = self
@@ -640,11 +659,11 @@ impl AccountWatcher {
     fn on_notification(&mut self, item: Unsolicited) -> Result<()> {
         if item.is_notification_overflow() {
             info!("watcher: the server dropped NOTIFY (overflow); setting it again");
-            return self.start_notify(true);
+            return self.start_notify(true).map(drop);
         }
         if matches!(item, Unsolicited::Dropped(_)) {
             // This side's queue overflowed: look at everything again.
-            return self.start_notify(true);
+            return self.start_notify(true).map(drop);
         }
         match item {
             Unsolicited::MailboxStatus(st) => self.on_status(&st),
@@ -914,7 +933,7 @@ impl AccountWatcher {
             Which::Main => {
                 Self::fresh(&mut self.connect, &mut self.main)?;
                 if self.notify {
-                    self.start_notify(true)
+                    self.start_notify(true).map(drop)
                 } else {
                     self.open_idle_mailbox()
                 }
@@ -986,5 +1005,7 @@ mod tests {
             ..Counters::default()
         };
         assert_eq!(old.diff(&new), vec![NewMail { count: 3 }]);
+        // A mailbox just created: its first STATUS says nothing of flags.
+        assert!(Counters::empty().diff(&c(0, 1, 0, 1)).is_empty());
     }
 }

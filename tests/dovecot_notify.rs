@@ -252,7 +252,9 @@ fn notify_and_the_watcher_with_notify() {
         is(e, "n-made", &AccountEventKind::NewMail { count: 1 })
     });
     // A rename Dovecot does not report is seen by the safety net (a NOTIFY SET again
-    // every 2 s) as a delete and a create: up to three tries for the rename itself.
+    // every 2 s) as a delete and a create, and the watcher then takes a new connection
+    // (the old one may have stopped sending mailbox name events): up to three tries for
+    // the rename itself.
     let mut from = "n-made".to_string();
     let mut tries = 0;
     loop {
