@@ -378,6 +378,7 @@
 //! r.into_result()?;
 //! # Ok::<(), blocking_imap::Error>(())
 //! ```
+//!
 //! # Watching many mailboxes
 //!
 //! [`Session::notify`] (NOTIFY, RFC 5465) asks for news of many mailboxes on one connection;
@@ -645,8 +646,8 @@ pub use types::idle::{
 };
 pub use types::lists::{ListEntry, ListOptions};
 pub use types::metadata::{Metadata, MetadataDepth, MetadataEntry, MetadataOptions};
-pub use types::partial::{PartialRange, PartialResult};
 pub use types::notify::{bad_events, NotifyEvent, NotifyGroup, NotifyMailboxes, NotifySet};
+pub use types::partial::{PartialRange, PartialResult};
 pub use types::parts::{PartBody, PartRequest};
 pub use types::quota::{Quota, QuotaResource, QuotaRoots, QuotaUsage};
 pub use types::raw::{Arg, RawCommand};
