@@ -448,39 +448,9 @@ master_pid() {
     printf '%s\n' "$pid"
 }
 
-do_stop() {
-    local pid i
-    if ! pid=$(master_pid); then
-        rm -f "$PIDFILE"
-        return 0
-    fi
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 200; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.05
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-        log "master $pid did not exit after 10 s, sending SIGKILL"
-        kill -KILL "$pid" 2>/dev/null || true
-        sleep 0.2
-    fi
-    rm -f "$PIDFILE"
-    log "stopped (pid $pid)"
-}
-
-port_open() {
-    # true if something accepts TCP connections on $HOST:$1
-    (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null
-}
-
-plain_greeting() {
-    (
-        exec 3<>"/dev/tcp/$HOST/$PORT"
-        line=""
-        IFS= read -r -t 2 line <&3 || true
-        [[ "$line" == "* OK"* ]]
-    ) 2>/dev/null
-}
+# do_stop, port_open, plain_greeting
+# shellcheck source=scripts/server-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/server-lib.sh"
 
 tls_greeting() {
     # Reads the greeting through openssl s_client, verifying the certificate against
