@@ -456,8 +456,11 @@ impl Client {
         let mut cmd = Command::new("LOGIN").sensitive();
         cmd.astring(user.as_bytes(), "user name")?;
         cmd.astring(password.as_bytes(), "password")?;
+        let seen = self.conn.caps_seen;
         let text = self.conn.simple(cmd)?;
-        self.after_auth(&text);
+        // Capabilities an untagged CAPABILITY gave during the LOGIN are the new ones.
+        let fresh = self.conn.caps_seen != seen;
+        self.after_auth_with(&text, fresh);
         Ok(())
     }
 
@@ -625,13 +628,9 @@ impl Client {
         }
     }
 
-    /// Capabilities change on login: keep those the completion listed, else ask again later.
-    fn after_auth(&mut self, text: &ServerText) {
-        self.after_auth_with(text, false);
-    }
-
-    /// [`after_auth`](Self::after_auth), keeping the capabilities an untagged CAPABILITY sent
-    /// during the login gave (`fresh`; Gmail sends them so) when the completion lists none.
+    /// After a login: the capabilities of its completion's `[CAPABILITY ...]` code, else
+    /// those an untagged CAPABILITY sent during the login gave (`fresh`; Gmail sends them
+    /// so), else none (asked for again when needed: they may change with the login).
     fn after_auth_with(&mut self, text: &ServerText, fresh: bool) {
         match &text.code {
             Some(crate::types::ResponseCode::Capability(c)) => self.conn.caps = Some(c.clone()),

@@ -80,6 +80,9 @@ pub(crate) struct Conn {
     framer: Framer,
     next_tag: u32,
     pub(crate) caps: Option<Capabilities>,
+    /// How many untagged CAPABILITY responses were read (a login tells by it whether the
+    /// server sent its new capabilities during the exchange).
+    pub(crate) caps_seen: u64,
     pub(crate) state: Mailbox,
     pub(crate) queue: Queue,
     /// Why the connection is unusable, once it is.
@@ -164,6 +167,7 @@ impl Conn {
             framer: Framer::new(opts.max_response_size, opts.max_nesting),
             next_tag: 1,
             caps: None,
+            caps_seen: 0,
             state: Mailbox::default(),
             queue: Queue::new(opts.max_queue, opts.max_queue_bytes),
             broken: None,
@@ -510,7 +514,10 @@ impl Conn {
     pub(crate) fn observe(&mut self, resp: &Response) {
         self.state.apply(resp);
         match resp {
-            Response::Capability(c) => self.caps = Some(c.clone()),
+            Response::Capability(c) => {
+                self.caps = Some(c.clone());
+                self.caps_seen += 1;
+            }
             Response::Status { kind, text } => {
                 if let Some(ResponseCode::Capability(c)) = &text.code {
                     self.caps = Some(c.clone());

@@ -113,3 +113,42 @@ fn a_session_over_a_callers_stream_cannot_reconnect() {
     // The password is nowhere in the session's Debug.
     assert!(!format!("{session:?}").contains("p\""));
 }
+
+/// A server that sends its new capabilities as an untagged CAPABILITY during LOGIN (not in
+/// the completion's code): they are kept, and the session asks no CAPABILITY again. One that
+/// sends none at all is asked once, when they are needed.
+#[test]
+fn capabilities_sent_during_login_are_kept() {
+    let script = Script::new(vec![
+        s("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] hi\r\n"),
+        c("A0001 LOGIN u p\r\n"),
+        s("* CAPABILITY IMAP4rev1 MOVE UIDPLUS IDLE\r\nA0001 OK logged in\r\n"),
+        c("A0002 NOOP\r\n"),
+        s("A0002 OK\r\n"),
+    ]);
+    let mut session = builder()
+        .connect_stream(script.clone())
+        .unwrap()
+        .login("u", "p")
+        .unwrap();
+    let caps = session.capabilities().unwrap();
+    assert!(caps.has("MOVE") && caps.has("IDLE"), "{caps:?}");
+    session.noop().unwrap();
+    script.assert_done();
+
+    let script = Script::new(vec![
+        s("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] hi\r\n"),
+        c("A0001 LOGIN u p\r\n"),
+        s("A0001 OK logged in\r\n"),
+        c("A0002 CAPABILITY\r\n"),
+        s("* CAPABILITY IMAP4rev1 MOVE\r\nA0002 OK\r\n"),
+    ]);
+    let mut session = builder()
+        .connect_stream(script.clone())
+        .unwrap()
+        .login("u", "p")
+        .unwrap();
+    assert!(session.capabilities().unwrap().has("MOVE"));
+    assert!(!session.capabilities().unwrap().has("AUTH=PLAIN"));
+    script.assert_done();
+}
