@@ -109,6 +109,9 @@ pub(crate) struct Conn {
     pub(crate) redact_reads: bool,
     /// Extensions turned on with ENABLE (RFC 5161).
     pub(crate) enabled: Vec<String>,
+    /// The NOTIFY set in force on this connection (RFC 5465), sent again by a reconnect;
+    /// `None` after NOTIFY NONE or a NOTIFICATIONOVERFLOW (the server turned it off).
+    pub(crate) notify: Option<crate::types::notify::NotifySet>,
     /// Set from another thread to end an IDLE.
     pub(crate) idle_stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// Cancelled from another thread (`CancelHandle`): checked before each command and
@@ -181,6 +184,7 @@ impl Conn {
             server: None,
             redact_reads: false,
             enabled: Vec::new(),
+            notify: None,
             idle_stop: std::sync::Arc::default(),
             cancel: crate::transport::Watch::default(),
             opts,
@@ -524,6 +528,10 @@ impl Conn {
                 }
                 if *kind == StatusKind::Bye {
                     self.bye = Some(text.clone());
+                }
+                if matches!(text.code, Some(ResponseCode::NotificationOverflow)) {
+                    // The server has turned NOTIFY off (RFC 5465 section 5.8).
+                    self.notify = None;
                 }
                 if matches!(text.code, Some(ResponseCode::Alert)) {
                     warn!("server alert: {}", crate::error::Escaped(&text.text));
@@ -1355,6 +1363,18 @@ mod tests {
         assert_eq!(conn.state.exists, 3, "state still follows");
         let tag = conn.send(Command::new("NOOP")).unwrap();
         assert!(conn.finish(&tag, &|_| false, &mut |_| {}).is_ok());
+    }
+
+    #[test]
+    fn a_notification_overflow_forgets_the_notify_set() {
+        let mut conn = conn(
+            b"* OK [NOTIFICATIONOVERFLOW] too many\r\nA0001 OK\r\n".to_vec(),
+            |_| {},
+        );
+        conn.notify = Some(crate::types::notify::NotifySet::account());
+        let tag = conn.send(Command::new("NOOP")).unwrap();
+        conn.finish(&tag, &|_| false, &mut |_| {}).unwrap();
+        assert_eq!(conn.notify, None, "the server turned NOTIFY off");
     }
 
     #[test]

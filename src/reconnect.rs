@@ -308,7 +308,8 @@ impl Session {
 
     /// Replaces a broken (or any) connection with a fresh, logged-in one in the same state:
     /// connects with the same settings, logs in the same way, enables again what was enabled
-    /// (CONDSTORE, QRESYNC, UTF8=ACCEPT...) and selects again the mailbox that was selected,
+    /// (CONDSTORE, QRESYNC, UTF8=ACCEPT...), selects again the mailbox that was selected and
+    /// sends the NOTIFY set in force again ([`notify`](Self::notify)),
     /// reporting what changed while away ([`Resumed`]: with QRESYNC the expunged UIDs and
     /// changed flags in one round trip, with CONDSTORE the changed flags, otherwise the new
     /// messages; a changed UIDVALIDITY is reported as such). Unsolicited responses not yet
@@ -371,6 +372,7 @@ impl Session {
         let policy = info.builder.reconnect.clone();
         let server = info.builder.server();
         let enabled = self.conn.enabled.clone();
+        let notify = self.conn.notify.clone();
         let selected = self.mailbox().name().cloned().map(|name| {
             (
                 name,
@@ -398,6 +400,9 @@ impl Session {
             );
             let tried = new_session(&info, &enabled).and_then(|mut s| {
                 let resumed = s.select_again(selected.as_ref())?;
+                if let Some(set) = &notify {
+                    s.notify(set)?;
+                }
                 Ok((s, resumed))
             });
             match tried {

@@ -426,6 +426,40 @@ fn the_watcher_survives_a_kick() {
         other.delete("k-later").unwrap();
         events_until(&mut w, |e| is(e, "k-later", &AccountEventKind::Deleted));
     }
+
+    // A plain session: `reconnect` sends the NOTIFY set in force again, so notifications
+    // for a mailbox that is not selected go on after the kick.
+    let mut s = srv.login("bulk", "bulk-pass");
+    s.select("INBOX").unwrap();
+    s.notify(&NotifySet::new().group(
+        NotifyMailboxes::Personal,
+        [NotifyEvent::message_new(), NotifyEvent::MessageExpunge],
+    ))
+    .unwrap();
+    kick("bulk");
+    let end = Instant::now() + Duration::from_secs(10);
+    while s.noop().is_ok() {
+        assert!(Instant::now() < end, "the kick did not land");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    s.reconnect().unwrap();
+    assert_eq!(
+        s.mailbox().name().map(|n| n.to_string()),
+        Some("INBOX".into())
+    );
+    let _ = s.unsolicited().count();
+    let mut other = srv.login("bulk", "bulk-pass");
+    other.append("k-box", MSG).unwrap();
+    let is_k_box =
+        |u: &Unsolicited| matches!(u, Unsolicited::MailboxStatus(st) if *st.name() == "k-box");
+    assert!(
+        seen_within(&mut s, 10, is_k_box).is_some(),
+        "no STATUS for k-box after the reconnect: NOTIFY was not set again"
+    );
+    // NOTIFY NONE is remembered too: a later reconnect sends no set.
+    s.notify_none().unwrap();
+    drop(s);
+
     let mut other = srv.login("bulk", "bulk-pass");
     clean(&mut other, "k-");
 }

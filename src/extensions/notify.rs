@@ -41,8 +41,11 @@ impl Session {
     ///
     /// With [`NotifySet::status`] the server first sends a STATUS of every non-selected
     /// mailbox the groups name (on the queue too). A later `notify` replaces the whole set.
-    /// The set belongs to the connection: after [`Session::reconnect`] send it again
-    /// ([`AccountWatcher`](crate::AccountWatcher) does).
+    /// The set belongs to the connection; [`Session::reconnect`] sends it again on the new
+    /// one (after the mailbox is selected again), so notifications go on across a cut —
+    /// with [`NotifySet::status`], the STATUS answers tell what changed meanwhile. After a
+    /// `[NOTIFICATIONOVERFLOW]` the server has turned NOTIFY off, and a reconnect leaves it
+    /// off: call `notify` again once caught up.
     ///
     /// ```no_run
     /// # let mut session: blocking_imap::Session = todo!();
@@ -68,6 +71,8 @@ impl Session {
     /// `[BADEVENT ...]` code (read it with [`bad_events`](crate::bad_events)) for events
     /// the server does not support; [`Error::Bad`] for a set it does not accept.
     pub fn notify(&mut self, set: &NotifySet) -> Result<()> {
+        // Kept as the caller gave it, for a reconnect to send again.
+        let given = set.clone();
         // Names as this connection writes them (UTF-8 after ENABLE UTF8=ACCEPT).
         let mut set = set.clone();
         for g in &mut set.groups {
@@ -83,7 +88,9 @@ impl Session {
         self.require_notify()?;
         // The STATUS answers of `NOTIFY SET STATUS` are unsolicited in kind: they go to the
         // mailbox state and the queue, with the events that follow them.
-        self.conn.run(cmd, &|_| false, &mut |_| {}).map(drop)
+        self.conn.run(cmd, &|_| false, &mut |_| {})?;
+        self.conn.notify = Some(given);
+        Ok(())
     }
 
     /// Turns every NOTIFY event off: `NOTIFY NONE` (RFC 5465 section 3.2). The session is
@@ -93,7 +100,9 @@ impl Session {
     /// when the server refuses.
     pub fn notify_none(&mut self) -> Result<()> {
         self.require_notify()?;
-        self.conn.simple(notify_none_command()).map(drop)
+        self.conn.simple(notify_none_command())?;
+        self.conn.notify = None;
+        Ok(())
     }
 
     /// Waits up to `timeout` for news after [`notify`](Session::notify) (IDLE when the
