@@ -261,7 +261,8 @@ impl ClientBuilder {
 
     /// Use IMAP4rev2 (RFC 9051) when the server offers it (the default: `true`). After
     /// login, a server that lists both `IMAP4rev1` and `IMAP4rev2` (in the capabilities it sent
-    /// with its greeting or the login's OK, as servers do) gets `ENABLE IMAP4rev2`
+    /// with the login's OK or during the login, as servers do; one that listed IMAP4rev2
+    /// before the login and says nothing with it is asked CAPABILITY once) gets `ENABLE IMAP4rev2`
     /// (a refusal is logged, and the session goes on in IMAP4rev1); a server that lists
     /// only `IMAP4rev2` speaks it from the start. Either way a session's results are the
     /// same: SEARCH answered with ESEARCH gives the same numbers, LIST `\NonExistent`

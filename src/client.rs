@@ -108,6 +108,7 @@ impl ClientBuilder {
             greeting,
             builder: None,
             id: self.id.clone(),
+            rev2_before_login: false,
         };
         if self.security == Security::StartTls {
             client.starttls_required()?;
@@ -154,6 +155,9 @@ pub struct Client {
     builder: Option<ClientBuilder>,
     /// The ID still to send, if any (see [`ClientBuilder::send_id`]).
     id: Option<Vec<(String, String)>>,
+    /// Did the capabilities known before the login list IMAP4rev2? (Then a login that
+    /// leaves them unknown is worth one CAPABILITY, to ENABLE it.)
+    rev2_before_login: bool,
 }
 
 impl fmt::Debug for Client {
@@ -221,6 +225,7 @@ impl Client {
             greeting: text,
             builder,
             id: None,
+            rev2_before_login: false,
         }
     }
 
@@ -378,8 +383,15 @@ impl Client {
         if !self.conn.opts.imap4rev2 {
             return;
         }
-        // Only capabilities already known (sent with the login's OK or before it, as most
-        // servers do): no CAPABILITY round trip for this.
+        // Capabilities already known (sent with the login's OK, as most servers do): no
+        // CAPABILITY round trip for this, unless the login left them unknown on a server
+        // that offered IMAP4rev2 before it.
+        if self.conn.caps.is_none() && self.rev2_before_login {
+            if let Err(e) = self.conn.fetch_capabilities() {
+                warn!("CAPABILITY after login failed ({e}): IMAP4rev1 it is");
+                return;
+            }
+        }
         let Some((listed, rev1)) = self
             .conn
             .caps
@@ -632,6 +644,11 @@ impl Client {
     /// those an untagged CAPABILITY sent during the login gave (`fresh`; Gmail sends them
     /// so), else none (asked for again when needed: they may change with the login).
     fn after_auth_with(&mut self, text: &ServerText, fresh: bool) {
+        self.rev2_before_login = self
+            .conn
+            .caps
+            .as_ref()
+            .is_some_and(|c| c.listed("IMAP4rev2"));
         match &text.code {
             Some(crate::types::ResponseCode::Capability(c)) => self.conn.caps = Some(c.clone()),
             _ if fresh => {}

@@ -460,3 +460,43 @@ fn mailboxes_with_status_asks_a_rev2_server_for_no_recent() {
     );
     script.assert_done();
 }
+
+/// A server that offered IMAP4rev2 before the login and sends no capabilities with it is
+/// asked CAPABILITY once and ENABLEd; one that did not offer it is asked nothing at login.
+#[test]
+fn a_login_without_capabilities_is_followed_by_one_capability_when_rev2_was_offered() {
+    let script = Script::new(vec![
+        s("* OK [CAPABILITY IMAP4rev1 IMAP4rev2 AUTH=PLAIN] hi\r\n"),
+        c("A0001 LOGIN u p\r\n"),
+        s("A0001 OK in\r\n"),
+        c("A0002 CAPABILITY\r\n"),
+        s("* CAPABILITY IMAP4rev1 IMAP4rev2 IDLE\r\nA0002 OK\r\n"),
+        c("A0003 ENABLE IMAP4rev2\r\n"),
+        s("* ENABLED IMAP4rev2\r\nA0003 OK\r\n"),
+    ]);
+    let mut session = ClientBuilder::new("localhost", 143)
+        .security(Security::Plaintext)
+        .connect_stream(script.clone())
+        .unwrap()
+        .login("u", "p")
+        .unwrap();
+    let caps = session.capabilities().unwrap();
+    assert!(caps.is_imap4rev2() && caps.has("MOVE"), "{caps:?}");
+    script.assert_done();
+
+    let script = Script::new(vec![
+        s("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] hi\r\n"),
+        c("A0001 LOGIN u p\r\n"),
+        s("A0001 OK in\r\n"),
+        c("A0002 NOOP\r\n"),
+        s("A0002 OK\r\n"),
+    ]);
+    let mut session = ClientBuilder::new("localhost", 143)
+        .security(Security::Plaintext)
+        .connect_stream(script.clone())
+        .unwrap()
+        .login("u", "p")
+        .unwrap();
+    session.noop().unwrap();
+    script.assert_done();
+}
