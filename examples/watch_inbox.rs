@@ -5,7 +5,9 @@
 //! ```sh
 //! IMAP_URL=imaps://me@imap.example.com/INBOX IMAP_PASSWORD=secret cargo run --example watch_inbox
 //! ```
-use blocking_imap::{ClientBuilder, FetchItems, IdleControl, ReconnectPolicy, Uid, Unsolicited};
+use blocking_imap::{
+    ClientBuilder, FetchItems, IdleControl, ReconnectPolicy, Resumed, Uid, Unsolicited,
+};
 
 fn main() -> Result<(), blocking_imap::Error> {
     let mut env = ClientBuilder::from_env()?;
@@ -31,7 +33,10 @@ fn main() -> Result<(), blocking_imap::Error> {
             // A BYE or a dropped connection: connect, log in and select again.
             Err(e) if e.is_broken() => {
                 eprintln!("connection lost ({e}); reconnecting");
-                session.reconnect()?;
+                if let Some(Resumed::UidValidityChanged { .. }) = session.reconnect()?.resumed {
+                    // The mailbox was rebuilt: its old UIDs mean nothing; watch from its end.
+                    last = Uid(session.mailbox().uid_next().unwrap_or(1).saturating_sub(1));
+                }
                 eprintln!("reconnected");
             }
             Err(e) => return Err(e),
