@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use log::{debug, info};
+use log::{debug, info, warn};
 
 use crate::error::{Error, Result};
 use crate::session::Session;
@@ -255,6 +255,16 @@ impl Counters {
 /// poll interval itself is shorter.
 const MIN_POLL_STEP: Duration = Duration::from_secs(1);
 
+/// At most this many mailboxes are tracked: a server that reports more (STATUS or LIST news
+/// for ever new names) cannot make the watcher's table grow without end. News of a mailbox
+/// beyond it is dropped, with a warning.
+const MAX_MAILBOXES: usize = 100_000;
+
+/// May `name` be tracked in `known` (already there, or room left under `max`)?
+fn room_for(known: &HashMap<MailboxName, Counters>, name: &MailboxName, max: usize) -> bool {
+    known.contains_key(name) || known.len() < max
+}
+
 /// The time between two rounds of STATUS polls over `n` mailboxes, and how many mailboxes
 /// each round takes, so that each is polled once per `interval`. Each round ends an IDLE,
 /// so rounds come at most once per [`MIN_POLL_STEP`] (or once per interval, when that is
@@ -472,6 +482,15 @@ impl AccountWatcher {
         }
     }
 
+    /// [`room_for`] under [`MAX_MAILBOXES`], warning when there is none.
+    fn has_room(&self, name: &MailboxName) -> bool {
+        let room = room_for(&self.known, name, MAX_MAILBOXES);
+        if !room {
+            warn!("watcher: more than {MAX_MAILBOXES} mailboxes; news of {name} dropped");
+        }
+        room
+    }
+
     fn event(&mut self, mailbox: MailboxName, kind: AccountEventKind) {
         debug!("watcher: {mailbox}: {kind:?}");
         self.pending.push_back(AccountEvent { mailbox, kind });
@@ -480,7 +499,7 @@ impl AccountWatcher {
     /// A STATUS: compared with the last one of the mailbox, then kept.
     fn on_status(&mut self, st: &MailboxStatus) {
         let name = st.name().clone();
-        if !self.watched(&name) {
+        if !self.watched(&name) || !self.has_room(&name) {
             return;
         }
         let old = self.known.get(&name).copied().unwrap_or_default();
@@ -677,6 +696,7 @@ impl AccountWatcher {
                 } else if name.is_selectable()
                     && self.watched(&mailbox)
                     && !self.known.contains_key(&mailbox)
+                    && self.has_room(&mailbox)
                 {
                     // Absent: created now (or a watched mailbox that did not exist yet).
                     self.known.insert(mailbox.clone(), Counters::empty());
@@ -954,6 +974,23 @@ mod tests {
             unseen: Some(unseen),
             modseq: Some(modseq),
         }
+    }
+
+    #[test]
+    fn the_table_of_mailboxes_is_bounded() {
+        let mut known = HashMap::new();
+        for i in 0..3 {
+            known.insert(
+                MailboxName::from(format!("m{i}").as_str()),
+                Counters::default(),
+            );
+        }
+        assert!(!room_for(&known, &MailboxName::from("new"), 3));
+        assert!(
+            room_for(&known, &MailboxName::from("m1"), 3),
+            "a known one stays"
+        );
+        assert!(room_for(&known, &MailboxName::from("new"), 4));
     }
 
     #[test]
