@@ -338,24 +338,9 @@ master_pid() {
     printf '%s\n' "$pid"
 }
 
-# do_stop, port_open, plain_greeting
+# do_stop, port_open, plain_greeting, tls_greeting
 # shellcheck source=scripts/server-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/server-lib.sh"
-
-tls_greeting() {
-    local line="" ok=1
-    coproc OSSL {
-        exec openssl s_client -connect "$HOST:$TLS_PORT" -servername localhost -quiet 2>/dev/null
-    }
-    # shellcheck disable=SC2153  # OSSL_PID is set by coproc
-    local ossl_pid=$OSSL_PID
-    if IFS= read -r -t 3 line <&"${OSSL[0]}" && [[ "$line" == "* OK"* ]]; then
-        ok=0
-    fi
-    kill "$ossl_pid" 2>/dev/null || true
-    wait "$ossl_pid" 2>/dev/null || true
-    return $ok
-}
 
 fail_start() {
     log "error: $*"

@@ -1,6 +1,6 @@
 # Shared by scripts/dovecot.sh and scripts/cyrus.sh (sourced, not run): stopping a server's
-# master process and probing its ports. The caller defines HOST, PORT, PIDFILE, log() and
-# master_pid() (prints the running master's pid, fails when none runs).
+# master process and probing its ports. The caller defines HOST, PORT, TLS_PORT, PIDFILE,
+# log() and master_pid() (prints the running master's pid, fails when none runs).
 
 do_stop() {
     local pid i
@@ -35,4 +35,22 @@ plain_greeting() {
         IFS= read -r -t 2 line <&3 || true
         [[ "$line" == "* OK"* ]]
     ) 2>/dev/null
+}
+
+tls_greeting() {
+    # true if $HOST:$TLS_PORT sends an IMAP greeting over TLS within 3 s; the arguments go to
+    # openssl s_client (e.g. -CAfile ca.pem -verify_hostname localhost -verify_return_error).
+    local line="" ok=1
+    coproc OSSL {
+        exec openssl s_client -connect "$HOST:$TLS_PORT" -servername localhost "$@" \
+            -quiet 2>/dev/null
+    }
+    # shellcheck disable=SC2153  # OSSL_PID is set by coproc
+    local ossl_pid=$OSSL_PID
+    if IFS= read -r -t 3 line <&"${OSSL[0]}" && [[ "$line" == "* OK"* ]]; then
+        ok=0
+    fi
+    kill "$ossl_pid" 2>/dev/null || true
+    wait "$ossl_pid" 2>/dev/null || true
+    return $ok
 }
